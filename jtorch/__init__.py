@@ -1,0 +1,104 @@
+"""jtorch: PyTorch's API on JAX. `import jtorch as torch`."""
+from __future__ import annotations
+
+import jax as _jax
+
+# int64/float64 tensors must stay 64-bit: jtorch turns on JAX's x64 mode at import (see
+# ARCHITECTURE.md). jtorch passes explicit dtypes everywhere, so its defaults stay float32/int64.
+_jax.config.update("jax_enable_x64", True)
+
+from . import _dtype  # noqa: E402
+from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, float32,  # noqa: E402,F401
+                     float64, get_default_dtype, int8, int16, int32, int64, promote_types,
+                     set_default_dtype, uint8)
+from ._dtype import ALIASES as _ALIASES  # noqa: E402
+
+globals().update(_ALIASES)
+del _ALIASES
+
+from .ops import elementwise as _e, linalg as _l, reduction as _r, shape as _s  # noqa: E402,F401
+from ._tensor import Size, Tensor  # noqa: E402,F401
+from . import _shape, _indexing, _functions, _sampling, _bind  # noqa: E402
+
+_bind.bind()
+
+from ._device import device  # noqa: E402,F401
+from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,  # noqa: E402,F401
+                        full_like, linspace, logspace, ones, ones_like, tensor, zeros, zeros_like)
+from ._creation import range_ as range  # noqa: E402,F401
+from ._sampling import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint,  # noqa: E402,F401
+                        randint_like, randn, randn_like, randperm)
+from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402,F401
+                     manual_seed, seed, set_rng_state)
+from . import random  # noqa: E402,F401
+from . import autograd  # noqa: E402,F401
+from .autograd.grad_mode import (enable_grad, grad_mode, inference_mode, is_grad_enabled,  # noqa: E402,F401
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from ._functions import einsum, max, min  # noqa: E402,F401
+from ._shape import (broadcast_to, chunk, diagonal, flatten, movedim, moveaxis, narrow,  # noqa: E402,F401
+                     permute, reshape, select, split, squeeze, swapaxes, swapdims, t, transpose,
+                     unbind, unflatten, unsqueeze)
+from ._shape import as_strided  # noqa: E402,F401
+from ._tensor_str import set_printoptions  # noqa: E402,F401
+from ._functions import public as _public  # noqa: E402
+from .ops._registry import REGISTRY as _REGISTRY  # noqa: E402
+
+for _name, _op in _REGISTRY.items():
+    if _op.public and _name not in globals():
+        globals()[_name] = _public(_op)
+del _name, _op
+
+autograd.Variable = Tensor
+strided = "torch.strided"
+pi = 3.141592653589793
+e = 2.718281828459045
+import builtins as _builtins  # noqa: E402
+
+inf = _builtins.float("inf")
+nan = _builtins.float("nan")
+newaxis = None
+
+
+def is_tensor(obj) -> bool:
+    """Matches `torch.is_tensor`."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input) -> bool:
+    """Matches `torch.is_floating_point`."""
+    return input.dtype.is_floating_point
+
+
+def is_complex(input) -> bool:
+    """Matches `torch.is_complex`."""
+    return input.dtype.is_complex
+
+
+def numel(input) -> int:
+    """Matches `torch.numel`."""
+    return input.numel()
+
+
+def result_type(tensor1, tensor2):
+    """Matches `torch.result_type`."""
+    def kd(x):
+        if isinstance(x, Tensor):
+            return x.dtype, 2 if x.ndim else 1
+        return _dtype.scalar_dtype(x), 0
+    return _dtype.result_type_of([kd(tensor1), kd(tensor2)])
+
+
+def can_cast(from_, to) -> bool:
+    """Matches `torch.can_cast`."""
+    from ._tensor import _can_cast
+    return _can_cast(from_, to)
+
+
+def clone(input, *, memory_format=None):
+    """Matches `torch.clone`."""
+    return input.clone()
+
+
+def detach(input):
+    """Matches `torch.detach`."""
+    return input.detach()

@@ -1,0 +1,73 @@
+"""The method loop and the operator table: attach every registered op to Tensor and jtorch."""
+from __future__ import annotations
+
+from . import _functions as F, _indexing, _sampling, _shape
+from ._tensor import Tensor
+from .ops._registry import REGISTRY
+
+# Tensor-level methods that are not plain ops.
+_METHODS = {
+    "view": _shape.view, "view_as": _shape.view_as, "reshape": _shape.reshape,
+    "reshape_as": _shape.reshape_as, "flatten": _shape.flatten, "unflatten": _shape.unflatten,
+    "squeeze": _shape.squeeze, "unsqueeze": _shape.unsqueeze, "permute": _shape.permute,
+    "transpose": _shape.transpose, "swapaxes": _shape.swapaxes, "swapdims": _shape.swapdims,
+    "t": _shape.t, "movedim": _shape.movedim, "moveaxis": _shape.moveaxis, "expand": _shape.expand,
+    "expand_as": _shape.expand_as, "broadcast_to": _shape.broadcast_to, "narrow": _shape.narrow,
+    "select": _shape.select, "unbind": _shape.unbind, "split": _shape.split, "chunk": _shape.chunk,
+    "diagonal": _shape.diagonal, "unfold": _shape.unfold, "as_strided": _shape.as_strided,
+    "contiguous": _shape.contiguous,
+    "max": F.max, "min": F.min, "to": F.to, "type_as": F.type_as, "repeat": F.repeat,
+    "fill_": F.fill_, "zero_": F.zero_, "copy_": _indexing.copy_, "index_put_": _indexing.index_put_,
+    "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
+    "uniform_": _sampling.uniform_, "normal_": _sampling.normal_, "bernoulli_": _sampling.bernoulli_,
+    "random_": _sampling.random_, "exponential_": _sampling.exponential_,
+    "float": F._conv_named("float32"), "double": F._conv_named("float64"),
+    "half": F._conv_named("float16"), "bfloat16": F._conv_named("bfloat16"),
+    "long": F._conv_named("int64"), "int": F._conv_named("int32"), "short": F._conv_named("int16"),
+    "char": F._conv_named("int8"), "byte": F._conv_named("uint8"), "bool": F._conv_named("bool"),
+    "cfloat": F._conv_named("complex64"), "cdouble": F._conv_named("complex128"),
+    "cpu": F.cpu, "cuda": F.cuda,
+}
+_PROPERTIES = {"T": _shape.T, "mT": _shape.mT, "mH": _shape.mT, "H": _shape.T,
+               "real": _shape.real, "imag": _shape.imag}
+
+# Python operators -> (op name, reflected?). In-place operators use the op's `_` variant.
+_OPERATORS = {
+    "add": "add", "sub": "sub", "mul": "mul", "truediv": "div", "floordiv": "floor_divide",
+    "mod": "remainder", "pow": "pow", "matmul": "matmul", "and": "bitwise_and",
+    "or": "bitwise_or", "xor": "bitwise_xor", "lshift": "bitwise_left_shift",
+    "rshift": "bitwise_right_shift",
+}
+_COMPARE = {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
+
+
+def _reflected(op, name):
+    # `2 - x`: the Python number is the left operand and keeps its wrapped-number promotion.
+    if name == "sub":
+        return lambda self, other: F.apply(REGISTRY["rsub"], (self, other))
+    return lambda self, other: F.apply(op, (other, self))
+
+
+def bind():
+    for name, op in REGISTRY.items():
+        if op.method and not hasattr(Tensor, name):
+            setattr(Tensor, name, F.method(op))
+        if op.inplace and not hasattr(Tensor, name + "_"):
+            setattr(Tensor, name + "_", F.inplace_method(op))
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, fn)
+    for name, fn in _PROPERTIES.items():
+        setattr(Tensor, name, property(fn))
+    for pyname, opname in _OPERATORS.items():
+        op = REGISTRY[opname]
+        setattr(Tensor, f"__{pyname}__", F.method(op))
+        setattr(Tensor, f"__r{pyname}__", _reflected(op, pyname))
+        if op.inplace:
+            setattr(Tensor, f"__i{pyname}__", F.inplace_method(op))
+    for pyname, opname in _COMPARE.items():
+        setattr(Tensor, f"__{pyname}__", F.method(REGISTRY[opname]))
+    Tensor.__neg__ = F.method(REGISTRY["neg"])
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = F.method(REGISTRY["abs"])
+    Tensor.__invert__ = F.method(REGISTRY["bitwise_not"])
+    Tensor.__hash__ = lambda self: id(self)

@@ -1,0 +1,246 @@
+"""Factory functions: tensor, zeros, ones, full, arange, linspace, eye, *_like, from_numpy."""
+from __future__ import annotations
+
+import builtins
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype as D
+from ._tensor import Tensor
+from .autograd.grad_mode import INFERENCE, _MODE
+
+
+def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        from ._device import put
+        a = put(a, device)
+    t = Tensor._from_array(a)
+    if requires_grad:
+        t.requires_grad_(True)  # a leaf even under no_grad, like PyTorch
+    if _MODE.get() & INFERENCE:
+        t._inf = True
+    return t
+
+
+def _infer_dtype(data):
+    """The torch dtype of nested Python data (bool < int < float < complex)."""
+    cat = -1
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            return x.dtype if x.ndim == 0 and cat < 0 else _max_cat(cat, x.dtype.category)
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (bool, np.bool_)):
+            cat = builtins.max(cat, D.BOOL)
+        elif isinstance(x, (int, np.integer)):
+            cat = builtins.max(cat, D.INT)
+        elif isinstance(x, (float, np.floating)):
+            cat = builtins.max(cat, D.FLOAT)
+        elif isinstance(x, (complex, np.complexfloating)):
+            cat = builtins.max(cat, D.COMPLEX)
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    return _by_cat(cat if cat >= 0 else D.FLOAT)
+
+
+def _max_cat(cat, c):
+    return _by_cat(builtins.max(cat, c))
+
+
+def _by_cat(cat):
+    return {D.BOOL: D.bool, D.INT: D.int64, D.FLOAT: D.get_default_dtype(),
+            D.COMPLEX: D.default_complex()}[cat]
+
+
+def _to_numpy_nested(data):
+    if isinstance(data, Tensor):
+        return np.asarray(data._data)
+    if isinstance(data, (list, tuple)):
+        return [_to_numpy_nested(x) for x in data]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """Matches `torch.tensor` (always copies)."""
+    if isinstance(data, Tensor):
+        a = data._data
+        dtype = dtype or data.dtype
+        return _finish(jnp.array(a, dtype=dtype.np, copy=True), dtype, device, requires_grad)
+    if isinstance(data, np.ndarray):
+        d = dtype or D.from_np(data.dtype)
+        return _finish(jnp.array(data, dtype=d.np), d, device, requires_grad)
+    if isinstance(data, jax.Array):
+        d = dtype or D.from_np(data.dtype)
+        return _finish(jnp.array(data, dtype=d.np, copy=True), d, device, requires_grad)
+    d = dtype or _infer_dtype(data)
+    arr = np.array(_to_numpy_nested(data), dtype=None if d is D.bfloat16 else d.np)
+    if arr.dtype == object:
+        raise ValueError("expected a sequence of equal-length rows (the nested lists are ragged)")
+    return _finish(jnp.asarray(arr, dtype=d.np), d, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Matches `torch.as_tensor` (returns `data` itself when nothing changes)."""
+    if isinstance(data, Tensor):
+        if (dtype is None or dtype is data.dtype) and device is None:
+            return data
+        return data.to(dtype=dtype, device=device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """Matches `torch.from_numpy`, except that the data is copied (jax arrays do not alias numpy)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor._from_array(jnp.asarray(ndarray, dtype=D.from_np(ndarray.dtype).np))
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a tuple of ints, got element of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _dt(dtype, default=None):
+    return dtype if dtype is not None else (default or D.get_default_dtype())
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Matches `torch.zeros`."""
+    return _factory(jnp.zeros, size, out, dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Matches `torch.ones`."""
+    return _factory(jnp.ones, size, out, dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    """Matches `torch.empty` (filled with zeros: jax has no uninitialised memory)."""
+    return _factory(jnp.zeros, size, out, dtype, device, requires_grad)
+
+
+def _factory(f, size, out, dtype, device, requires_grad):
+    d = _dt(dtype)
+    t = _finish(f(_size(size), d.np), d, device, requires_grad)
+    if out is not None:
+        return Tensor._write_out(out, t)
+    return t
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """Matches `torch.full` (dtype inferred from fill_value)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    d = dtype or _infer_dtype(fill_value)
+    t = _finish(jnp.full(_size((size,)) if not isinstance(size, (int, np.integer)) else (int(size),),
+                         fill_value, d.np), d, device, requires_grad)
+    return Tensor._write_out(out, t) if out is not None else t
+
+
+def _like(f, input, dtype, device, requires_grad):
+    d = dtype or input.dtype
+    return _finish(f(tuple(input.shape), d.np), d, device, requires_grad)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Matches `torch.zeros_like`."""
+    return _like(jnp.zeros, input, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Matches `torch.ones_like`."""
+    return _like(jnp.ones, input, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Matches `torch.empty_like` (zeros)."""
+    return _like(jnp.zeros, input, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """Matches `torch.full_like`."""
+    d = dtype or input.dtype
+    return _finish(jnp.full(tuple(input.shape), fill_value, d.np), d, device, requires_grad)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Matches `torch.arange` (int64 for integer arguments, else the default float)."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = D.int64 if builtins.all(isinstance(v, (int, np.integer)) for v in vals) \
+            else D.get_default_dtype()
+    s, e, st = vals
+    n = builtins.max(0, math.ceil((e - s) / st))
+    a = (s + st * np.arange(n, dtype=np.float64 if dtype.category >= D.FLOAT else np.int64))
+    t = _finish(jnp.asarray(a, dtype.np), dtype, device, requires_grad)
+    return Tensor._write_out(out, t) if out is not None else t
+
+
+def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Matches the deprecated `torch.range` (end inclusive)."""
+    return arange(start, end + step / 2 if end is not None else None, step, dtype=dtype or D.get_default_dtype(),
+                  device=device, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Matches `torch.linspace`."""
+    d = _dt(dtype)
+    a = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
+    t = _finish(jnp.asarray(a, d.np), d, device, requires_grad)
+    return Tensor._write_out(out, t) if out is not None else t
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """Matches `torch.logspace`."""
+    d = _dt(dtype)
+    a = np.logspace(float(start), float(end), int(steps), base=base, dtype=np.float64)
+    return _finish(jnp.asarray(a, d.np), d, device, requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Matches `torch.eye`."""
+    d = _dt(dtype)
+    t = _finish(jnp.eye(n, m if m is not None else n, dtype=d.np), d, device, requires_grad)
+    return Tensor._write_out(out, t) if out is not None else t
+
+
+def _legacy_new(cls, args, kwargs):
+    """`torch.Tensor(...)`: data (a float32 copy) or sizes (zeros)."""
+    dev = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"Tensor() got unexpected keyword arguments {sorted(kwargs)}")
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        t = tensor(args[0], dtype=D.get_default_dtype(), device=dev)
+    else:
+        t = zeros(*args, device=dev)
+    if cls is not Tensor:
+        new = object.__new__(cls)
+        new._sa = t._sa
+        return new
+    return t

@@ -1,0 +1,108 @@
+"""torch.device over JAX devices: 'cpu' -> JAX CPU, 'cuda[:N]' -> JAX GPU N."""
+from __future__ import annotations
+
+import functools
+
+import jax
+
+
+class device:
+    """Matches `torch.device`."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        elif isinstance(type, int):
+            type, index = "cuda", type
+        elif ":" in type:
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "mps", "xla", "tpu", "meta"):
+            raise RuntimeError(f"Expected one of cpu, cuda, xla, tpu, mps, meta device type at start "
+                               f"of device string: {type}")
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index is not None else ")")
+
+    def __str__(self):
+        return self.type + (f":{self.index}" if self.index is not None else "")
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@functools.lru_cache(None)
+def _jax_devices(kind):
+    try:
+        return jax.devices(kind)
+    except RuntimeError:
+        return []
+
+
+def _gpus():
+    return _jax_devices("gpu")
+
+
+_CPU = device("cpu")
+
+
+def device_of(a) -> device:
+    try:
+        devs = a.devices()
+    except Exception:  # tracers have no device
+        return _CPU
+    d = next(iter(devs))
+    if d.platform == "cpu":
+        return _CPU
+    return device("cuda", d.id) if d.platform == "gpu" else device("xla", d.id)
+
+
+def jax_device(dev):
+    dev = device(dev) if not isinstance(dev, device) else dev
+    if dev.type == "cpu":
+        return _jax_devices("cpu")[0]
+    if dev.type == "cuda":
+        g = _gpus()
+        if not g:
+            raise AssertionError("Torch not compiled with CUDA enabled (jtorch: JAX sees no GPU here; "
+                                 "use device='cpu' or check torch.cuda.is_available() first)")
+        return g[dev.index or 0]
+    if dev.type in ("xla", "tpu"):
+        tp = _jax_devices("tpu") or jax.devices()
+        return tp[dev.index or 0]
+    raise RuntimeError(f"jtorch has no backend for device type {dev.type!r}")
+
+
+def put(a, dev):
+    return jax.device_put(a, jax_device(dev))
+
+
+def move(t, dev):
+    """Tensor.to(device): a copy on another device, or `t` itself if it is already there."""
+    target = jax_device(dev)
+    a = t._data
+    if isinstance(a, jax.core.Tracer) or target in a.devices():
+        return t
+    from . import _dispatch
+    from .ops._registry import REGISTRY
+    return _dispatch.call_fn(lambda x: jax.device_put(x, target), [t], "ToCopyBackward0")

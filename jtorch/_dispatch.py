@@ -1,0 +1,238 @@
+"""apply(): the single dispatch point every op goes through.
+
+unwrap Tensors -> run a cached `jax.jit` of the op body (promotion happens at trace time)
+-> wrap. With grad on and an input requiring grad, the cached jit returns (output, pullback);
+the pullback is a pytree, so it comes out of jit and is later called through one cached
+jitted apply (autograd/engine.py). With grad off the body's outputs pass through
+`lax.stop_gradient`, so jtorch code inside an outer JAX transformation respects no_grad.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import jax
+import jax.numpy as jnp
+
+from . import _promote
+from .autograd import engine
+from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
+from .ops._registry import REGISTRY, Op
+
+_get_mode = _MODE.get
+Tensor = None  # set by _tensor (import cycle)
+_EMPTY: dict = {}
+_SCALARS = (bool, int, float, complex)
+
+
+def _body(op: Op):
+    """The traced body: bind, promote, run."""
+    fn, sig, kind, names = op.fn, op.sig, op.promote, op.value_names
+    if kind is None:
+        return fn
+
+    @functools.wraps(fn)
+    def body(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        _promote.promote(kind, bound, names)
+        return fn(*bound.args, **bound.kwargs)
+    return body
+
+
+def _get(args, kwargs, p):
+    if type(p) is int:
+        return args[p]
+    if type(p) is str:
+        return kwargs[p]
+    c = args[p[0]] if type(p[0]) is int else kwargs[p[0]]
+    return c[p[1]]
+
+
+def _put(args, kwargs, p, v):
+    if type(p) is int:
+        args[p] = v
+    elif type(p) is str:
+        kwargs[p] = v
+    else:
+        holder = args if type(p[0]) is int else kwargs
+        c = list(holder[p[0]])
+        c[p[1]] = v
+        holder[p[0]] = c
+
+
+def _build(op: Op):
+    body = _body(op)
+    statics = op.static_names
+
+    def nograd(*args, **kwargs):
+        return jax.tree_util.tree_map(jax.lax.stop_gradient, body(*args, **kwargs))
+    functools.update_wrapper(nograd, op.fn)
+
+    def with_vjp(paths, *args, **kwargs):
+        args, kwargs = list(args), dict(kwargs)
+
+        def f(*primals):
+            a, k = list(args), dict(kwargs)
+            for p, v in zip(paths, primals):
+                _put(a, k, p, v)
+            return body(*a, **k)
+        return jax.vjp(f, *[_get(args, kwargs, p) for p in paths])
+    params = [inspect.Parameter("_paths", inspect.Parameter.POSITIONAL_ONLY)]
+    params += list(op.sig.parameters.values())
+    with_vjp.__signature__ = inspect.Signature(params)
+    op.jit_plain = jax.jit(body, static_argnames=statics)
+    op.jit_nograd = jax.jit(nograd, static_argnames=statics)
+    op.jit_vjp = jax.jit(with_vjp, static_argnums=(0,), static_argnames=statics)
+    op.node_cls = engine.node_type(op.grad_name)
+
+
+def clear_caches():
+    """Drop every compiled op (after a change of global state they bake in, like the default dtype)."""
+    for op in REGISTRY.values():
+        op.jit_plain = op.jit_nograd = op.jit_vjp = None
+
+
+def _hashable(v):
+    if isinstance(v, list):
+        return tuple(_hashable(e) for e in v)
+    if isinstance(v, dict):
+        return {k: _hashable(e) for k, e in v.items()}
+    return v
+
+
+def _call(fn, args, kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as e:
+        if "hashable" not in str(e):
+            raise
+        # A static argument came as a list (e.g. dim=[0, 1]); tuples hash.
+        return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
+
+
+def apply(op: Op, args, kwargs=_EMPTY):
+    """Run `op` on Tensors/numbers; return Tensor(s) with autograd nodes when recording."""
+    if op.jit_plain is None:
+        _build(op)
+    mode = _get_mode()
+    rec = mode & ENABLED and op.diff
+    out_t = None
+    if kwargs and "out" in kwargs:
+        kwargs = dict(kwargs)
+        out_t = kwargs.pop("out")
+    arrs = list(args)
+    paths = edges = None
+    T = Tensor
+    for i, a in enumerate(args):
+        if isinstance(a, T):
+            arrs[i] = a._sa if a._st is None else a._value()
+            if rec and a._rg:
+                if paths is None:
+                    paths, edges, inputs = [], [], []
+                paths.append(i)
+                edges.append(a._edge())
+                inputs.append(a)
+        elif type(a) is list or type(a) is tuple:
+            if a and any(isinstance(e, T) for e in a):
+                arrs[i] = [_unwrap(e) for e in a]
+                if rec:
+                    for j, e in enumerate(a):
+                        if isinstance(e, T) and e._rg:
+                            if paths is None:
+                                paths, edges, inputs = [], [], []
+                            paths.append((i, j))
+                            edges.append(e._edge())
+                            inputs.append(e)
+    if kwargs:
+        kw = {}
+        for k, a in kwargs.items():
+            if isinstance(a, T):
+                kw[k] = a._sa if a._st is None else a._value()
+                if rec and a._rg:
+                    if paths is None:
+                        paths, edges, inputs = [], [], []
+                    paths.append(k)
+                    edges.append(a._edge())
+                    inputs.append(a)
+            else:
+                kw[k] = a
+    else:
+        kw = kwargs
+    if paths is None:
+        out = _call(op.jit_plain if rec or mode & ENABLED else op.jit_nograd, arrs, kw)
+        res = _wrap_out(out, None, mode)
+    else:
+        paths = tuple(paths)
+        out, pb = _call(op.jit_vjp, [paths] + arrs, kw)
+        node = op.node_cls(pb, tuple(edges), out)
+        node.ctx = (op, paths, arrs, kw)
+        if op.saves == "inputs":
+            node.saved = tuple((o, o._sv) for o in (t._owner() for t in inputs))
+        res = _wrap_out(out, node, mode)
+        if op.saves == "output":
+            node.save_output(res)
+    if out_t is not None:
+        return Tensor._write_out(out_t, res)
+    return res
+
+
+def _unwrap(e):
+    if isinstance(e, Tensor):
+        return e._sa if e._st is None else e._value()
+    return e
+
+
+def _wrap_out(out, node, mode):
+    if isinstance(out, (tuple, list)):
+        leaves, tdef = jax.tree_util.tree_flatten(out)
+        ts = [_wrap_one(x, node, i, mode) for i, x in enumerate(leaves)]
+        return jax.tree_util.tree_unflatten(tdef, ts)
+    return _wrap_one(out, node, 0, mode)
+
+
+_DIFF_KINDS = frozenset("fcV")  # float, complex, bfloat16 ('V' kind in numpy)
+
+
+def _wrap_one(x, node, i, mode):
+    t = Tensor._from_array(x)
+    if node is not None and x.dtype.kind in _DIFF_KINDS:
+        t._node = node
+        t._onr = i
+        t._rg = True
+    if mode & INFERENCE:
+        t._inf = True
+    return t
+
+
+def call_fn(fn, tensors, name="FunctionBackward0"):
+    """Run an uncached jax function of Tensors with autograd (rare paths: create_graph, ...).
+
+    Slower than `apply` (eager `jax.vjp`), but any jax function of the inputs works.
+    """
+    mode = _get_mode()
+    arrs = [_unwrap(t) for t in tensors]
+    diff = [i for i, t in enumerate(tensors)
+            if mode & ENABLED and isinstance(t, Tensor) and t._rg]
+    if not diff:
+        out = fn(*arrs)
+        if not mode & ENABLED:
+            out = jax.tree_util.tree_map(jax.lax.stop_gradient, out)
+        return _wrap_out(out, None, mode)
+
+    def f(*primals):
+        a = list(arrs)
+        for i, v in zip(diff, primals):
+            a[i] = v
+        return fn(*a)
+    out, pb = jax.vjp(f, *[arrs[i] for i in diff])
+    node = engine.node_type(name)(pb, tuple(tensors[i]._edge() for i in diff), out)
+    node.eager = True
+    node.ctx = (f, [tensors[i] for i in diff])
+    return _wrap_out(out, node, mode)
+
+
+def array_of(x):
+    """The jax array behind a Tensor (or `jnp.asarray` of anything else)."""
+    if isinstance(x, Tensor):
+        return x._sa if x._st is None else x._value()
+    return jnp.asarray(x)

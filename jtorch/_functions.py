@@ -1,0 +1,176 @@
+"""Tensor-level functions over ops: public wrappers, in-place variants, overloads like max()."""
+from __future__ import annotations
+
+import builtins
+
+from . import _dispatch, _dtype as D
+from ._tensor import Tensor, _can_cast, _type_name, _wrap_dim
+from .ops._registry import REGISTRY
+
+apply = _dispatch.apply
+
+
+def public(op):
+    """`jtorch.<name>`: the op as a plain function."""
+    def fn(*args, **kwargs):
+        return apply(op, args, kwargs)
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = op.fn.__doc__
+    fn.__wrapped__ = op.fn
+    return fn
+
+
+def method(op):
+    def fn(self, *args, **kwargs):
+        return apply(op, (self,) + args, kwargs)
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = op.fn.__doc__
+    return fn
+
+
+def check_broadcast_into(src_shape, dst_shape):
+    """In-place results must broadcast to the destination's own shape."""
+    if tuple(src_shape) == tuple(dst_shape):
+        return
+    ok = len(src_shape) <= len(dst_shape) and all(
+        s == d or s == 1 for s, d in zip(reversed(src_shape), reversed(dst_shape)))
+    if not ok:
+        raise RuntimeError(f"output with shape {list(dst_shape)} doesn't match the broadcast shape "
+                           f"{list(_bshape(src_shape, dst_shape))}")
+
+
+def _bshape(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return tuple(builtins.max(x, y) if 1 in (x, y) else x for x, y in zip(a, b))
+
+
+def inplace_method(op):
+    """`Tensor.<name>_`: run the op, check shape and dtype, write the result into self."""
+    def fn(self, *args, **kwargs):
+        self._check_writable()
+        res = apply(op, (self,) + args, kwargs)
+        if res.shape != self.shape:
+            check_broadcast_into(res.shape, self.shape)
+            res = apply(REGISTRY["_broadcast"], (res,), {"shape": tuple(self.shape)})
+        rd, sd = res.dtype, self.dtype
+        if rd is not sd:
+            if not _can_cast(rd, sd):
+                raise RuntimeError(f"result type {_type_name(rd)} can't be cast to the desired output "
+                                   f"type {_type_name(sd)}")
+            res = apply(REGISTRY["_cast"], (res,), {"dtype": sd})
+        self._assign(res)
+        return self
+    fn.__name__ = fn.__qualname__ = op.name + "_"
+    return fn
+
+
+# ---- overloads ---------------------------------------------------------------------------
+
+def _minmax(kind, input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, Tensor):
+        return apply(REGISTRY["maximum" if kind == "max" else "minimum"], (input, dim),
+                     {} if out is None else {"out": out})
+    kw = {} if out is None else {"out": out}
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return apply(REGISTRY[f"_{kind}_all"], (input,), kw)
+    return apply(REGISTRY[f"_{kind}_dim"], (input, dim, keepdim), kw)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    """Matches `torch.max` (all three overloads)."""
+    return _minmax("max", input, dim, keepdim, out=out)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    """Matches `torch.min` (all three overloads)."""
+    return _minmax("min", input, dim, keepdim, out=out)
+
+
+def to(self, *args, **kwargs):
+    """Matches `Tensor.to` (dtype, device, other tensor; copy=)."""
+    from ._device import device as _device_cls, move
+    dtype = kwargs.pop("dtype", None)
+    dev = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    for a in args:
+        if isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, dev = a.dtype, a.device
+        elif isinstance(a, (str, _device_cls, int)):
+            dev = a
+        elif isinstance(a, bool):
+            pass
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    out = self
+    if dtype is not None and dtype is not self.dtype:
+        out = apply(REGISTRY["_cast"], (out,), {"dtype": dtype})
+    if dev is not None:
+        out = move(out, dev)
+    if copy and out is self:
+        out = apply(REGISTRY["clone"], (self,))
+    return out
+
+
+def _conv(dtype):
+    def fn(self, memory_format=None):
+        return to(self, dtype)
+    return fn
+
+
+def type_as(self, other):
+    return to(self, other.dtype)
+
+
+def einsum(equation, *operands):
+    """Matches `torch.einsum`."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return apply(REGISTRY["einsum"], (equation, list(operands)))
+
+
+def repeat(self, *sizes):
+    from ._shape import _shape_arg
+    sizes = _shape_arg(sizes)
+    if len(sizes) < self.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    return apply(REGISTRY["_repeat"], (self,), {"repeats": sizes})
+
+
+def fill_(self, value):
+    return inplace_method(REGISTRY["fill"])(self, value)
+
+
+def zero_(self):
+    self._check_writable()
+    self._assign(apply(REGISTRY["_zero"], (self,)))
+    return self
+
+
+def dim_arg(dim, n):
+    return _wrap_dim(dim, n)
+
+
+def _conv_named(name):
+    def fn(self, memory_format=None):
+        return to(self, D._NAMES[name])
+    fn.__name__ = name
+    return fn
+
+
+def cpu(self, memory_format=None):
+    return to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    return to(self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))

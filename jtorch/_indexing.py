@@ -1,0 +1,159 @@
+"""Tensor.__getitem__/__setitem__: basic indices make views, advanced indices gather/scatter."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from . import _dispatch, _shape
+from ._tensor import Tensor
+from .ops._registry import REGISTRY
+
+
+def _is_basic(k):
+    if k is None or k is Ellipsis or isinstance(k, slice):
+        return True
+    if isinstance(k, (bool, np.bool_)):
+        return False
+    if isinstance(k, (int, np.integer)):
+        return True
+    if isinstance(k, Tensor) and k.ndim == 0 and k.dtype.category == 1:
+        return True
+    return False
+
+
+def _expand_key(key, ndim):
+    if not isinstance(key, tuple):
+        key = (key,)
+    n_ell = sum(1 for k in key if k is Ellipsis)
+    if n_ell > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = sum(1 for k in key if k is not None and k is not Ellipsis and not
+               (isinstance(k, (bool, np.bool_))))
+    used += sum(k.ndim - 1 for k in key if isinstance(k, Tensor) and k.dtype.name in ("bool", "uint8")
+                and k.ndim > 0)
+    if used > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    out = []
+    for k in key:
+        if k is Ellipsis:
+            out.extend([slice(None)] * (ndim - used))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+def getitem(self: Tensor, key):
+    key = _expand_key(key, self.ndim)
+    if all(_is_basic(k) for k in key):
+        return _basic_view(self, key)
+    arrays, structure = _advanced(self, key)
+    return _dispatch.apply(REGISTRY["_getitem"], (self, arrays), {"structure": structure})
+
+
+def _basic_view(self, key):
+    items, starts = [], []
+    shape = self.shape
+    d = 0
+    for k in key:
+        if k is None:
+            items.append(("n",))
+            continue
+        n = shape[d]
+        if isinstance(k, slice):
+            if k.step is not None and int(k.step) <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, step = k.indices(n)
+            items.append(("s", len(range(start, stop, step)), step))
+            starts.append(min(start, n))
+        else:
+            i = int(k)
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {n}")
+            items.append(("i",))
+            starts.append(i % n)
+        d += 1
+    name = "SelectBackward0" if any(i[0] == "i" for i in items) else "SliceBackward0"
+    if not items:
+        return _shape.make_view(self, ("reshape", tuple(shape)), name="AliasBackward0")
+    return _shape.make_view(self, ("index", tuple(items)), tuple(starts), name)
+
+
+def _advanced(self, key):
+    """Replace tensor-like entries of the key by arrays; return (arrays, static structure)."""
+    arrays, structure = [], []
+    for k in key:
+        if isinstance(k, (list, np.ndarray)) or (isinstance(k, Tensor)):
+            a = k._data if isinstance(k, Tensor) else np.asarray(k)
+            if a.dtype == np.bool_ or (a.dtype == np.uint8 and isinstance(k, Tensor)):
+                if isinstance(a, jax.core.Tracer):
+                    from .compile_errors import raise_untraceable
+                    raise_untraceable("boolean-mask indexing (a data-dependent shape)")
+                for idx in np.nonzero(np.asarray(a)):
+                    structure.append(("t", len(arrays)))
+                    arrays.append(idx.astype(np.int64))
+                continue
+            if a.dtype.kind not in "iu":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            structure.append(("t", len(arrays)))
+            arrays.append(a)
+        elif isinstance(k, (bool, np.bool_)):
+            structure.append(("b", bool(k)))
+        elif isinstance(k, slice):
+            structure.append(("s", k.start, k.stop, k.step))
+        elif k is None:
+            structure.append(("n",))
+        else:
+            structure.append(("i", int(k)))
+    return tuple(arrays), tuple(structure)
+
+
+def rebuild_key(arrays, structure):
+    """The jax index from (arrays, structure); used inside the _getitem/_setitem ops."""
+    out = []
+    for s in structure:
+        if s[0] == "t":
+            out.append(arrays[s[1]])
+        elif s[0] == "s":
+            out.append(slice(s[1], s[2], s[3]))
+        elif s[0] == "n":
+            out.append(None)
+        elif s[0] == "b":
+            out.append(None if s[1] else np.zeros((0,), np.int64))
+        else:
+            out.append(s[1])
+    return tuple(out)
+
+
+def setitem(self: Tensor, key, value):
+    key = _expand_key(key, self.ndim)
+    if all(_is_basic(k) for k in key):
+        view = _basic_view(self, key)
+        copy_(view, value)
+        return
+    arrays, structure = _advanced(self, key)
+    index_put(self, arrays, structure, value, False)
+
+
+def index_put(self, arrays, structure, value, accumulate):
+    res = _dispatch.apply(REGISTRY["_setitem"], (self, arrays, value),
+                          {"structure": structure, "accumulate": accumulate})
+    self._check_writable()
+    self._assign(res)
+    return self
+
+
+def index_put_(self, indices, values, accumulate=False):
+    """Matches `Tensor.index_put_`."""
+    arrays, structure = _advanced(self, tuple(indices))
+    return index_put(self, arrays, structure, values, accumulate)
+
+
+def copy_(self: Tensor, src, non_blocking=False):
+    """Matches `Tensor.copy_` (broadcasts src and converts its dtype)."""
+    self._check_writable()
+    if isinstance(src, Tensor):
+        from . import _functions
+        _functions.check_broadcast_into(src.shape, self.shape)
+    res = _dispatch.apply(REGISTRY["_copy_into"], (self, src))
+    self._assign(res)
+    return self

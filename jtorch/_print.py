@@ -1,0 +1,20 @@
+"""repr(Tensor): gathers what _tensor_str needs from a Tensor."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from . import _dtype as D
+from ._tensor_str import tensor_repr as _format
+
+
+def tensor_repr(t, prefix="tensor(") -> str:
+    a = t._data
+    if isinstance(a, jax.core.Tracer):
+        return f"tensor(<traced {t.dtype} {list(a.shape)}>)"
+    dev = t.device
+    rg = t._rg and t._node is None
+    name = type(t.grad_fn).__name__ if t._node is not None else None
+    return _format(np.asarray(a), t.dtype.name, default_float=D.get_default_dtype().name,
+                   requires_grad=rg, grad_fn_name=name,
+                   device=None if dev.type == "cpu" else str(dev), prefix=prefix)

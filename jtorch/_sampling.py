@@ -1,0 +1,156 @@
+"""Random tensor factories and in-place samplers (rand, randn, randint, normal_, uniform_, ...)."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from . import _dtype as D
+from ._creation import _finish, _size
+from ._tensor import Tensor
+from .random import _gen
+
+
+def _float(dtype):
+    d = dtype or D.get_default_dtype()
+    if d.category != D.FLOAT:
+        raise RuntimeError(f"expected a floating point dtype for this random function, got {d}")
+    return d
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """Matches `torch.rand`."""
+    d = _float(dtype)
+    a = _gen(generator).draw("uniform", _size(size), d.np, 0.0, 1.0)
+    return _out(out, _finish(a, d, device, requires_grad))
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """Matches `torch.randn`."""
+    d = _float(dtype)
+    a = _gen(generator).draw("normal", _size(size), d.np, 0.0, 1.0)
+    return _out(out, _finish(a, d, device, requires_grad))
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False):
+    """Matches `torch.randint` (`randint(high, size)` or `randint(low, high, size)`)."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    d = dtype or D.int64
+    a = _gen(generator).draw("randint", _size((size,)) if isinstance(size, int) else _size(tuple(size)),
+                             jnp.int64, int(low), int(high))
+    return _out(out, _finish(a.astype(d.np), d, device, requires_grad))
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """Matches `torch.randperm`."""
+    d = dtype or D.int64
+    a = _gen(generator).draw("perm", (int(n),), d.np)
+    return _out(out, _finish(a, d, device, requires_grad))
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Matches `torch.rand_like`."""
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Matches `torch.randn_like`."""
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None):
+    """Matches `torch.randint_like`."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, requires_grad=False):
+    """Matches `torch.normal` (tensor or float mean/std)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = jnp.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
+        z = _gen(generator).draw("normal", shape, ref.dtype.np, 0.0, 1.0)
+        return _out(out, Tensor._from_array(z) * std + mean)
+    d = _float(dtype)
+    a = _gen(generator).draw("normal", _size((size,)) if isinstance(size, int) else _size(tuple(size)),
+                             d.np, float(mean), float(std))
+    return _out(out, _finish(a, d, device, requires_grad))
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """Matches `torch.bernoulli`."""
+    probs = input._data if p is None else jnp.full(tuple(input.shape), p)
+    a = _gen(generator).draw("bernoulli", tuple(input.shape), input.dtype.np, probs)
+    return _out(out, Tensor._from_array(a))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Matches `torch.multinomial` (rows of non-negative weights)."""
+    p = input._data
+    if not replacement and num_samples > p.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    logp = jnp.log(p.astype(jnp.float64 if p.dtype == jnp.float64 else jnp.float32))
+    kind = "categorical" if replacement else "gumbel_topk"
+    a = _gen(generator).draw(kind, p.shape[:-1] + (int(num_samples),), jnp.int64, logp)
+    return _out(out, Tensor._from_array(a))
+
+
+def poisson(input, generator=None):
+    """Matches `torch.poisson`."""
+    import jax
+    key = _gen(generator)
+    key._key, sub = jax.random.split(key._key)
+    return Tensor._from_array(jax.random.poisson(sub, input._data, input.shape).astype(input.dtype.np))
+
+
+def _out(out, t):
+    return Tensor._write_out(out, t) if out is not None else t
+
+
+# ---- in-place samplers (Tensor methods) --------------------------------------------------
+
+def _fill_with(self, a):
+    from .autograd.grad_mode import no_grad
+    self._check_writable()
+    new = Tensor._from_array(a.astype(self.dtype.np))
+    self._assign(new)
+    return self
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    return _fill_with(self, _gen(generator).draw("uniform", tuple(self.shape), _real(self), float(a), float(b)))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    return _fill_with(self, _gen(generator).draw("normal", tuple(self.shape), _real(self), float(mean), float(std)))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    probs = p._data if isinstance(p, Tensor) else jnp.full(tuple(self.shape), float(p))
+    return _fill_with(self, _gen(generator).draw("bernoulli", tuple(self.shape), self.dtype.np, probs))
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = 0, (2 ** 24 if self.dtype.category == D.FLOAT else 2 ** 31 - 1) if from_ == 0 else from_
+    return _fill_with(self, _gen(generator).draw("randint", tuple(self.shape), jnp.int64, int(from_), int(to)))
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    return _fill_with(self, _gen(generator).draw("exponential", tuple(self.shape), _real(self), float(lambd)))
+
+
+def _real(t):
+    d = t.dtype
+    if d.category != D.FLOAT:
+        raise RuntimeError(f"this in-place sampler expects a floating point tensor, got {d}")
+    return d.np

@@ -1,0 +1,369 @@
+"""View-making functions (view, reshape, transpose, ...) and autograd through views."""
+from __future__ import annotations
+
+import math
+
+from . import _dispatch, _view
+from ._tensor import Tensor, _wrap_dim
+from .autograd import engine
+from .autograd.grad_mode import ENABLED, _MODE
+from .ops._registry import REGISTRY
+
+_STEP, _READ, _WRITE = REGISTRY["_view_step"], REGISTRY["_view_read"], REGISTRY["_view_write"]
+
+
+def make_view(t: Tensor, step, dyn=(), name="ViewBackward0") -> Tensor:
+    """A tensor sharing t's storage: t's chain plus one step."""
+    res = _dispatch.apply(_STEP, (t, dyn), {"step": step})
+    owner = t._owner()
+    steps, dyns = t._vw if t._vw is not None else ((), ())
+    res._st = owner
+    res._vw = (steps + (step,), dyns + (tuple(dyn),))
+    res._a, res._av, res._sa = res._sa, owner._sv, None
+    res._base = t._base if t._base is not None else t
+    res._nv = owner._sv
+    if res._node is not None:
+        res._node.__class__ = engine.node_type(name)
+    elif t._rg and not _MODE.get() & ENABLED:
+        res._nograd_view = True
+    if t._inf:
+        res._inf = True
+    return res
+
+
+def _relative(view: Tensor, base: Tensor):
+    nb = len(base._vw[0]) if base._vw is not None else 0
+    return view._vw[0][nb:], view._vw[1][nb:]
+
+
+def _rebase_on_write(view: Tensor, base: Tensor, new: Tensor):
+    """An in-place write through a view: the base's history becomes CopySlices(old, new)."""
+    steps, dyn = _relative(view, base)
+    r = _dispatch.apply(_WRITE, (base, new, dyn), {"steps": steps})
+    base._node, base._onr, base._rg = r._node, r._onr, True
+    view._nv = -1  # the view's own grad_fn is regenerated from the base on next use
+
+
+def _regenerate_view_node(view: Tensor):
+    base = view._base
+    steps, dyn = _relative(view, base)
+    r = _dispatch.apply(_READ, (base, dyn), {"steps": steps})
+    if r._node is not None:
+        r._node.__class__ = engine.node_type("AsStridedBackward0")
+        view._node, view._onr, view._rg = r._node, r._onr, True
+        view._nv = view._owner()._sv
+
+
+# ---- the public view functions -----------------------------------------------------------
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer(shape, numel):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if neg:
+        rest = math.prod(s for s in shape if s != -1)
+        if rest == 0 or numel % rest:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // rest
+    if math.prod(shape) != numel or any(s < 0 for s in shape):
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def view(self: Tensor, *shape) -> Tensor:
+    """Matches `Tensor.view` (shape form; `view(dtype)` needs the same itemsize)."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "np"):
+        return _view_dtype(self, shape[0])
+    new = _infer(_shape_arg(shape), self.numel())
+    sh, st, _ = self._meta()
+    if _view.view_strides(sh, st, new) is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least "
+                           "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                           "instead.")
+    return make_view(self, ("reshape", new))
+
+
+def _view_dtype(self, dtype):
+    if dtype is self.dtype:
+        return self
+    raise NotImplementedError("Tensor.view(dtype) reinterprets memory; jtorch cannot alias across "
+                              "dtypes. Use .to(dtype) for a converted copy.")
+
+
+def view_as(self, other):
+    return view(self, other.shape)
+
+
+def reshape(self: Tensor, *shape) -> Tensor:
+    """Matches `Tensor.reshape` (a view where PyTorch returns one, else a copy)."""
+    new = _infer(_shape_arg(shape), self.numel())
+    sh, st, _ = self._meta()
+    if _view.view_strides(sh, st, new) is not None:
+        return make_view(self, ("reshape", new), name="ViewBackward0")
+    return _dispatch.apply(REGISTRY["_reshape_copy"], (self,), {"shape": new})
+
+
+def reshape_as(self, other):
+    return reshape(self, other.shape)
+
+
+def flatten(self, start_dim=0, end_dim=-1):
+    n = self.ndim
+    if n == 0:
+        return reshape(self, (1,))
+    s, e = _wrap_dim(start_dim, n), _wrap_dim(end_dim, n)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return self
+    sh = self.shape
+    return reshape(self, sh[:s] + (math.prod(sh[s:e + 1]),) + sh[e + 1:])
+
+
+def unflatten(self, dim, sizes):
+    d = _wrap_dim(dim, self.ndim)
+    sh = self.shape
+    sizes = list(sizes)
+    if -1 in sizes:
+        i = sizes.index(-1)
+        sizes[i] = sh[d] // max(1, math.prod(s for s in sizes if s != -1))
+    return view(self, sh[:d] + tuple(sizes) + sh[d + 1:]) if self.is_contiguous() \
+        else reshape(self, sh[:d] + tuple(sizes) + sh[d + 1:])
+
+
+def squeeze(self, dim=None):
+    sh = self.shape
+    if dim is None:
+        dims = [i for i, s in enumerate(sh) if s == 1]
+    else:
+        dims = [_wrap_dim(d, len(sh)) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        dims = [d for d in dims if sh[d] == 1] if sh else []
+    if not dims:
+        return make_view(self, ("reshape", tuple(sh)), name="SqueezeBackward0")
+    new = tuple(s for i, s in enumerate(sh) if i not in dims)
+    return make_view(self, ("reshape", new), name="SqueezeBackward1")
+
+
+def unsqueeze(self, dim):
+    sh = self.shape
+    d = _wrap_dim(dim, len(sh) + 1)
+    return make_view(self, ("reshape", sh[:d] + (1,) + sh[d:]), name="UnsqueezeBackward0")
+
+
+def permute(self, *dims):
+    dims = _shape_arg(dims)
+    n = self.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
+                           f"match the length of the desired ordering of dimensions i.e. input.dim() "
+                           f"= {n} is not equal to len(dims) = {len(dims)}")
+    perm = tuple(_wrap_dim(d, n) for d in dims)
+    if len(set(perm)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return make_view(self, ("perm", perm), name="PermuteBackward0")
+
+
+def transpose(self, dim0, dim1):
+    n = self.ndim
+    perm = list(range(n))
+    if n == 0:
+        return make_view(self, ("perm", ()), name="TransposeBackward0")
+    a, b = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
+    perm[a], perm[b] = perm[b], perm[a]
+    return make_view(self, ("perm", tuple(perm)), name="TransposeBackward0")
+
+
+swapaxes = swapdims = transpose
+
+
+def t(self):
+    if self.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+    return make_view(self, ("perm", tuple(reversed(range(self.ndim)))), name="TBackward0")
+
+
+def T(self):
+    return make_view(self, ("perm", tuple(reversed(range(self.ndim)))), name="PermuteBackward0")
+
+
+def mT(self):
+    if self.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(self, -2, -1)
+
+
+def movedim(self, source, destination):
+    n = self.ndim
+    src = [_wrap_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else (source,))]
+    dst = [_wrap_dim(d, n) for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    order = [i for i in range(n) if i not in src]
+    perm = [None] * n
+    for s, d in zip(src, dst):
+        perm[d] = s
+    it = iter(order)
+    perm = tuple(p if p is not None else next(it) for p in perm)
+    return make_view(self, ("perm", perm), name="PermuteBackward0")
+
+
+moveaxis = movedim
+
+
+def expand(self, *sizes):
+    sizes = _shape_arg(sizes)
+    sh = self.shape
+    if len(sizes) < len(sh):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(sh)}}}, size=[{len(sizes)}]): the number "
+                           f"of sizes provided ({len(sizes)}) must be greater or equal to the number "
+                           f"of dimensions in the tensor ({len(sh)})")
+    lead = len(sizes) - len(sh)
+    new = list(sizes[:lead])
+    for s, o in zip(sizes[lead:], sh):
+        if s == -1:
+            s = o
+        elif o != 1 and s != o:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
+                               f"({o}) at non-singleton dimension {len(new)}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(sh)}")
+        new.append(s)
+    return make_view(self, ("expand", tuple(new)), name="ExpandBackward0")
+
+
+def expand_as(self, other):
+    return expand(self, other.shape)
+
+
+def broadcast_to(self, size):
+    return expand(self, size)
+
+
+def narrow(self, dim, start, length):
+    d = _wrap_dim(dim, self.ndim)
+    n = self.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return index_view(self, (("a",),) * d + (("s", int(length), 1),), (start,), "NarrowBackward0")
+
+
+def select(self, dim, index):
+    d = _wrap_dim(dim, self.ndim)
+    n = self.shape[d]
+    i = int(index)
+    if not -n <= i < n:
+        raise IndexError(f"select(): index {i} out of range for tensor of size {list(self.shape)} "
+                         f"at dimension {d}")
+    return index_view(self, (("a",),) * d + (("i",),), (i % n,), "SelectBackward0")
+
+
+def index_view(self, items, starts, name="SliceBackward0"):
+    """A basic-indexing view; ("a",) items mean 'all of this dim' and are expanded here."""
+    out_items, out_starts = [], []
+    it = iter(starts)
+    sh = self.shape
+    d = 0
+    for item in items:
+        if item[0] == "a":
+            out_items.append(("s", sh[d], 1))
+            out_starts.append(0)
+            d += 1
+        elif item[0] == "n":
+            out_items.append(item)
+        else:
+            out_items.append(item)
+            out_starts.append(next(it))
+            d += 1
+    return make_view(self, ("index", tuple(out_items)), tuple(out_starts), name)
+
+
+def unbind(self, dim=0):
+    d = _wrap_dim(dim, self.ndim)
+    return tuple(select(self, d, i) for i in range(self.shape[d]))
+
+
+def split(self, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, self.ndim)
+    n = self.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                               f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(self, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(self, chunks, dim=0):
+    d = _wrap_dim(dim, self.ndim)
+    n = self.shape[d]
+    size = -(-n // chunks) if chunks > 0 else 0
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0")
+    return split(self, max(size, 1), d) if n else split(self, 1, d) or (self,)
+
+
+def diagonal(self, offset=0, dim1=0, dim2=1):
+    n = self.ndim
+    return make_view(self, ("diag", int(offset), _wrap_dim(dim1, n), _wrap_dim(dim2, n)),
+                     name="DiagonalBackward0")
+
+
+def unfold(self, dimension, size, step):
+    d = _wrap_dim(dimension, self.ndim)
+    if size > self.shape[d]:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {self.shape[d]} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return make_view(self, ("unfold", d, int(size), int(step)), name="UnfoldBackward0")
+
+
+def as_strided(self, size, stride, storage_offset=None):
+    owner = self._owner()
+    off = self._meta()[2] if storage_offset is None else int(storage_offset)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if size and off + sum((n - 1) * s for n, s in zip(size, stride)) >= math.prod(owner._sa.shape):
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+                           f"{off} require more memory than the storage holds")
+    # as_strided is relative to the storage, so the view is built from the owner.
+    base = self if self._vw is None and self._st is None else None
+    src = base if base is not None else _owner_alias(self)
+    return make_view(src, ("strided", size, stride, off), name="AsStridedBackward0")
+
+
+def _owner_alias(t):
+    owner = t._owner()
+    if t._base is not None:
+        return t._base if (t._base._vw is None or not t._base._vw[0]) else owner
+    return owner if t._vw is None or not t._vw[0] else owner.detach()
+
+
+def real(self):
+    if not self.dtype.is_complex:
+        return self
+    return make_view(self, ("real",), name="RealBackward0")
+
+
+def imag(self):
+    if not self.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return make_view(self, ("imag",), name="ImagBackward0")
+
+
+def contiguous(self, memory_format=None):
+    if self.is_contiguous():
+        return self
+    return _dispatch.apply(REGISTRY["clone"], (self,))

@@ -1,0 +1,437 @@
+"""Elementwise ops: arithmetic, comparisons, logic and unary math."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import Array, lax
+
+from ._registry import op
+
+
+def _is_int(x):
+    return jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == jnp.bool_
+
+
+# ---- binary arithmetic -------------------------------------------------------------------
+
+@op(inplace=True, grad_name="AddBackward0", saves="none")
+def add(input: Array, other: Array, *, alpha: Array = 1):
+    """Matches `torch.add`."""
+    return input + other * alpha if not _is_one(alpha) else input + other
+
+
+@op(inplace=True, saves="none")
+def sub(input: Array, other: Array, *, alpha: Array = 1):
+    """Matches `torch.sub`."""
+    return input - other * alpha if not _is_one(alpha) else input - other
+
+
+def _is_one(a):
+    return isinstance(a, (int, float)) and a == 1
+
+
+subtract = sub
+
+
+@op(inplace=True, grad_name="RsubBackward1", saves="none")
+def rsub(input: Array, other: Array, *, alpha: Array = 1):
+    """Matches `torch.rsub` (other - alpha * input)."""
+    return other - input * alpha if not _is_one(alpha) else other - input
+
+
+@op(inplace=True)
+def mul(input: Array, other: Array):
+    """Matches `torch.mul`."""
+    return input * other
+
+
+@op(inplace=True, promote=None, grad_name="DivBackward0")
+def div(input: Array, other: Array, *, rounding_mode: str | None = None):
+    """Matches `torch.div` (true division promotes integers to the default float)."""
+    from .._promote import promote_args
+    if rounding_mode is None:
+        x, y = promote_args("float", input, other)
+        return x / y
+    x, y = promote_args("default", input, other)
+    if rounding_mode == "trunc":
+        if _is_int(x):
+            return _int_trunc_div(x, y)
+        return jnp.trunc(x / y)
+    if rounding_mode == "floor":
+        if _is_int(x):
+            return jnp.floor_divide(x, y)
+        return _float_floor_div(x, y)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                     f"'{rounding_mode}'")
+
+
+def _int_trunc_div(x, y):
+    # Truncation toward zero, as C and PyTorch do for integers.
+    q = jnp.floor_divide(x, y)
+    fix = (x % y != 0) & ((x < 0) != (y < 0))
+    return jnp.where(fix, q + 1, q)
+
+
+def _float_floor_div(x, y):
+    # PyTorch's floor division: floor(x / y) computed via fmod to stay exact.
+    mod = jnp.fmod(x, y)
+    div_ = (x - mod) / y
+    div_ = jnp.where((mod != 0) & ((y < 0) != (mod < 0)), div_ - 1, div_)
+    fl = jnp.floor(div_)
+    fl = jnp.where(div_ - fl > 0.5, fl + 1, fl)
+    return jnp.where(div_ != 0, fl, jnp.copysign(jnp.zeros_like(div_), x / y))
+
+
+true_divide = div
+divide = div
+
+
+@op(inplace=True, diff=False)
+def floor_divide(input: Array, other: Array):
+    """Matches `torch.floor_divide`."""
+    if _is_int(input):
+        return jnp.floor_divide(input, other)
+    return _float_floor_div(input, other)
+
+
+@op(inplace=True)
+def remainder(input: Array, other: Array):
+    """Matches `torch.remainder` (sign of the divisor)."""
+    return jnp.remainder(input, other)
+
+
+@op(inplace=True)
+def fmod(input: Array, other: Array):
+    """Matches `torch.fmod` (sign of the dividend)."""
+    return jnp.fmod(input, other)
+
+
+@op(inplace=True, grad_name="PowBackward0")
+def pow(input: Array, exponent: Array):
+    """Matches `torch.pow`."""
+    if _is_int(input) and _is_int(exponent):
+        return lax.integer_pow(input, exponent) if isinstance(exponent, int) else jnp.power(input, exponent)
+    return jnp.power(input, exponent)
+
+
+@op(inplace=True, promote=None)
+def float_power(input: Array, exponent: Array):
+    """Matches `torch.float_power` (computes in float64/complex128)."""
+    dt = jnp.complex128 if jnp.iscomplexobj(input) or jnp.iscomplexobj(exponent) else jnp.float64
+    return jnp.power(jnp.asarray(input).astype(dt), jnp.asarray(exponent).astype(dt))
+
+
+@op(inplace=True)
+def atan2(input: Array, other: Array):
+    """Matches `torch.atan2`."""
+    return _to_float(jnp.arctan2, input, other)
+
+
+arctan2 = atan2
+
+
+@op(inplace=True)
+def maximum(input: Array, other: Array):
+    """Matches `torch.maximum` (NaN propagates)."""
+    return jnp.maximum(input, other)
+
+
+@op(inplace=True)
+def minimum(input: Array, other: Array):
+    """Matches `torch.minimum` (NaN propagates)."""
+    return jnp.minimum(input, other)
+
+
+@op(inplace=True)
+def fmax(input: Array, other: Array):
+    """Matches `torch.fmax` (NaN ignored)."""
+    return jnp.fmax(input, other)
+
+
+@op(inplace=True)
+def fmin(input: Array, other: Array):
+    """Matches `torch.fmin` (NaN ignored)."""
+    return jnp.fmin(input, other)
+
+
+@op(inplace=True, promote="float")
+def hypot(input: Array, other: Array):
+    """Matches `torch.hypot`."""
+    return jnp.hypot(input, other)
+
+
+@op(inplace=True, promote=None)
+def lerp(input: Array, end: Array, weight: Array):
+    """Matches `torch.lerp`."""
+    return input + weight * (end - input)
+
+
+@op(inplace=True, promote=None)
+def addcmul(input: Array, tensor1: Array, tensor2: Array, *, value: Array = 1):
+    """Matches `torch.addcmul`."""
+    return input + value * tensor1 * tensor2
+
+
+@op(inplace=True, promote=None)
+def addcdiv(input: Array, tensor1: Array, tensor2: Array, *, value: Array = 1):
+    """Matches `torch.addcdiv`."""
+    return input + value * tensor1 / tensor2
+
+
+@op(inplace=True, promote=None, grad_name="ClampBackward1")
+def clamp(input: Array, min: Array = None, max: Array = None):
+    """Matches `torch.clamp` (gradient passes at the bounds, as in PyTorch)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    from .._promote import promote_args
+    x = input
+    lo, hi = min, max
+    vals = [v for v in (x, lo, hi) if v is not None]
+    cast = promote_args("default", *vals)
+    x = cast[0]
+    it = iter(cast[1:])
+    lo = next(it) if lo is not None else None
+    hi = next(it) if hi is not None else None
+    # where() (not jnp.clip) so the gradient at a bound is 1 like PyTorch, and NaN stays NaN.
+    if lo is not None:
+        x = jnp.where(x < lo, lo, x)
+    if hi is not None:
+        x = jnp.where(x > hi, hi, x)
+    return x
+
+
+clip = clamp
+
+
+@op(inplace=True, promote=None)
+def clamp_min(input: Array, min: Array):
+    """Matches `torch.clamp_min`."""
+    return jnp.where(input < min, jnp.asarray(min, input.dtype), input)
+
+
+@op(inplace=True, promote=None)
+def clamp_max(input: Array, max: Array):
+    """Matches `torch.clamp_max`."""
+    return jnp.where(input > max, jnp.asarray(max, input.dtype), input)
+
+
+# ---- comparisons and logic ---------------------------------------------------------------
+
+def _cmp(name, f):
+    def body(input: Array, other: Array):
+        return f(input, other)
+    body.__name__ = name
+    body.__doc__ = f"Matches `torch.{name}`."
+    op(name, inplace=True, promote="compare", diff=False)(body)
+    return body
+
+
+eq = _cmp("eq", jnp.equal)
+ne = _cmp("ne", jnp.not_equal)
+lt = _cmp("lt", jnp.less)
+le = _cmp("le", jnp.less_equal)
+gt = _cmp("gt", jnp.greater)
+ge = _cmp("ge", jnp.greater_equal)
+
+
+@op(inplace=True, promote=None, diff=False)
+def logical_and(input: Array, other: Array):
+    """Matches `torch.logical_and`."""
+    return jnp.logical_and(input != 0, other != 0)
+
+
+@op(inplace=True, promote=None, diff=False)
+def logical_or(input: Array, other: Array):
+    """Matches `torch.logical_or`."""
+    return jnp.logical_or(input != 0, other != 0)
+
+
+@op(inplace=True, promote=None, diff=False)
+def logical_xor(input: Array, other: Array):
+    """Matches `torch.logical_xor`."""
+    return jnp.logical_xor(input != 0, other != 0)
+
+
+@op(inplace=True, promote=None, diff=False)
+def logical_not(input: Array):
+    """Matches `torch.logical_not`."""
+    return input == 0
+
+
+def _bitwise(name, f):
+    def body(input: Array, other: Array):
+        if jnp.issubdtype(input.dtype, jnp.floating) or jnp.issubdtype(input.dtype, jnp.complexfloating):
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{input.dtype}': bitwise ops need "
+                               "integer or bool tensors")
+        return f(input, other)
+    body.__name__ = name
+    body.__doc__ = f"Matches `torch.{name}`."
+    op(name, inplace=True, diff=False)(body)
+    return body
+
+
+bitwise_and = _bitwise("bitwise_and", jnp.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", jnp.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", jnp.bitwise_xor)
+bitwise_left_shift = _bitwise("bitwise_left_shift", jnp.left_shift)
+bitwise_right_shift = _bitwise("bitwise_right_shift", jnp.right_shift)
+
+
+@op(inplace=True, promote=None, diff=False)
+def bitwise_not(input: Array):
+    """Matches `torch.bitwise_not`."""
+    if input.dtype == jnp.bool_:
+        return ~input
+    return jnp.bitwise_not(input)
+
+
+@op(promote=None, grad_name="WhereBackward0", method=False)
+def where(condition: Array, input: Array, other: Array):
+    """Matches `torch.where(condition, input, other)`."""
+    from .._promote import promote_args
+    x, y = promote_args("default", input, other)
+    return jnp.where(condition, x, y)
+
+
+@op(promote=None, diff=False)
+def isnan(input: Array):
+    """Matches `torch.isnan`."""
+    return jnp.isnan(input)
+
+
+@op(promote=None, diff=False)
+def isinf(input: Array):
+    """Matches `torch.isinf`."""
+    return jnp.isinf(input)
+
+
+@op(promote=None, diff=False)
+def isfinite(input: Array):
+    """Matches `torch.isfinite`."""
+    return jnp.isfinite(input)
+
+
+@op(promote=None, diff=False)
+def isposinf(input: Array):
+    """Matches `torch.isposinf`."""
+    return jnp.isposinf(input)
+
+
+@op(promote=None, diff=False)
+def isneginf(input: Array):
+    """Matches `torch.isneginf`."""
+    return jnp.isneginf(input)
+
+
+@op(promote=None, diff=False)
+def signbit(input: Array):
+    """Matches `torch.signbit`."""
+    return jnp.signbit(input)
+
+
+@op(promote="compare", diff=False)
+def isclose(input: Array, other: Array, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """Matches `torch.isclose`."""
+    return jnp.isclose(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+# ---- unary math --------------------------------------------------------------------------
+
+def _to_float(f, *xs):
+    from .. import _dtype as D
+    if any(_is_int(x) for x in xs):
+        xs = [x.astype(D.get_default_dtype().np) for x in xs]
+    return f(*xs)
+
+
+def _unary(name, f, float_only=True, grad_name=None, saves="inputs", method=True):
+    def body(input: Array):
+        return _to_float(f, input) if float_only else f(input)
+    body.__name__ = name
+    body.__doc__ = f"Matches `torch.{name}`."
+    op(name, inplace=True, promote=None, grad_name=grad_name, saves=saves, method=method)(body)
+    return body
+
+
+exp = _unary("exp", jnp.exp, saves="output")
+exp2 = _unary("exp2", jnp.exp2)
+expm1 = _unary("expm1", jnp.expm1, saves="output")
+log = _unary("log", jnp.log)
+log2 = _unary("log2", jnp.log2)
+log10 = _unary("log10", jnp.log10)
+log1p = _unary("log1p", jnp.log1p)
+sqrt = _unary("sqrt", jnp.sqrt, saves="output")
+rsqrt = _unary("rsqrt", lax.rsqrt, saves="output")
+sin = _unary("sin", jnp.sin)
+cos = _unary("cos", jnp.cos)
+tan = _unary("tan", jnp.tan, saves="output")
+asin = _unary("asin", jnp.arcsin)
+acos = _unary("acos", jnp.arccos)
+atan = _unary("atan", jnp.arctan)
+sinh = _unary("sinh", jnp.sinh)
+cosh = _unary("cosh", jnp.cosh)
+tanh = _unary("tanh", jnp.tanh, saves="output")
+asinh = _unary("asinh", jnp.arcsinh)
+acosh = _unary("acosh", jnp.arccosh)
+atanh = _unary("atanh", jnp.arctanh)
+sigmoid = _unary("sigmoid", jax.nn.sigmoid, saves="output")
+erf = _unary("erf", jax.scipy.special.erf)
+erfc = _unary("erfc", jax.scipy.special.erfc)
+erfinv = _unary("erfinv", jax.scipy.special.erfinv)
+lgamma = _unary("lgamma", jax.scipy.special.gammaln)
+digamma = _unary("digamma", jax.scipy.special.digamma)
+reciprocal = _unary("reciprocal", lambda x: 1 / x, saves="output")
+neg = _unary("neg", jnp.negative, float_only=False, saves="none")
+negative = neg
+abs = _unary("abs", jnp.abs, float_only=False)
+absolute = abs
+sign = _unary("sign", jnp.sign, float_only=False)
+sgn = _unary("sgn", jnp.sign, float_only=False)
+square = _unary("square", jnp.square, float_only=False, grad_name="PowBackward0")
+relu = _unary("relu", jax.nn.relu, float_only=False, saves="output")
+floor = _unary("floor", jnp.floor, float_only=False)
+ceil = _unary("ceil", jnp.ceil, float_only=False)
+trunc = _unary("trunc", jnp.trunc, float_only=False)
+fix = trunc
+frac = _unary("frac", lambda x: x - jnp.trunc(x), float_only=False)
+angle = _unary("angle", jnp.angle)
+conj_physical = _unary("conj_physical", jnp.conj, float_only=False)
+
+
+@op(inplace=True, promote=None)
+def round(input: Array, *, decimals: int = 0):
+    """Matches `torch.round` (half to even)."""
+    if decimals == 0:
+        return jnp.round(input)
+    return jnp.round(input, decimals)
+
+
+@op(inplace=True, promote=None)
+def nan_to_num(input: Array, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None):
+    """Matches `torch.nan_to_num`."""
+    return jnp.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+@op(inplace=True, promote=None)
+def logit(input: Array, eps: float | None = None):
+    """Matches `torch.logit`."""
+    x = _to_float(lambda v: v, input)
+    if eps is not None:
+        x = jnp.clip(x, eps, 1 - eps)
+    return jnp.log(x / (1 - x))
+
+
+@op(inplace=True, promote=None, grad_name="XlogyBackward0")
+def xlogy(input: Array, other: Array):
+    """Matches `torch.xlogy`."""
+    from .._promote import promote_args
+    x, y = promote_args("float", input, other)
+    return jax.scipy.special.xlogy(x, y)
+
+
+@op(promote=None, diff=False)
+def copysign(input: Array, other: Array):
+    """Matches `torch.copysign`."""
+    from .._promote import promote_args
+    x, y = promote_args("float", input, other)
+    return jnp.copysign(x, y)

@@ -1,0 +1,109 @@
+"""Matrix products."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jax import Array, lax
+
+from ._registry import op
+
+
+def _check_same(name, a, b):
+    if a.dtype != b.dtype:
+        from .. import _dtype as D
+        raise RuntimeError(f"{name}: expected both operands to have the same dtype, but got "
+                           f"{D.from_np(a.dtype)} and {D.from_np(b.dtype)}; convert one with .to()")
+
+
+@op(promote=None, grad_name="MmBackward0")
+def matmul(input: Array, other: Array):
+    """Matches `torch.matmul`."""
+    _check_same("matmul", input, other)
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{input.ndim}D and {other.ndim}D")
+    return jnp.matmul(input, other)
+
+
+@op(promote=None)
+def mm(input: Array, mat2: Array):
+    """Matches `torch.mm`."""
+    _check_same("mm", input, mat2)
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"self must be a matrix (mm expects 2D tensors, got {input.ndim}D and {mat2.ndim}D)")
+    return input @ mat2
+
+
+@op(promote=None)
+def bmm(input: Array, mat2: Array):
+    """Matches `torch.bmm`."""
+    _check_same("bmm", input, mat2)
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
+    return jnp.matmul(input, mat2)
+
+
+@op(promote=None)
+def mv(input: Array, vec: Array):
+    """Matches `torch.mv`."""
+    _check_same("mv", input, vec)
+    return input @ vec
+
+
+@op(promote=None)
+def dot(input: Array, other: Array):
+    """Matches `torch.dot`."""
+    _check_same("dot", input, other)
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return jnp.dot(input, other)
+
+
+@op(promote=None)
+def vdot(input: Array, other: Array):
+    """Matches `torch.vdot`."""
+    return jnp.vdot(input, other)
+
+
+@op(promote="default")
+def outer(input: Array, vec2: Array):
+    """Matches `torch.outer`."""
+    return jnp.outer(input, vec2)
+
+
+ger = outer
+
+
+@op(promote=None, method=False)
+def einsum(equation: str, operands: list[Array]):
+    """Matches `torch.einsum` (operands as a list; the public wrapper accepts both forms)."""
+    return jnp.einsum(equation, *operands)
+
+
+@op(promote=None, method=False, grad_name="AddmmBackward0")
+def linear(input: Array, weight: Array, bias: Array = None):
+    """Matches `torch.nn.functional.linear`.
+
+    Contracts the weight's second dimension directly (dot_general), so XLA does not
+    materialise `weight.T` on every call.
+    """
+    _check_same("linear", input, weight)
+    y = lax.dot_general(input, weight, (((input.ndim - 1,), (1,)), ((), ())))
+    return y if bias is None else y + bias
+
+
+@op(promote="default", inplace=True)
+def addmm(input: Array, mat1: Array, mat2: Array, *, beta: Array = 1, alpha: Array = 1):
+    """Matches `torch.addmm`."""
+    return beta * input + alpha * (mat1 @ mat2)
+
+
+@op(promote="default", inplace=True)
+def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta: Array = 1, alpha: Array = 1):
+    """Matches `torch.baddbmm`."""
+    return beta * input + alpha * jnp.matmul(batch1, batch2)
+
+
+@op(promote="default", inplace=True)
+def addmv(input: Array, mat: Array, vec: Array, *, beta: Array = 1, alpha: Array = 1):
+    """Matches `torch.addmv`."""
+    return beta * input + alpha * (mat @ vec)

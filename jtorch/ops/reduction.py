@@ -1,0 +1,303 @@
+"""Reductions: sum, mean, max/min (with indices), var/std, softmax, cumulative ops."""
+from __future__ import annotations
+
+import collections
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from ._registry import op
+
+
+def _np(dtype):
+    return None if dtype is None else dtype.np
+
+
+def _axis(dim, ndim):
+    if dim is None or dim == () or dim == []:
+        return None
+    if isinstance(dim, (tuple, list)):
+        return tuple(d % max(ndim, 1) for d in dim) if ndim else None
+    return dim % max(ndim, 1) if ndim else None
+
+
+def _acc_dtype(x, dtype):
+    # PyTorch sums bool/integers into int64.
+    if dtype is not None:
+        return dtype.np
+    if jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == jnp.bool_:
+        return jnp.int64
+    return None
+
+
+@op(promote=None, saves="none")
+def sum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
+    """Matches `torch.sum`."""
+    return jnp.sum(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
+
+
+@op(promote=None, saves="none")
+def nansum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
+    """Matches `torch.nansum`."""
+    return jnp.nansum(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
+
+
+@op(promote=None)
+def prod(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
+    """Matches `torch.prod`."""
+    return jnp.prod(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
+
+
+def _need_float(name, x, dtype):
+    if dtype is None and not (jnp.issubdtype(x.dtype, jnp.inexact)):
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_tname(x.dtype)}. Pass dtype= or "
+                           f"convert with .float().")
+
+
+def _tname(d):
+    from .. import _dtype as D
+    from .._tensor import _type_name
+    return _type_name(D.from_np(d))
+
+
+@op(promote=None, saves="none")
+def mean(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
+    """Matches `torch.mean`."""
+    _need_float("mean", input, dtype)
+    x = input if dtype is None else input.astype(dtype.np)
+    return jnp.mean(x, axis=_axis(dim, x.ndim), keepdims=keepdim)
+
+
+@op(promote=None)
+def nanmean(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
+    """Matches `torch.nanmean`."""
+    _need_float("nanmean", input, dtype)
+    x = input if dtype is None else input.astype(dtype.np)
+    return jnp.nanmean(x, axis=_axis(dim, x.ndim), keepdims=keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+@op(promote=None)
+def var(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None):
+    """Matches `torch.var`."""
+    return jnp.var(input, axis=_axis(dim, input.ndim), ddof=_correction(unbiased, correction),
+                   keepdims=keepdim)
+
+
+@op(promote=None)
+def std(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None):
+    """Matches `torch.std`."""
+    return jnp.std(input, axis=_axis(dim, input.ndim), ddof=_correction(unbiased, correction),
+                   keepdims=keepdim)
+
+
+@op(promote=None, method=False)
+def var_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None):
+    """Matches `torch.var_mean`."""
+    ax = _axis(dim, input.ndim)
+    return (jnp.var(input, axis=ax, ddof=_correction(unbiased, correction), keepdims=keepdim),
+            jnp.mean(input, axis=ax, keepdims=keepdim))
+
+
+@op(promote=None, method=False)
+def std_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None):
+    """Matches `torch.std_mean`."""
+    ax = _axis(dim, input.ndim)
+    return (jnp.std(input, axis=ax, ddof=_correction(unbiased, correction), keepdims=keepdim),
+            jnp.mean(input, axis=ax, keepdims=keepdim))
+
+
+# ---- max/min with indices ----------------------------------------------------------------
+
+def _nt(name, fields):
+    cls = collections.namedtuple(name, fields)
+    cls.__module__ = "torch.return_types"
+    return cls
+
+
+RETURN_TYPES = {n: _nt(n, ["values", "indices"]) for n in
+                ("max", "min", "sort", "topk", "mode", "median", "nanmedian", "kthvalue", "cummax",
+                 "cummin", "aminmax")}
+RETURN_TYPES["aminmax"] = _nt("aminmax", ["min", "max"])
+
+
+def _select(x, dim, keepdim, arg):
+    idx = arg(x, axis=dim, keepdims=True)
+    # Values by gathering at the chosen index, so the gradient goes to that element only.
+    vals = jnp.take_along_axis(x, idx, axis=dim)
+    if not keepdim:
+        vals, idx = jnp.squeeze(vals, dim), jnp.squeeze(idx, dim)
+    return vals, idx.astype(jnp.int64)
+
+
+def _argmax_nan(x, axis, keepdims):
+    # PyTorch treats NaN as the maximum; ties resolve to the first index.
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        key = jnp.where(jnp.isnan(x), jnp.inf, x)
+        nan_any = jnp.isnan(x).any(axis=axis, keepdims=True)
+        first_nan = jnp.argmax(jnp.isnan(x), axis=axis, keepdims=True)
+        return jnp.where(nan_any, first_nan, jnp.argmax(key, axis=axis, keepdims=True)) if keepdims \
+            else jnp.where(nan_any.squeeze(axis), first_nan.squeeze(axis), jnp.argmax(key, axis=axis))
+    return jnp.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def _argmin_nan(x, axis, keepdims):
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        key = jnp.where(jnp.isnan(x), -jnp.inf, x)
+        nan_any = jnp.isnan(x).any(axis=axis, keepdims=True)
+        first_nan = jnp.argmax(jnp.isnan(x), axis=axis, keepdims=True)
+        r = jnp.where(nan_any, first_nan, jnp.argmin(key, axis=axis, keepdims=True))
+        return r if keepdims else r.squeeze(axis)
+    return jnp.argmin(x, axis=axis, keepdims=keepdims)
+
+
+@op(promote=None, grad_name="MaxBackward1")
+def _max_all(input: Array):
+    return jnp.max(input)
+
+
+@op(promote=None, grad_name="MaxBackward0")
+def _max_dim(input: Array, dim: int, keepdim: bool = False):
+    return RETURN_TYPES["max"](*_select(input, dim % max(input.ndim, 1), keepdim, _argmax_nan))
+
+
+@op(promote=None, grad_name="MinBackward1")
+def _min_all(input: Array):
+    return jnp.min(input)
+
+
+@op(promote=None, grad_name="MinBackward0")
+def _min_dim(input: Array, dim: int, keepdim: bool = False):
+    return RETURN_TYPES["min"](*_select(input, dim % max(input.ndim, 1), keepdim, _argmin_nan))
+
+
+@op(promote=None)
+def amax(input: Array, dim=(), keepdim: bool = False):
+    """Matches `torch.amax` (ties share the gradient evenly)."""
+    return jnp.max(input, axis=_axis(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=None)
+def amin(input: Array, dim=(), keepdim: bool = False):
+    """Matches `torch.amin`."""
+    return jnp.min(input, axis=_axis(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=None, diff=False)
+def argmax(input: Array, dim: int | None = None, keepdim: bool = False):
+    """Matches `torch.argmax` (first index among ties; NaN counts as the maximum)."""
+    if dim is None:
+        r = _argmax_nan(input.reshape(-1), 0, False)
+        return (r.reshape((1,) * input.ndim) if keepdim else r).astype(jnp.int64)
+    return _argmax_nan(input, dim % max(input.ndim, 1), keepdim).astype(jnp.int64)
+
+
+@op(promote=None, diff=False)
+def argmin(input: Array, dim: int | None = None, keepdim: bool = False):
+    """Matches `torch.argmin`."""
+    if dim is None:
+        r = _argmin_nan(input.reshape(-1), 0, False)
+        return (r.reshape((1,) * input.ndim) if keepdim else r).astype(jnp.int64)
+    return _argmin_nan(input, dim % max(input.ndim, 1), keepdim).astype(jnp.int64)
+
+
+@op(promote=None, diff=False)
+def all(input: Array, dim=None, keepdim: bool = False):
+    """Matches `torch.all`."""
+    r = jnp.all(input != 0, axis=_axis(dim, input.ndim), keepdims=keepdim)
+    return r.astype(jnp.uint8) if input.dtype == jnp.uint8 else r
+
+
+@op(promote=None, diff=False)
+def any(input: Array, dim=None, keepdim: bool = False):
+    """Matches `torch.any`."""
+    r = jnp.any(input != 0, axis=_axis(dim, input.ndim), keepdims=keepdim)
+    return r.astype(jnp.uint8) if input.dtype == jnp.uint8 else r
+
+
+@op(promote=None, diff=False)
+def count_nonzero(input: Array, dim=None):
+    """Matches `torch.count_nonzero`."""
+    return jnp.sum(input != 0, axis=_axis(dim, input.ndim)).astype(jnp.int64)
+
+
+@op(promote="float")
+def logsumexp(input: Array, dim, keepdim: bool = False):
+    """Matches `torch.logsumexp`."""
+    return jax.nn.logsumexp(input, axis=_axis(dim, input.ndim), keepdims=keepdim)
+
+
+def _soft_dtype(x, dtype):
+    if dtype is not None:
+        return x.astype(dtype.np)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise RuntimeError("softmax: expected a floating point input; got an integer tensor. "
+                           "Convert with .float() or pass dtype=")
+    return x
+
+
+@op(promote=None, saves="output")
+def softmax(input: Array, dim: int | None = None, dtype=None):
+    """Matches `torch.softmax`."""
+    x = _soft_dtype(input, dtype)
+    return jax.nn.softmax(x, axis=_implicit_dim(dim, x.ndim))
+
+
+@op(promote=None, saves="output")
+def log_softmax(input: Array, dim: int | None = None, dtype=None):
+    """Matches `torch.log_softmax`."""
+    x = _soft_dtype(input, dtype)
+    return jax.nn.log_softmax(x, axis=_implicit_dim(dim, x.ndim))
+
+
+def _implicit_dim(dim, ndim):
+    if dim is None:
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim
+
+
+@op(promote=None, saves="none")
+def cumsum(input: Array, dim: int, *, dtype=None):
+    """Matches `torch.cumsum`."""
+    return jnp.cumsum(input, axis=dim, dtype=_acc_dtype(input, dtype))
+
+
+@op(promote=None)
+def cumprod(input: Array, dim: int, *, dtype=None):
+    """Matches `torch.cumprod`."""
+    return jnp.cumprod(input, axis=dim, dtype=_acc_dtype(input, dtype))
+
+
+@op(promote="float")
+def logcumsumexp(input: Array, dim: int):
+    """Matches `torch.logcumsumexp`."""
+    return jax.lax.cumlogsumexp(input, axis=dim % max(input.ndim, 1))
+
+
+@op(promote=None)
+def norm(input: Array, p="fro", dim=None, keepdim: bool = False, dtype=None):
+    """Matches `torch.norm` (vector norms; 'fro' and 'nuc' over two dims)."""
+    x = input if dtype is None else input.astype(dtype.np)
+    ax = _axis(dim, x.ndim)
+    if p == "fro" or p == 2 or p is None:
+        return jnp.sqrt(jnp.sum(jnp.abs(x) ** 2, axis=ax, keepdims=keepdim))
+    if p == "nuc":
+        return jnp.linalg.norm(x, ord="nuc", axis=ax, keepdims=keepdim)
+    if p == float("inf"):
+        return jnp.max(jnp.abs(x), axis=ax, keepdims=keepdim)
+    if p == float("-inf"):
+        return jnp.min(jnp.abs(x), axis=ax, keepdims=keepdim)
+    if p == 0:
+        return jnp.sum(x != 0, axis=ax, keepdims=keepdim).astype(x.dtype)
+    return jnp.sum(jnp.abs(x) ** p, axis=ax, keepdims=keepdim) ** (1.0 / p)

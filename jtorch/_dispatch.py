@@ -82,7 +82,11 @@ def _build(op: Op):
     with_vjp.__signature__ = inspect.Signature(params)
     op.jit_plain = jax.jit(body, static_argnames=statics)
     op.jit_nograd = jax.jit(nograd, static_argnames=statics)
-    op.jit_vjp = jax.jit(with_vjp, static_argnums=(0,), static_argnames=statics)
+    # Given both static_argnums and static_argnames, jax.jit maps neither onto the other, so
+    # static parameters that may come positionally (x.sum(1)) are listed by number too.
+    nums = (0,) + tuple(i + 1 for i, p in enumerate(op.sig.parameters.values())
+                        if p.name in statics and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    op.jit_vjp = jax.jit(with_vjp, static_argnums=nums, static_argnames=statics)
     op.node_cls = engine.node_type(op.grad_name)
 
 

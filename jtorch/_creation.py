@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import jax
@@ -11,6 +12,12 @@ import numpy as np
 from . import _dtype as D
 from ._tensor import Tensor
 from .autograd.grad_mode import INFERENCE, _MODE
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _filled(shape, dtype, value):
+    """A compiled `jnp.full` (eager jnp.ones/zeros dispatch several primitives)."""
+    return jnp.full(shape, value, dtype)
 
 
 def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -124,23 +131,23 @@ def _dt(dtype, default=None):
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Matches `torch.zeros`."""
-    return _factory(jnp.zeros, size, out, dtype, device, requires_grad)
+    return _factory(0, size, out, dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Matches `torch.ones`."""
-    return _factory(jnp.ones, size, out, dtype, device, requires_grad)
+    return _factory(1, size, out, dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """Matches `torch.empty` (filled with zeros: jax has no uninitialised memory)."""
-    return _factory(jnp.zeros, size, out, dtype, device, requires_grad)
+    return _factory(0, size, out, dtype, device, requires_grad)
 
 
-def _factory(f, size, out, dtype, device, requires_grad):
+def _factory(value, size, out, dtype, device, requires_grad):
     d = _dt(dtype)
-    t = _finish(f(_size(size), d.np), d, device, requires_grad)
+    t = _finish(_filled(_size(size), d.np, value), d, device, requires_grad)
     if out is not None:
         return Tensor._write_out(out, t)
     return t
@@ -157,24 +164,24 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return Tensor._write_out(out, t) if out is not None else t
 
 
-def _like(f, input, dtype, device, requires_grad):
+def _like(value, input, dtype, device, requires_grad):
     d = dtype or input.dtype
-    return _finish(f(tuple(input.shape), d.np), d, device, requires_grad)
+    return _finish(_filled(tuple(input.shape), d.np, value), d, device, requires_grad)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.zeros_like`."""
-    return _like(jnp.zeros, input, dtype, device, requires_grad)
+    return _like(0, input, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.ones_like`."""
-    return _like(jnp.ones, input, dtype, device, requires_grad)
+    return _like(1, input, dtype, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.empty_like` (zeros)."""
-    return _like(jnp.zeros, input, dtype, device, requires_grad)
+    return _like(0, input, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,

@@ -104,14 +104,11 @@ def _hashable(v):
     return v
 
 
-def _call(fn, args, kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ValueError as e:
-        if "hashable" not in str(e):
-            raise
-        # A static argument came as a list (e.g. dim=[0, 1]); tuples hash.
-        return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
+def _retry_hashable(err, fn, args, kwargs):
+    if "hashable" not in str(err):
+        raise err
+    # A static argument came as a list (e.g. dim=[0, 1]); tuples hash.
+    return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
 
 
 def apply(op: Op, args, kwargs=_EMPTY):
@@ -163,11 +160,18 @@ def apply(op: Op, args, kwargs=_EMPTY):
     else:
         kw = kwargs
     if paths is None:
-        out = _call(op.jit_plain if rec or mode & ENABLED else op.jit_nograd, arrs, kw)
+        f = op.jit_plain if mode & ENABLED else op.jit_nograd
+        try:
+            out = f(*arrs, **kw)
+        except ValueError as e:
+            out = _retry_hashable(e, f, arrs, kw)
         res = _wrap_out(out, None, mode)
     else:
         paths = tuple(paths)
-        out, pb = _call(op.jit_vjp, [paths] + arrs, kw)
+        try:
+            out, pb = op.jit_vjp(paths, *arrs, **kw)
+        except ValueError as e:
+            out, pb = _retry_hashable(e, op.jit_vjp, [paths] + arrs, kw)
         node = op.node_cls(pb, tuple(edges), out)
         node.ctx = (op, paths, arrs, kw)
         if op.saves == "inputs":

@@ -581,3 +581,4 @@ def _type_name(d: D.dtype) -> str:
 
 
 _dispatch.Tensor = Tensor
+engine.Tensor = Tensor

@@ -18,7 +18,6 @@ def _tuple(x):
 
 def _make_grads(outputs, grad_outputs, create_graph):
     from .._tensor import Tensor
-    import jax.numpy as jnp
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
@@ -29,7 +28,8 @@ def _make_grads(outputs, grad_outputs, create_graph):
             if not out.dtype.is_floating_point and not out.dtype.is_complex:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
                                    f"got {out.dtype}")
-            a = jnp.ones(tuple(out.shape), out.dtype.np)
+            from .._creation import _filled
+            a = _filled(tuple(out.shape), out.dtype.np, 1)
             grads.append(Tensor._from_array(a) if create_graph else a)
             continue
         if not isinstance(g, Tensor):
@@ -40,7 +40,8 @@ def _make_grads(outputs, grad_outputs, create_graph):
         if create_graph:
             grads.append(g if g.dtype is out.dtype else g.to(out.dtype))
         else:
-            grads.append(g._value_any().astype(out.dtype.np))
+            a = g._value_any()
+            grads.append(a if a.dtype == out.dtype.np else a.astype(out.dtype.np))
     return grads
 
 

@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+Tensor = None  # set by jtorch._tensor (import cycle)
+
 # Called through one jitted function per pullback structure (the pullback's residual
 # arrays are its leaves, so repeated steps hit the same compiled function).
 _pb_call = jax.jit(lambda pb, ct: pb(ct))
@@ -102,6 +104,7 @@ class AccumulateGrad:
     """The node of a leaf that requires grad: accumulates into `.grad`."""
 
     __slots__ = ("variable", "prehooks", "posthooks", "__weakref__")
+    edges = ()
 
     def __init__(self, variable):
         self.variable = variable
@@ -152,19 +155,19 @@ def _raise_modified(node, owner, ver):
 def _collect(roots):
     """Dependency counts of every node reachable from the roots."""
     deps = {}
-    seen = set()
-    stack = [n for n in roots]
+    seen = set(roots)
+    stack = list(roots)
     while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        for e in getattr(n, "edges", ()):
+        for e in stack.pop().edges:
             if e is None:
                 continue
             m = e[0]
-            deps[m] = deps.get(m, 0) + 1
-            if id(m) not in seen:
+            if m in deps:
+                deps[m] += 1
+            else:
+                deps[m] = 1
+            if m not in seen:
+                seen.add(m)
                 stack.append(m)
     return deps
 
@@ -176,7 +179,6 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=N
     capture: {(node, idx): slot} -> the gradient arriving there is stored in a returned dict
     (for autograd.grad); accumulate=False leaves `.grad` untouched.
     """
-    from .._tensor import Tensor
     root_nodes = []
     buffers = {}
     for (node, idx), g in zip(roots, grads):
@@ -192,7 +194,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=N
     while ready:
         node = ready.pop()
         buf = buffers.pop(node, {})
-        if isinstance(node, AccumulateGrad):
+        if type(node) is AccumulateGrad:
             g = buf.get(0)
             if g is None:
                 continue
@@ -269,14 +271,12 @@ def _add(a, b):
 
 
 def _as_tensor(g):
-    from .._tensor import Tensor
     if g is None or isinstance(g, Tensor):
         return g
     return Tensor._from_array(g)
 
 
 def _unwrap_grad(r, create_graph):
-    from .._tensor import Tensor
     if isinstance(r, Tensor):
         return r if create_graph else r._value_any()
     return r
@@ -299,7 +299,6 @@ def _call_node(node, buf, create_graph):
 def _call_differentiably(node, buf):
     """Run a node's backward as recorded jtorch ops, so its result has a graph (create_graph)."""
     from .. import _dispatch
-    from .._tensor import Tensor
     if node.ctx is None:
         raise RuntimeError(f"{node.name()} does not support create_graph=True (double backward)")
     if callable(node.ctx):  # custom Function nodes
@@ -341,7 +340,6 @@ def _op_function(op, paths, arrs, kw):
 
 
 def _accumulate(var, g, create_graph):
-    from .._tensor import Tensor
     if isinstance(g, Tensor):
         if not create_graph:
             g = g._value_any()
@@ -350,7 +348,8 @@ def _accumulate(var, g, create_graph):
         if isinstance(g, Tensor):
             var._grad = g
         else:
-            var._grad = Tensor._from_array(g.astype(var._value_any().dtype))
+            dt = var._value_any().dtype
+            var._grad = Tensor._from_array(g if g.dtype == dt else g.astype(dt))
         return
     if create_graph or isinstance(g, Tensor):
         var._grad = old + g

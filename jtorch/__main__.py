@@ -1,0 +1,29 @@
+"""`python -m jtorch SCRIPT.py [args...]` and `python -m jtorch compare SCRIPT.py [args...]`."""
+from __future__ import annotations
+
+import sys
+
+_USAGE = """usage: python -m jtorch SCRIPT.py [args...]
+       python -m jtorch compare [--rtol R] [--atol A] SCRIPT.py [args...]
+
+Runs an unmodified PyTorch script with `torch` resolved to jtorch. `compare` runs it under
+real torch and under jtorch and reports where printed output and saved .pt files differ."""
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_USAGE)
+        return 0 if argv else 2
+    if argv[0] == "compare":
+        from ._compare import main as compare_main
+        return compare_main(argv[1:])
+    if argv[0] == "-m":
+        print("jtorch: running a module (-m) is not supported; pass a script path", file=sys.stderr)
+        return 2
+    from ._dropin import run
+    return run(argv[0], argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

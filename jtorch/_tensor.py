@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _dispatch, _dtype as D, _view
 from .autograd import engine
-from .autograd.grad_mode import ENABLED, _MODE
+from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
 
 _get_mode = _MODE.get
 _NO_VIEW = ((), ())
@@ -147,6 +147,9 @@ class Tensor:
     def _assign(self, new: "Tensor"):
         """Make `new` (same shape and dtype) this tensor's value: the core of every in-place op."""
         mode = _get_mode()
+        if self._inf and not mode & INFERENCE:
+            raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                               "allowed; clone() it outside inference_mode first.")
         if mode & ENABLED:
             if self._rg and self._node is None and self._base is None:
                 raise RuntimeError(
@@ -338,6 +341,9 @@ class Tensor:
                     "a computed variable in a subgraph that doesn't require differentiation use "
                     "var_no_grad = var.detach().")
             return self
+        if requires_grad and self._inf and not _get_mode() & INFERENCE:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode "
+                               "is not allowed; clone() it outside inference_mode first.")
         if requires_grad and self.dtype.category < D.FLOAT:
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                f"gradients (got {self.dtype}); convert with .float() first")

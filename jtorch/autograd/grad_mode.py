@@ -151,7 +151,7 @@ class set_grad_enabled(_ModeContext):
     __slots__ = ("mode",)
 
     def __init__(self, mode: bool):
-        if not isinstance(mode, (bool, int)):
+        if not isinstance(mode, bool):  # torch refuses ints too
             raise TypeError(f"set_grad_enabled(mode): mode must be a bool, got {type(mode).__name__}")
         self.mode = bool(mode)
         prev = self._prev = _get()
@@ -209,7 +209,7 @@ class inference_mode(_ModeContext):
     def _new_mode(self, prev):
         if self.mode:
             return INFERENCE
-        return prev & ~(INFERENCE | LOCKED)
+        return ENABLED  # like torch, inference_mode(False) also enables grad
 
     def clone(self):
         return inference_mode(self.mode)

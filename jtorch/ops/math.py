@@ -1,0 +1,247 @@
+"""More elementwise math: aliases, angle conversions, integer math, special-function ops."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jss
+from jax import Array
+
+from ._registry import REGISTRY, op
+from .elementwise import _is_int, _to_float, _unary
+
+
+def _promoted(kind, *xs):
+    from .._promote import promote_args
+    return promote_args(kind, *xs)
+
+
+# ---- aliases: the same Op object under torch's other names ---------------------------------
+
+ALIASES = {
+    "absolute": "abs", "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
+    "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2", "negative": "neg",
+    "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div", "fix": "trunc",
+    "clip": "clamp", "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
+    "not_equal": "ne", "concat": "cat", "concatenate": "cat",
+}
+
+
+def register_aliases(table):
+    """Point each alias at its target op (one declaration, several torch names)."""
+    for alias, target in table.items():
+        if alias not in REGISTRY and target in REGISTRY:
+            REGISTRY[alias] = REGISTRY[target]
+
+
+register_aliases(ALIASES)
+
+
+# ---- unary ---------------------------------------------------------------------------------
+
+deg2rad = _unary("deg2rad", jnp.deg2rad)
+rad2deg = _unary("rad2deg", jnp.rad2deg)
+i0 = _unary("i0", jss.i0)
+sinc = _unary("sinc", jnp.sinc)
+
+
+@op(promote=None, saves="none")
+def positive(input: Array):
+    """Matches `torch.positive`."""
+    if input.dtype == jnp.bool_:
+        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+@op(promote=None, saves="none", grad_name="ConjBackward0")
+def conj(input: Array):
+    """Matches `torch.conj` (a copy rather than a lazy conjugate view)."""
+    return jnp.conj(input) if jnp.iscomplexobj(input) else input
+
+
+@op(promote=None, saves="none", grad_name="AliasBackward0")
+def resolve_conj(input: Array):
+    """Matches `torch.resolve_conj` (jtorch never has lazy conjugates)."""
+    return input
+
+
+@op(promote=None, saves="none", grad_name="AliasBackward0")
+def resolve_neg(input: Array):
+    """Matches `torch.resolve_neg` (jtorch never has lazy negation)."""
+    return input
+
+
+@op(promote=None, diff=False)
+def isreal(input: Array):
+    """Matches `torch.isreal`."""
+    return jnp.imag(input) == 0 if jnp.iscomplexobj(input) else jnp.ones(input.shape, jnp.bool_)
+
+
+@op(promote=None, diff=False)
+def frexp(input: Array):
+    """Matches `torch.frexp` (returns mantissa, exponent)."""
+    if not jnp.issubdtype(input.dtype, jnp.floating):
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = jnp.frexp(input)
+    return _FREXP(m, e.astype(jnp.int32))
+
+
+import collections  # noqa: E402
+
+_FREXP = collections.namedtuple("frexp", ["mantissa", "exponent"])
+_FREXP.__module__ = "torch.return_types"
+
+
+@op(inplace=True, promote=None)
+def polygamma(n: int, input: Array):
+    """Matches `torch.polygamma(n, input)`."""
+    x = _to_float(lambda v: v, input)
+    if n == 0:
+        return jss.digamma(x)
+    return jss.polygamma(n, x)
+
+
+@op(inplace=True, promote=None)
+def mvlgamma(input: Array, p: int):
+    """Matches `torch.mvlgamma`."""
+    x = _to_float(lambda v: v, input)
+    return jss.multigammaln(x, p)
+
+
+# ---- binary --------------------------------------------------------------------------------
+
+@op(inplace=True, promote="float")
+def logaddexp(input: Array, other: Array):
+    """Matches `torch.logaddexp`."""
+    return jnp.logaddexp(input, other)
+
+
+@op(inplace=True, promote="float")
+def logaddexp2(input: Array, other: Array):
+    """Matches `torch.logaddexp2`."""
+    return jnp.logaddexp2(input, other)
+
+
+@op(inplace=True, promote="default", diff=False)
+def gcd(input: Array, other: Array):
+    """Matches `torch.gcd`."""
+    return jnp.gcd(input, other)
+
+
+@op(inplace=True, promote="default", diff=False)
+def lcm(input: Array, other: Array):
+    """Matches `torch.lcm`."""
+    return jnp.lcm(input, other)
+
+
+@op(inplace=True, promote="default", diff=False)
+def heaviside(input: Array, values: Array):
+    """Matches `torch.heaviside`."""
+    return jnp.where(input == 0, values, (input > 0).astype(input.dtype)).astype(input.dtype)
+
+
+@op(inplace=True, promote="default", diff=False)
+def nextafter(input: Array, other: Array):
+    """Matches `torch.nextafter`."""
+    return jnp.nextafter(input, other)
+
+
+@op(inplace=True, promote="float")
+def ldexp(input: Array, other: Array):
+    """Matches `torch.ldexp` (input * 2**other)."""
+    return input * jnp.exp2(other)
+
+
+@op(inplace=True, promote="float")
+def igamma(input: Array, other: Array):
+    """Matches `torch.igamma` (regularized lower incomplete gamma)."""
+    return jss.gammainc(input, other)
+
+
+@op(inplace=True, promote="float")
+def igammac(input: Array, other: Array):
+    """Matches `torch.igammac` (regularized upper incomplete gamma)."""
+    return jss.gammaincc(input, other)
+
+
+@op(inplace=True, promote="float", grad_name="Xlog1pyBackward0", public=False, method=False)
+def xlog1py(input: Array, other: Array):
+    """Matches `torch.special.xlog1py`."""
+    return jss.xlog1py(input, other)
+
+
+@op(promote="default")
+def dist(input: Array, other: Array, p: float = 2):
+    """Matches `torch.dist`."""
+    d = jnp.abs(input - other).reshape(-1)
+    if p == 0:
+        return jnp.sum(d != 0).astype(d.dtype)
+    if p == float("inf"):
+        return jnp.max(d)
+    if p == float("-inf"):
+        return jnp.min(d)
+    return jnp.sum(d ** p) ** (1.0 / p)
+
+
+@op(promote="default")
+def inner(input: Array, other: Array):
+    """Matches `torch.inner`."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return jnp.inner(input, other)
+
+
+@op(inplace=True, promote="default")
+def addr(input: Array, vec1: Array, vec2: Array, *, beta: Array = 1, alpha: Array = 1):
+    """Matches `torch.addr`."""
+    o = jnp.outer(vec1, vec2)
+    if o.dtype == jnp.bool_:
+        return (input & (beta != 0)) | (o & (alpha != 0))
+    return beta * input + alpha * o if not (isinstance(beta, int) and beta == 0) else alpha * o
+
+
+@op(inplace=True, promote="default")
+def addbmm(input: Array, batch1: Array, batch2: Array, *, beta: Array = 1, alpha: Array = 1):
+    """Matches `torch.addbmm`."""
+    s = jnp.sum(jnp.matmul(batch1, batch2), axis=0)
+    return beta * input + alpha * s if not (isinstance(beta, int) and beta == 0) else alpha * s
+
+
+@op(promote="default")
+def ger(input: Array, vec2: Array):
+    """Matches `torch.ger` (= outer)."""
+    return jnp.outer(input, vec2)
+
+
+@op(promote=None)
+def trace(input: Array):
+    """Matches `torch.trace`."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    dt = jnp.int64 if _is_int(input) else input.dtype
+    return jnp.trace(input).astype(dt)
+
+
+@op(inplace=True, promote=None)
+def renorm(input: Array, p: float, dim: int, maxnorm: float):
+    """Matches `torch.renorm`."""
+    axes = tuple(a for a in range(input.ndim) if a != dim % input.ndim)
+    n = jnp.sum(jnp.abs(input) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    scale = jnp.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+    return (input * scale).astype(input.dtype)
+
+
+@op(promote=None)
+def cov(input: Array, *, correction: int = 1, fweights: Array = None, aweights: Array = None):
+    """Matches `torch.cov`."""
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if _is_int(x):
+        x = x.astype(jnp.float32)
+    r = jnp.cov(x, ddof=correction, fweights=fweights, aweights=aweights)
+    return r.astype(x.dtype)
+
+
+@op(promote=None)
+def corrcoef(input: Array):
+    """Matches `torch.corrcoef`."""
+    x = input.astype(jnp.float32) if _is_int(input) else input
+    return jnp.corrcoef(x).astype(x.dtype)

@@ -1,0 +1,497 @@
+"""Assorted tensor ops: products, differences, stacking, splitting, diagonals, scatter variants."""
+from __future__ import annotations
+
+import builtins
+import collections
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from ._registry import op
+from .elementwise import _is_int
+from .reduction import RETURN_TYPES, _axis
+
+
+def _wrap(d, n):
+    if not -max(n, 1) <= d < max(n, 1):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(n, 1)}, "
+                         f"{max(n, 1) - 1}], but got {d})")
+    return d % max(n, 1)
+
+
+# ---- products and distances ----------------------------------------------------------------
+
+@op(promote="default")
+def cross(input: Array, other: Array, dim: int | None = None):
+    """Matches `torch.cross` (dim=None picks the first dimension of size 3)."""
+    x, y = jnp.broadcast_arrays(input, other)
+    if dim is None:
+        dim = next(i for i, s in enumerate(x.shape) if s == 3)
+    return jnp.cross(x, y, axis=_wrap(dim, x.ndim))
+
+
+@op(promote="default")
+def kron(input: Array, other: Array):
+    """Matches `torch.kron`."""
+    return jnp.kron(input, other)
+
+
+@op(promote=None, method=False)
+def tensordot(a: Array, b: Array, dims=2):
+    """Matches `torch.tensordot`."""
+    from .._promote import promote_args
+    x, y = promote_args("default", a, b)
+    if isinstance(dims, (list, tuple)) and len(dims) == 2 and isinstance(dims[0], (list, tuple)):
+        dims = (tuple(dims[0]), tuple(dims[1]))
+    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+        dims = ((dims[0],), (dims[1],))
+    return jnp.tensordot(x, y, axes=dims)
+
+
+@op(promote=None, method=False)
+def cdist(x1: Array, x2: Array, p: float = 2.0, compute_mode: str | None = None):
+    """Matches `torch.cdist`."""
+    d = x1[..., :, None, :] - x2[..., None, :, :]
+    a = jnp.abs(d)
+    if p == 0:
+        return jnp.sum(a != 0, axis=-1).astype(x1.dtype)
+    if p == float("inf"):
+        return jnp.max(a, axis=-1) if a.shape[-1] else jnp.zeros(a.shape[:-1], x1.dtype)
+    if p == 2:
+        s = jnp.sum(a * a, axis=-1)
+        # sqrt'(0) is inf; torch's gradient at zero distance is 0
+        safe = jnp.where(s == 0, 1.0, s)
+        return jnp.where(s == 0, 0.0, jnp.sqrt(safe)).astype(x1.dtype)
+    if p == 1:
+        return jnp.sum(a, axis=-1)
+    return jnp.sum(a ** p, axis=-1) ** (1.0 / p)
+
+
+@op(promote=None, method=False)
+def chain_matmul(matrices: list[Array]):
+    """Matches `torch.chain_matmul`."""
+    return jnp.linalg.multi_dot(matrices) if len(matrices) > 1 else matrices[0]
+
+
+# ---- differences, integrals, cumulative -----------------------------------------------------
+
+@op(promote=None)
+def diff(input: Array, n: int = 1, dim: int = -1, prepend: Array = None, append: Array = None):
+    """Matches `torch.diff`."""
+    d = _wrap(dim, input.ndim)
+    x = input
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        parts = [jnp.broadcast_to(p, x.shape[:d] + (1,) + x.shape[d + 1:]) if jnp.ndim(p) == 0 else p
+                 for p in parts]
+        x = jnp.concatenate(parts, axis=d)
+    for _ in range(n):
+        if x.dtype == jnp.bool_:
+            x = jnp.logical_xor(jax.lax.slice_in_dim(x, 1, None, axis=d),
+                                jax.lax.slice_in_dim(x, 0, -1, axis=d))
+        else:
+            x = jnp.diff(x, axis=d)
+    return x
+
+
+@op(promote=None, method=False)
+def trapezoid(y: Array, x: Array = None, *, dx: float | None = None, dim: int = -1):
+    """Matches `torch.trapezoid`."""
+    yy = y.astype(jnp.float32) if _is_int(y) else y
+    if x is not None:
+        return jnp.trapezoid(yy, x=x, axis=dim)
+    return jnp.trapezoid(yy, dx=1.0 if dx is None else dx, axis=dim)
+
+
+@op(promote=None, method=False)
+def cumulative_trapezoid(y: Array, x: Array = None, *, dx: float | None = None, dim: int = -1):
+    """Matches `torch.cumulative_trapezoid`."""
+    d = _wrap(dim, y.ndim)
+    yy = y.astype(jnp.float32) if _is_int(y) else y
+    avg = (jax.lax.slice_in_dim(yy, 1, None, axis=d) + jax.lax.slice_in_dim(yy, 0, -1, axis=d)) / 2
+    if x is not None:
+        w = jnp.diff(x, axis=-1 if x.ndim == 1 else d)
+        if x.ndim == 1:
+            w = w.reshape([-1 if a == d else 1 for a in range(yy.ndim)])
+        return jnp.cumsum(avg * w, axis=d)
+    return jnp.cumsum(avg * (1.0 if dx is None else dx), axis=d)
+
+
+def _cum_ext(x, dim, better, name):
+    if x.ndim == 0:
+        return RETURN_TYPES[name](x, jnp.zeros((), jnp.int64))
+    d = _wrap(dim, x.ndim)
+    idx = jnp.broadcast_to(jnp.arange(x.shape[d]).reshape([-1 if a == d else 1 for a in range(x.ndim)]),
+                           x.shape)
+    isf = jnp.issubdtype(x.dtype, jnp.floating)
+
+    def comb(a, b):
+        (va, ia), (vb, ib) = a, b
+        take_b = better(vb, va) | (vb == va)
+        if isf:
+            take_b = (take_b & ~jnp.isnan(va)) | jnp.isnan(vb)
+        return jnp.where(take_b, vb, va), jnp.where(take_b, ib, ia)
+    vals, ids = jax.lax.associative_scan(comb, (x, idx), axis=d)
+    return RETURN_TYPES[name](jnp.take_along_axis(x, ids, axis=d), ids.astype(jnp.int64))
+
+
+@op(promote=None)
+def cummax(input: Array, dim: int):
+    """Matches `torch.cummax` (ties take the later index, NaN propagates)."""
+    return _cum_ext(input, dim, jnp.greater, "cummax")
+
+
+@op(promote=None)
+def cummin(input: Array, dim: int):
+    """Matches `torch.cummin`."""
+    return _cum_ext(input, dim, jnp.less, "cummin")
+
+
+# ---- quantiles and histograms ---------------------------------------------------------------
+
+def _quantile(x, q, dim, keepdim, interpolation, nan):
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    qa = jnp.asarray(q, x.dtype)
+    f = jnp.nanquantile if nan else jnp.quantile
+    r = f(x, qa, axis=dim, method=interpolation, keepdims=keepdim)
+    if not nan and dim is None:
+        r = jnp.where(jnp.isnan(x).any(), jnp.nan, r)
+    elif not nan:
+        r = jnp.where(jnp.isnan(x).any(axis=dim, keepdims=keepdim), jnp.nan, r)
+    return r.astype(x.dtype)
+
+
+@op(promote=None)
+def quantile(input: Array, q: Array, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear"):
+    """Matches `torch.quantile`."""
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+@op(promote=None)
+def nanquantile(input: Array, q: Array, dim: int | None = None, keepdim: bool = False, *,
+                interpolation: str = "linear"):
+    """Matches `torch.nanquantile`."""
+    return _quantile(input, q, dim, keepdim, interpolation, True)
+
+
+@op(promote=None, diff=False)
+def histc(input: Array, bins: int = 100, min: float = 0, max: float = 0):
+    """Matches `torch.histc` (min == max uses the data's range)."""
+    x = input.reshape(-1)
+    lo, hi = (jnp.min(x), jnp.max(x)) if min == max else (jnp.asarray(min, x.dtype), jnp.asarray(max, x.dtype))
+    if min == max and x.size == 0:
+        lo, hi = jnp.asarray(0, x.dtype), jnp.asarray(0, x.dtype)
+    lo, hi = jnp.where(lo == hi, lo - 1, lo), jnp.where(lo == hi, hi + 1, hi)
+    pos = ((x - lo) * bins / (hi - lo)).astype(jnp.int64)
+    pos = jnp.where(x == hi, bins - 1, pos)
+    ok = (x >= lo) & (x <= hi)
+    return jnp.zeros(bins, x.dtype).at[jnp.where(ok, pos, 0)].add(ok.astype(x.dtype))
+
+
+# ---- rotation, stacking, tiling --------------------------------------------------------------
+
+@op(promote=None, saves="none")
+def rot90(input: Array, k: int = 1, dims=(0, 1)):
+    """Matches `torch.rot90`."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    return jnp.rot90(input, k, axes=tuple(dims))
+
+
+@op(promote=None, saves="none")
+def fliplr(input: Array):
+    """Matches `torch.fliplr`."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return jnp.flip(input, 1)
+
+
+@op(promote=None, saves="none")
+def flipud(input: Array):
+    """Matches `torch.flipud`."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return jnp.flip(input, 0)
+
+
+@op(promote=None, saves="none")
+def ravel(input: Array):
+    """Matches `torch.ravel`."""
+    return input.reshape(-1)
+
+
+def _common(xs):
+    from .._promote import promote_args
+    return promote_args("default", *xs)
+
+
+@op(promote=None, method=False, saves="none")
+def hstack(tensors: list[Array]):
+    """Matches `torch.hstack`."""
+    xs = [jnp.atleast_1d(x) for x in _common(tensors)]
+    return jnp.concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
+
+
+@op(promote=None, method=False, saves="none")
+def vstack(tensors: list[Array]):
+    """Matches `torch.vstack`."""
+    return jnp.concatenate([jnp.atleast_2d(x) for x in _common(tensors)], axis=0)
+
+
+@op(promote=None, method=False, saves="none")
+def row_stack(tensors: list[Array]):
+    """Matches `torch.row_stack`."""
+    return jnp.concatenate([jnp.atleast_2d(x) for x in _common(tensors)], axis=0)
+
+
+@op(promote=None, method=False, saves="none")
+def dstack(tensors: list[Array]):
+    """Matches `torch.dstack`."""
+    return jnp.concatenate([jnp.atleast_3d(x) for x in _common(tensors)], axis=2)
+
+
+@op(promote=None, method=False, saves="none")
+def column_stack(tensors: list[Array]):
+    """Matches `torch.column_stack`."""
+    xs = [x.reshape(-1, 1) if x.ndim < 2 else x for x in _common(tensors)]
+    return jnp.concatenate(xs, axis=1)
+
+
+@op(promote=None, saves="none")
+def tile(input: Array, dims):
+    """Matches `torch.tile`."""
+    return jnp.tile(input, tuple(dims))
+
+
+@op(promote=None, saves="none", public=False, method=False)
+def _repeat_interleave(input: Array, repeats: Array, dim: int | None, total: int):
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else _wrap(dim, x.ndim)
+    return jnp.repeat(x, repeats, axis=d, total_repeat_length=total)
+
+
+@op(promote=None, saves="none")
+def tensor_split(input: Array, indices_or_sections, dim: int = 0):
+    """Matches `torch.tensor_split` (pieces are copies, not views)."""
+    d = _wrap(dim, input.ndim)
+    n = input.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+        bounds, acc = [], 0
+        for s in sizes[:-1]:
+            acc += s
+            bounds.append(acc)
+    else:
+        bounds = list(indices_or_sections)
+    edges = [0] + [builtins.min(builtins.max(b, 0), n) for b in bounds] + [n]
+    return tuple(jax.lax.slice_in_dim(input, edges[i], builtins.max(edges[i], edges[i + 1]), axis=d)
+                 for i in range(len(edges) - 1))
+
+
+# ---- diagonals and blocks ---------------------------------------------------------------------
+
+@op(promote=None, saves="none")
+def diag(input: Array, diagonal: int = 0):
+    """Matches `torch.diag`."""
+    if input.ndim not in (1, 2):
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got {}D".format(input.ndim))
+    return jnp.diag(input, k=diagonal)
+
+
+@op(promote=None, saves="none")
+def diagflat(input: Array, offset: int = 0):
+    """Matches `torch.diagflat`."""
+    return jnp.diagflat(input, k=offset)
+
+
+@op(promote=None, saves="none")
+def diag_embed(input: Array, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """Matches `torch.diag_embed`."""
+    n = input.shape[-1] + builtins.abs(offset)
+    nd = input.ndim + 1
+    d1, d2 = _wrap(dim1, nd), _wrap(dim2, nd)
+    i = jnp.arange(input.shape[-1])
+    r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+    out = jnp.zeros(input.shape[:-1] + (n, n), input.dtype).at[..., r, c].set(input)
+    # out has the new dims last; move them to (d1, d2)
+    return jnp.moveaxis(out, (-2, -1), (d1, d2))
+
+
+@op(promote=None, method=False, saves="none")
+def block_diag(tensors: list[Array]):
+    """Matches `torch.block_diag`."""
+    xs = [x.reshape(1, -1) if x.ndim == 1 else (x.reshape(1, 1) if x.ndim == 0 else x) for x in tensors]
+    xs = _common(xs) if xs else xs
+    if not xs:
+        return jnp.zeros((1, 0), jnp.float32)
+    return jax.scipy.linalg.block_diag(*xs)
+
+
+@op(promote=None, saves="none", public=False, method=False)
+def _scatter_into(input: Array, src: Array, kind, args):
+    if kind == "select":
+        dim, index = args
+        return input.at[(slice(None),) * _wrap(dim, input.ndim) + (index,)].set(src)
+    if kind == "slice":
+        dim, start, end, step = args
+        return input.at[(slice(None),) * _wrap(dim, input.ndim) + (slice(start, end, step),)].set(src)
+    offset, d1, d2 = args
+    n = input.ndim
+    m = jnp.moveaxis(input, (_wrap(d1, n), _wrap(d2, n)), (-2, -1))
+    i = jnp.arange(src.shape[-1])
+    r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+    m = m.at[..., r, c].set(src)
+    return jnp.moveaxis(m, (-2, -1), (_wrap(d1, n), _wrap(d2, n)))
+
+
+# ---- complex -----------------------------------------------------------------------------------
+
+@op(promote=None, method=False)
+def complex(real: Array, imag: Array):
+    """Matches `torch.complex`."""
+    if real.dtype != imag.dtype:
+        raise RuntimeError(f"Expected object of scalar type {real.dtype} but got scalar type "
+                           f"{imag.dtype} for second argument")
+    if not jnp.issubdtype(real.dtype, jnp.floating):
+        raise RuntimeError("Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{real.dtype} and {imag.dtype}")
+    return jax.lax.complex(real, imag)
+
+
+@op(promote=None, method=False)
+def polar(abs: Array, angle: Array):
+    """Matches `torch.polar`."""
+    return jax.lax.complex(abs * jnp.cos(angle), abs * jnp.sin(angle))
+
+
+@op(promote=None, method=False, saves="none")
+def view_as_real(input: Array):
+    """Matches `torch.view_as_real` (a copy, not a view)."""
+    if not jnp.iscomplexobj(input):
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return jnp.stack([jnp.real(input), jnp.imag(input)], axis=-1)
+
+
+@op(promote=None, method=False, saves="none")
+def view_as_complex(input: Array):
+    """Matches `torch.view_as_complex` (a copy, not a view)."""
+    if input.ndim == 0 or input.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    return jax.lax.complex(input[..., 0], input[..., 1])
+
+
+# ---- scatter variants -------------------------------------------------------------------------
+
+_INIT = {"sum": 0, "prod": 1, "mean": 0, "amax": None, "amin": None}
+
+
+def _lowest(dt, largest):
+    if jnp.issubdtype(dt, jnp.floating):
+        return jnp.array(-jnp.inf if largest else jnp.inf, dt)
+    if dt == jnp.bool_:
+        return jnp.array(not largest, dt)
+    info = jnp.iinfo(dt)
+    return jnp.array(info.min if largest else info.max, dt)
+
+
+def _reduce_at(x, where, src, reduce, include_self):
+    """Reduce `src` into `x` at index tuple `where` (torch's scatter_reduce/index_reduce rules)."""
+    if reduce == "sum":
+        base = x if include_self else x.at[where].set(0)
+        return base.at[where].add(src)
+    if reduce == "prod":
+        base = x if include_self else x.at[where].set(1)
+        return base.at[where].multiply(src)
+    if reduce in ("amax", "amin"):
+        big = reduce == "amax"
+        base = x if include_self else x.at[where].set(_lowest(x.dtype, big))
+        return base.at[where].max(src) if big else base.at[where].min(src)
+    if reduce == "mean":
+        base = x if include_self else x.at[where].set(0)
+        tot = base.at[where].add(src)
+        cnt = jnp.ones(x.shape, jnp.int64 if _is_int(x) else x.dtype) * (1 if include_self else 0)
+        cnt = cnt.at[where].add(jnp.ones(src.shape, cnt.dtype))
+        cnt = jnp.where(cnt == 0, 1, cnt)
+        if _is_int(x):
+            return jnp.floor_divide(tot, cnt).astype(x.dtype)
+        return (tot / cnt).astype(x.dtype)
+    raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+
+
+@op(promote=None, inplace=True)
+def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str, *,
+                   include_self: bool = True):
+    """Matches `torch.scatter_reduce`."""
+    d = _wrap(dim, input.ndim)
+    if index.size == 0:
+        return input
+    grids = jnp.meshgrid(*[jnp.arange(s) for s in index.shape], indexing="ij")
+    where = tuple(index if a == d else grids[a] for a in range(input.ndim)) if input.ndim else ()
+    s = src[tuple(slice(0, n) for n in index.shape)] if src.ndim else src
+    if input.ndim == 0:
+        return _reduce_at(input.reshape(1), (index.reshape(-1),), s.reshape(-1), reduce,
+                          include_self).reshape(())
+    return _reduce_at(input, where, s, reduce, include_self)
+
+
+@op(promote=None, inplace=True)
+def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: str, *,
+                 include_self: bool = True):
+    """Matches `torch.index_reduce`."""
+    d = _wrap(dim, input.ndim)
+    where = (slice(None),) * d + (index,)
+    return _reduce_at(input, where, source, reduce, include_self)
+
+
+@op(promote=None, inplace=True)
+def put(input: Array, index: Array, source: Array, accumulate: bool = False):
+    """Matches `torch.put` (flat indices)."""
+    flat = input.reshape(-1)
+    idx = index.reshape(-1)
+    src = source.reshape(-1)
+    flat = flat.at[idx].add(src) if accumulate else flat.at[idx].set(src)
+    return flat.reshape(input.shape)
+
+
+@op(promote=None, inplace=True)
+def masked_scatter(input: Array, mask: Array, source: Array):
+    """Matches `torch.masked_scatter`."""
+    m = jnp.broadcast_to(mask, jnp.broadcast_shapes(mask.shape, input.shape))
+    x = jnp.broadcast_to(input, m.shape)
+    pos = jnp.cumsum(m.reshape(-1)) - 1
+    src = source.reshape(-1)
+    picked = src[jnp.clip(pos, 0, builtins.max(src.size - 1, 0))] if src.size else jnp.zeros_like(pos, x.dtype)
+    return jnp.where(m.reshape(-1), picked, x.reshape(-1)).reshape(m.shape)
+
+
+# ---- creation-like ------------------------------------------------------------------------------
+
+@op(promote=None, method=False)
+def vander(x: Array, N: int | None = None, increasing: bool = False):
+    """Matches `torch.vander`."""
+    v = x.astype(jnp.int64) if x.dtype == jnp.bool_ or _is_int(x) else x
+    return jnp.vander(v, N=N, increasing=increasing)
+
+
+@op(promote=None)
+def aminmax(input: Array, *, dim: int | None = None, keepdim: bool = False):
+    """Matches `torch.aminmax`."""
+    ax = None if dim is None else _wrap(dim, input.ndim)
+    if input.ndim == 0 and dim is not None:
+        return RETURN_TYPES["aminmax"](input, input)
+    return RETURN_TYPES["aminmax"](jnp.min(input, axis=ax, keepdims=keepdim),
+                                   jnp.max(input, axis=ax, keepdims=keepdim))
+
+
+@op(promote="compare", diff=False, method=True)
+def isin(elements: Array, test_elements: Array, *, assume_unique: bool = False, invert: bool = False):
+    """Matches `torch.isin`."""
+    r = jnp.isin(elements, test_elements)
+    return ~r if invert else r

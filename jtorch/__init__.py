@@ -27,7 +27,6 @@ from . import _datadep  # noqa: E402
 _datadep.bind()
 globals().update({_k: _v for _k, _v in _datadep.FUNCTIONS.items() if _k not in globals()})
 
-
 from ._device import device  # noqa: E402,F401
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,  # noqa: E402,F401
                         full_like, linspace, logspace, ones, ones_like, tensor, zeros, zeros_like)
@@ -108,3 +107,9 @@ def clone(input, *, memory_format=None):
 def detach(input):
     """Matches `torch.detach`."""
     return input.detach()
+
+
+from . import optim  # noqa: E402,F401
+
+from ._compile import compile  # noqa: E402,F401
+from . import compiler  # noqa: E402,F401

@@ -1,0 +1,425 @@
+"""jtorch.compile: a torch-style step (forward, backward, optimizer step) as ONE XLA program.
+
+Call 1 runs eagerly (optimizers create their state, lazy modules initialise). From call 2
+on, jtorch finds the state the function can reach — tensors in its closure, globals it
+names and its arguments, through Modules, Optimizers and plain containers, plus each
+tensor's `.grad` and the default RNG key — and traces a pure function
+`(state arrays, hyper-parameters, input arrays) -> (new state arrays, outputs)` with
+`jax.jit`, swapping tracers into the state tensors while the user's code runs. Each later
+call with the same guards replays the executable and writes changed state back (a version
+bump, exactly like an in-place op), so the program behaves as in eager mode.
+
+Numbers in optimizer `param_groups` (lr, momentum, betas, ...) are traced inputs, so a
+scheduler changing them never recompiles. `scheduler.step()` called inside the function is
+deferred: it runs eagerly after each compiled call (its math is Python). Other Python side
+effects inside the function happen when it is traced, not on every call.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+import types
+import warnings
+
+import jax
+import numpy as np
+
+from . import random as _random
+from ._tensor import Tensor
+from .autograd.grad_mode import _MODE
+from .compile_errors import UntraceableError
+
+_UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
+                jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError,
+                jax.errors.TracerArrayConversionError)
+_LOG_RECOMPILES = "recompiles" in os.environ.get("JTORCH_LOGS", "")
+cache_size_limit = 8
+_TRACING = [0]
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,
+            options=None, disable=False):
+    """Matches `torch.compile` (also as a decorator). `backend`/`mode`/`options` are accepted
+    and ignored: the backend is always XLA via `jax.jit`."""
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)
+    if disable:
+        return model
+    from .nn.modules.module import Module
+    if isinstance(model, Module):
+        return OptimizedModule(model, CompiledFunction(model.__call__, fullgraph, dynamic))
+    if not callable(model):
+        raise TypeError(f"compile() expects a function or an nn.Module, got {type(model).__name__}")
+    return functools.wraps(model)(CompiledFunction(model, fullgraph, dynamic))
+
+
+class CompiledFunction:
+    """The wrapper `compile` returns for a function."""
+
+    def __init__(self, fn, fullgraph=False, dynamic=None):
+        self.fn = fn
+        self.fullgraph = fullgraph
+        self.dynamic = dynamic
+        self.calls = 0
+        self.eager_only = False
+        self.cache = {}          # guard key -> _Program
+        self.recompiles = []     # (reason, line) for jtorch.compiler helpers
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == 1 or self.eager_only:
+            return self.fn(*args, **kwargs)
+        state = _discover(self.fn, args, kwargs)
+        key = _guard_key(state, args, kwargs)
+        prog = self.cache.get(key)
+        if prog is None:
+            if self.cache:
+                self._note_recompile(key)
+            try:
+                prog = _trace(self.fn, state, args, kwargs)
+            except _UNTRACEABLE as e:
+                return self._fallback(e, args, kwargs)
+            self.cache[key] = prog
+        return prog.run(state, args, kwargs)
+
+    def _fallback(self, err, args, kwargs):
+        where = _user_line(err)
+        msg = (f"jtorch.compile: {type(err).__name__} at {where}: {str(err).splitlines()[0]} "
+               "— this function needs concrete values (e.g. .item(), bool(tensor), printing or a "
+               "data-dependent shape), so it runs eagerly from now on.")
+        if self.fullgraph:
+            raise UntraceableError(msg.replace("so it runs eagerly from now on.",
+                                               "fullgraph=True forbids falling back to eager.")) from err
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        self.eager_only = True
+        return self.fn(*args, **kwargs)
+
+    def _note_recompile(self, key):
+        reason = "guards changed (input shapes/dtypes, state tensors, training flags or static args)"
+        self.recompiles.append(reason)
+        if _LOG_RECOMPILES:
+            print(f"[jtorch recompile] {getattr(self.fn, '__qualname__', self.fn)}: {reason}",
+                  file=sys.stderr)
+        if len(self.cache) >= cache_size_limit:
+            warnings.warn(f"jtorch.compile: {getattr(self.fn, '__qualname__', self.fn)} has been "
+                          f"recompiled {len(self.cache)} times (cache_size_limit={cache_size_limit}); "
+                          "check for changing shapes, dtypes or Python arguments.", UserWarning,
+                          stacklevel=3)
+
+
+class OptimizedModule:
+    """What `compile(module)` returns. Matches torch's OptimizedModule (`_orig_mod`, attribute
+    passthrough, state_dict keys prefixed with `_orig_mod.`)."""
+
+    def __init__(self, mod, compiled):
+        object.__setattr__(self, "_orig_mod", mod)
+        object.__setattr__(self, "_compiled", compiled)
+
+    def __call__(self, *args, **kwargs):
+        return self._compiled(*args, **kwargs)
+
+    forward = __call__
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def state_dict(self, *args, **kwargs):
+        from collections import OrderedDict
+        sd = self._orig_mod.state_dict(*args, **kwargs)
+        return OrderedDict(("_orig_mod." + k, v) for k, v in sd.items())
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        sd = {k[len("_orig_mod."):] if k.startswith("_orig_mod.") else k: v for k, v in state_dict.items()}
+        return self._orig_mod.load_state_dict(sd, strict=strict, assign=assign)
+
+    def __repr__(self):
+        return f"OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+
+
+# ---- finding the state ---------------------------------------------------------------------
+
+class _State:
+    """What a function can reach: tensor owners, optimizers, schedulers, modules."""
+
+    def __init__(self):
+        self.tensors = []        # root tensors (storage owners), discovery order
+        self.ids = set()
+        self.optimizers = []
+        self.schedulers = []
+        self.modules = []
+
+
+def _discover(fn, args, kwargs) -> _State:
+    st = _State()
+    seen = set()
+    roots = [args, kwargs]
+    f = fn
+    if isinstance(f, types.MethodType):
+        roots.append(f.__self__)
+        f = f.__func__
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        for cell in (f.__closure__ or ()):
+            try:
+                roots.append(cell.cell_contents)
+            except ValueError:
+                pass
+        g = getattr(f, "__globals__", {})
+        roots.extend(g[n] for n in code.co_names if n in g)
+    for r in roots:
+        _walk(r, st, seen, 0)
+    # A `.grad` is handled with its tensor, not as state of its own.
+    grads = {id(t._grad) for t in st.tensors if t._grad is not None}
+    st.tensors = [t for t in st.tensors if id(t) not in grads]
+    return st
+
+
+def _walk(obj, st, seen, depth):
+    if depth > 12 or id(obj) in seen:
+        return
+    if isinstance(obj, (str, bytes, int, float, bool, type(None), types.ModuleType, type,
+                        types.BuiltinFunctionType, np.ndarray)):
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Tensor):
+        owner = obj._owner()
+        if id(owner) not in st.ids:
+            st.ids.add(id(owner))
+            st.tensors.append(owner)
+        return
+    if isinstance(obj, _random.Generator):
+        return
+    name = type(obj).__name__
+    mod = type(obj).__module__ or ""
+    if mod.startswith("jtorch.optim"):
+        if hasattr(obj, "param_groups") and hasattr(obj, "state"):
+            st.optimizers.append(obj)
+        elif hasattr(obj, "optimizer") and hasattr(obj, "last_epoch") or "Plateau" in name:
+            st.schedulers.append(obj)
+    if mod.startswith("jtorch.nn") and hasattr(obj, "training"):
+        st.modules.append(obj)
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _walk(k, st, seen, depth + 1)
+            _walk(v, st, seen, depth + 1)
+        return
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        for v in obj:
+            _walk(v, st, seen, depth + 1)
+        return
+    if isinstance(obj, types.FunctionType):
+        for cell in (obj.__closure__ or ()):
+            try:
+                _walk(cell.cell_contents, st, seen, depth + 1)
+            except ValueError:
+                pass
+        return
+    if isinstance(obj, types.MethodType):
+        _walk(obj.__self__, st, seen, depth + 1)
+        return
+    if isinstance(obj, CompiledFunction):
+        return
+    d = getattr(obj, "__dict__", None)
+    if d is not None and mod.split(".")[0] not in ("jax", "jaxlib", "numpy", "builtins"):
+        for v in d.values():
+            _walk(v, st, seen, depth + 1)
+
+
+def _aval(a):
+    return (tuple(a.shape), str(a.dtype))
+
+
+def _leaf_sig(x):
+    if isinstance(x, Tensor):
+        return ("T",) + _aval(x._data) + (x._rg,)
+    if isinstance(x, (int, float, complex, bool, str, type(None))):
+        return ("P", type(x).__name__, x)  # Python values are baked into the trace
+    return ("O", id(x))
+
+
+def _guard_key(state: _State, args, kwargs):
+    leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
+    sig = tuple(_leaf_sig(x) for x in leaves)
+    tens = tuple((id(t),) + _aval(t._sa) + (t._rg, t._grad is None) for t in state.tensors)
+    flags = tuple(m.training for m in state.modules)
+    # Only `lr` is a traced input; other hyper-parameters (momentum, betas, ...) are baked in,
+    # so a change of them retraces.
+    groups = tuple(tuple(sorted((k, _hyper_sig(k, v)) for k, v in g.items() if k != "params"))
+                   for o in state.optimizers for g in o.param_groups)
+    return (tdef, sig, tens, flags, groups, _MODE.get())
+
+
+# ---- tracing and replay --------------------------------------------------------------------
+
+def _hyper_sig(k, v):
+    if k in _LIFTED and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return "lifted"
+    try:
+        hash(v)
+        return (type(v).__name__, v)
+    except TypeError:
+        return (type(v).__name__, id(v))
+
+
+_LIFTED = ("lr",)
+
+
+def _hyper(state: _State):
+    """Learning rates, lifted to traced inputs: (slots, values). Schedulers change them."""
+    slots, vals = [], []
+    for o in state.optimizers:
+        for g in o.param_groups:
+            for k in _LIFTED:
+                v = g.get(k)
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    slots.append((g, k))
+                    vals.append(np.float64(v))
+    return slots, vals
+
+
+class _Program:
+    def __init__(self, jitted, out_tree, written, grad_spec, n_sched):
+        self.jitted = jitted
+        self.out_tree = out_tree
+        self.written = written        # indexes of state tensors the program writes
+        self.grad_spec = grad_spec    # per state tensor: None / "keep" / "new"
+        self.n_sched = n_sched        # deferred scheduler.step() calls per scheduler
+
+    def run(self, state, args, kwargs):
+        arrays = [t._sa for t in state.tensors]
+        grads = [None if t._grad is None else t._grad._data for t in state.tensors]
+        _, hvals = _hyper(state)
+        key = _random.default_generator._key
+        in_arrays = _input_arrays(args, kwargs)
+        new_arrays, new_grads, new_key, outs = self.jitted(arrays, grads, hvals, key, in_arrays)
+        for i in self.written:
+            t = state.tensors[i]
+            t._sa = new_arrays[i]
+            t._sv += 1
+        for t, g, spec in zip(state.tensors, new_grads, self.grad_spec):
+            if spec == "none":
+                t._grad = None
+            elif spec is not None and g is not None:
+                if t._grad is None:
+                    t._grad = Tensor._from_array(g)
+                else:
+                    t._grad._set_array(g)
+        _random.default_generator._key = new_key
+        for s, n in zip(state.schedulers, self.n_sched):
+            for _ in range(n):
+                type(s).step(s)
+        return _rebuild_outputs(self.out_tree, outs)
+
+
+def _input_arrays(args, kwargs):
+    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
+    return [x._data for x in leaves if isinstance(x, Tensor)]
+
+
+def _rebuild_outputs(out_tree, outs):
+    tdef, kinds, consts = out_tree
+    it = iter(outs)
+    leaves = []
+    for kind, c in zip(kinds, consts):
+        if kind == "T":
+            leaves.append(Tensor._from_array(next(it)))
+        else:
+            leaves.append(c)
+    return jax.tree_util.tree_unflatten(tdef, leaves)
+
+
+def _trace(fn, state: _State, args, kwargs) -> _Program:
+    tensors = state.tensors
+    slots, _ = _hyper(state)
+    sched_counts = [0] * len(state.schedulers)
+    box = {}
+
+    def pure(arrays, grads, hvals, key, in_arrays):
+        saved = [(t._sa, t._sv, t._grad, t._a, t._av) for t in tensors]
+        saved_g = [(t._grad, t._grad._sa, t._grad._sv) for t in tensors if t._grad is not None]
+        saved_h = [g[k] for g, k in slots]
+        saved_key = _random.default_generator._key
+        saved_steps = [s.step for s in state.schedulers]
+        _TRACING[0] += 1
+        try:
+            for t, a, g in zip(tensors, arrays, grads):
+                t._sa = a
+                t._sv = -abs(t._sv) - 10**9  # views of state re-read through the tracer
+                if g is not None:
+                    t._grad._sa = g
+                    t._grad._sv = -abs(t._grad._sv) - 10**9
+            for (g, k), v in zip(slots, hvals):
+                g[k] = v  # a 0-d tracer: optimizers must not branch on its value
+            _random.default_generator._key = key
+            for i, s in enumerate(state.schedulers):
+                def deferred(*a, _i=i, **k):
+                    sched_counts[_i] += 1
+                s.step = deferred
+            a_it = iter(in_arrays)
+            call_args, call_kwargs = jax.tree_util.tree_map(
+                lambda x: Tensor._from_array(next(a_it)) if isinstance(x, Tensor) else x,
+                (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
+            out = fn(*call_args, **call_kwargs)
+            new_arrays = [t._sa for t in tensors]
+            written = [i for i, (t, a) in enumerate(zip(tensors, arrays)) if t._sa is not a]
+            grad_spec, new_grads = [], []
+            for t, (_, _, g0, _, _) in zip(tensors, saved):
+                g = t._grad
+                if g is None:
+                    grad_spec.append(None if g0 is None else "none")
+                    new_grads.append(None)
+                else:
+                    grad_spec.append("new" if g is not g0 else "keep")
+                    new_grads.append(g._data)
+            leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
+            kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
+            consts = [None if isinstance(x, Tensor) else x for x in leaves]
+            box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts))
+            return (new_arrays, new_grads, _random.default_generator._key,
+                    [x._data for x in leaves if isinstance(x, Tensor)])
+        finally:
+            _TRACING[0] -= 1
+            for t, (a, v, g, ca, cav) in zip(tensors, saved):
+                t._sa, t._sv, t._grad, t._a, t._av = a, v, g, ca, cav
+            for g, a, v in saved_g:
+                g._sa, g._sv = a, v
+            for (g, k), v in zip(slots, saved_h):
+                g[k] = v
+            _random.default_generator._key = saved_key
+            for s, st in zip(state.schedulers, saved_steps):
+                if "step" in s.__dict__:
+                    del s.__dict__["step"]
+
+    # Donate state buffers (params, optimizer state) so XLA updates them without copies; only
+    # when no two state tensors share one buffer.
+    arr_ids = [id(t._sa) for t in tensors]
+    donate = (0,) if len(set(arr_ids)) == len(arr_ids) and jax.default_backend() != "cpu" else ()
+    jitted = jax.jit(pure, donate_argnums=donate)
+    # Trace now (errors surface here, not on replay).
+    arrays = [t._sa for t in tensors]
+    grads = [None if t._grad is None else t._grad._data for t in tensors]
+    _, hvals = _hyper(state)
+    compiled = jitted.lower(arrays, grads, hvals, _random.default_generator._key,
+                            _input_arrays(args, kwargs)).compile()
+    written = box["written"]
+    grad_spec = box["grad_spec"]
+    n_sched = list(sched_counts)
+    return _Program(compiled, box["out_tree"], written, grad_spec, n_sched)
+
+
+def _user_line(err):
+    tb = traceback.extract_tb(err.__traceback__)
+    pkg = os.path.dirname(__file__)
+    for fr in reversed(tb):
+        if not fr.filename.startswith(pkg) and "site-packages/jax" not in fr.filename:
+            return f"{fr.filename}:{fr.lineno} ({fr.line})"
+    return "unknown location"

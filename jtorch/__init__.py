@@ -113,3 +113,13 @@ from . import optim  # noqa: E402,F401
 
 from ._compile import compile  # noqa: E402,F401
 from . import compiler  # noqa: E402,F401
+
+# Namespaces real programs touch (devices, backends, amp, jit, distributed) and global knobs.
+from . import accelerator, amp, backends, cuda, distributed, jit  # noqa: E402,F401
+from .amp.autocast_mode import (autocast, get_autocast_dtype, is_autocast_enabled,  # noqa: E402,F401
+                                set_autocast_dtype)
+from ._config_fns import (are_deterministic_algorithms_enabled, get_default_device,  # noqa: E402,F401
+                          get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
+                          is_deterministic_algorithms_warn_only_enabled, set_default_device,
+                          set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+                          set_warn_always, use_deterministic_algorithms)

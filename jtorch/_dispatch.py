@@ -22,6 +22,7 @@ from .ops._registry import REGISTRY, Op
 _get_mode = _MODE.get
 Tensor = None  # set by _tensor (import cycle)
 _EMPTY: dict = {}
+AUTOCAST = None  # {op name: dtype} while a torch.autocast region is active (amp/autocast_mode.py)
 _SCALARS = (bool, int, float, complex)
 
 
@@ -115,6 +116,8 @@ def apply(op: Op, args, kwargs=_EMPTY):
     """Run `op` on Tensors/numbers; return Tensor(s) with autograd nodes when recording."""
     if op.jit_plain is None:
         _build(op)
+    if AUTOCAST is not None and op.name in AUTOCAST:
+        args, kwargs = _autocast_args(AUTOCAST[op.name], args, kwargs)
     mode = _get_mode()
     rec = mode & ENABLED and op.diff
     out_t = None
@@ -182,6 +185,21 @@ def apply(op: Op, args, kwargs=_EMPTY):
     if out_t is not None:
         return Tensor._write_out(out_t, res)
     return res
+
+
+def _autocast_args(dtype, args, kwargs):
+    """Cast floating (non-float64) Tensor arguments to the autocast dtype, differentiably."""
+    cast = REGISTRY["_cast"]
+
+    def c(a):
+        if isinstance(a, Tensor):
+            d = a.dtype
+            if d.is_floating_point and d is not dtype and d.itemsize != 8:
+                return apply(cast, (a,), {"dtype": dtype})
+        elif type(a) is list or type(a) is tuple:
+            return type(a)(c(e) for e in a)
+        return a
+    return [c(a) for a in args], {k: c(v) for k, v in kwargs.items()}
 
 
 def _unwrap(e):

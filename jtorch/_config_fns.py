@@ -1,0 +1,96 @@
+"""Global knobs: matmul precision, threads, determinism, default device."""
+from __future__ import annotations
+
+import os
+import warnings
+
+import jax
+
+from ._device import device as _device, jax_device
+
+# torch's float32 matmul precision names -> JAX's `jax_default_matmul_precision` values.
+_PRECISION = {"highest": "float32", "high": "tensorfloat32", "medium": "bfloat16"}
+_state = {"precision": "highest", "threads": None, "interop": None, "deterministic": False,
+          "warn_only": False, "device": None}
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Matches `torch.set_float32_matmul_precision`: sets JAX's default matmul precision."""
+    if precision not in _PRECISION:
+        raise RuntimeError(f"Invalid precision '{precision}'; expected 'highest', 'high' or 'medium'")
+    _state["precision"] = precision
+    jax.config.update("jax_default_matmul_precision", _PRECISION[precision])
+
+
+def get_float32_matmul_precision() -> str:
+    """Matches `torch.get_float32_matmul_precision`."""
+    return _state["precision"]
+
+
+def set_num_threads(num: int) -> None:
+    """Matches `torch.set_num_threads`, but only records the number.
+
+    XLA sizes its CPU thread pool when the backend starts; set
+    `XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=N` before starting.
+    """
+    if int(num) <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _state["threads"] = int(num)
+
+
+def get_num_threads() -> int:
+    """Matches `torch.get_num_threads`."""
+    return _state["threads"] or os.cpu_count() or 1
+
+
+def set_num_interop_threads(num: int) -> None:
+    """Matches `torch.set_num_interop_threads` (recorded only)."""
+    _state["interop"] = int(num)
+
+
+def get_num_interop_threads() -> int:
+    """Matches `torch.get_num_interop_threads`."""
+    return _state["interop"] or os.cpu_count() or 1
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Matches `torch.use_deterministic_algorithms`.
+
+    Recorded only: jtorch's ops are deterministic for a given seed on CPU; on GPU, XLA's
+    scatter-add may not be (set `XLA_FLAGS=--xla_gpu_deterministic_ops=true` for that).
+    """
+    _state["deterministic"], _state["warn_only"] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """Matches `torch.are_deterministic_algorithms_enabled`."""
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """Matches `torch.is_deterministic_algorithms_warn_only_enabled`."""
+    return _state["warn_only"]
+
+
+def set_default_device(device) -> None:
+    """Matches `torch.set_default_device`: new tensors go to that JAX device."""
+    if device is None:
+        _state["device"] = None
+        jax.config.update("jax_default_device", None)
+        return
+    d = _device(device)
+    if d.type == "cuda" and d.index is None:
+        from . import cuda
+        d = _device("cuda", cuda.current_device())
+    jax.config.update("jax_default_device", jax_device(d))
+    _state["device"] = d
+
+
+def get_default_device():
+    """Matches `torch.get_default_device`."""
+    return _state["device"] or _device("cpu")
+
+
+def set_warn_always(b: bool) -> None:
+    """Matches `torch.set_warn_always`."""
+    warnings.simplefilter("always" if b else "default")

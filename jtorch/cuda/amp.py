@@ -1,0 +1,20 @@
+"""torch.cuda.amp: the deprecated aliases of torch.amp with device_type='cuda'."""
+from __future__ import annotations
+
+from ..amp.autocast_mode import autocast as _autocast
+from ..amp.grad_scaler import GradScaler as _GradScaler
+
+
+class autocast(_autocast):
+    """Matches `torch.cuda.amp.autocast`."""
+
+    def __init__(self, enabled=True, dtype=None, cache_enabled=True):
+        super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+
+class GradScaler(_GradScaler):
+    """Matches `torch.cuda.amp.GradScaler`."""
+
+    def __init__(self, init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5,
+                 growth_interval=2000, enabled=True):
+        super().__init__("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)

@@ -123,3 +123,6 @@ from ._config_fns import (are_deterministic_algorithms_enabled, get_default_devi
                           is_deterministic_algorithms_warn_only_enabled, set_default_device,
                           set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
                           set_warn_always, use_deterministic_algorithms)
+from . import serialization  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
+from . import utils  # noqa: E402,F401

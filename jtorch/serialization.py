@@ -1,0 +1,449 @@
+"""save/load: PyTorch's checkpoint formats, written and read with zipfile + pickle (no torch).
+
+A zip checkpoint holds `<archive>/data.pkl` (protocol-2 pickle whose tensors refer to storages
+by persistent id `("storage", torch.<X>Storage, key, location, numel)`), one raw little-endian
+record `data/<key>` per storage (64-byte aligned), and `byteorder`, `version`,
+`.format_version`, `.storage_alignment`, `.data/serialization_id`, as torch 2.x writes them.
+jtorch's views share their owner's storage, so a view is saved as (storage, offset, size,
+stride) over its owner and loaded back as a view of one owner tensor: sharing survives.
+"""
+from __future__ import annotations
+
+import collections
+import io
+import math
+import os
+import pickle
+import secrets
+import struct
+import tempfile
+import zipfile
+
+import numpy as np
+
+from . import _dtype as D, _shape
+from ._device import device as _device_cls, device_of, put as _put
+from ._tensor import Size, Tensor
+from ._weights_only import (ALLOWED_NAMES, add_safe_globals, clear_safe_globals,  # noqa: F401
+                            get_safe_globals, refuse, safe_globals, user_allowed)
+from .autograd.grad_mode import no_grad
+
+DEFAULT_PROTOCOL = 2
+_ALIGN = 64
+_STORAGE_NAMES = {"bool": "BoolStorage", "uint8": "ByteStorage", "int8": "CharStorage",
+                  "int16": "ShortStorage", "int32": "IntStorage", "int64": "LongStorage",
+                  "float16": "HalfStorage", "bfloat16": "BFloat16Storage",
+                  "float32": "FloatStorage", "float64": "DoubleStorage",
+                  "complex64": "ComplexFloatStorage", "complex128": "ComplexDoubleStorage"}
+_STORAGE_DTYPES = {v: D._NAMES[k] for k, v in _STORAGE_NAMES.items()}
+
+
+# ---- pickling a tensor outside save() (pickle.dumps, copy.copy, multiprocessing) -------------
+
+def _reduce_tensor(t: Tensor):
+    """`Tensor.__reduce_ex__`: a root pickles its bytes; a view pickles its owner plus its
+    (size, stride, offset), so views pickled together still share storage after unpickling."""
+    state = {k: v for k, v in vars(t).items() if not k.startswith("_")}
+    if t._st is None:
+        a = np.asarray(t._concrete("pickle"))
+        return (_rebuild_root, (type(t), a.tobytes(), t.dtype.name, a.shape, t.requires_grad, state))
+    shape, stride, offset = t._meta()
+    owner = t._owner()
+    if t.dtype is not owner.dtype:  # a reinterpreting view (e.g. .real): pickle a copy
+        return (_rebuild_root, (type(t), np.asarray(t._data).tobytes(), t.dtype.name, shape,
+                                t.requires_grad, state))
+    return (_rebuild_view, (owner, shape, stride, offset, t.requires_grad))
+
+
+def _rebuild_root(cls, data, dtype, shape, requires_grad, state=None):
+    t = cls._from_array(_put(np.frombuffer(data, D._NAMES[dtype].np).reshape(shape), "cpu"))
+    if state:
+        t.__dict__.update(state)
+    return _grad(t, requires_grad)
+
+
+def _rebuild_view(owner, size, stride, offset, requires_grad):
+    return _grad(_strided_alias(owner, size, stride, offset), requires_grad)
+
+
+def _strided_alias(owner, size, stride, offset):
+    """A leaf sharing `owner`'s storage, like a tensor torch rebuilds over a shared storage."""
+    with no_grad():
+        v = _shape.as_strided(owner.detach(), tuple(size), tuple(stride), int(offset))
+    return v.detach()
+
+
+def _grad(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# ---- save ----------------------------------------------------------------------------------
+
+class _Global:
+    """A `module.name` that pickles as GLOBAL without importing it (torch need not exist)."""
+    __slots__ = ("module", "name")
+
+    def __init__(self, module, name):
+        self.module, self.name = module, name
+
+    def __call__(self, *args):  # pickle's save_reduce insists on a callable
+        raise TypeError(f"{self.module}.{self.name} is a name in a checkpoint, not a function")
+
+
+_GLOBALS: dict = {}
+
+
+def _g(module, name):
+    # One object per name so the pickle memo writes each GLOBAL once.
+    return _GLOBALS.setdefault((module, name), _Global(module, name))
+
+
+class _StorageRef:
+    __slots__ = ("key", "array", "location")
+
+    def __init__(self, key, array, location):
+        self.key, self.array, self.location = key, array, location
+
+
+def _contiguous_strides(size):
+    out, acc = [], 1
+    for n in reversed(size):
+        out.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(out))
+
+
+class _Pickler(pickle._Pickler):
+    """The pure-Python pickler, so `save` can write torch's GLOBALs and persistent ids."""
+
+    def __init__(self, file, protocol):
+        super().__init__(file, protocol)
+        self.storages: dict[int, _StorageRef] = {}
+        self._keep = []  # objects whose id() keys self.storages must stay alive
+
+    def persistent_id(self, obj):
+        if type(obj) is _StorageRef:
+            dtype = D.from_np(obj.array.dtype)
+            return ("storage", _g("torch", _STORAGE_NAMES[dtype.name]), obj.key, obj.location,
+                    int(obj.array.size))
+        return None
+
+    def save(self, obj, save_persistent_id=True):
+        t = type(obj)
+        if t is _Global or t is D.dtype or isinstance(obj, Tensor):
+            m = self.memo.get(id(obj))
+            if m is not None:
+                self.write(self.get(m[0]))
+                return
+            if t is _Global:
+                self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
+                self.memoize(obj)
+            elif t is D.dtype:
+                self.save(_g("torch", obj.name))
+            else:
+                self._save_tensor(obj)
+            return
+        if t is Size:
+            self.save_reduce(_g("torch", "Size"), (tuple(obj),), obj=obj)
+        elif t is _device_cls:
+            self.save_reduce(_g("torch", "device"), (str(obj),), obj=obj)
+        else:
+            super().save(obj, save_persistent_id)
+
+    def _save_tensor(self, t):
+        param = _parameter_class()
+        if param is not None and isinstance(t, param):
+            args = (t.detach(), t.requires_grad, collections.OrderedDict())
+            self.save_reduce(_g("torch._utils", "_rebuild_parameter"), args, obj=t)
+            return
+        ref, offset, size, stride = self._storage_of(t)
+        args = (ref, offset, size, stride, t.requires_grad, collections.OrderedDict())
+        self.save_reduce(_g("torch._utils", "_rebuild_tensor_v2"), args, obj=t)
+
+    def _storage_of(self, t):
+        owner = t._owner()
+        shape, stride, offset = t._meta()
+        if owner is not t and t.dtype is not owner.dtype:
+            owner = t.contiguous().clone()  # a reinterpreting view gets its own storage
+            shape, stride, offset = tuple(t.shape), _contiguous_strides(t.shape), 0
+        ref = self.storages.get(id(owner))
+        if ref is None:
+            a = owner._concrete("jtorch.save")
+            ref = _StorageRef(str(len(self.storages)), np.ascontiguousarray(np.asarray(a)).reshape(-1),
+                              str(device_of(a)))
+            self.storages[id(owner)] = ref
+            self._keep.append(owner)
+        return ref, int(offset), tuple(int(s) for s in shape), tuple(int(s) for s in stride)
+
+
+def _parameter_class():
+    import sys
+    mod = sys.modules.get("jtorch.nn.parameter")
+    return getattr(mod, "Parameter", None)
+
+
+def _record(zf, name, data):
+    """One stored zip record whose data starts on a 64-byte boundary (torch pads with 'FB')."""
+    buf = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+    zinfo = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    zinfo.compress_type = zipfile.ZIP_STORED
+    zinfo.file_size = len(buf)
+    zip64 = len(buf) * 1.05 > zipfile.ZIP64_LIMIT
+    start = zf.start_dir + 30 + len(name.encode("utf-8")) + 4 + (20 if zip64 else 0)
+    pad = -start % _ALIGN
+    zinfo.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+    with zf.open(zinfo, "w", force_zip64=zip64) as w:
+        w.write(buf)
+
+
+def _write_archive(f, obj, archive, protocol):
+    data = io.BytesIO()
+    p = _Pickler(data, protocol)
+    p.dump(obj)
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        _record(zf, f"{archive}/data.pkl", data.getvalue())
+        _record(zf, f"{archive}/.format_version", b"1")
+        _record(zf, f"{archive}/.storage_alignment", str(_ALIGN).encode())
+        _record(zf, f"{archive}/byteorder", b"little")
+        for ref in p.storages.values():
+            _record(zf, f"{archive}/data/{ref.key}", ref.array.view(np.uint8))
+        _record(zf, f"{archive}/version", b"3\n")
+        _record(zf, f"{archive}/.data/serialization_id",
+                str(secrets.randbelow(10 ** 40)).zfill(40).encode())
+
+
+def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
+         _use_new_zipfile_serialization=True, _disable_byteorder_record=False) -> None:
+    """Matches `torch.save` (zip format; files load in torch.load).
+
+    Saving to a path writes a temporary file in the same directory and renames it over the
+    target, so a failure mid-write leaves any previous file at that path intact.
+    """
+    if not _use_new_zipfile_serialization:
+        raise NotImplementedError("jtorch.save writes only the zip format; drop "
+                                  "_use_new_zipfile_serialization=False")
+    if isinstance(f, (str, os.PathLike)):
+        path = os.fspath(f)
+        archive = os.path.splitext(os.path.basename(path))[0] or "archive"
+        _atomic_write(path, lambda fh: _write_archive(fh, obj, archive, pickle_protocol))
+    else:
+        _write_archive(f, obj, "archive", pickle_protocol)
+
+
+def _atomic_write(path, write):
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode(path))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _new_file_mode(path):
+    # mkstemp makes 0600 files; give the result the mode a plain open() would have.
+    if os.path.exists(path):
+        return os.stat(path).st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# ---- load ----------------------------------------------------------------------------------
+
+class _StorageType:
+    """What `torch.<X>Storage` unpickles to: only its dtype matters."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+
+class _Storage:
+    __slots__ = ("raw", "location", "owners")
+
+    def __init__(self, raw, location):
+        self.raw, self.location, self.owners = raw, location, {}
+
+
+class _LocationProxy:
+    """Passed to a callable map_location: `.cpu()`/`.cuda()`/`.to()` pick the device."""
+
+    def cpu(self):
+        return "cpu"
+
+    def cuda(self, device=None, non_blocking=False):
+        return "cuda" if device is None else str(_device_cls(device) if not isinstance(device, int)
+                                                 else _device_cls("cuda", device))
+
+    def to(self, device, *args, **kwargs):
+        return str(device)
+
+
+class _Loader:
+    def __init__(self, read, map_location):
+        self.read, self.map_location, self.storages = read, map_location, {}
+
+    def storage(self, pid):
+        if not isinstance(pid, tuple) or not pid or pid[0] != "storage":
+            raise pickle.UnpicklingError(f"unsupported persistent id encountered: {pid!r}")
+        stype, key, location = pid[1], str(pid[2]), pid[3]
+        st = self.storages.get(key)
+        if st is None:
+            st = self.storages[key] = _Storage(self.read(key), self._location(location))
+        return st, getattr(stype, "dtype", None)
+
+    def _location(self, location):
+        ml = self.map_location
+        if ml is None:
+            loc = location
+        elif isinstance(ml, (str, _device_cls)):
+            loc = str(ml)
+        elif isinstance(ml, dict):
+            loc = ml.get(location, location)
+        elif callable(ml):
+            loc = ml(_LocationProxy(), location)
+            loc = location if loc is None else str(loc)
+        else:
+            raise TypeError(f"map_location must be a str, device, dict or callable, got {type(ml)}")
+        return str(loc)
+
+    def _array(self, st, flat):
+        try:
+            return _put(flat, st.location)
+        except AssertionError:
+            raise RuntimeError(
+                f"Attempting to deserialize a tensor saved on {st.location!r}, but JAX sees no such "
+                "device here. Pass map_location='cpu' (or another device) to jtorch.load.") from None
+
+    def rebuild_tensor(self, ref, offset, size, stride, requires_grad=False, hooks=None,
+                       metadata=None, dtype=None):
+        st, sdtype = ref
+        dtype = dtype if dtype is not None else sdtype
+        size, stride = tuple(size), tuple(stride)
+        owner = st.owners.get(dtype)
+        if owner is None:
+            flat = np.frombuffer(st.raw, dtype.np)
+            if offset == 0 and math.prod(size) == flat.size and stride == _contiguous_strides(size):
+                t = st.owners[dtype] = Tensor._from_array(self._array(st, flat.reshape(size)))
+                return _grad(t, requires_grad)
+            owner = st.owners[dtype] = Tensor._from_array(self._array(st, flat))
+        return _grad(_strided_alias(owner, size, stride, offset), requires_grad)
+
+    def rebuild_tensor_v3(self, ref, offset, size, stride, requires_grad, hooks, dtype, metadata=None):
+        return self.rebuild_tensor(ref, offset, size, stride, requires_grad, hooks, metadata, dtype)
+
+
+def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
+    from .nn.parameter import Parameter
+    p = Parameter(data, requires_grad)
+    if state:
+        p.__dict__.update(state)
+    return p
+
+
+def _rebuild_from_type_v2(func, new_type, args, state):
+    t = func(*args)
+    if new_type is not Tensor and isinstance(new_type, type) and not isinstance(t, new_type):
+        t = t.as_subclass(new_type) if hasattr(t, "as_subclass") else t
+    if state:
+        t.__dict__.update(state if isinstance(state, dict) else state[0] or {})
+    return t
+
+
+def _torch_name(module, name, loader):
+    """The jtorch object for a name torch writes into checkpoints, or None."""
+    if module == "torch":
+        if name in D._NAMES:
+            return D._NAMES[name]
+        if name.endswith("Storage"):
+            return _StorageType(_STORAGE_DTYPES.get(name))
+        return {"Size": Size, "device": _device_cls, "Tensor": Tensor}.get(name)
+    if module == "torch._utils":
+        return {"_rebuild_tensor_v2": loader.rebuild_tensor, "_rebuild_tensor_v3": loader.rebuild_tensor_v3,
+                "_rebuild_parameter": _rebuild_parameter,
+                "_rebuild_parameter_with_state": _rebuild_parameter}.get(name)
+    if module == "torch._tensor" and name == "_rebuild_from_type_v2":
+        return _rebuild_from_type_v2
+    if module == "torch.nn.parameter" and name == "Parameter":
+        from .nn.parameter import Parameter
+        return Parameter
+    if module == "torch.serialization" and name == "_get_layout":
+        return lambda layout: "torch.strided"
+    return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, loader, weights_only, **kwargs):
+        super().__init__(file, **kwargs)
+        self.loader, self.weights_only = loader, weights_only
+
+    def find_class(self, module, name):
+        obj = _torch_name(module, name, self.loader)
+        if self.weights_only:
+            if obj is not None or f"{module}.{name}" in ALLOWED_NAMES:
+                return obj if obj is not None else super().find_class(module, name)
+            allowed = user_allowed(module, name)
+            if allowed is not None:
+                return allowed
+            refuse(module, name)
+        if obj is not None:
+            return obj
+        if module == "torch" or module.startswith("torch."):
+            # A module/object pickled by real torch: jtorch mirrors torch's module paths.
+            try:
+                return super().find_class("jtorch" + module[5:], name)
+            except (ImportError, AttributeError):
+                pass
+        return super().find_class(module, name)
+
+    def persistent_load(self, pid):
+        return self.loader.storage(pid)
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
+    """Matches `torch.load` (zip and legacy formats; `weights_only=True` by default).
+
+    `mmap=True` is accepted; the data is read into JAX arrays either way.
+    """
+    if weights_only is None:
+        weights_only = pickle_module is None
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    pickle_load_args.setdefault("encoding", "utf-8")
+    own = isinstance(f, (str, os.PathLike))
+    fh = open(f, "rb") if own else f
+    try:
+        start = fh.tell()
+        magic = fh.read(4)
+        fh.seek(start)
+        if magic == b"PK\x03\x04":
+            return _load_zip(fh, map_location, weights_only, pickle_load_args)
+        from ._legacy_load import load_legacy
+        return load_legacy(fh, _Loader, _Unpickler, map_location, weights_only, pickle_load_args)
+    finally:
+        if own:
+            fh.close()
+
+
+def _load_zip(fh, map_location, weights_only, pickle_load_args):
+    with zipfile.ZipFile(fh) as zf:
+        names = zf.namelist()
+        pkl = next((n for n in names if n.endswith("/data.pkl") or n == "data.pkl"), None)
+        if pkl is None:
+            raise RuntimeError("not a PyTorch checkpoint: the zip file has no data.pkl record")
+        prefix = pkl[:-len("data.pkl")]
+        order = prefix + "byteorder"
+        if order in names and zf.read(order).decode() != "little":
+            raise RuntimeError("jtorch.load reads little-endian checkpoints only")
+        loader = _Loader(lambda key: zf.read(f"{prefix}data/{key}"), map_location)
+        up = _Unpickler(io.BytesIO(zf.read(pkl)), loader, weights_only, **pickle_load_args)
+        return up.load()

@@ -1,0 +1,2 @@
+"""Matches `torch.utils` (the parts jtorch has: `data`)."""
+from . import data  # noqa: F401

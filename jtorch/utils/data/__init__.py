@@ -1,0 +1,1 @@
+"""Matches `torch.utils.data`."""

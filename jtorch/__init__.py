@@ -19,6 +19,7 @@ del _ALIASES
 from .ops import elementwise as _e, linalg as _l, reduction as _r, shape as _s  # noqa: E402,F401
 from .ops import attention as _attention, rnn as _rnn_ops  # noqa: E402,F401
 from .ops import math as _math, misc as _misc, sorting as _sorting  # noqa: E402,F401
+from .ops import nn as _nn_ops, nn_conv as _nn_conv, nn_loss as _nn_loss  # noqa: E402,F401
 from ._tensor import Size, Tensor  # noqa: E402,F401
 from . import _shape, _indexing, _functions, _sampling, _bind  # noqa: E402
 

@@ -127,3 +127,4 @@ from ._config_fns import (are_deterministic_algorithms_enabled, get_default_devi
 from . import serialization  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
+from . import nn  # noqa: E402,F401

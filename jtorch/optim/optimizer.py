@@ -88,7 +88,6 @@ def _with_hooks(step):
                                        f"new_kwargs), but got {res}.")
                 args, kwargs = res
         out = step(self, *args, **kwargs)
-        self._opt_called = True
         for hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
             hook(self, args, kwargs)
         return out

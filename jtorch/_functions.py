@@ -40,7 +40,7 @@ def check_broadcast_into(src_shape, dst_shape):
 
 
 def _bshape(a, b):
-    n = max(len(a), len(b))
+    n = builtins.max(len(a), len(b))
     a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
     return tuple(builtins.max(x, y) if 1 in (x, y) else x for x, y in zip(a, b))
 

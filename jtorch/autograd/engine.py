@@ -74,7 +74,9 @@ class Node:
         return _Handle(self.prehooks, fn)
 
     def save_output(self, out):
-        t = out if not isinstance(out, (tuple, list)) else jax.tree_util.tree_leaves(out)[0]
+        # is_leaf: Tensor is a registered pytree node (interop.py); stop at the Tensors.
+        t = out if not isinstance(out, (tuple, list)) else jax.tree_util.tree_leaves(
+            out, is_leaf=lambda x: hasattr(x, "_owner"))[0]
         o = t._owner()
         self.out_saved = (o, o._sv)
 

@@ -177,10 +177,11 @@ class Tensor:
         node = new._node
         if node is not None:
             # The op that produced `new` read this storage before the write; what it saved is
-            # the pre-write value (jax arrays are immutable), so it stays valid.
+            # the pre-write value (jax arrays are immutable), so it stays valid even after later
+            # writes, as torch's saved copy of an in-place op's original `self` does.
             o = self._owner()
             if node.saved:
-                node.saved = tuple((s, o._sv) if s is o else (s, v) for s, v in node.saved)
+                node.saved = tuple((s, v) for s, v in node.saved if s is not o)
             if node.out_saved is not None and node.out_saved[0] is new._owner():
                 node.out_saved = (o, o._sv)
 

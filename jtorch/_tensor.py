@@ -395,6 +395,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t._grad = g if t._grad is None else t._grad + g
+        keep.retains_grad = True  # runs after every other hook on this tensor, as in torch
         self._node.add_tensor_hook(self._onr, keep)
 
     def register_hook(self, hook):

@@ -9,6 +9,7 @@ AccumulateGrad of a leaf), `_base` (the base of a differentiable view).
 from __future__ import annotations
 
 import builtins
+import sys as _sys
 
 import jax
 import jax.numpy as jnp
@@ -120,7 +121,14 @@ class Tensor:
                 owner._sa = a
             else:
                 self._check_writable()
-                owner._sa = _view.write_chain_jit(owner._sa, dyn, a, steps)
+                old = owner._sa
+                # Donate the old buffer (XLA then updates it in place, not a full copy) when
+                # nothing else holds it: no autograd residual, alias cache or user reference.
+                # The count is: owner._sa, `old`, getrefcount's argument.
+                write = _view.write_chain_donate if _sys.getrefcount(old) <= 3 and not \
+                    isinstance(old, jax.core.Tracer) else _view.write_chain_jit
+                del old
+                owner._sa = write(owner._sa, dyn, a, steps)
         owner._sv += 1
         if self._st is not None:
             self._a, self._av = a, owner._sv

@@ -136,6 +136,7 @@ def write_chain(x, dyn, v, steps):
 
 read_chain_jit = jax.jit(read_chain, static_argnums=2)
 write_chain_jit = jax.jit(write_chain, static_argnums=3)
+write_chain_donate = jax.jit(write_chain, static_argnums=3, donate_argnums=0)
 
 
 # ---- strides, the way PyTorch reports them ----------------------------------------------

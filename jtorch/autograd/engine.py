@@ -84,7 +84,9 @@ class Node:
         if self.hooks is None:
             self.hooks = {}
         lst = self.hooks.setdefault(idx, [])
-        lst.append(fn)
+        # The retain_grad() hook stays last, so .grad sees what the other hooks returned.
+        n = len(lst) - 1 if lst and getattr(lst[-1], "retains_grad", False) else len(lst)
+        lst.insert(n, fn)
         return _Handle(lst, fn)
 
     def __repr__(self):

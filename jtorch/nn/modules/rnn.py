@@ -8,9 +8,13 @@ from __future__ import annotations
 import math
 import warnings
 
-from ... import _dispatch
+import jax.numpy as jnp
+import numpy as np
+
+from ... import _dispatch, _dtype as D
 from ..._creation import zeros
 from ..._sampling import rand
+from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops._registry import REGISTRY
 from ..parameter import Parameter
@@ -21,7 +25,28 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
 def _empty(shape, device, dtype):
-    return Parameter(zeros(*shape, device=device, dtype=dtype))
+    d = dtype or D.get_default_dtype()
+    return Parameter(Tensor._from_array(jnp.asarray(np.zeros(shape, d.np))))
+
+
+def _init_uniform(params, bound):
+    """uniform_(-bound, bound) on every parameter from one draw.
+
+    One draw (its length rounded up to a power of two) split on the host compiles one
+    sampler per size bucket instead of one per parameter shape.
+    """
+    params = [p for p in params if p.numel()]
+    if not params:
+        return
+    n = sum(p.numel() for p in params)
+    u = rand(1 << (n - 1).bit_length(), dtype=params[0].dtype).numpy()
+    u = u * (2 * bound) - bound
+    off = 0
+    with no_grad():
+        for p in params:
+            n = p.numel()
+            p._set_array(jnp.asarray(u[off:off + n].reshape(tuple(p.shape)).astype(p.dtype.np)))
+            off += n
 
 
 class RNNBase(Module):
@@ -94,9 +119,7 @@ class RNNBase(Module):
 
     def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        with no_grad():
-            for w in self.parameters():
-                w.uniform_(-stdv, stdv)
+        _init_uniform(list(self.parameters()), stdv)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -246,9 +269,7 @@ class RNNCellBase(Module):
 
     def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        with no_grad():
-            for w in self.parameters():
-                w.uniform_(-stdv, stdv)
+        _init_uniform(list(self.parameters()), stdv)
 
     def _run(self, name, input, hx, two_states=False):
         if input.dim() not in (1, 2):

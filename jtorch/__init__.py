@@ -19,6 +19,8 @@ del _ALIASES
 from .ops import elementwise as _e, linalg as _l, reduction as _r, shape as _s  # noqa: E402,F401
 from .ops import attention as _attention, rnn as _rnn_ops  # noqa: E402,F401
 from .ops import math as _math, misc as _misc, sorting as _sorting  # noqa: E402,F401
+from .ops import linalg_ext as _linalg_ext  # noqa: E402,F401
+from .ops import spectral as _spectral, special_ops as _special_ops  # noqa: E402,F401
 from .ops import nn as _nn_ops, nn_conv as _nn_conv, nn_loss as _nn_loss  # noqa: E402,F401
 from ._tensor import Size, Tensor  # noqa: E402,F401
 from . import _shape, _indexing, _functions, _sampling, _bind  # noqa: E402
@@ -27,6 +29,10 @@ _bind.bind()
 from . import _datadep  # noqa: E402
 _datadep.bind()
 globals().update({_k: _v for _k, _v in _datadep.FUNCTIONS.items() if _k not in globals()})
+from . import linalg  # noqa: E402
+linalg._bind_torch_level(globals())
+from . import fft, special  # noqa: E402,F401
+
 
 from ._device import device  # noqa: E402,F401
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,  # noqa: E402,F401

@@ -1,0 +1,41 @@
+"""`jtorch.special`: matches `torch.special`. Shared bodies are the torch-level ops; the rest
+live in `ops/special_ops.py`."""
+from __future__ import annotations
+
+from ._functions import public as _public
+from .ops._registry import REGISTRY as _R
+
+# torch.special name -> torch-level op with the same math
+_SAME = {"digamma": "digamma", "psi": "digamma", "erf": "erf", "erfc": "erfc", "erfinv": "erfinv",
+         "exp2": "exp2", "expit": "sigmoid", "expm1": "expm1", "gammaln": "lgamma", "i0": "i0",
+         "log1p": "log1p", "logit": "logit", "round": "round", "sinc": "sinc", "xlogy": "xlogy",
+         "polygamma": "polygamma", "multigammaln": "mvlgamma", "logsumexp": "logsumexp",
+         "softmax": "softmax", "log_softmax": "log_softmax"}
+for _n, _t in _SAME.items():
+    globals()[_n] = _public(_R[_t])
+for _n in [k[len("special_"):] for k in _R if k.startswith("special_")]:
+    globals()[_n] = _public(_R["special_" + _n])
+del _n, _t
+
+
+def _missing(name):
+    def fn(*args, **kwargs):
+        from ._unsupported import unsupported
+        unsupported(f"torch.special.{name}")
+    fn.__name__ = name
+    return fn
+
+
+# No public JAX implementation to build these on.
+airy_ai = _missing("airy_ai")
+bessel_y0 = _missing("bessel_y0")
+bessel_y1 = _missing("bessel_y1")
+modified_bessel_k0 = _missing("modified_bessel_k0")
+modified_bessel_k1 = _missing("modified_bessel_k1")
+scaled_modified_bessel_k0 = _missing("scaled_modified_bessel_k0")
+scaled_modified_bessel_k1 = _missing("scaled_modified_bessel_k1")
+
+
+def __getattr__(name):
+    from ._unsupported import module_getattr
+    return module_getattr("jtorch.special", name)

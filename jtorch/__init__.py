@@ -116,6 +116,18 @@ def detach(input):
     return input.detach()
 
 
+def __getattr__(name):
+    """A torch name jtorch does not ship raises an error naming it (see `_unsupported`)."""
+    from ._unsupported import module_getattr
+    return module_getattr("jtorch", name)
+
+
+if "__getattr__" not in Tensor.__dict__:
+    from ._unsupported import tensor_getattr as _tensor_getattr  # noqa: E402
+    Tensor.__getattr__ = _tensor_getattr
+
+
+
 from . import optim  # noqa: E402,F401
 
 from ._compile import compile  # noqa: E402,F401

@@ -9,6 +9,7 @@ stride) over its owner and loaded back as a view of one owner tensor: sharing su
 """
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import io
 import math
@@ -310,7 +311,7 @@ class _Loader:
             loc = ml.get(location, location)
         elif callable(ml):
             loc = ml(_LocationProxy(), location)
-            loc = location if loc is None else str(loc)
+            loc = location if loc is None or isinstance(loc, _LocationProxy) else str(loc)
         else:
             raise TypeError(f"map_location must be a str, device, dict or callable, got {type(ml)}")
         return str(loc)
@@ -386,6 +387,11 @@ class _Unpickler(pickle.Unpickler):
         self.loader, self.weights_only = loader, weights_only
 
     def find_class(self, module, name):
+        # protocol-2 pickles name Python 2 modules (__builtin__.set): judge the Python 3 name
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         obj = _torch_name(module, name, self.loader)
         if self.weights_only:
             if obj is not None or f"{module}.{name}" in ALLOWED_NAMES:

@@ -63,11 +63,13 @@ class RandomSampler(Sampler):
         if self.replacement:
             for _ in range(self.num_samples // 32):
                 yield from jtorch.randint(0, n, (32,), generator=g).tolist()
-            yield from jtorch.randint(0, n, (self.num_samples % 32,), generator=g).tolist()
+            if self.num_samples % 32:
+                yield from jtorch.randint(0, n, (self.num_samples % 32,), generator=g).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from jtorch.randperm(n, generator=g).tolist()
-        yield from jtorch.randperm(n, generator=g).tolist()[:self.num_samples % n]
+        if self.num_samples % n:
+            yield from jtorch.randperm(n, generator=g).tolist()[:self.num_samples % n]
 
     def __len__(self):
         return self.num_samples

@@ -1,0 +1,209 @@
+"""The loss functions of `jtorch.nn.functional` (re-exported there)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dispatch
+from ..ops._registry import REGISTRY as _R
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
+           "cross_entropy", "ctc_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
+           "kl_div", "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss",
+           "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss"]
+
+
+def _op(name, *args):
+    return _dispatch.apply(_R[name], args, {})
+
+
+def _red(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        if reduction not in ("none", "mean", "sum", "batchmean"):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Matches `torch.nn.functional.mse_loss`."""
+    out = _op("mse_loss", input, target, _red(size_average, reduce, reduction))
+    return out
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Matches `torch.nn.functional.l1_loss`."""
+    return _op("l1_loss", input, target, _red(size_average, reduce, reduction))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Matches `torch.nn.functional.smooth_l1_loss`."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _op("smooth_l1_loss", input, target, _red(size_average, reduce, reduction), float(beta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Matches `torch.nn.functional.huber_loss`."""
+    return _op("huber_loss", input, target, _red(None, None, reduction), float(delta))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Matches `torch.nn.functional.nll_loss`."""
+    return _op("nll_loss", input, target, weight, int(ignore_index),
+               _red(size_average, reduce, reduction))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Matches `torch.nn.functional.cross_entropy`."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    return _op("cross_entropy", input, target, weight, int(ignore_index),
+               _red(size_average, reduce, reduction), float(label_smoothing))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Matches `torch.nn.functional.binary_cross_entropy`."""
+    return _op("binary_cross_entropy", input, target, weight, _red(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Matches `torch.nn.functional.binary_cross_entropy_with_logits`."""
+    return _op("binary_cross_entropy_with_logits", input, target, weight,
+               _red(size_average, reduce, reduction), pos_weight)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Matches `torch.nn.functional.kl_div`."""
+    return _op("kl_div", input, target, _red(size_average, reduce, reduction), bool(log_target))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """Matches `torch.nn.functional.cosine_embedding_loss`."""
+    return _op("cosine_embedding_loss", input1, input2, target, float(margin),
+               _red(size_average, reduce, reduction))
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """Matches `torch.nn.functional.margin_ranking_loss`."""
+    return _op("margin_ranking_loss", input1, input2, target, float(margin),
+               _red(size_average, reduce, reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Matches `torch.nn.functional.hinge_embedding_loss`."""
+    return _op("hinge_embedding_loss", input, target, float(margin),
+               _red(size_average, reduce, reduction))
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Matches `torch.nn.functional.soft_margin_loss`."""
+    return _op("soft_margin_loss", input, target, _red(size_average, reduce, reduction))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Matches `torch.nn.functional.multilabel_soft_margin_loss`."""
+    return _op("multilabel_soft_margin_loss", input, target, weight,
+               _red(size_average, reduce, reduction))
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Matches `torch.nn.functional.multi_margin_loss`."""
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    return _op("multi_margin_loss", input, target, int(p), float(margin), weight,
+               _red(size_average, reduce, reduction))
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Matches `torch.nn.functional.multilabel_margin_loss`."""
+    return _op("multilabel_margin_loss", input, target, _red(size_average, reduce, reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """Matches `torch.nn.functional.triplet_margin_loss`."""
+    return _op("triplet_margin_loss", anchor, positive, negative, float(margin), float(p),
+               float(eps), bool(swap), _red(size_average, reduce, reduction))
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """Matches `torch.nn.functional.triplet_margin_with_distance_loss`."""
+    from .functional import pairwise_distance
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_ap, d_an = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        from .._functions import min as _min
+        d_an = _min(d_an, dist(positive, negative))
+    loss = (margin + d_ap - d_an).clamp_min(0)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Matches `torch.nn.functional.poisson_nll_loss`."""
+    return _op("poisson_nll_loss", input, target, bool(log_input), bool(full), float(eps),
+               _red(size_average, reduce, reduction))
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Matches `torch.nn.functional.gaussian_nll_loss`."""
+    if isinstance(var, (int, float)):
+        from .._creation import full_like
+        var = full_like(input, var)
+    if var.shape != input.shape and not (
+            var.shape[:-1] == input.shape[:-1] and var.shape[-1:] in ((1,), ())
+            or var.shape == input.shape[:-1]):
+        raise ValueError("var is of incorrect size")
+    if (var < 0).any().item():
+        raise ValueError("var has negative entry/entries")
+    return _op("gaussian_nll_loss", input, target, var, bool(full), float(eps),
+               _red(None, None, reduction))
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Matches `torch.nn.functional.ctc_loss` (lengths may be tensors or sequences)."""
+    import jax.numpy as jnp
+    il = np.asarray(input_lengths._data if hasattr(input_lengths, "_data") else input_lengths,
+                    np.int64).reshape(-1)
+    tl = np.asarray(target_lengths._data if hasattr(target_lengths, "_data") else target_lengths,
+                    np.int64).reshape(-1)
+    unb = log_probs.dim() == 2
+    lp = log_probs.unsqueeze(1) if unb else log_probs
+    tg = np.asarray(targets._data, np.int64)
+    if tg.ndim == 1 and not unb:
+        # Concatenated targets: split them into a padded (N, S) table.
+        s = int(tl.max()) if tl.size else 0
+        padded = np.zeros((len(tl), max(s, 1)), np.int64)
+        pos = 0
+        for i, n in enumerate(tl):
+            padded[i, :n] = tg[pos:pos + n]
+            pos += n
+        tg = padded
+    elif unb:
+        tg = tg.reshape(1, -1)
+    if tg.shape[1] == 0:
+        tg = np.zeros((tg.shape[0], 1), np.int64)
+    out = _op("_ctc_loss", lp, jnp.asarray(tg), jnp.asarray(il), jnp.asarray(tl), int(blank),
+              reduction, bool(zero_infinity))
+    return out.squeeze(0) if unb and reduction == "none" else out

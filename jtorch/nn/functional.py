@@ -1,0 +1,910 @@
+"""`jtorch.nn.functional`: torch's signatures over the ops in `ops/nn*.py`.
+
+Random functions (dropout and friends, rrelu, gumbel_softmax) draw from jtorch's generator,
+so the positions they pick differ from PyTorch's; their distributions are the same.
+"""
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dispatch
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops._registry import REGISTRY as _R
+from ..ops.nn_conv import pool_out_size
+from ..random import default_generator
+from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
+
+_apply = _dispatch.apply
+
+
+def _op(name, *args, **kwargs):
+    return _apply(_R[name], args, kwargs)
+
+
+def _tuple(x, n, name="argument"):
+    if isinstance(x, (list, tuple)):
+        if len(x) == 1:
+            return tuple(int(x[0]) for _ in range(n))
+        if len(x) != n:
+            raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {x!r}")
+        return tuple(int(v) for v in x)
+    return (int(x),) * n
+
+
+def _inplace(input, out):
+    input._check_writable()
+    input._assign(out)
+    return input
+
+
+# ---- activations ------------------------------------------------------------------------
+
+def relu(input, inplace=False):
+    """Matches `torch.nn.functional.relu`."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    """Matches `torch.nn.functional.relu_`."""
+    return input.relu_()
+
+
+def relu6(input, inplace=False):
+    """Matches `torch.nn.functional.relu6`."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Matches `torch.nn.functional.hardtanh`."""
+    out = _op("hardtanh", input, float(min_val), float(max_val))
+    return _inplace(input, out) if inplace else out
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """Matches `torch.nn.functional.hardtanh_`."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """Matches `torch.nn.functional.elu`."""
+    out = _op("elu", input, float(alpha))
+    return _inplace(input, out) if inplace else out
+
+
+def elu_(input, alpha=1.0):
+    """Matches `torch.nn.functional.elu_`."""
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    """Matches `torch.nn.functional.selu`."""
+    out = _op("selu", input)
+    return _inplace(input, out) if inplace else out
+
+
+def selu_(input):
+    """Matches `torch.nn.functional.selu_`."""
+    return selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """Matches `torch.nn.functional.celu`."""
+    out = _op("celu", input, float(alpha))
+    return _inplace(input, out) if inplace else out
+
+
+def celu_(input, alpha=1.0):
+    """Matches `torch.nn.functional.celu_`."""
+    return celu(input, alpha, True)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """Matches `torch.nn.functional.leaky_relu`."""
+    out = _op("leaky_relu", input, float(negative_slope))
+    return _inplace(input, out) if inplace else out
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """Matches `torch.nn.functional.leaky_relu_`."""
+    return leaky_relu(input, negative_slope, True)
+
+
+def prelu(input, weight):
+    """Matches `torch.nn.functional.prelu`."""
+    return _op("prelu", input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Matches `torch.nn.functional.rrelu` (training slopes come from jtorch's generator)."""
+    if training:
+        noise = default_generator.draw("uniform", tuple(input.shape), input.dtype.np,
+                                       float(lower), float(upper))
+        out = _op("_rrelu_noise", input, noise)
+    else:
+        out = _op("leaky_relu", input, (lower + upper) / 2)
+    return _inplace(input, out) if inplace else out
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """Matches `torch.nn.functional.rrelu_`."""
+    return rrelu(input, lower, upper, training, True)
+
+
+def glu(input, dim=-1):
+    """Matches `torch.nn.functional.glu`."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    return _op("glu", input, dim)
+
+
+def gelu(input, approximate="none"):
+    """Matches `torch.nn.functional.gelu`."""
+    return _op("gelu", input, approximate)
+
+
+def logsigmoid(input):
+    """Matches `torch.nn.functional.logsigmoid`."""
+    return _op("logsigmoid", input)
+
+
+def hardshrink(input, lambd=0.5):
+    """Matches `torch.nn.functional.hardshrink`."""
+    return _op("hardshrink", input, float(lambd))
+
+
+def softshrink(input, lambd=0.5):
+    """Matches `torch.nn.functional.softshrink`."""
+    return _op("softshrink", input, float(lambd))
+
+
+def tanhshrink(input):
+    """Matches `torch.nn.functional.tanhshrink`."""
+    return _op("tanhshrink", input)
+
+
+def softsign(input):
+    """Matches `torch.nn.functional.softsign`."""
+    return _op("softsign", input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """Matches `torch.nn.functional.softplus`."""
+    return _op("softplus", input, float(beta), float(threshold))
+
+
+def _softdim(dim, ndim):
+    if dim is None:
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Matches `torch.nn.functional.softmax`."""
+    return _op("softmax", input, _softdim(dim, input.dim()), dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Matches `torch.nn.functional.log_softmax`."""
+    return _op("log_softmax", input, _softdim(dim, input.dim()), dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """Matches `torch.nn.functional.softmin`."""
+    return _op("softmin", input, _softdim(dim, input.dim()), dtype)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Matches `torch.nn.functional.gumbel_softmax` (noise from jtorch's generator)."""
+    e = default_generator.draw("exponential", tuple(logits.shape), logits.dtype.np, 1.0)
+    gumbels = (logits - Tensor._from_array(jnp.log(e))) / tau
+    soft = gumbels.softmax(dim)
+    if not hard:
+        return soft
+    idx = soft.argmax(dim, keepdim=True)
+    from .._creation import zeros_like
+    hard_t = zeros_like(logits).scatter_(dim, idx, 1.0)
+    return hard_t - soft.detach() + soft
+
+
+def tanh(input):
+    """Matches `torch.nn.functional.tanh`."""
+    return input.tanh()
+
+
+def sigmoid(input):
+    """Matches `torch.nn.functional.sigmoid`."""
+    return input.sigmoid()
+
+
+def hardsigmoid(input, inplace=False):
+    """Matches `torch.nn.functional.hardsigmoid`."""
+    out = _op("hardsigmoid", input)
+    return _inplace(input, out) if inplace else out
+
+
+def silu(input, inplace=False):
+    """Matches `torch.nn.functional.silu`."""
+    out = _op("silu", input)
+    return _inplace(input, out) if inplace else out
+
+
+def mish(input, inplace=False):
+    """Matches `torch.nn.functional.mish`."""
+    out = _op("mish", input)
+    return _inplace(input, out) if inplace else out
+
+
+def hardswish(input, inplace=False):
+    """Matches `torch.nn.functional.hardswish`."""
+    out = _op("hardswish", input)
+    return _inplace(input, out) if inplace else out
+
+
+def threshold(input, threshold, value, inplace=False):
+    """Matches `torch.nn.functional.threshold`."""
+    out = _op("threshold", input, float(threshold), float(value))
+    return _inplace(input, out) if inplace else out
+
+
+def threshold_(input, threshold, value):
+    """Matches `torch.nn.functional.threshold_`."""
+    return globals()["threshold"](input, threshold, value, True)
+
+
+# ---- linear, embedding -------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    """Matches `torch.nn.functional.linear`."""
+    return _op("linear", input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """Matches `torch.nn.functional.bilinear`."""
+    return _op("bilinear", input1, input2, weight, bias)
+
+
+def _renorm_rows(weight, input, max_norm, norm_type):
+    # PyTorch renormalises the looked-up rows of the weight in place, outside autograd.
+    w = weight._data
+    idx = jnp.unique(jnp.asarray(np.asarray(input._data).reshape(-1)))
+    rows = w[idx]
+    norms = jnp.sum(jnp.abs(rows) ** norm_type, axis=1) ** (1.0 / norm_type)
+    scale = jnp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+    with no_grad():
+        weight._assign(Tensor._from_array(w.at[idx].multiply(scale[:, None])))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Matches `torch.nn.functional.embedding` (sparse gradients are dense)."""
+    if padding_idx is not None:
+        n = weight.shape[0]
+        if not -n <= padding_idx < n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = padding_idx % n
+    else:
+        padding_idx = -1
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    out = _op("embedding", input, weight, padding_idx if padding_idx >= 0 else None)
+    if scale_grad_by_freq and out.requires_grad:
+        out = _scale_by_freq(out, input, weight.shape[0])
+    return out
+
+
+def _scale_by_freq(out, input, n):
+    idx = input._data
+    counts = jnp.zeros((n,), out._data.dtype).at[idx.reshape(-1)].add(1)
+    inv = Tensor._from_array((1.0 / counts[idx])[..., None].astype(out._data.dtype))
+    # Same forward value; the gradient of each looked-up row is divided by its count.
+    return out.detach() + (out - out.detach()) * inv
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Matches `torch.nn.functional.embedding_bag`."""
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    if padding_idx is not None:
+        padding_idx = padding_idx % weight.shape[0]
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    if input.dim() == 2:
+        b, length = input.shape
+        seg = np.repeat(np.arange(b), length)
+        flat = input.reshape(-1)
+        psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
+        nb = b
+    else:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        offs = np.asarray(offsets._data).astype(np.int64)
+        n = input.shape[0]
+        nb = len(offs) - 1 if include_last_offset else len(offs)
+        bounds = np.append(offs[:nb], n) if not include_last_offset else offs
+        seg = np.zeros(n, np.int64)
+        for i in range(nb):
+            seg[bounds[i]:bounds[i + 1]] = i
+        flat, psw = input, per_sample_weights
+    return _op("_embedding_bag", flat, weight, jnp.asarray(seg), psw, nb, mode, padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Matches `torch.nn.functional.one_hot`."""
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    return _op("one_hot", tensor, int(num_classes))
+
+
+# ---- dropout -----------------------------------------------------------------------------
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep(shape, p, dtype):
+    return default_generator.draw("uniform", tuple(shape), dtype.np, 0.0, 1.0) >= p
+
+
+def _dropout(input, p, training, inplace, mask_shape):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        out = _op("_masked_scale", input, _keep(mask_shape, p, input.dtype), 1.0 / (1.0 - p))
+    return _inplace(input, out) if inplace else out
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Matches `torch.nn.functional.dropout`."""
+    return _dropout(input, p, training, inplace, input.shape)
+
+
+def _feature_shape(input, nd, name):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D input, but received input with "
+                           f"{input.dim()} dimensions")
+    batched = input.dim() == nd + 2
+    lead = input.shape[:2] if batched else input.shape[:1]
+    return tuple(lead) + (1,) * nd
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Matches `torch.nn.functional.dropout1d`."""
+    return _dropout(input, p, training, inplace, _feature_shape(input, 1, "dropout1d"))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Matches `torch.nn.functional.dropout2d`."""
+    return _dropout(input, p, training, inplace, _feature_shape(input, 2, "dropout2d"))
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Matches `torch.nn.functional.dropout3d`."""
+    return _dropout(input, p, training, inplace, _feature_shape(input, 3, "dropout3d"))
+
+
+_SELU_ALPHA_P = -1.7580993408473766
+
+
+def _alpha(input, p, training, inplace, mask_shape):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        a = 1.0 / math.sqrt((_SELU_ALPHA_P ** 2 * p + 1) * (1 - p))
+        b = -_SELU_ALPHA_P * a * p
+        out = _op("_alpha_dropout", input, _keep(mask_shape, p, input.dtype), a, b, _SELU_ALPHA_P)
+    return _inplace(input, out) if inplace else out
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Matches `torch.nn.functional.alpha_dropout`."""
+    return _alpha(input, p, training, inplace, input.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Matches `torch.nn.functional.feature_alpha_dropout`."""
+    return _alpha(input, p, training, inplace, tuple(input.shape[:2]) + (1,) * (input.dim() - 2))
+
+
+# ---- convolution -------------------------------------------------------------------------
+
+def _batched(input, nd, name):
+    if input.dim() == nd + 1:
+        return input.unsqueeze(0), True
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, "
+                           f"but got input of size: {list(input.shape)}")
+    return input, False
+
+
+def _conv_padding(padding, nd, k, dilation):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            out = []
+            for i in range(nd):
+                total = dilation[i] * (k[i] - 1)
+                out.append((total // 2, total - total // 2))
+            return tuple(out)
+        raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    return tuple((p, p) for p in _tuple(padding, nd, "padding"))
+
+
+def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
+    x, unb = _batched(input, nd, f"conv{nd}d")
+    stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
+    if isinstance(padding, str) and padding == "same" and any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    pads = _conv_padding(padding, nd, tuple(weight.shape[2:]), dilation)
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(x.shape)} to have {weight.shape[1] * groups} channels, but "
+                           f"got {x.shape[1]} channels instead")
+    y = _op("_conv", x, weight, bias, stride, pads, dilation, int(groups))
+    return y.squeeze(0) if unb else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches `torch.nn.functional.conv1d`."""
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches `torch.nn.functional.conv2d`."""
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Matches `torch.nn.functional.conv3d`."""
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    x, unb = _batched(input, nd, f"conv_transpose{nd}d")
+    y = _op("_conv_transpose", x, weight, bias, _tuple(stride, nd), _tuple(padding, nd),
+            _tuple(output_padding, nd), int(groups), _tuple(dilation, nd))
+    return y.squeeze(0) if unb else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Matches `torch.nn.functional.conv_transpose1d`."""
+    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Matches `torch.nn.functional.conv_transpose2d`."""
+    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Matches `torch.nn.functional.conv_transpose3d`."""
+    return _conv_transposend(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Matches `torch.nn.functional.unfold`."""
+    x, unb = _batched(input, 2, "unfold")
+    y = _op("unfold", x, _tuple(kernel_size, 2), _tuple(dilation, 2), _tuple(padding, 2),
+            _tuple(stride, 2))
+    return y.squeeze(0) if unb else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Matches `torch.nn.functional.fold`."""
+    unb = input.dim() == 2
+    x = input.unsqueeze(0) if unb else input
+    k, d, p, s = (_tuple(kernel_size, 2), _tuple(dilation, 2), _tuple(padding, 2), _tuple(stride, 2))
+    out = _tuple(output_size, 2)
+    blocks = [(out[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2)]
+    if x.shape[2] != blocks[0] * blocks[1] or x.shape[1] % (k[0] * k[1]):
+        raise RuntimeError(f"Given output_size={out}, kernel_size={k}, dilation={d}, padding={p}, "
+                           f"stride={s}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+                           f"{blocks[0] * blocks[1]}, but got input.size(2)={x.shape[2]}.")
+    y = _op("fold", x, _tuple(output_size, 2), _tuple(kernel_size, 2), _tuple(dilation, 2),
+            _tuple(padding, 2), _tuple(stride, 2))
+    return y.squeeze(0) if unb else y
+
+
+# ---- pooling -----------------------------------------------------------------------------
+
+def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    x, unb = _batched(input, nd, f"max_pool{nd}d")
+    k = _tuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _tuple(stride, nd)
+    val, idx = _op("_max_pool", x, k, s, _tuple(padding, nd), _tuple(dilation, nd), bool(ceil_mode))
+    if unb:
+        val, idx = val.squeeze(0), idx.squeeze(0)
+    return (val, idx) if return_indices else val
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Matches `torch.nn.functional.max_pool1d`."""
+    return _max_poolnd(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Matches `torch.nn.functional.max_pool2d`."""
+    return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Matches `torch.nn.functional.max_pool3d`."""
+    return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """Matches `torch.nn.functional.max_pool1d_with_indices`."""
+    return _max_poolnd(1, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """Matches `torch.nn.functional.max_pool2d_with_indices`."""
+    return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """Matches `torch.nn.functional.max_pool3d_with_indices`."""
+    return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override):
+    x, unb = _batched(input, nd, f"avg_pool{nd}d")
+    k = _tuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _tuple(stride, nd)
+    y = _op("_avg_pool", x, k, s, _tuple(padding, nd), bool(ceil_mode), bool(count_include_pad),
+            divisor_override)
+    return y.squeeze(0) if unb else y
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Matches `torch.nn.functional.avg_pool1d`."""
+    return _avg_poolnd(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Matches `torch.nn.functional.avg_pool2d`."""
+    return _avg_poolnd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Matches `torch.nn.functional.avg_pool3d`."""
+    return _avg_poolnd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
+
+
+def _adaptive_size(x, output_size, nd):
+    if not isinstance(output_size, (list, tuple)):
+        output_size = (output_size,) * nd
+    return tuple(int(x.shape[2 + i]) if o is None else int(o) for i, o in enumerate(output_size))
+
+
+def _adaptive_avg(nd, input, output_size):
+    x, unb = _batched(input, nd, f"adaptive_avg_pool{nd}d")
+    y = _op("_adaptive_avg_pool", x, _adaptive_size(x, output_size, nd))
+    return y.squeeze(0) if unb else y
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Matches `torch.nn.functional.adaptive_avg_pool1d`."""
+    return _adaptive_avg(1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Matches `torch.nn.functional.adaptive_avg_pool2d`."""
+    return _adaptive_avg(2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Matches `torch.nn.functional.adaptive_avg_pool3d`."""
+    return _adaptive_avg(3, input, output_size)
+
+
+def _adaptive_max(nd, input, output_size, return_indices):
+    x, unb = _batched(input, nd, f"adaptive_max_pool{nd}d")
+    val, idx = _op("_adaptive_max_pool", x, _adaptive_size(x, output_size, nd))
+    if unb:
+        val, idx = val.squeeze(0), idx.squeeze(0)
+    return (val, idx) if return_indices else val
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Matches `torch.nn.functional.adaptive_max_pool1d`."""
+    return _adaptive_max(1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Matches `torch.nn.functional.adaptive_max_pool2d`."""
+    return _adaptive_max(2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Matches `torch.nn.functional.adaptive_max_pool3d`."""
+    return _adaptive_max(3, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    """Matches `torch.nn.functional.adaptive_max_pool1d_with_indices`."""
+    return _adaptive_max(1, input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    """Matches `torch.nn.functional.adaptive_max_pool2d_with_indices`."""
+    return _adaptive_max(2, input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    """Matches `torch.nn.functional.adaptive_max_pool3d_with_indices`."""
+    return _adaptive_max(3, input, output_size, True)
+
+
+def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
+    k = _tuple(kernel_size, nd)
+    pooled = _avg_poolnd(nd, input.pow(norm_type), k, stride, 0, ceil_mode, True, None)
+    return (pooled.sign() * pooled.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches `torch.nn.functional.lp_pool1d`."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches `torch.nn.functional.lp_pool2d`."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches `torch.nn.functional.lp_pool3d`."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
+    x, unb = _batched(input, nd, f"max_unpool{nd}d")
+    ind = indices.unsqueeze(0) if unb else indices
+    k = _tuple(kernel_size, nd)
+    s = k if stride is None else _tuple(stride, nd)
+    p = _tuple(padding, nd)
+    if output_size is None:
+        size = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(nd))
+    else:
+        size = tuple(int(v) for v in tuple(output_size)[-nd:])
+    y = _op("_max_unpool", x, ind, size)
+    return y.squeeze(0) if unb else y
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches `torch.nn.functional.max_unpool1d`."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches `torch.nn.functional.max_unpool2d`."""
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches `torch.nn.functional.max_unpool3d`."""
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# ---- normalization -----------------------------------------------------------------------
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Matches `torch.nn.functional.batch_norm` (running stats are updated in place)."""
+    if training:
+        size = input.numel() // input.shape[1] if input.dim() > 1 else 1
+        if size == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        y, mean, uvar = _op("_batch_norm_train", input, weight, bias, float(eps))
+        if running_mean is not None or running_var is not None:
+            m = float(momentum if momentum is not None else 0.0)
+            with no_grad():
+                if running_mean is not None:
+                    running_mean._assign(Tensor._from_array(_ema(running_mean._data, mean._data, m)))
+                if running_var is not None:
+                    running_var._assign(Tensor._from_array(_ema(running_var._data, uvar._data, m)))
+        return y
+    if running_mean is None or running_var is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    return _op("_batch_norm_eval", input, running_mean, running_var, weight, bias, float(eps))
+
+
+def _ema(old, new, m):
+    return (old * (1 - m) + new.astype(old.dtype) * m).astype(old.dtype)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Matches `torch.nn.functional.instance_norm`."""
+    n, c = input.shape[0], input.shape[1]
+    if use_input_stats and input.numel() // (n * c) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    x = input.reshape(1, n * c, *input.shape[2:])
+    rm = running_mean.repeat(n) if running_mean is not None else None
+    rv = running_var.repeat(n) if running_var is not None else None
+    w = weight.repeat(n) if weight is not None else None
+    b = bias.repeat(n) if bias is not None else None
+    y = batch_norm(x, rm, rv, w, b, use_input_stats, momentum, eps)
+    if use_input_stats:
+        with no_grad():
+            if running_mean is not None:
+                running_mean.copy_(rm.view(n, c).mean(0))
+            if running_var is not None:
+                running_var.copy_(rv.view(n, c).mean(0))
+    return y.view(input.shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Matches `torch.nn.functional.layer_norm`."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _op("layer_norm", input, tuple(int(s) for s in normalized_shape), weight, bias, float(eps))
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Matches `torch.nn.functional.rms_norm`."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _op("rms_norm", input, tuple(int(s) for s in normalized_shape), weight,
+               None if eps is None else float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Matches `torch.nn.functional.group_norm`."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    return _op("group_norm", input, int(num_groups), weight, bias, float(eps))
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Matches `torch.nn.functional.local_response_norm`."""
+    return _op("local_response_norm", input, int(size), float(alpha), float(beta), float(k))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """Matches `torch.nn.functional.normalize`."""
+    kw = {} if out is None else {"out": out}
+    return _apply(_R["normalize"], (input, float(p), dim, float(eps)), kw)
+
+
+# ---- distances, shuffles, padding, resampling ----------------------------------------------
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Matches `torch.nn.functional.cosine_similarity`."""
+    return _op("cosine_similarity", x1, x2, dim, float(eps))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """Matches `torch.nn.functional.pairwise_distance`."""
+    return _op("pairwise_distance", x1, x2, float(p), float(eps), bool(keepdim))
+
+
+def pdist(input, p=2):
+    """Matches `torch.nn.functional.pdist`."""
+    return _op("pdist", input, float(p))
+
+
+def pixel_shuffle(input, upscale_factor):
+    """Matches `torch.nn.functional.pixel_shuffle`."""
+    return _op("pixel_shuffle", input, int(upscale_factor))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """Matches `torch.nn.functional.pixel_unshuffle`."""
+    return _op("pixel_unshuffle", input, int(downscale_factor))
+
+
+def channel_shuffle(input, groups):
+    """Matches `torch.nn.functional.channel_shuffle`."""
+    return _op("channel_shuffle", input, int(groups))
+
+
+native_channel_shuffle = channel_shuffle
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Matches `torch.nn.functional.pad`."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length must be divisible by 2 and at most twice the number of "
+                           "dimensions of the input")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant" and value:
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument.")
+    if mode == "reflect":
+        for i in range(len(pad) // 2):
+            size = input.shape[input.dim() - 1 - i]
+            if pad[2 * i] >= size or pad[2 * i + 1] >= size:
+                raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                                   f"input dimension, but got: padding ({pad[2 * i]}, "
+                                   f"{pad[2 * i + 1]}) at dimension {input.dim() - 1 - i} of input "
+                                   f"{list(input.shape)}")
+    return _op("_pad", input, pad, mode, None if value is None else float(value))
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Matches `torch.nn.functional.interpolate` (antialias is not supported)."""
+    nd = input.dim() - 2
+    if nd < 1:
+        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D)")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by jtorch")
+    linear = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+    if mode in linear and linear[mode] != nd:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{linear[mode] + 2}D input")
+    if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    spatial = input.shape[2:]
+    scales = None
+    if size is not None:
+        out = _tuple(size, nd, "size")
+    else:
+        sf = tuple(float(v) for v in (scale_factor if isinstance(scale_factor, (list, tuple))
+                                      else (scale_factor,) * nd))
+        out = tuple(int(math.floor(spatial[i] * sf[i])) for i in range(nd))
+        if not recompute_scale_factor:
+            scales = sf
+    if mode == "area":
+        return adaptive_avg_pool1d(input, out) if nd == 1 else \
+            _adaptive_avg(nd, input, out)
+    kind = "cubic" if mode == "bicubic" else ("linear" if mode in linear else mode)
+    if kind not in ("nearest", "nearest-exact", "linear", "cubic"):
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported")
+    return _op("_interpolate", input, out, kind, bool(align_corners), scales)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Matches `torch.nn.functional.upsample`."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Matches `torch.nn.functional.upsample_nearest`."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Matches `torch.nn.functional.upsample_bilinear`."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+from ._functional_loss import *  # noqa: E402,F401,F403
+from .functional_attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa

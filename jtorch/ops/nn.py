@@ -1,0 +1,431 @@
+"""Neural-network ops: activations, normalization, dropout, embedding, padding, resampling.
+
+Activations are written with `jnp.where` on torch's own branch conditions, so gradients at
+the branch points (0 for relu, the bounds of hardtanh, ...) are torch's, not an average.
+Convolution and pooling live in `nn_conv.py`, losses in `nn_loss.py`.
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import Array, lax
+
+from ._registry import op
+
+_PRIVATE = dict(public=False, method=False, promote=None)
+
+
+# ---- activations -----------------------------------------------------------------------
+
+@op(**_PRIVATE)
+def hardtanh(input: Array, min_val: float = -1.0, max_val: float = 1.0):
+    """Matches `torch.nn.functional.hardtanh` (no gradient at or beyond the bounds)."""
+    x = input
+    lo, hi = jnp.asarray(min_val, x.dtype), jnp.asarray(max_val, x.dtype)
+    return jnp.where(x <= lo, lo, jnp.where(x >= hi, hi, x))
+
+
+def _nonpos(x):
+    # Clamp the unused exp branch with `where`: `minimum` would halve the gradient at 0.
+    return jnp.where(x > 0, jnp.zeros_like(x), x)
+
+
+@op(**_PRIVATE)
+def leaky_relu(input: Array, negative_slope: float = 0.01):
+    """Matches `torch.nn.functional.leaky_relu`."""
+    return jnp.where(input > 0, input, input * negative_slope)
+
+
+@op(**_PRIVATE)
+def elu(input: Array, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0):
+    """Matches `torch.nn.functional.elu`."""
+    x = input
+    neg = alpha * jnp.expm1(_nonpos(x) * input_scale)
+    return scale * jnp.where(x > 0, x, neg)
+
+
+@op(public=True, method=False, promote=None)
+def selu(input: Array):
+    """Matches `torch.selu`."""
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return scale * jnp.where(input > 0, input, alpha * jnp.expm1(_nonpos(input)))
+
+
+@op(public=True, method=False, promote=None)
+def celu(input: Array, alpha: float = 1.0):
+    """Matches `torch.celu`."""
+    x = input
+    return jnp.where(x > 0, x, alpha * jnp.expm1(_nonpos(x) / alpha))
+
+
+@op(**_PRIVATE)
+def gelu(input: Array, approximate: str = "none"):
+    """Matches `torch.nn.functional.gelu`."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return jax.nn.gelu(input, approximate=approximate == "tanh")
+
+
+@op(**_PRIVATE)
+def silu(input: Array):
+    """Matches `torch.nn.functional.silu`."""
+    return input * jax.nn.sigmoid(input)
+
+
+@op(**_PRIVATE)
+def mish(input: Array):
+    """Matches `torch.nn.functional.mish`."""
+    return input * jnp.tanh(jax.nn.softplus(input))
+
+
+@op(**_PRIVATE)
+def softplus(input: Array, beta: float = 1.0, threshold: float = 20.0):
+    """Matches `torch.nn.functional.softplus`."""
+    z = input * beta
+    # The clamp keeps the unused branch finite, so its (discarded) gradient is not NaN.
+    return jnp.where(z > threshold, input, jnp.log1p(jnp.exp(jnp.where(z > threshold, 0, z))) / beta)
+
+
+@op(**_PRIVATE)
+def softsign(input: Array):
+    """Matches `torch.nn.functional.softsign`."""
+    return input / (1 + jnp.abs(input))
+
+
+@op(**_PRIVATE)
+def hardswish(input: Array):
+    """Matches `torch.nn.functional.hardswish`."""
+    x = input
+    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x < 3, x * (x + 3) / 6, x))
+
+
+@op(**_PRIVATE)
+def hardsigmoid(input: Array):
+    """Matches `torch.nn.functional.hardsigmoid`."""
+    x = input
+    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, jnp.ones_like(x), x / 6 + 0.5))
+
+
+@op(public=True, method=True, promote=None)
+def hardshrink(input: Array, lambd: float = 0.5):
+    """Matches `torch.hardshrink`."""
+    return jnp.where(jnp.abs(input) > lambd, input, jnp.zeros_like(input))
+
+
+@op(**_PRIVATE)
+def softshrink(input: Array, lambd: float = 0.5):
+    """Matches `torch.nn.functional.softshrink`."""
+    x = input
+    return jnp.where(x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, jnp.zeros_like(x)))
+
+
+@op(**_PRIVATE)
+def tanhshrink(input: Array):
+    """Matches `torch.nn.functional.tanhshrink`."""
+    return input - jnp.tanh(input)
+
+
+@op(public=True, method=False, promote=None)
+def threshold(input: Array, threshold: float, value: float):
+    """Matches `torch.threshold`."""
+    return jnp.where(input > threshold, input, jnp.asarray(value, input.dtype))
+
+
+@op(**_PRIVATE)
+def glu(input: Array, dim: int = -1):
+    """Matches `torch.nn.functional.glu`."""
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} is "
+                           f"size {input.shape[dim]}")
+    a, b = jnp.split(input, 2, axis=dim)
+    return a * jax.nn.sigmoid(b)
+
+
+@op(**_PRIVATE, grad_name="LogSigmoidBackward0")
+def logsigmoid(input: Array):
+    """Matches `torch.nn.functional.logsigmoid`."""
+    return jax.nn.log_sigmoid(input)
+
+
+@op(public=True, method=True, promote=None, grad_name="PreluKernelBackward0")
+def prelu(input: Array, weight: Array):
+    """Matches `torch.prelu`."""
+    x = input
+    w = weight
+    if x.ndim >= 2 and w.size > 1:
+        w = w.reshape((1, -1) + (1,) * (x.ndim - 2))
+    elif w.size == 1:
+        w = w.reshape(())
+    return jnp.where(x > 0, x, w * x)
+
+
+@op(**_PRIVATE, grad_name="RreluWithNoiseBackward0")
+def _rrelu_noise(input: Array, noise: Array):
+    return jnp.where(input >= 0, input, input * noise)
+
+
+@op(**_PRIVATE, grad_name="NegBackward0")
+def softmin(input: Array, dim: int, dtype=None):
+    """Matches `torch.nn.functional.softmin`."""
+    x = input if dtype is None else input.astype(dtype.np)
+    return jax.nn.softmax(-x, axis=dim)
+
+
+# ---- normalization -----------------------------------------------------------------------
+
+def _stats_dtype(x):
+    # Half-precision inputs accumulate statistics in float32, as PyTorch's kernels do.
+    return jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
+
+
+def _affine(y, weight, bias, shape):
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+@op(**_PRIVATE, grad_name="NativeLayerNormBackward0")
+def layer_norm(input: Array, normalized_shape, weight: Array = None, bias: Array = None,
+               eps: float = 1e-5):
+    """Matches `torch.nn.functional.layer_norm`."""
+    n = len(normalized_shape)
+    if tuple(input.shape[input.ndim - n:]) != tuple(normalized_shape):
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
+                           f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
+                           f"size{list(input.shape)}")
+    axes = tuple(range(input.ndim - n, input.ndim))
+    x = input.astype(_stats_dtype(input))
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    var = jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
+    y = ((x - mean) * lax.rsqrt(var + eps)).astype(input.dtype)
+    return _affine(y, weight, bias, tuple(normalized_shape))
+
+
+@op(**_PRIVATE, grad_name="NativeGroupNormBackward0")
+def group_norm(input: Array, num_groups: int, weight: Array = None, bias: Array = None,
+               eps: float = 1e-5):
+    """Matches `torch.nn.functional.group_norm`."""
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
+    x = input.astype(_stats_dtype(input)).reshape(n, num_groups, -1)
+    mean = jnp.mean(x, axis=2, keepdims=True)
+    var = jnp.mean(jnp.square(x - mean), axis=2, keepdims=True)
+    y = ((x - mean) * lax.rsqrt(var + eps)).reshape(input.shape).astype(input.dtype)
+    return _affine(y, weight, bias, (1, c) + (1,) * (input.ndim - 2))
+
+
+@op(**_PRIVATE, grad_name="MulBackward0")
+def rms_norm(input: Array, normalized_shape, weight: Array = None, eps: float | None = None):
+    """Matches `torch.nn.functional.rms_norm` (eps=None means the dtype's machine epsilon)."""
+    n = len(normalized_shape)
+    axes = tuple(range(input.ndim - n, input.ndim))
+    x = input.astype(_stats_dtype(input))
+    e = jnp.finfo(input.dtype).eps if eps is None else eps
+    y = (x * lax.rsqrt(jnp.mean(jnp.square(x), axis=axes, keepdims=True) + e)).astype(input.dtype)
+    return y if weight is None else y * weight
+
+
+@op(**_PRIVATE, grad_name="NativeBatchNormBackward0")
+def _batch_norm_train(input: Array, weight: Array, bias: Array, eps: float):
+    """Normalize with the batch's statistics; also return the mean and unbiased variance."""
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    x = input.astype(_stats_dtype(input))
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    var = jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
+    y = ((x - mean) * lax.rsqrt(var + eps)).astype(input.dtype)
+    count = input.size // input.shape[1]
+    unbiased = var.reshape(-1) * (count / max(count - 1, 1)) if count > 1 else \
+        jnp.full_like(var.reshape(-1), jnp.nan)
+    return _affine(y, weight, bias, shape), mean.reshape(-1), unbiased
+
+
+@op(**_PRIVATE, grad_name="NativeBatchNormBackward0")
+def _batch_norm_eval(input: Array, running_mean: Array, running_var: Array, weight: Array,
+                     bias: Array, eps: float):
+    """Normalize with given (running) statistics."""
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    y = (input - running_mean.reshape(shape)) * lax.rsqrt(running_var.reshape(shape) + eps)
+    return _affine(y.astype(input.dtype), weight, bias, shape)
+
+
+@op(**_PRIVATE, grad_name="DivBackward0")
+def local_response_norm(input: Array, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0):
+    """Matches `torch.nn.functional.local_response_norm`."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    sq = jnp.square(input)
+    pad = [(0, 0)] * input.ndim
+    pad[1] = (size // 2, (size - 1) // 2)
+    sq = jnp.pad(sq, pad)
+    c = input.shape[1]
+    win = sum(lax.slice_in_dim(sq, i, i + c, axis=1) for i in range(size)) / size
+    return input / jnp.power(k + alpha * win, beta)
+
+
+# ---- dropout, embedding --------------------------------------------------------------------
+
+@op(**_PRIVATE, grad_name="MulBackward0")
+def _masked_scale(input: Array, mask: Array, scale: float):
+    return input * mask.astype(input.dtype) * jnp.asarray(scale, input.dtype)
+
+
+@op(**_PRIVATE, grad_name="AddBackward0")
+def _alpha_dropout(input: Array, keep: Array, a: float, b: float, alpha_p: float):
+    x = input
+    k = keep.astype(x.dtype)
+    return (x * k + alpha_p * (1 - k)) * a + b
+
+
+@op(**_PRIVATE, grad_name="EmbeddingBackward0")
+def embedding(input: Array, weight: Array, padding_idx: int | None = None):
+    """Matches `torch.nn.functional.embedding`'s lookup (max_norm is applied by the caller)."""
+    w = weight
+    if padding_idx is not None:
+        # The padding row gets no gradient in PyTorch.
+        row = jnp.arange(w.shape[0]) == padding_idx
+        w = jnp.where(row[:, None], lax.stop_gradient(w), w)
+    return jnp.take(w, input, axis=0)
+
+
+@op(**_PRIVATE, grad_name="EmbeddingBagBackward0")
+def _embedding_bag(input: Array, weight: Array, segment: Array, per_sample_weights: Array,
+                   num_bags: int, mode: str, padding_idx: int | None):
+    w = weight
+    rows = jnp.take(w, input, axis=0)
+    valid = jnp.ones(input.shape, bool) if padding_idx is None else input != padding_idx
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights[:, None]
+    if mode == "max":
+        filled = jnp.where(valid[:, None], rows, -jnp.inf)
+        out = jax.ops.segment_max(filled, segment, num_segments=num_bags)
+        return jnp.where(jnp.isneginf(out), 0, out)
+    rows = jnp.where(valid[:, None], rows, 0)
+    out = jax.ops.segment_sum(rows, segment, num_segments=num_bags)
+    if mode == "mean":
+        cnt = jax.ops.segment_sum(valid.astype(w.dtype), segment, num_segments=num_bags)
+        out = out / jnp.maximum(cnt, 1)[:, None]
+    return out
+
+
+# ---- padding, shuffles, distances ----------------------------------------------------------
+
+@op(public=False, method=False, promote=None, grad_name="ConstantPadNdBackward0")
+def _pad(input: Array, pad, mode: str = "constant", value: float | None = None):
+    n = len(pad) // 2
+    widths = [(0, 0)] * (input.ndim - n)
+    widths += [(pad[2 * i], pad[2 * i + 1]) for i in reversed(range(n))]
+    if mode == "constant":
+        if any(a < 0 or b < 0 for a, b in widths):
+            # Negative padding crops.
+            x = input
+            for ax, (a, b) in enumerate(widths):
+                lo, hi = max(-a, 0), x.shape[ax] - max(-b, 0)
+                x = lax.slice_in_dim(x, lo, hi, axis=ax)
+            widths = [(max(a, 0), max(b, 0)) for a, b in widths]
+            return jnp.pad(x, widths, constant_values=jnp.asarray(value or 0, input.dtype))
+        return jnp.pad(input, widths, constant_values=jnp.asarray(value or 0, input.dtype))
+    jmode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    return jnp.pad(input, widths, mode=jmode)
+
+
+@op(public=True, method=False, promote=None)
+def pixel_shuffle(input: Array, upscale_factor: int):
+    """Matches `torch.pixel_shuffle`."""
+    r = upscale_factor
+    *b, c, h, w = input.shape
+    x = input.reshape(*b, c // (r * r), r, r, h, w)
+    nb = len(b)
+    x = jnp.transpose(x, tuple(range(nb)) + (nb, nb + 3, nb + 1, nb + 4, nb + 2))
+    return x.reshape(*b, c // (r * r), h * r, w * r)
+
+
+@op(public=True, method=False, promote=None)
+def pixel_unshuffle(input: Array, downscale_factor: int):
+    """Matches `torch.pixel_unshuffle`."""
+    r = downscale_factor
+    *b, c, h, w = input.shape
+    x = input.reshape(*b, c, h // r, r, w // r, r)
+    nb = len(b)
+    x = jnp.transpose(x, tuple(range(nb)) + (nb, nb + 2, nb + 4, nb + 1, nb + 3))
+    return x.reshape(*b, c * r * r, h // r, w // r)
+
+
+@op(public=True, method=False, promote="default", grad_name="SumBackward1")
+def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8):
+    """Matches `torch.cosine_similarity`."""
+    a, b = jnp.broadcast_arrays(x1, x2)
+    # PyTorch clamps each norm separately before dividing.
+    na = jnp.maximum(jnp.sqrt(jnp.sum(a * a, axis=dim)), eps)
+    nb = jnp.maximum(jnp.sqrt(jnp.sum(b * b, axis=dim)), eps)
+    return jnp.sum(a * b, axis=dim) / (na * nb)
+
+
+@op(public=True, method=False, promote="default", grad_name="NormBackward1")
+def pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False):
+    """Matches `torch.pairwise_distance`."""
+    d = x1 - x2 + eps
+    dim = max(x1.ndim, x2.ndim) - 1
+    return _pnorm(d, p, dim, keepdim)
+
+
+def _pnorm(d, p, axis, keepdim=False):
+    a = jnp.abs(d)
+    if p == 2:
+        s = jnp.sum(d * d, axis=axis, keepdims=keepdim)
+        # sqrt's gradient at 0 is infinite; PyTorch's norm backward gives 0 there.
+        safe = jnp.where(s == 0, 1, s)
+        return jnp.where(s == 0, 0, jnp.sqrt(safe))
+    if p == 1:
+        return jnp.sum(a, axis=axis, keepdims=keepdim)
+    if p == math.inf:
+        return jnp.max(a, axis=axis, keepdims=keepdim)
+    if p == 0:
+        return jnp.sum((a != 0).astype(d.dtype), axis=axis, keepdims=keepdim)
+    s = jnp.sum(jnp.power(a, p), axis=axis, keepdims=keepdim)
+    safe = jnp.where(s == 0, 1, s)
+    return jnp.where(s == 0, 0, jnp.power(safe, 1.0 / p))
+
+
+@op(public=True, method=False, promote=None, grad_name="PdistBackward0")
+def pdist(input: Array, p: float = 2.0):
+    """Matches `torch.pdist`."""
+    n = input.shape[0]
+    i, j = jnp.triu_indices(n, 1)
+    return _pnorm(input[i] - input[j], p, -1)
+
+
+@op(**_PRIVATE, grad_name="DivBackward0")
+def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
+    """Matches `torch.nn.functional.normalize`."""
+    return input / jnp.maximum(_pnorm(input, p, dim, True), eps)
+
+
+@op(**_PRIVATE, diff=False)
+def one_hot(tensor: Array, num_classes: int = -1):
+    """Matches `torch.nn.functional.one_hot` (num_classes=-1 needs a concrete input)."""
+    return (tensor[..., None] == jnp.arange(num_classes)).astype(jnp.int64)
+
+
+@op(**_PRIVATE, grad_name="BilinearBackward0")
+def bilinear(input1: Array, input2: Array, weight: Array, bias: Array = None):
+    """Matches `torch.nn.functional.bilinear`."""
+    y = jnp.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y if bias is None else y + bias
+
+
+@op(public=True, method=False, promote=None, grad_name="PixelShuffleBackward0")
+def channel_shuffle(input: Array, groups: int):
+    """Matches `torch.channel_shuffle`."""
+    n, c = input.shape[:2]
+    rest = input.shape[2:]
+    x = input.reshape(n, groups, c // groups, *rest)
+    return jnp.swapaxes(x, 1, 2).reshape(input.shape)

@@ -1,0 +1,282 @@
+"""Convolution, pooling, unfold/fold and interpolation ops (inputs are batched: N, C, *spatial).
+
+Pooling windows are gathered into a trailing axis and reduced there: max-pool then picks the
+first maximum of each window, exactly like PyTorch, so indices and tie gradients agree.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array, lax
+
+from ._registry import op
+
+_PRIVATE = dict(public=False, method=False, promote=None)
+_DIMS = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
+
+
+def _check_conv_dtypes(x, w):
+    if x.dtype != w.dtype:
+        from .. import _dtype as D
+        raise RuntimeError(f"Input type ({D.from_np(x.dtype)}) and weight type ({D.from_np(w.dtype)}) "
+                           "should be the same; convert one with .to()")
+
+
+@op(**_PRIVATE, grad_name="ConvolutionBackward0")
+def _conv(input: Array, weight: Array, bias: Array, stride, padding, dilation, groups: int):
+    """N-d convolution; `padding` is a tuple of (low, high) pairs."""
+    _check_conv_dtypes(input, weight)
+    nd = input.ndim - 2
+    y = lax.conv_general_dilated(input, weight, window_strides=stride, padding=padding,
+                                 rhs_dilation=dilation, feature_group_count=groups,
+                                 dimension_numbers=_DIMS[nd])
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * nd)
+    return y
+
+
+@op(**_PRIVATE, grad_name="ConvolutionBackward0")
+def _conv_transpose(input: Array, weight: Array, bias: Array, stride, padding, output_padding,
+                    groups: int, dilation):
+    """The gradient of a convolution with respect to its input, as a forward op."""
+    _check_conv_dtypes(input, weight)
+    nd = input.ndim - 2
+    cin, coutg = weight.shape[:2]
+    k = weight.shape[2:]
+    w = weight.reshape((groups, cin // groups, coutg) + k)
+    w = jnp.swapaxes(w, 1, 2).reshape((groups * coutg, cin // groups) + k)
+    w = jnp.flip(w, axis=tuple(range(2, 2 + nd)))
+    pads = [(dilation[i] * (k[i] - 1) - padding[i],
+             dilation[i] * (k[i] - 1) - padding[i] + output_padding[i]) for i in range(nd)]
+    y = lax.conv_general_dilated(input, w, window_strides=(1,) * nd, padding=pads,
+                                 lhs_dilation=stride, rhs_dilation=dilation,
+                                 feature_group_count=groups, dimension_numbers=_DIMS[nd])
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * nd)
+    return y
+
+
+# ---- windows --------------------------------------------------------------------------------
+
+def pool_out_size(size, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output length (a window may not start in the right padding)."""
+    num = size + 2 * p - d * (k - 1) - 1
+    out = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _windows(x, k, s, p, d, out, fill):
+    """(N, C, *spatial) -> (N, C, *out, prod(k)): every window's elements, in row-major order."""
+    nd = len(k)
+    widths = [(0, 0), (0, 0)]
+    for i in range(nd):
+        need = (out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
+        widths.append((p[i], max(need - x.shape[2 + i] - p[i], 0)))
+    xp = jnp.pad(x, widths, constant_values=fill)
+    cols = []
+    for offs in itertools.product(*[range(kk) for kk in k]):
+        start = (0, 0) + tuple(o * dd for o, dd in zip(offs, d))
+        limit = xp.shape[:2] + tuple(st + (o - 1) * ss + 1 for st, o, ss in zip(start[2:], out, s))
+        cols.append(lax.slice(xp, start, limit, (1, 1) + tuple(s)))
+    return jnp.stack(cols, axis=-1)
+
+
+def _lowest(dtype):
+    return -jnp.inf if jnp.issubdtype(dtype, jnp.floating) else jnp.iinfo(dtype).min
+
+
+@op(**_PRIVATE, grad_name="MaxPool2DWithIndicesBackward0")
+def _max_pool(input: Array, kernel_size, stride, padding, dilation, ceil_mode: bool):
+    """Returns (values, flat spatial indices into the unpadded input)."""
+    k, s, p, d = kernel_size, stride, padding, dilation
+    nd = len(k)
+    spatial = input.shape[2:]
+    for i in range(nd):
+        if p[i] * 2 > k[i]:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    out = tuple(pool_out_size(spatial[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(nd))
+    win = _windows(input, k, s, p, d, out, _lowest(input.dtype))
+    arg = jnp.argmax(win, axis=-1)
+    val = jnp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    offs = jnp.unravel_index(arg, k)
+    flat = jnp.zeros(arg.shape, jnp.int64)
+    for i in range(nd):
+        o = jnp.arange(out[i], dtype=jnp.int64).reshape((-1,) + (1,) * (nd - 1 - i))
+        pos = o * s[i] - p[i] + offs[i].astype(jnp.int64) * d[i]
+        flat = flat * spatial[i] + pos
+    return val, flat
+
+
+@op(**_PRIVATE, grad_name="AvgPool2DBackward0")
+def _avg_pool(input: Array, kernel_size, stride, padding, ceil_mode: bool,
+              count_include_pad: bool, divisor_override: int | None):
+    k, s, p = kernel_size, stride, padding
+    nd = len(k)
+    spatial = input.shape[2:]
+    for i in range(nd):
+        if p[i] * 2 > k[i]:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation=1")
+    out = tuple(pool_out_size(spatial[i], k[i], s[i], p[i], 1, ceil_mode) for i in range(nd))
+    total = jnp.sum(_windows(input, k, s, p, (1,) * nd, out, 0), axis=-1)
+    if divisor_override:
+        return total / divisor_override
+    div = np.ones(out)
+    for i in range(nd):
+        start = np.arange(out[i]) * s[i] - p[i]
+        end = np.minimum(start + k[i], spatial[i] + p[i])
+        n = end - start if count_include_pad else \
+            np.minimum(end, spatial[i]) - np.maximum(start, 0)
+        div = div * n.reshape((-1,) + (1,) * (nd - 1 - i))
+    return total / jnp.asarray(div, input.dtype)
+
+
+def _adaptive_ranges(size, out):
+    start = np.array([(i * size) // out for i in range(out)])
+    end = np.array([-((-(i + 1) * size) // out) for i in range(out)])
+    return start, end
+
+
+@op(**_PRIVATE, grad_name="AdaptiveAvgPool2DBackward0")
+def _adaptive_avg_pool(input: Array, output_size):
+    nd = len(output_size)
+    x = input
+    for i in range(nd):
+        size, o = x.shape[2 + i], output_size[i]
+        start, end = _adaptive_ranges(size, o)
+        m = np.zeros((o, size))
+        for r in range(o):
+            m[r, start[r]:end[r]] = 1.0 / (end[r] - start[r])
+        y = jnp.tensordot(x, jnp.asarray(m, x.dtype), axes=([2 + i], [1]),
+                          precision=lax.Precision.HIGHEST)
+        x = jnp.moveaxis(y, -1, 2 + i)
+    return x
+
+
+@op(**_PRIVATE, grad_name="AdaptiveMaxPool2DBackward0")
+def _adaptive_max_pool(input: Array, output_size):
+    """Returns (values, flat spatial indices)."""
+    nd = len(output_size)
+    spatial = input.shape[2:]
+    idx = []
+    for i in range(nd):
+        start, end = _adaptive_ranges(spatial[i], output_size[i])
+        kmax = int((end - start).max())
+        # Short windows repeat their last element: a repeat never changes the first maximum.
+        idx.append(np.minimum(start[:, None] + np.arange(kmax)[None, :], end[:, None] - 1))
+    # Gather to (N, C, o1, k1, o2, k2, ...), then move the window axes last.
+    x = input
+    for i in range(nd):
+        ax = 2 + 2 * i
+        x = jnp.take(x, jnp.asarray(idx[i]), axis=ax)
+    perm = (0, 1) + tuple(2 + 2 * i for i in range(nd)) + tuple(3 + 2 * i for i in range(nd))
+    x = jnp.transpose(x, perm)
+    ks = tuple(a.shape[1] for a in idx)
+    win = x.reshape(x.shape[:2 + nd] + (-1,))
+    arg = jnp.argmax(win, axis=-1)
+    val = jnp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    offs = jnp.unravel_index(arg, ks)
+    flat = jnp.zeros(arg.shape, jnp.int64)
+    for i in range(nd):
+        shp = (-1,) + (1,) * (nd - 1 - i)
+        pos = jnp.asarray(idx[i], jnp.int64)[jnp.arange(output_size[i]).reshape(shp), offs[i]]
+        flat = flat * spatial[i] + pos
+    return val, flat
+
+
+@op(**_PRIVATE, grad_name="MaxUnpool2DBackward0")
+def _max_unpool(input: Array, indices: Array, output_size):
+    n, c = input.shape[:2]
+    total = int(np.prod(output_size))
+    flat = jnp.zeros((n, c, total), input.dtype)
+    flat = flat.at[jnp.arange(n)[:, None, None], jnp.arange(c)[None, :, None],
+                   indices.reshape(n, c, -1)].set(input.reshape(n, c, -1))
+    return flat.reshape((n, c) + tuple(output_size))
+
+
+# ---- unfold / fold ---------------------------------------------------------------------------
+
+def _im2col(x, k, d, p, s):
+    nd = len(k)
+    out = tuple((x.shape[2 + i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(nd))
+    win = _windows(x, k, s, p, d, out, 0)  # (N, C, *out, K)
+    n, c = x.shape[:2]
+    win = jnp.moveaxis(win, -1, 2)  # (N, C, K, *out)
+    return win.reshape(n, c * win.shape[2], -1)
+
+
+@op(**_PRIVATE, grad_name="Im2ColBackward0")
+def unfold(input: Array, kernel_size, dilation, padding, stride):
+    """Matches `torch.nn.functional.unfold`."""
+    return _im2col(input, kernel_size, dilation, padding, stride)
+
+
+@op(**_PRIVATE, grad_name="Col2ImBackward0")
+def fold(input: Array, output_size, kernel_size, dilation, padding, stride):
+    """Matches `torch.nn.functional.fold` (the adjoint of unfold)."""
+    n = input.shape[0]
+    c = input.shape[1] // int(np.prod(kernel_size))
+    proto = jax.ShapeDtypeStruct((n, c) + tuple(output_size), input.dtype)
+    (y,) = jax.linear_transpose(
+        lambda x: _im2col(x, kernel_size, dilation, padding, stride), proto)(input)
+    return y
+
+
+# ---- interpolation -----------------------------------------------------------------------
+
+def _cubic(t, a=-0.75):
+    t = abs(t)
+    if t <= 1:
+        return ((a + 2) * t - (a + 3)) * t * t + 1
+    if t < 2:
+        return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    return 0.0
+
+
+def _interp_matrix(size, out, mode, align_corners, scale):
+    """(out, size) weights that resample one axis the way PyTorch's kernels do."""
+    m = np.zeros((out, size))
+    if mode in ("nearest", "nearest-exact"):
+        sc = size / out if scale is None else 1.0 / scale
+        for i in range(out):
+            src = math.floor((i + (0.5 if mode == "nearest-exact" else 0.0)) * sc)
+            m[i, min(src, size - 1)] = 1.0
+        return m
+    if align_corners:
+        sc = (size - 1) / (out - 1) if out > 1 else 0.0
+    else:
+        sc = size / out if scale is None else 1.0 / scale
+    for i in range(out):
+        src = i * sc if align_corners else (i + 0.5) * sc - 0.5
+        if mode == "cubic":
+            i0 = math.floor(src)
+            t = src - i0
+            for j, w in zip(range(-1, 3), (_cubic(t + 1), _cubic(t), _cubic(1 - t), _cubic(2 - t))):
+                m[i, min(max(i0 + j, 0), size - 1)] += w
+        else:
+            src = max(src, 0.0)
+            i0 = min(int(math.floor(src)), size - 1)
+            i1 = min(i0 + 1, size - 1)
+            lam = src - i0
+            m[i, i0] += 1 - lam
+            m[i, i1] += lam
+    return m
+
+
+@op(**_PRIVATE, grad_name="UpsampleBilinear2DBackward0")
+def _interpolate(input: Array, size, mode: str, align_corners: bool, scales):
+    x = input
+    for i, o in enumerate(size):
+        sc = None if scales is None else scales[i]
+        m = _interp_matrix(x.shape[2 + i], o, mode, align_corners, sc)
+        y = jnp.tensordot(x, jnp.asarray(m, x.dtype), axes=([2 + i], [1]),
+                          precision=lax.Precision.HIGHEST)
+        x = jnp.moveaxis(y, -1, 2 + i)
+    return x

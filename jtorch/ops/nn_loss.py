@@ -1,0 +1,366 @@
+"""Loss ops. `reduction` is one of "none", "mean", "sum" (torch's names)."""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import Array, lax
+
+from ._registry import op
+from .nn import _pnorm
+
+_PRIVATE = dict(public=False, method=False, promote=None)
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return jnp.mean(loss)
+    if reduction == "sum":
+        return jnp.sum(loss)
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _pair(input, target):
+    from .._promote import promote_args
+    return promote_args("float", input, target)
+
+
+@op(**_PRIVATE, grad_name="MseLossBackward0")
+def mse_loss(input: Array, target: Array, reduction: str = "mean"):
+    """Matches `torch.nn.functional.mse_loss`."""
+    x, t = _pair(input, target)
+    return _reduce(jnp.square(x - t), reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def l1_loss(input: Array, target: Array, reduction: str = "mean"):
+    """Matches `torch.nn.functional.l1_loss`."""
+    x, t = _pair(input, target)
+    return _reduce(jnp.abs(x - t), reduction)
+
+
+@op(**_PRIVATE, grad_name="SmoothL1LossBackward0")
+def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean", beta: float = 1.0):
+    """Matches `torch.nn.functional.smooth_l1_loss`."""
+    x, t = _pair(input, target)
+    d = jnp.abs(x - t)
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(jnp.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+@op(**_PRIVATE, grad_name="HuberLossBackward0")
+def huber_loss(input: Array, target: Array, reduction: str = "mean", delta: float = 1.0):
+    """Matches `torch.nn.functional.huber_loss`."""
+    x, t = _pair(input, target)
+    d = jnp.abs(x - t)
+    return _reduce(jnp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def _class_last(x):
+    """(N, C, d1, ...) -> (N, d1, ..., C); (C,) stays."""
+    return x if x.ndim == 1 else jnp.moveaxis(x, 1, -1)
+
+
+def _nll(logp, target, weight, ignore_index, reduction):
+    """logp has classes last; returns torch's nll_loss."""
+    valid = target != ignore_index
+    t = jnp.where(valid, target, 0)
+    picked = jnp.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
+    w = jnp.ones_like(picked) if weight is None else weight[t].astype(logp.dtype)
+    w = jnp.where(valid, w, 0)
+    loss = -picked * w
+    if reduction == "mean":
+        return jnp.sum(loss) / jnp.sum(w)
+    return _reduce(loss, reduction)
+
+
+def _check_target(input, target):
+    if input.ndim >= 2 and target.shape != input.shape[:1] + input.shape[2:]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 0}).")
+
+
+@op(**_PRIVATE, grad_name="NllLossBackward0")
+def nll_loss(input: Array, target: Array, weight: Array = None, ignore_index: int = -100,
+             reduction: str = "mean"):
+    """Matches `torch.nn.functional.nll_loss`."""
+    _check_target(input, target)
+    return _nll(_class_last(input), target, weight, ignore_index, reduction)
+
+
+@op(**_PRIVATE, grad_name="NllLossBackward0")
+def cross_entropy(input: Array, target: Array, weight: Array = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0):
+    """Matches `torch.nn.functional.cross_entropy` (class indices or probabilities)."""
+    logp = jax.nn.log_softmax(_class_last(input), axis=-1)
+    c = logp.shape[-1]
+    if jnp.issubdtype(target.dtype, jnp.floating):
+        p = _class_last(target).astype(logp.dtype)
+        if label_smoothing > 0:
+            p = p * (1 - label_smoothing) + label_smoothing / c
+        lw = logp if weight is None else logp * weight
+        loss = -jnp.sum(lw * p, axis=-1)
+        if reduction == "mean":
+            return jnp.sum(loss) / max(loss.size, 1) if loss.ndim else loss
+        return _reduce(loss, reduction)
+    _check_target(input, target)
+    nll = _nll(logp, target, weight, ignore_index, reduction)
+    if label_smoothing <= 0:
+        return nll
+    valid = target != ignore_index
+    lw = logp if weight is None else logp * weight
+    smooth = jnp.where(valid, -jnp.sum(lw, axis=-1), 0)
+    if reduction == "mean":
+        if weight is None:
+            smooth = jnp.sum(smooth) / jnp.sum(valid)
+        else:
+            smooth = jnp.sum(smooth) / jnp.sum(jnp.where(valid, weight[jnp.where(valid, target, 0)], 0))
+    elif reduction == "sum":
+        smooth = jnp.sum(smooth)
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
+
+
+# PyTorch's BCE gradient divides by max(x(1-x), 1e-12) while the clamped logs give 0 at
+# the ends; the custom rule keeps torch's numbers there.
+@jax.custom_vjp
+def _bce(x, t):
+    return -(t * jnp.maximum(jnp.log(x), -100) + (1 - t) * jnp.maximum(jnp.log1p(-x), -100))
+
+
+def _bce_fwd(x, t):
+    return _bce(x, t), (x, t)
+
+
+def _bce_bwd(res, g):
+    x, t = res
+    gx = g * (x - t) / jnp.maximum((1 - x) * x, 1e-12)
+    gt = g * (jnp.maximum(jnp.log1p(-x), -100) - jnp.maximum(jnp.log(x), -100))
+    return gx, gt
+
+
+_bce.defvjp(_bce_fwd, _bce_bwd)
+
+
+@op(**_PRIVATE, grad_name="BinaryCrossEntropyBackward0")
+def binary_cross_entropy(input: Array, target: Array, weight: Array = None,
+                         reduction: str = "mean"):
+    """Matches `torch.nn.functional.binary_cross_entropy`."""
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the "
+                         f"input size ({tuple(input.shape)}) is deprecated. Please ensure they "
+                         "have the same size.")
+    x, t = _pair(input, target)
+    loss = _bce(x, t)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="BinaryCrossEntropyWithLogitsBackward0")
+def binary_cross_entropy_with_logits(input: Array, target: Array, weight: Array = None,
+                                     reduction: str = "mean", pos_weight: Array = None):
+    """Matches `torch.nn.functional.binary_cross_entropy_with_logits`."""
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size "
+                         f"({tuple(input.shape)})")
+    x, t = _pair(input, target)
+    ls = jax.nn.log_sigmoid(x)
+    if pos_weight is not None:
+        loss = (1 - t) * x - ((pos_weight - 1) * t + 1) * ls
+    else:
+        loss = (1 - t) * x - ls
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="SumBackward0")
+def kl_div(input: Array, target: Array, reduction: str = "mean", log_target: bool = False):
+    """Matches `torch.nn.functional.kl_div` (reduction="batchmean" divides by the batch size)."""
+    x, t = _pair(input, target)
+    loss = jnp.exp(t) * (t - x) if log_target else jax.scipy.special.xlogy(t, t) - t * x
+    if reduction == "batchmean":
+        return jnp.sum(loss) / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def cosine_embedding_loss(input1: Array, input2: Array, target: Array, margin: float = 0.0,
+                          reduction: str = "mean"):
+    """Matches `torch.nn.functional.cosine_embedding_loss`."""
+    eps = 1e-12
+    a, b = input1, input2
+    d = a.ndim - 1
+    cos = jnp.sum(a * b, d) / jnp.sqrt((jnp.sum(a * a, d) + eps) * (jnp.sum(b * b, d) + eps))
+    z = cos - margin
+    loss = jnp.where(target == 1, 1 - cos, 0) + jnp.where(target == -1, jnp.where(z < 0, 0, z), 0)
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def margin_ranking_loss(input1: Array, input2: Array, target: Array, margin: float = 0.0,
+                        reduction: str = "mean"):
+    """Matches `torch.nn.functional.margin_ranking_loss`."""
+    z = -target * (input1 - input2) + margin
+    return _reduce(jnp.where(z < 0, 0, z), reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def hinge_embedding_loss(input: Array, target: Array, margin: float = 1.0,
+                         reduction: str = "mean"):
+    """Matches `torch.nn.functional.hinge_embedding_loss`."""
+    x = input
+    z = margin - x
+    loss = jnp.where(target != 1, jnp.where(z < 0, 0, z), 0) + jnp.where(target != -1, x, 0)
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="SoftMarginLossBackward0")
+def soft_margin_loss(input: Array, target: Array, reduction: str = "mean"):
+    """Matches `torch.nn.functional.soft_margin_loss`."""
+    x, t = _pair(input, target)
+    return _reduce(jnp.log1p(jnp.exp(-t * x)), reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def multilabel_soft_margin_loss(input: Array, target: Array, weight: Array = None,
+                                reduction: str = "mean"):
+    """Matches `torch.nn.functional.multilabel_soft_margin_loss`."""
+    x, t = _pair(input, target)
+    loss = -(t * jax.nn.log_sigmoid(x) + (1 - t) * jax.nn.log_sigmoid(-x))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(jnp.mean(loss, axis=x.ndim - 1), reduction)
+
+
+@op(**_PRIVATE, grad_name="MultiMarginLossBackward0")
+def multi_margin_loss(input: Array, target: Array, p: int = 1, margin: float = 1.0,
+                      weight: Array = None, reduction: str = "mean"):
+    """Matches `torch.nn.functional.multi_margin_loss`."""
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target.reshape(-1)
+    c = x.shape[1]
+    xy = jnp.take_along_axis(x, t[:, None], axis=1)
+    z = margin - xy + x
+    z = jnp.where(z > 0, z, 0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight[t][:, None]
+    z = jnp.where(jnp.arange(c)[None, :] == t[:, None], 0, z)
+    loss = jnp.sum(z, axis=1) / c
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="MultilabelMarginLossBackward0")
+def multilabel_margin_loss(input: Array, target: Array, reduction: str = "mean"):
+    """Matches `torch.nn.functional.multilabel_margin_loss`."""
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target.reshape(x.shape)
+    c = x.shape[1]
+    # Targets are read up to the first -1.
+    valid = jnp.cumprod(t >= 0, axis=1).astype(bool)
+    tt = jnp.where(valid, t, 0)
+    is_target = jnp.zeros(x.shape, bool).at[jnp.arange(x.shape[0])[:, None], tt].max(valid)
+    xy = jnp.take_along_axis(x, tt, axis=1)  # (N, C): value at each listed target
+    z = 1 - (xy[:, :, None] - x[:, None, :])  # [n, j, i]
+    z = jnp.where(z > 0, z, 0)
+    z = jnp.where(valid[:, :, None] & ~is_target[:, None, :], z, 0)
+    loss = jnp.sum(z, axis=(1, 2)) / c
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        reduction: str = "mean"):
+    """Matches `torch.nn.functional.triplet_margin_loss`."""
+    dim = anchor.ndim - 1
+    d_ap = _pnorm(anchor - positive + eps, p, dim)
+    d_an = _pnorm(anchor - negative + eps, p, dim)
+    if swap:
+        d_an = jnp.minimum(d_an, _pnorm(positive - negative + eps, p, dim))
+    z = margin + d_ap - d_an
+    return _reduce(jnp.where(z < 0, 0, z), reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def poisson_nll_loss(input: Array, target: Array, log_input: bool = True, full: bool = False,
+                     eps: float = 1e-8, reduction: str = "mean"):
+    """Matches `torch.nn.functional.poisson_nll_loss`."""
+    x, t = _pair(input, target)
+    loss = jnp.exp(x) - t * x if log_input else x - t * jnp.log(x + eps)
+    if full:
+        safe = jnp.where(t > 1, t, 1)
+        st = safe * jnp.log(safe) - safe + 0.5 * jnp.log(2 * math.pi * safe)
+        loss = loss + jnp.where(t > 1, st, 0)
+    return _reduce(loss, reduction)
+
+
+@op(**_PRIVATE, grad_name="MeanBackward0")
+def gaussian_nll_loss(input: Array, target: Array, var: Array, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean"):
+    """Matches `torch.nn.functional.gaussian_nll_loss`."""
+    v = var
+    if v.ndim == input.ndim - 1 and v.shape == input.shape[:-1]:
+        v = v[..., None]
+    # PyTorch clamps var in place under no_grad: the clamp carries no gradient.
+    v = v + lax.stop_gradient(jnp.maximum(v, eps) - v)
+    loss = 0.5 * (jnp.log(v) + jnp.square(input - target) / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def _lse(*xs):
+    """log(sum(exp(x))) whose gradient is exactly 0 for -inf inputs (unreachable CTC states)."""
+    m = xs[0]
+    for x in xs[1:]:
+        m = jnp.maximum(m, x)
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0))
+    s = sum(jnp.exp(x - m) for x in xs)
+    pos = s > 0
+    return jnp.where(pos, m + jnp.log(jnp.where(pos, s, 1)), -jnp.inf)
+
+
+@op(**_PRIVATE, grad_name="CtcLossBackward0")
+def _ctc_loss(log_probs: Array, targets: Array, input_lengths: Array, target_lengths: Array,
+              blank: int, reduction: str, zero_infinity: bool):
+    """log_probs (T, N, C); targets (N, S) padded. Returns torch's ctc_loss."""
+    T, N, C = log_probs.shape
+    S = targets.shape[1]
+    L = 2 * S + 1
+    ext = jnp.full((N, L), blank, targets.dtype).at[:, 1::2].set(targets)
+    neg = jnp.asarray(-jnp.inf, log_probs.dtype)
+    same = jnp.concatenate([jnp.ones((N, 2), bool), ext[:, 2:] == ext[:, :-2]], axis=1)
+    lp0 = jnp.take_along_axis(log_probs[0], ext, axis=1)
+    alpha = jnp.full((N, L), neg).at[:, 0].set(lp0[:, 0])
+    alpha = alpha.at[:, 1].set(jnp.where(target_lengths > 0, lp0[:, 1], neg))
+
+    def step(a, t):
+        a1 = jnp.concatenate([jnp.full((N, 1), neg), a[:, :-1]], axis=1)
+        a2 = jnp.concatenate([jnp.full((N, 2), neg), a[:, :-2]], axis=1)
+        a2 = jnp.where(same, neg, a2)
+        new = _lse(a, a1, a2) + jnp.take_along_axis(log_probs[t], ext, axis=1)
+        new = jnp.where((t < input_lengths)[:, None], new, a)
+        return new, None
+
+    alpha, _ = lax.scan(step, alpha, jnp.arange(1, T))
+    end = 2 * target_lengths
+    la = jnp.take_along_axis(alpha, end[:, None], axis=1)[:, 0]
+    lb = jnp.take_along_axis(alpha, jnp.maximum(end - 1, 0)[:, None], axis=1)[:, 0]
+    lb = jnp.where(target_lengths > 0, lb, neg)
+    nll = -_lse(la, lb)
+    if zero_infinity:
+        nll = jnp.where(jnp.isinf(nll), 0, nll)
+    if reduction == "mean":
+        return jnp.mean(nll / jnp.maximum(target_lengths, 1).astype(nll.dtype))
+    return _reduce(nll, reduction)

@@ -83,6 +83,8 @@ def _build(op: Op):
     with_vjp.__signature__ = inspect.Signature(params)
     op.jit_plain = jax.jit(body, static_argnames=statics)
     op.jit_nograd = jax.jit(nograd, static_argnames=statics)
+    # In-place variant: the first input's buffer is donated, so XLA writes the result into it.
+    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,))
     # Given both static_argnums and static_argnames, jax.jit maps neither onto the other, so
     # static parameters that may come positionally (x.sum(1)) are listed by number too.
     nums = (0,) + tuple(i + 1 for i, p in enumerate(op.sig.parameters.values())
@@ -94,7 +96,7 @@ def _build(op: Op):
 def clear_caches():
     """Drop every compiled op (after a change of global state they bake in, like the default dtype)."""
     for op in REGISTRY.values():
-        op.jit_plain = op.jit_nograd = op.jit_vjp = None
+        op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None
 
 
 def _hashable(v):

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import builtins
+import sys as _sys
+
+import jax
 
 from . import _dispatch, _dtype as D
 from ._tensor import Tensor, _can_cast, _type_name, _wrap_dim
+from .autograd.grad_mode import ENABLED, _MODE
 from .ops._registry import REGISTRY
 
 apply = _dispatch.apply
@@ -28,6 +32,40 @@ def method(op):
     return fn
 
 
+def _donatable(self, args, kwargs):
+    """Whether an in-place op may reuse self's buffer: no autograd to record, no view chain,
+    and nothing that could fail after the buffer is given away (shape or dtype errors)."""
+    if self._st is not None and self._vw[0]:
+        return False
+    if _MODE.get() & ENABLED and (self._rg or _any_rg(args) or _any_rg(kwargs.values())):
+        return False
+    if "out" in kwargs:
+        return False
+    a0 = self._sa if self._st is None else self._st._sa
+    sd, shape = a0.dtype, a0.shape
+    cat = sd.kind
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            x = a._data
+            if x.dtype != sd or (x.shape != shape and x.ndim != 0):
+                return False
+        elif isinstance(a, bool) or a is None or isinstance(a, str):
+            continue
+        elif isinstance(a, int):
+            if cat == "b":
+                return False
+        elif isinstance(a, float):
+            if cat not in "fcV":
+                return False
+        else:
+            return False
+    return True
+
+
+def _any_rg(xs):
+    return any(isinstance(x, Tensor) and x._rg for x in xs)
+
+
 def check_broadcast_into(src_shape, dst_shape):
     """In-place results must broadcast to the destination's own shape."""
     if tuple(src_shape) == tuple(dst_shape):
@@ -49,6 +87,25 @@ def inplace_method(op):
     """`Tensor.<name>_`: run the op, check shape and dtype, write the result into self."""
     def fn(self, *args, **kwargs):
         self._check_writable()
+        if _donatable(self, args, kwargs):
+            owner = self._owner()
+            arr = owner._sa
+            # owner._sa, `arr`, getrefcount's argument: nobody else holds the buffer.
+            if _sys.getrefcount(arr) <= 3 and not isinstance(arr, jax.core.Tracer):
+                del arr
+                if op.jit_donate is None:
+                    _dispatch._build(op)
+                a = [owner._sa] + [_dispatch._unwrap(x) for x in args]
+                k = {n: _dispatch._unwrap(v) for n, v in kwargs.items()} if kwargs else kwargs
+                f = op.jit_donate
+                if any(x is a[0] for x in a[1:]) or any(v is a[0] for v in k.values()):
+                    f = op.jit_nograd  # the same buffer is also read: it cannot be given away
+                try:
+                    owner._sa = f(*a, **k)
+                except ValueError as e:
+                    owner._sa = _dispatch._retry_hashable(e, f, a, k)
+                owner._sv += 1
+                return self
         res = apply(op, (self,) + args, kwargs)
         if res.shape != self.shape:
             check_broadcast_into(res.shape, self.shape)

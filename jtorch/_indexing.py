@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from . import _dispatch, _shape
-from ._tensor import Tensor
+from . import _dispatch, _shape, _view
+from ._tensor import Tensor, _write_through
+from .autograd.grad_mode import ENABLED, _MODE
 from .ops._registry import REGISTRY
 
 
@@ -50,7 +52,7 @@ def getitem(self: Tensor, key):
     return _dispatch.apply(REGISTRY["_getitem"], (self, arrays), {"structure": structure})
 
 
-def _basic_view(self, key):
+def _basic_items(self, key):
     items, starts = [], []
     shape = self.shape
     d = 0
@@ -72,10 +74,38 @@ def _basic_view(self, key):
             items.append(("i",))
             starts.append(i % n)
         d += 1
+    for n in shape[d:]:
+        items.append(("s", n, 1))
+        starts.append(0)
+    return items, starts
+
+
+def _basic_view(self, key):
+    items, starts = _basic_items(self, key)
     name = "SelectBackward0" if any(i[0] == "i" for i in items) else "SliceBackward0"
-    if not items:
-        return _shape.make_view(self, ("reshape", tuple(shape)), name="AliasBackward0")
+    if not key:
+        return _shape.make_view(self, ("reshape", tuple(self.shape)), name="AliasBackward0")
     return _shape.make_view(self, ("index", tuple(items)), tuple(starts), name)
+
+
+def _fast_basic_write(self, key, value):
+    """`x[basic key] = value` with nothing to record: one functional update of the owner."""
+    items, starts = _basic_items(self, key)
+    step, dyn = ("index", tuple(items)), tuple(starts)
+    owner = self._owner()
+    steps, dyns = self._vw if self._vw is not None else ((), ())
+    shape, stride, off = _view.meta_step(self._meta(), step, dyn)
+    if _view.overlapping(shape, stride):
+        self._check_writable()
+        _shape.expand(self, shape)._check_writable()
+    if isinstance(value, Tensor):
+        from ._functions import check_broadcast_into
+        check_broadcast_into(value.shape, shape)
+        value = value._data  # cast to self's dtype inside the write, as copy_ does
+    elif not isinstance(value, (bool, int, float, complex)):
+        value = jnp.asarray(value)
+    _write_through(owner, steps + (step,), dyns + (dyn,), value)
+    owner._sv += 1
 
 
 def _advanced(self, key):
@@ -127,8 +157,10 @@ def rebuild_key(arrays, structure):
 def setitem(self: Tensor, key, value):
     key = _expand_key(key, self.ndim)
     if all(_is_basic(k) for k in key):
-        view = _basic_view(self, key)
-        copy_(view, value)
+        if _MODE.get() & ENABLED and (self._rg or (isinstance(value, Tensor) and value._rg)):
+            copy_(_basic_view(self, key), value)  # recorded: CopySlices through the view
+            return
+        _fast_basic_write(self, key, value)
         return
     arrays, structure = _advanced(self, key)
     index_put(self, arrays, structure, value, False)

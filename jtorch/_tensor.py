@@ -99,7 +99,9 @@ class Tensor:
         if self._av == st._sv:
             return self._a
         steps, dyn = self._vw
-        a = st._sa if not steps else _view.read_chain_jit(st._sa, dyn, steps)
+        if not steps:  # an alias (detach, .data): no cache, so no extra reference to the buffer
+            return st._sa
+        a = _view.read_chain_jit(st._sa, dyn, steps)
         self._a, self._av = a, st._sv
         return a
 
@@ -121,14 +123,7 @@ class Tensor:
                 owner._sa = a
             else:
                 self._check_writable()
-                old = owner._sa
-                # Donate the old buffer (XLA then updates it in place, not a full copy) when
-                # nothing else holds it: no autograd residual, alias cache or user reference.
-                # The count is: owner._sa, `old`, getrefcount's argument.
-                write = _view.write_chain_donate if _sys.getrefcount(old) <= 3 and not \
-                    isinstance(old, jax.core.Tracer) else _view.write_chain_jit
-                del old
-                owner._sa = write(owner._sa, dyn, a, steps)
+                _write_through(owner, steps, dyn, a)
         owner._sv += 1
         if self._st is not None:
             self._a, self._av = a, owner._sv
@@ -559,6 +554,18 @@ class Tensor:
 
     def _type_str(self):
         return "torch." + _LEGACY_NAMES.get(self.dtype.name, "Tensor")
+
+
+def _write_through(owner, steps, dyn, a):
+    """owner's array with the view (steps, dyn) of it replaced by `a` (data only, no bump)."""
+    old = owner._sa
+    # Donate the old buffer (XLA then updates it in place, not a full copy) when nothing else
+    # holds it: no autograd residual, alias cache or user reference. The count is:
+    # owner._sa, `old`, getrefcount's argument.
+    write = _view.write_chain_donate if _sys.getrefcount(old) <= 3 and not \
+        isinstance(old, jax.core.Tracer) and a is not old else _view.write_chain_jit
+    del old
+    owner._sa = write(owner._sa, dyn, a, steps)
 
 
 def _wrap_dim(dim, n):

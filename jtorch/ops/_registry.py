@@ -28,7 +28,7 @@ class Op:
 
     __slots__ = ("name", "fn", "promote", "diff", "grad_name", "saves", "method", "inplace",
                  "public", "sig", "value_names", "static_names", "jit_plain", "jit_nograd",
-                 "jit_vjp", "node_cls", "__weakref__")
+                 "jit_vjp", "jit_donate", "node_cls", "__weakref__")
 
     def __init__(self, fn, name, method, inplace, promote, diff, grad_name, saves, public):
         self.fn = fn
@@ -48,7 +48,7 @@ class Op:
             (vals if "Array" in str(p.annotation) else stat).append(p.name)
         self.value_names = tuple(vals)
         self.static_names = tuple(stat)
-        self.jit_plain = self.jit_nograd = self.jit_vjp = None
+        self.jit_plain = self.jit_nograd = self.jit_vjp = self.jit_donate = None
         self.node_cls = None
 
     def __repr__(self):

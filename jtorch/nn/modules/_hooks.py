@@ -165,6 +165,12 @@ class BackwardHook:
                     full = res if isinstance(res, tuple) else (res,)
             self.grad_outputs = full
             if not self.input_pos and self.hooks:
+                import warnings
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients. See "
+                              "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                              "#torch.nn.Module.register_full_backward_hook for more details.",
+                              stacklevel=2)
                 self._run_hooks((None,) * self.n_inputs)
             return tuple(full[i] for i in pos)
 

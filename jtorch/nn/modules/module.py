@@ -486,6 +486,23 @@ class Module:
         """Matches `torch.nn.Module.cuda`."""
         return self._apply(lambda t: t.cuda(device))
 
+    def xpu(self, device=None) -> "Module":
+        """Matches `torch.nn.Module.xpu` (jtorch has no XPU backend: raises for any tensor)."""
+        return self._apply(lambda t: t.to("xpu" if device is None else f"xpu:{device}"))
+
+    def ipu(self, device=None) -> "Module":
+        """Matches `torch.nn.Module.ipu` (jtorch has no IPU backend: raises for any tensor)."""
+        return self._apply(lambda t: t.to("ipu" if device is None else f"ipu:{device}"))
+
+    def mtia(self, device=None) -> "Module":
+        """Matches `torch.nn.Module.mtia` (jtorch has no MTIA backend: raises for any tensor)."""
+        return self._apply(lambda t: t.to("mtia" if device is None else f"mtia:{device}"))
+
+    def compile(self, *args, **kwargs) -> None:
+        """Matches `torch.nn.Module.compile`: later calls go through `jtorch.compile`."""
+        from ... import compile as _compile
+        self._compiled_call_impl = _compile(self._call_impl, *args, **kwargs)
+
     def type(self, dst_type) -> "Module":
         """Matches `torch.nn.Module.type`."""
         return self._apply(lambda t: t.type(dst_type))

@@ -27,7 +27,7 @@ def _is_t(x):
 def _wrap(tree):
     """jax arrays (tracers included) -> Tensors; other leaves unchanged."""
     return jax.tree_util.tree_map(lambda x: Tensor._from_array(x) if isinstance(x, jax.Array) else x,
-                                  tree)
+                                  tree, is_leaf=_is_t)
 
 
 def _unwrap(tree):
@@ -143,6 +143,11 @@ def vjp(func, *primals, has_aux=False):
     # The pullback is built from the same function; calling it re-traces f once with jax.vjp.
 
     def vjp_fn(cotangents, retain_graph=True, create_graph=False):
+        # As torch's autograd, cast each cotangent to its output's dtype.
+        cotangents = jax.tree_util.tree_map(
+            lambda c, o: c.to(o.dtype) if _is_t(c) and _is_t(o) and c.dtype != o.dtype else c,
+            cotangents, out_aux[0], is_leaf=_is_t)
+
         def jfn(arrs):
             p, ct = arrs
             _, pb, _ = jax.vjp(f, *p, has_aux=True)

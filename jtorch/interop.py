@@ -84,7 +84,7 @@ def as_pure_function(module):
     def apply(params, buffers, *args, **kwargs):
         wrap = lambda x: Tensor._from_array(x) if isinstance(x, jax.Array) else x  # noqa: E731
         tensors = {k: Tensor._from_array(v) for k, v in {**buffers, **params}.items()}
-        args, kwargs = jax.tree_util.tree_map(wrap, (args, kwargs))
+        args, kwargs = jax.tree_util.tree_map(wrap, (args, kwargs), is_leaf=is_t)
         from .autograd.grad_mode import enable_grad
         with enable_grad():
             out = functional_call(module, tensors, args, kwargs)

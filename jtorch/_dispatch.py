@@ -30,7 +30,9 @@ def _body(op: Op):
     """The traced body: bind, promote, run."""
     fn, sig, kind, names = op.fn, op.sig, op.promote, op.value_names
     if kind is None:
-        return fn
+        # A fresh function each build: jax caches traces by function identity, and a rebuild
+        # (clear_caches after set_default_dtype) must retrace.
+        return functools.wraps(fn)(lambda *args, **kwargs: fn(*args, **kwargs))
 
     @functools.wraps(fn)
     def body(*args, **kwargs):

@@ -88,6 +88,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if batch_first:
         input = input.transpose(0, 1)
     T, B = input.shape[0], input.shape[1]
+    if len(lengths) != B:
+        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
+                           f"{len(lengths)} (batch_size={B})")
     if lengths.max() > T:
         raise RuntimeError(f"Expected sequence length to be at most {T}, but got {lengths.max()}")
     ls = lengths[order]

@@ -1,0 +1,90 @@
+"""DataLoader throughput: batches/second of jtorch's DataLoader vs torch's (issue 6).
+
+The same numpy-backed dataset (CIFAR-sized float32 images and int labels), batch 128.
+Each number is the median over epochs of batches/epoch-time; workers are persistent and
+warmed up by one epoch, so process start-up is not counted (it is printed separately).
+
+Run: python benchmarks/bench_dataloader.py [--samples N] [--epochs K]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import _util  # noqa: F401  (one intra-op thread)
+from _util import fmt, table, try_torch
+
+import jax
+import numpy as np
+
+import jtorch
+import jtorch.utils.data
+
+torch = try_torch()
+
+
+class Images:
+    """A numpy-backed map-style dataset; plain class, so both libraries load the same object."""
+
+    def __init__(self, n):
+        rng = np.random.default_rng(0)
+        self.x = rng.standard_normal((n, 3, 32, 32), dtype=np.float32)
+        self.y = rng.integers(0, 10, n)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+CONFIGS = [("num_workers=0", dict(num_workers=0)),
+           ("num_workers=0, shuffle", dict(num_workers=0, shuffle=True)),
+           ("num_workers=2", dict(num_workers=2, persistent_workers=True)),
+           ("num_workers=2, shuffle, prefetch 4", dict(num_workers=2, persistent_workers=True,
+                                                      shuffle=True, prefetch_factor=4))]
+
+
+def _epoch(loader, sync):
+    t = time.perf_counter()
+    n, last = 0, None
+    for last in loader:
+        n += 1
+    sync(last)
+    return n / (time.perf_counter() - t)
+
+
+def measure(lib, ds, kw, epochs, sync):
+    t = time.perf_counter()
+    loader = lib.utils.data.DataLoader(ds, batch_size=128, **kw)
+    _epoch(loader, sync)  # warm-up: starts the workers, compiles the random permutation
+    startup = time.perf_counter() - t
+    rates = [_epoch(loader, sync) for _ in range(epochs)]
+    it = getattr(loader, "_iterator", None)
+    if it is not None:
+        it._shutdown_workers()
+    return statistics.median(rates), startup
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", type=int, default=128 * 40)
+    ap.add_argument("--epochs", type=int, default=3)
+    args = ap.parse_args()
+    ds = Images(args.samples)
+    rows = []
+    for i, (name, kw) in enumerate(CONFIGS):
+        print(f"[{i + 1}/{len(CONFIGS)}] {name} ...", file=sys.stderr, flush=True)
+        jt, jt_start = measure(jtorch, ds, kw, args.epochs, lambda b: jax.block_until_ready(b[0]._data))
+        to, to_start = measure(torch, ds, kw, args.epochs, lambda b: None) if torch else (None, None)
+        rows.append([name, fmt(jt), fmt(to), fmt(jt / to) if to else "-", fmt(jt_start),
+                     fmt(to_start) if to else "-"])
+    table(f"DataLoader batches/s, batch 128 of 3x32x32 float32, {args.samples} samples "
+          f"(median of {args.epochs} epochs; higher is better; ratio = jtorch/torch)",
+          ["config", "jtorch b/s", "torch b/s", "ratio", "jtorch start s", "torch start s"], rows)
+
+
+if __name__ == "__main__":
+    main()

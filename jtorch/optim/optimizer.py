@@ -336,7 +336,12 @@ def scalar_tensor(value: float) -> Tensor:
 
 
 def zeros_like_state(p: Tensor, value: float = 0.0) -> Tensor:
-    """A state tensor shaped and typed like `p`, filled with `value`."""
+    """A state tensor shaped and typed like `p`, filled with `value`.
+
+    For a complex `p` both components get `value` (torch treats them as two real numbers).
+    """
+    if jnp.iscomplexobj(p._data):
+        value = complex(value, value)
     return Tensor._from_array(jnp.full(p._data.shape, value, dtype=p._data.dtype))
 
 
@@ -371,6 +376,8 @@ def hyper(value):
     """A group option as a jit argument: Tensors pass their array, numbers become floats."""
     if isinstance(value, Tensor):
         return value._data
+    if isinstance(value, jax.Array):  # a learning rate lifted to a traced input by jtorch.compile
+        return value
     return float(value)
 
 
@@ -386,9 +393,10 @@ def update_group(opt: Optimizer, group: dict, update, init_state, h: dict, o: tu
         return
     states = []
     for p in params:
-        st = opt.state[p]
-        if not st:
-            st.update(init_state(p, group))
+        # torch creates no state entry for an optimizer without state (SGD without momentum).
+        st = opt.state.get(p) or init_state(p, group)
+        if st:
+            opt.state[p] = st
         states.append(st)
     ps = [p._data for p in params]
     gs = [p.grad._data for p in params]
@@ -397,10 +405,11 @@ def update_group(opt: Optimizer, group: dict, update, init_state, h: dict, o: tu
     with no_grad():
         for p, np_ in zip(params, new_ps):
             p._set_array(np_)
-        for st, ns in zip(states, new_ss):
+        for p, st, ns in zip(params, states, new_ss):
             for k, v in ns.items():
                 if st.get(k) is None:
                     st[k] = Tensor._from_array(v)
+                    opt.state[p] = st
                 else:
                     st[k]._set_array(v)
 

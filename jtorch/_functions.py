@@ -32,18 +32,24 @@ def method(op):
     return fn
 
 
-def _donatable(self, args, kwargs):
+def _donatable(op, self, args, kwargs):
     """Whether an in-place op may reuse self's buffer: no autograd to record, no view chain,
     and nothing that could fail after the buffer is given away (shape or dtype errors)."""
     if self._st is not None and self._vw[0]:
         return False
     if _MODE.get() & ENABLED and (self._rg or _any_rg(args) or _any_rg(kwargs.values())):
         return False
-    if "out" in kwargs:
+    if "out" in kwargs or self._inf:  # inference tensors need _assign's mode check
         return False
     a0 = self._sa if self._st is None else self._st._sa
     sd, shape = a0.dtype, a0.shape
     cat = sd.kind
+    # The donated result must keep self's dtype (no cast check happens on this path): only
+    # "default" promotion guarantees it; other ops (x.div_, exp_, lt_, logical_and_ on ints
+    # or bools change it) only on real floating tensors.
+    if op.promote != "default" and (cat not in "fV" or op.promote == "compare"
+                                    or op.name.startswith("logical_")):
+        return False
     for a in (*args, *kwargs.values()):
         if isinstance(a, Tensor):
             x = a._data
@@ -87,7 +93,7 @@ def inplace_method(op):
     """`Tensor.<name>_`: run the op, check shape and dtype, write the result into self."""
     def fn(self, *args, **kwargs):
         self._check_writable()
-        if _donatable(self, args, kwargs):
+        if _donatable(op, self, args, kwargs):
             owner = self._owner()
             arr = owner._sa
             # owner._sa, `arr`, getrefcount's argument: nobody else holds the buffer.

@@ -57,20 +57,30 @@ def _close(a, b, rtol, atol):
 
 
 def compare_text(ref: str, got: str, rtol=1e-3, atol=1e-5):
-    """Lines that differ: a list of (kind, ref_line, got_line); numbers compared with tolerance."""
+    """Lines that differ: a list of (kind, ref_line, got_line); numbers compared with tolerance.
+
+    Lines are aligned on their exact text first; inside each differing block, lines whose text
+    matches once numbers are masked are paired and their numbers compared.
+    """
     a, b = ref.splitlines(), got.splitlines()
-    sa, sb = [_split(x) for x in a], [_split(x) for x in b]
-    sm = difflib.SequenceMatcher(None, [s[0] for s in sa], [s[0] for s in sb], autojunk=False)
     diffs = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+    outer = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in outer.get_opcodes():
         if tag == "equal":
-            for i, j in zip(range(i1, i2), range(j1, j2)):
-                if not all(_close(x, y, rtol, atol) for x, y in zip(sa[i][1], sb[j][1])):
-                    diffs.append(("numbers", a[i], b[j]))
-        else:
-            for k in range(max(i2 - i1, j2 - j1)):
-                diffs.append(("text", a[i1 + k] if i1 + k < i2 else None,
-                              b[j1 + k] if j1 + k < j2 else None))
+            continue
+        sa, sb = [_split(x) for x in a[i1:i2]], [_split(x) for x in b[j1:j2]]
+        inner = difflib.SequenceMatcher(None, [s[0] for s in sa], [s[0] for s in sb],
+                                        autojunk=False)
+        for t2, k1, k2, l1, l2 in inner.get_opcodes():
+            if t2 == "equal":
+                for i, j in zip(range(k1, k2), range(l1, l2)):
+                    if len(sa[i][1]) != len(sb[j][1]) or not all(
+                            _close(x, y, rtol, atol) for x, y in zip(sa[i][1], sb[j][1])):
+                        diffs.append(("numbers", a[i1 + i], b[j1 + j]))
+            else:
+                for k in range(max(k2 - k1, l2 - l1)):
+                    diffs.append(("text", a[i1 + k1 + k] if k1 + k < k2 else None,
+                                  b[j1 + l1 + k] if l1 + k < l2 else None))
     return diffs
 
 

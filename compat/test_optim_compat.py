@@ -1,0 +1,187 @@
+"""jtorch.optim against torch.optim: PyTorch's own `optim_db` option grids, run on both.
+
+Same initial parameters (numpy copies) and the same synthetic gradients every step; the
+parameters after N steps must agree (rtol 1e-5 in float64, 1e-4 in float32). The state_dict
+layout (ids, keys, tensor types, dtypes, shapes, group options) must be torch's.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("expecttest")  # torch.testing._internal needs it
+from torch.testing._internal.common_optimizers import optim_db  # noqa: E402
+
+import jtorch  # noqa: E402
+
+# Optimizers torch 2.13 has that jtorch does not implement (yet).
+MISSING = {"Adafactor": "not implemented in jtorch", "Muon": "not implemented in jtorch"}
+SHAPES = [(3, 4), (5,)]
+STEPS = 12
+
+
+def _cases():
+    for info in optim_db:
+        name = info.optim_cls.__name__
+        if name in ("SparseAdam", "LBFGS"):
+            continue
+        for inp in info.optim_inputs_func(device="cpu"):
+            marks = [pytest.mark.skip(reason=MISSING[name])] if name in MISSING else []
+            yield pytest.param(info.optim_cls, inp.kwargs, id=f"{name}-{inp.desc}", marks=marks)
+
+
+def _to_jtorch(v):
+    if isinstance(v, torch.Tensor):
+        return jtorch.tensor(v.numpy())
+    return v
+
+
+def _np(t):
+    return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
+
+
+def _run(torch_cls, kwargs, dtype, steps=STEPS, complex_=False):
+    rng = np.random.default_rng(0)
+
+    def draw(shape):
+        a = rng.standard_normal(shape)
+        if complex_:
+            a = a + 1j * rng.standard_normal(shape)
+        return a.astype(dtype)
+
+    init = [draw(s) for s in SHAPES]
+    tp = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+    jp = [jtorch.tensor(a.copy(), requires_grad=True) for a in init]
+    topt = torch_cls(tp, **kwargs)
+    jopt = getattr(jtorch.optim, torch_cls.__name__)(
+        jp, **{k: _to_jtorch(v) for k, v in kwargs.items()})
+    for _ in range(steps):
+        grads = [draw(s) for s in SHAPES]
+        for p, g in zip(tp, grads):
+            p.grad = torch.tensor(g)
+        for p, g in zip(jp, grads):
+            p.grad = jtorch.tensor(g)
+        topt.step()
+        jopt.step()
+    return tp, jp, topt, jopt
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("cls,kwargs", list(_cases()))
+def test_optim_db_parameters_match(cls, kwargs, dtype):
+    tp, jp, topt, jopt = _run(cls, kwargs, dtype)
+    tol = 1e-5 if dtype == "float64" else 1e-4
+    for a, b in zip(tp, jp):
+        np.testing.assert_allclose(_np(b), _np(a), rtol=tol, atol=tol * 1e-2)
+    if dtype == "float32":
+        _check_state_dict_layout(topt.state_dict(), jopt.state_dict())
+
+
+@pytest.mark.parametrize("cls,kwargs", [c for c in _cases() if not c.marks])
+def test_optim_db_complex_parameters_match(cls, kwargs):
+    if any(isinstance(v, torch.Tensor) for v in kwargs.values()):
+        pytest.skip("tensor lr")
+    tp, jp, _, _ = _run(cls, kwargs, "complex128", steps=6, complex_=True)
+    for a, b in zip(tp, jp):
+        np.testing.assert_allclose(_np(b), _np(a), rtol=1e-9, atol=1e-12)
+
+
+def _layout(value):
+    """A comparable description of a state_dict value: structure, types, dtypes, shapes."""
+    if isinstance(value, (torch.Tensor, jtorch.Tensor)):
+        return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape))
+    if isinstance(value, dict):
+        return {k: _layout(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_layout(v) for v in value])
+    return value
+
+
+def _check_state_dict_layout(tsd, jsd):
+    assert list(jsd) == list(tsd)
+    assert _layout(jsd["state"]) == _layout(tsd["state"])
+    assert [list(g) for g in jsd["param_groups"]] == [list(g) for g in tsd["param_groups"]]
+    assert _layout(jsd["param_groups"]) == _layout(tsd["param_groups"])
+    for k, v in tsd["state"].items():
+        for key, tv in v.items():
+            np.testing.assert_allclose(_np(jsd["state"][k][key]), _np(tv), rtol=1e-4,
+                                       atol=1e-6)
+
+
+def test_load_torch_state_dict_then_continue():
+    """A state_dict taken from torch (converted to numpy) resumes identically in jtorch."""
+    tp, jp, topt, _ = _run(torch.optim.AdamW, {"amsgrad": True}, "float64", steps=3)
+    sd = topt.state_dict()
+    jsd = {"state": {k: {kk: jtorch.tensor(vv.numpy()) for kk, vv in v.items()}
+                     for k, v in sd["state"].items()},
+           "param_groups": sd["param_groups"]}
+    jp = [jtorch.tensor(_np(p).copy(), requires_grad=True) for p in tp]
+    jopt = jtorch.optim.AdamW(jp, amsgrad=True)
+    jopt.load_state_dict(jsd)
+    assert jopt.state[jp[0]]["step"].dtype == jtorch.float32
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        grads = [rng.standard_normal(s) for s in SHAPES]
+        for p, g in zip(tp, grads):
+            p.grad = torch.tensor(g)
+        for p, g in zip(jp, grads):
+            p.grad = jtorch.tensor(g)
+        topt.step()
+        jopt.step()
+    for a, b in zip(tp, jp):
+        np.testing.assert_allclose(_np(b), _np(a), rtol=1e-12)
+
+
+def test_sparse_adam_is_a_clear_error():
+    p = jtorch.zeros(3, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        jtorch.optim.SparseAdam([p])
+
+
+# ---- LBFGS: a closure over a small smooth loss ---------------------------------------------
+
+def _lbfgs_run(lib, kwargs, dtype, steps):
+    rng = np.random.default_rng(0)
+    a = lib.tensor(rng.standard_normal((4, 3)).astype(dtype))
+    b = lib.tensor(rng.standard_normal(4).astype(dtype))
+    p = lib.tensor(rng.standard_normal(3).astype(dtype), requires_grad=True)
+    q = lib.tensor(rng.standard_normal((2, 2)).astype(dtype), requires_grad=True)
+    opt = lib.optim.LBFGS([p, q], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((a @ p - b) ** 2).sum() + (q ** 4).sum() * 0.1 + (q.sum() * p.sum()) ** 2 * 0.01
+        loss.backward()
+        return loss
+
+    losses = [float(opt.step(closure)) for _ in range(steps)]
+    st = opt.state[p]
+    return [_np(p), _np(q)], losses, (st["func_evals"], st["n_iter"])
+
+
+LBFGS_CASES = [pytest.param(i.kwargs, id=i.desc) for info in optim_db
+               if info.optim_cls.__name__ == "LBFGS"
+               for i in info.optim_inputs_func(device="cpu")]
+
+
+@pytest.mark.parametrize("kwargs", LBFGS_CASES)
+def test_lbfgs_matches_float64(kwargs):
+    jk = {k: _to_jtorch(v) for k, v in kwargs.items()}
+    tp, tl, tc = _lbfgs_run(torch, kwargs, "float64", 3)
+    jp, jl, jc = _lbfgs_run(jtorch, jk, "float64", 3)
+    assert jc == tc
+    np.testing.assert_allclose(jl, tl, rtol=1e-10)
+    for a, b in zip(tp, jp):
+        np.testing.assert_allclose(b, a, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs", LBFGS_CASES)
+def test_lbfgs_matches_float32_first_step(kwargs):
+    # One step only: near the optimum float32 rounding noise steers later line searches.
+    jk = {k: _to_jtorch(v) for k, v in kwargs.items()}
+    tp, tl, tc = _lbfgs_run(torch, kwargs, "float32", 1)
+    jp, jl, jc = _lbfgs_run(jtorch, jk, "float32", 1)
+    np.testing.assert_allclose(jl, tl, rtol=1e-6)
+    for a, b in zip(tp, jp):
+        np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)

@@ -18,8 +18,8 @@ P = collections.namedtuple("P", "a b")
 # ---- module-level datasets: spawned workers import them by name -------------------------------
 
 class Squares(Dataset):
-    def __init__(self, n):
-        self.x = np.arange(n * 2, dtype=np.float32).reshape(n, 2)
+    def __init__(self, n, width=2):
+        self.x = np.arange(n * width, dtype=np.float32).reshape(n, width)
 
     def __len__(self):
         return len(self.x)
@@ -236,9 +236,14 @@ def test_dataloader_argument_errors():
 
 # ---- DataLoader, worker processes ---------------------------------------------------------------
 
+def _shm_segments():
+    return {f for f in os.listdir("/dev/shm") if f.startswith("psm_")} if os.path.isdir("/dev/shm") else set()
+
+
 def test_workers_match_main_process():
-    ds = Squares(7)
+    ds = Squares(7, width=8192)  # 3 x 8192 float32 batches travel through shared memory
     main = list(DataLoader(ds, batch_size=3))
+    before = _shm_segments()
     dl = DataLoader(ds, batch_size=3, num_workers=2, persistent_workers=True, prefetch_factor=1)
     for _ in range(2):  # two epochs over the same persistent workers
         got = list(dl)
@@ -246,7 +251,9 @@ def test_workers_match_main_process():
         for a, b in zip(got, main):
             assert isinstance(a["x"], jtorch.Tensor) and a["x"].dtype == jtorch.float32
             assert a["x"].tolist() == b["x"].tolist() and a["i"].tolist() == b["i"].tolist()
+    next(iter(dl))  # stop early: the batches prefetched but never used are freed at shutdown
     dl._iterator._shutdown_workers()
+    assert _shm_segments() - before == set()
 
 
 def test_workers_info_init_fn_and_iterable():

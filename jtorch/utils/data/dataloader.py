@@ -329,6 +329,16 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 w.terminate()
         for q in self._index_queues:
             q.close()
+        # batches fetched but never returned hold shared memory: free it
+        leftovers = [info[1] for info in self._task_info.values() if len(info) == 2]
+        while True:
+            try:
+                leftovers.append(self._result_queue.get(timeout=0.05)[1])
+            except Exception:  # Empty, or a message cut short by a terminated worker
+                break
+        for data in leftovers:
+            _collate.release(data)
+        self._task_info = {}
         self._result_queue.cancel_join_thread()
         self._result_queue.close()
 

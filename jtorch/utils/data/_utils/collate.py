@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections.abc
 import re
+from multiprocessing import shared_memory
 
 import numpy as np
 
@@ -17,32 +18,81 @@ _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dict
 
 
 class Pending:
-    """A batched numpy array that becomes a tensor in the main process."""
-    __slots__ = ("array",)
+    """A batched numpy array that becomes a tensor in the main process.
 
-    def __init__(self, array):
-        self.array = array
+    Sent from a worker, a large array travels through shared memory: the worker copies it
+    into a new segment once, and the main process copies it out into JAX and unlinks it.
+    """
+    __slots__ = ("array", "shm")
+
+    def __init__(self, array, shm=None):
+        self.array, self.shm = array, shm
+
+    def __reduce__(self):
+        a = self.array
+        if a is None or a.nbytes < _SHM_MIN_BYTES:
+            return (Pending, (a, self.shm))
+        seg = shared_memory.SharedMemory(create=True, size=a.nbytes)
+        np.ndarray(a.shape, a.dtype, buffer=seg.buf)[...] = a
+        seg.close()
+        return (Pending, (None, (seg.name, a.shape, a.dtype)))
+
+    def tensor(self):
+        if self.shm is None:
+            return _tensor(self.array)
+        name, shape, dtype = self.shm
+        seg = shared_memory.SharedMemory(name=name)
+        try:
+            view = np.ndarray(shape, dtype, buffer=seg.buf)
+            t = _tensor(view, copy=True)  # the segment goes away below: JAX must not alias it
+            del view
+        finally:
+            seg.close()
+            seg.unlink()
+        return t
+
+    def release(self):
+        if self.shm is not None:
+            try:
+                seg = shared_memory.SharedMemory(name=self.shm[0])
+                seg.close()
+                seg.unlink()
+            except FileNotFoundError:
+                pass
 
 
-def _tensor(array):
+_SHM_MIN_BYTES = 1 << 16
+
+
+def _tensor(array, copy=False):
     import jax.numpy as jnp
     from .... import _dtype as D
     from ...._tensor import Tensor
-    return Tensor._from_array(jnp.asarray(array, dtype=D.from_np(array.dtype).np))
+    dtype = D.from_np(array.dtype).np
+    return Tensor._from_array(jnp.array(array, dtype=dtype) if copy else jnp.asarray(array, dtype=dtype))
+
+
+def _walk(data, leaf):
+    if type(data) is Pending:
+        return leaf(data)
+    if isinstance(data, dict):
+        out = {k: _walk(v, leaf) for k, v in data.items()}
+        return out if type(data) is dict else type(data)(out)
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(_walk(v, leaf) for v in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(_walk(v, leaf) for v in data)
+    return data
 
 
 def materialize(data):
     """Replace every `Pending` in a collated structure by a tensor."""
-    if type(data) is Pending:
-        return _tensor(data.array)
-    if isinstance(data, dict):
-        out = {k: materialize(v) for k, v in data.items()}
-        return out if type(data) is dict else type(data)(out)
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
-        return type(data)(*(materialize(v) for v in data))
-    if isinstance(data, (list, tuple)):
-        return type(data)(materialize(v) for v in data)
-    return data
+    return _walk(data, Pending.tensor)
+
+
+def release(data):
+    """Free the shared memory of a collated structure that will not be used."""
+    _walk(data, Pending.release)
 
 
 def _is_tensor(x):

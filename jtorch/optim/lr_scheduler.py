@@ -313,9 +313,9 @@ class LinearLR(LRScheduler):
         return [g["lr"] * ratio for g in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        frac = min(self.total_iters, self.last_epoch) / self.total_iters
-        return [b * (self.start_factor + (self.end_factor - self.start_factor) * frac)
-                for b in self.base_lrs]
+        t = min(self.total_iters, self.last_epoch)
+        d = self.end_factor - self.start_factor
+        return [b * (self.start_factor + d * t / self.total_iters) for b in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):

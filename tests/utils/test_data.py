@@ -268,3 +268,14 @@ def test_workers_info_init_fn_and_iterable():
 def test_worker_exception_is_reraised():
     with pytest.raises(ValueError, match="Caught ValueError in DataLoader worker process"):
         list(DataLoader(Fails(), batch_size=1, num_workers=1))
+
+
+def test_unpicklable_collate_fn_explains_spawn():
+    with pytest.raises(Exception, match="define them at module level"):
+        next(iter(DataLoader(range(4), num_workers=1, collate_fn=lambda b: b)))
+
+
+def test_fork_context_for_numpy_datasets():
+    # opt-in fork: the workers batch in numpy and never run JAX code
+    dl = DataLoader(Squares(5), batch_size=2, num_workers=2, multiprocessing_context="fork")
+    assert [b["i"].tolist() for b in dl] == [[0, 1], [2, 3], [4]]

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import pickle
 import queue
 import time
 
@@ -206,7 +207,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         ctx = multiprocessing.get_context(ctx) if isinstance(ctx, str) else ctx
         self._materialize = self._collate_fn in (default_collate, default_convert)
         self._result_queue, self._done_event = ctx.Queue(), ctx.Event()
-        self._index_queues, self._workers, self._shutdown = [], [], False
+        self._index_queues, self._workers, self._shutdown, self._task_info = [], [], False, {}
         with _worker_environment():
             for i in range(self._num_workers):
                 iq = ctx.Queue()
@@ -214,8 +215,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 w = ctx.Process(target=worker_loop, daemon=True, args=(
                     self._iterable, self._dataset, iq, self._result_queue, self._done_event,
                     self._auto_collation, worker_collate(self._collate_fn), self._drop_last,
-                    self._base_seed, loader.worker_init_fn, i, self._num_workers))
-                w.start()
+                    self._base_seed, loader.worker_init_fn, i, self._num_workers,
+                    ctx.get_start_method() == "fork"))
+                try:
+                    w.start()
+                except (pickle.PicklingError, AttributeError, TypeError) as e:
+                    self._shutdown_workers()
+                    raise type(e)(
+                        f"{e}\njtorch starts DataLoader workers with 'spawn', so the dataset, "
+                        "collate_fn and worker_init_fn are pickled: define them at module level "
+                        "(no lambdas or local functions), or pass multiprocessing_context='fork' "
+                        "if the workers never run jtorch/JAX code.") from e
                 self._index_queues.append(iq)
                 self._workers.append(w)
         self._start_epoch(first_iter=True)

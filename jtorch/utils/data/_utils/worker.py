@@ -87,19 +87,20 @@ def worker_collate(collate_fn):
     return collate_fn
 
 
-def _seed_everything(seed):
+def _seed_everything(seed, forked):
     random.seed(seed)
     jt = sys.modules.get("jtorch")
-    if jt is not None and hasattr(jt, "manual_seed"):
+    # a forked copy of a JAX process must not run JAX code: its generator stays unseeded
+    if jt is not None and hasattr(jt, "manual_seed") and not forked:
         jt.manual_seed(seed)
 
 
 def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
-                drop_last, base_seed, init_fn, worker_id, num_workers):
+                drop_last, base_seed, init_fn, worker_id, num_workers, forked=False):
     global _worker_info
     parent = os.getppid()
     seed = base_seed + worker_id
-    _seed_everything(seed)
+    _seed_everything(seed, forked)
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
     make_fetcher = functools.partial(create_fetcher, iterable, dataset, auto_collation, collate_fn,
                                      drop_last)

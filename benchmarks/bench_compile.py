@@ -220,7 +220,7 @@ def timed_steps(step, x, y, n, sync):
         t = time.perf_counter()
         sync(step(x, y))
         times.append(time.perf_counter() - t)
-    return first, statistics.median(times)
+    return first, statistics.median(times) if times else None
 
 
 def bench(kind, steps):

@@ -1,0 +1,182 @@
+"""jtorch.compile: compiled steps behave exactly like eager ones."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import jtorch as torch
+import jtorch.nn as nn
+import jtorch.nn.functional as F
+from jtorch.compile_errors import UntraceableError
+
+
+def _setup(seed=0, dropout=0.0, bn=False):
+    torch.manual_seed(seed)
+    layers = [nn.Linear(4, 16)]
+    if bn:
+        layers.append(nn.BatchNorm1d(16))
+    layers += [nn.ReLU(), nn.Dropout(dropout), nn.Linear(16, 3)]
+    model = nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        return loss
+    return model, opt, sched, step
+
+
+def _data(n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return (torch.tensor(rng.standard_normal((n, 4)).astype(np.float32)),
+            torch.tensor(rng.integers(0, 3, n)))
+
+
+def _run(compiled, steps=6, **kw):
+    model, opt, sched, step = _setup(**kw)
+    f = torch.compile(step) if compiled else step
+    x, y = _data()
+    losses = [f(x, y).item() for _ in range(steps)]
+    return losses, model, opt, sched, f
+
+
+@pytest.mark.parametrize("kw", [{}, {"dropout": 0.5}, {"bn": True}])
+def test_compiled_training_matches_eager(kw):
+    le, me, oe, se, _ = _run(False, **kw)
+    lc, mc, oc, sc, f = _run(True, **kw)
+    np.testing.assert_allclose(lc, le, rtol=1e-5, atol=1e-6)
+    for (n, a), (_, b) in zip(me.state_dict().items(), mc.state_dict().items()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=n)
+    assert sc.get_last_lr() == se.get_last_lr()
+    assert oc.state_dict()["param_groups"][0]["lr"] == oe.state_dict()["param_groups"][0]["lr"]
+    for p_e, p_c in zip(me.parameters(), mc.parameters()):
+        np.testing.assert_allclose(oc.state[p_c]["momentum_buffer"].numpy(),
+                                   oe.state[p_e]["momentum_buffer"].numpy(), rtol=1e-5, atol=1e-6)
+    # The learning rate changed every other step, and nothing was retraced for it.
+    assert len(f.cache) == 1
+
+
+def test_shape_change_retraces_and_reports():
+    _, _, _, step = _setup()
+    f = torch.compile(step)
+    x, y = _data(8)
+    for _ in range(3):
+        f(x, y)
+    x2, y2 = _data(5)
+    f(x2, y2)
+    assert len(f.cache) == 2
+    assert torch.compiler.recompile_reasons(f)
+
+
+def test_item_falls_back_to_eager_with_a_warning_naming_the_line():
+    w = torch.ones(3, requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        if loss.item() > 0:  # needs a concrete value
+            loss = loss * 2
+        return loss
+    f = torch.compile(step)
+    x = torch.ones(3)
+    f(x)
+    with pytest.warns(UserWarning, match="test_compile.py"):
+        out = f(x)
+    assert out.item() == 6.0
+    assert f.eager_only
+
+
+def test_fullgraph_raises_instead():
+    w = torch.ones(3)
+
+    def step(x):
+        return (w * x).sum() if bool((x > 0).all()) else x.sum()
+    f = torch.compile(step, fullgraph=True)
+    f(torch.ones(3))
+    with pytest.raises(UntraceableError, match="fullgraph"):
+        f(torch.ones(3))
+
+
+def test_inplace_writes_through_views_are_written_back():
+    buf = torch.zeros(4, 4)
+    counter = torch.zeros(())
+
+    def step(v):
+        buf[:, 1] = v
+        buf.t()[2].add_(1.0)
+        counter.add_(1)
+        return buf.sum()
+    f = torch.compile(step)
+    v = torch.arange(4.0)
+    for _ in range(3):
+        f(v)
+    expected = np.zeros((4, 4), np.float32)  # what torch gives for the same three steps
+    expected[:, 1] = np.arange(4.0)
+    expected[:, 2] = 3.0  # buf.t()[2] is column 2
+    np.testing.assert_allclose(buf.numpy(), expected)
+    assert counter.item() == 3
+    assert len(f.cache) == 1
+
+
+def test_compiled_module_and_eval_under_no_grad():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    cm = torch.compile(model)
+    assert cm._orig_mod is model
+    assert list(cm.state_dict()) == ["_orig_mod." + k for k in model.state_dict()]
+    x, _ = _data()
+    model.eval()
+    with torch.no_grad():
+        ref = model(x).numpy()
+        for _ in range(3):
+            out = cm(x)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-6)
+    assert not out.requires_grad
+
+
+def test_randomness_matches_eager_stream():
+    def draw():
+        return torch.randn(3) + torch.rand(3)
+    torch.manual_seed(123)
+    eager = [draw().numpy() for _ in range(4)]
+    f = torch.compile(draw)
+    torch.manual_seed(123)
+    comp = [f().numpy() for _ in range(4)]
+    np.testing.assert_allclose(np.stack(comp), np.stack(eager), rtol=1e-6)
+
+
+def test_grads_set_to_none_and_recreated():
+    w = torch.ones(3, requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        (w * x).sum().backward()
+        return w.grad.clone()
+    f = torch.compile(step)
+    for i in range(3):
+        g = f(torch.full((3,), float(i)))
+    np.testing.assert_allclose(g.numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(w.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_decorator_forms_and_disable():
+    @torch.compile
+    def f(x):
+        return x * 2
+
+    @torch.compile(fullgraph=True)
+    def g(x):
+        return x + 1
+
+    def h(x):
+        return x
+    assert torch.compile(h, disable=True) is h
+    x = torch.ones(2)
+    for _ in range(3):
+        assert f(x).tolist() == [2.0, 2.0]
+        assert g(x).tolist() == [2.0, 2.0]

@@ -215,3 +215,22 @@ def test_pickle_and_copy_of_tensors():
     assert c.dtype == jtorch.int16 and c.tolist() == [1, 2]
     d = copy.deepcopy({"k": jtorch.ones(2, dtype=jtorch.bfloat16)})
     assert d["k"].dtype == jtorch.bfloat16
+
+
+def test_whole_module_roundtrip():
+    nn = pytest.importorskip("jtorch.nn")
+    if not hasattr(nn, "Linear"):
+        pytest.skip("jtorch.nn.Linear is not available yet")
+    jtorch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    x = jtorch.ones(1, 3)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        _roundtrip(m)
+    m2 = _roundtrip(m, weights_only=False)
+    assert type(m2) is nn.Sequential and type(m2[0].weight).__name__ == "Parameter"
+    assert m2(x).tolist() == m(x).tolist()
+    sd = _roundtrip(m.state_dict())
+    assert list(sd) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    m2[0].weight.data.zero_()
+    m2.load_state_dict(sd)
+    assert m2(x).tolist() == m(x).tolist()

@@ -1,0 +1,147 @@
+"""nn.utils: clipping, parameter vectors, functional_call, parametrizations. Values checked
+against torch 2.13."""
+import math
+import pickle
+
+import pytest
+
+import jtorch as torch
+import jtorch.nn as nn
+from jtorch.nn.utils import parametrizations, parametrize, stateless
+
+
+def _params():
+    ps = [nn.Parameter(torch.ones(3)), nn.Parameter(torch.ones(2, 2))]
+    for p in ps:
+        p.grad = torch.full_like(p, 2.0)
+    return ps
+
+
+def test_clip_grad_norm():
+    ps = _params()
+    total = nn.utils.clip_grad_norm_(ps, 1.0)
+    assert math.isclose(total.item(), math.sqrt(28), rel_tol=1e-6)
+    assert torch.allclose(ps[0].grad, torch.full((3,), 2 / (math.sqrt(28) + 1e-6)))
+    ps = _params()
+    assert nn.utils.clip_grad_norm_(ps, 10.0, norm_type="inf").item() == 2.0
+    assert ps[1].grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]  # below max_norm: unchanged
+    assert nn.utils.clip_grad_norm_([], 1.0).item() == 0.0
+    assert math.isclose(nn.utils.clip_grad_norm_(_params(), 1.0, norm_type=1).item(), 14.0)
+    ps = _params()
+    ps[0].grad[0] = float("nan")
+    with pytest.raises(RuntimeError, match="The total norm of order 2.0 for gradients from "
+                                           "`parameters` is non-finite"):
+        nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_value():
+    ps = _params()
+    assert nn.utils.clip_grad_value_(ps, 0.1) is None
+    assert torch.allclose(ps[1].grad, torch.full((2, 2), 0.1))
+
+
+def test_parameters_vector_round_trip():
+    ps = _params()
+    v = nn.utils.parameters_to_vector(ps)
+    assert v.shape == (7,)
+    nn.utils.vector_to_parameters(torch.arange(7.0), ps)
+    assert ps[1].tolist() == [[3.0, 4.0], [5.0, 6.0]] and type(ps[1]) is nn.Parameter
+    with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
+        nn.utils.vector_to_parameters([1], ps)
+
+
+class _M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(2))
+        self.register_buffer("b", torch.zeros(2))
+
+    def forward(self, x):
+        return x * self.w + self.b
+
+
+def test_functional_call():
+    m = _M()
+    w = torch.tensor([2.0, 3.0], requires_grad=True)
+    y = stateless.functional_call(m, {"w": w}, torch.ones(2))
+    y.sum().backward()
+    assert y.tolist() == [2.0, 3.0] and w.grad.tolist() == [1.0, 1.0]
+    assert m.w.tolist() == [1.0, 1.0] and type(m.w) is nn.Parameter  # restored
+    y = stateless.functional_call(m, {"w": w, "b": torch.ones(2)}, (torch.ones(2),))
+    assert y.tolist() == [3.0, 4.0]
+    with pytest.raises(RuntimeError, match="Error\\(s\\) in reparametrizing for _M:\n\t"
+                                           "Unexpected key\\(s\\): 'z'.\n\tMissing key\\(s\\): 'b'."):
+        stateless.functional_call(m, {"w": w, "z": w}, torch.ones(2), strict=True)
+
+
+class _Sym(nn.Module):
+    def forward(self, x):
+        return x.triu() + x.triu(1).transpose(-1, -2)
+
+
+class _Lin(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.weight = nn.Parameter(torch.arange(float(i * o)).reshape(o, i) - 5)
+        self.bias = nn.Parameter(torch.ones(o))
+
+    def forward(self, x):
+        return x @ self.weight.t() + self.bias
+
+
+def test_register_and_remove_parametrization():
+    m = _Lin(3, 3)
+    parametrize.register_parametrization(m, "weight", _Sym())
+    assert type(m).__name__ == "Parametrized_Lin"
+    assert parametrize.type_before_parametrizations(m) is _Lin
+    assert list(m.state_dict()) == ["bias", "parametrizations.weight.original"]
+    assert repr(m) == ("Parametrized_Lin(\n  (parametrizations): ModuleDict(\n    (weight): "
+                       "ParametrizationList(\n      (0): _Sym()\n    )\n  )\n)")
+    assert m.weight.tolist() == [[-5.0, -4.0, -3.0], [-4.0, -1.0, 0.0], [-3.0, 0.0, 3.0]]
+    m(torch.ones(1, 3)).sum().backward()
+    assert m.parametrizations.weight.original.grad.tolist() == [[1.0, 2.0, 2.0], [0.0, 1.0, 2.0],
+                                                                  [0.0, 0.0, 1.0]]
+    assert parametrize.is_parametrized(m) and not parametrize.is_parametrized(m, "bias")
+    with pytest.raises(RuntimeError, match="Serialization of parametrized modules is only supported"):
+        pickle.dumps(m)
+    parametrize.remove_parametrizations(m, "weight")
+    assert type(m) is _Lin and list(m.state_dict()) == ["bias", "weight"]
+    assert m.weight.tolist()[1] == [-4.0, -1.0, 0.0] and not hasattr(m, "parametrizations")
+    with pytest.raises(ValueError, match="does not have a parametrization on weight"):
+        parametrize.remove_parametrizations(m, "weight")
+
+
+def test_weight_norm_parametrization():
+    m = parametrizations.weight_norm(_Lin(3, 4))
+    assert list(m.state_dict()) == ["bias", "parametrizations.weight.original0",
+                                    "parametrizations.weight.original1"]
+    g = m.parametrizations.weight.original0
+    assert g.shape == (4, 1)
+    assert torch.allclose(g.reshape(-1), torch.tensor([7.0711, 2.2361, 3.7417, 8.7750]), atol=1e-4)
+    assert torch.allclose(m.weight, _Lin(3, 4).weight, atol=1e-5)
+    m(torch.ones(2, 3)).sum().backward()
+    assert torch.allclose(g.grad.reshape(-1), torch.tensor([-3.3941, -2.6833, 3.2071, 3.4188]),
+                          atol=1e-4)
+    m2 = parametrizations.weight_norm(_Lin(3, 4))
+    m2.load_state_dict({"weight_g": torch.ones(4, 1), "weight_v": torch.ones(4, 3),
+                        "bias": torch.zeros(4)})  # old hook-based keys load too
+    assert torch.allclose(m2.weight, torch.full((4, 3), 1 / math.sqrt(3)))
+
+
+def test_spectral_norm_parametrization():
+    m = parametrizations.spectral_norm(_Lin(3, 4))
+    assert list(m.state_dict()) == ["bias", "parametrizations.weight.original",
+                                    "parametrizations.weight.0._u", "parametrizations.weight.0._v"]
+    s = torch.tensor(0.0)
+    for _ in range(5):  # power iteration converges to the largest singular value
+        s = m.weight
+    import numpy as np
+    assert abs(np.linalg.norm(s.detach().numpy(), 2) - 1.0) < 1e-4
+
+
+def test_hook_weight_norm():
+    m = nn.utils.weight_norm(_Lin(3, 4))
+    assert list(m.state_dict()) == ["bias", "weight_g", "weight_v"]
+    assert type(m.weight) is torch.Tensor
+    nn.utils.remove_weight_norm(m)
+    assert list(m.state_dict()) == ["bias", "weight"] and type(m.weight) is nn.Parameter

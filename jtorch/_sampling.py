@@ -11,8 +11,9 @@ from .random import _gen
 
 def _float(dtype):
     d = dtype or D.get_default_dtype()
-    if d.category != D.FLOAT:
-        raise RuntimeError(f"expected a floating point dtype for this random function, got {d}")
+    if d.category != D.FLOAT:  # torch raises NotImplementedError (no kernel for the dtype)
+        raise NotImplementedError(f"this random function is not implemented for {d}; pass a "
+                                  "floating point dtype")
     return d
 
 

@@ -166,3 +166,20 @@ def test_whole_module_pickle_from_torch():
     assert isinstance(out, nn.Linear)
     x = np.ones((1, 3), np.float32)
     np.testing.assert_allclose(_np(out(jtorch.tensor(x))), _np(model(torch.tensor(x))), rtol=1e-6)
+
+
+def test_safetensors_both_ways(tmp_path):
+    st = pytest.importorskip("safetensors.torch")
+    sd = {"w": jtorch.arange(6.0).reshape(2, 3), "n": jtorch.tensor([1, 2], dtype=jtorch.int16),
+          "h": jtorch.ones(3, dtype=jtorch.bfloat16), "b": jtorch.tensor([True, False]),
+          "c": jtorch.tensor([1 + 2j])}
+    jtorch.save(sd, tmp_path / "a.safetensors")
+    out = st.load_file(str(tmp_path / "a.safetensors"))
+    for k, v in sd.items():
+        assert str(out[k].dtype) == str(v.dtype)
+        np.testing.assert_array_equal(_np(out[k]), _np(v))
+    st.save_file({k: v for k, v in out.items()}, str(tmp_path / "b.safetensors"), metadata={"format": "pt"})
+    back = jtorch.load(tmp_path / "b.safetensors")
+    for k, v in sd.items():
+        assert back[k].dtype == v.dtype
+        np.testing.assert_array_equal(_np(back[k]), _np(v))

@@ -220,13 +220,20 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
     """Matches `torch.save` (zip format; files load in torch.load).
 
     Saving to a path writes a temporary file in the same directory and renames it over the
-    target, so a failure mid-write leaves any previous file at that path intact.
+    target, so a failure mid-write leaves any previous file at that path intact. A path ending
+    in `.safetensors` gets a safetensors file (`obj` must be a flat dict of tensors; views are
+    stored as copies) instead of torch's zip format.
     """
     if not _use_new_zipfile_serialization:
         raise NotImplementedError("jtorch.save writes only the zip format; drop "
                                   "_use_new_zipfile_serialization=False")
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
+        if path.endswith(".safetensors"):
+            from . import _safetensors
+            data = _safetensors.dumps(obj)
+            _atomic_write(path, lambda fh: fh.write(data))
+            return
         archive = os.path.splitext(os.path.basename(path))[0] or "archive"
         _atomic_write(path, lambda fh: _write_archive(fh, obj, archive, pickle_protocol))
     else:
@@ -418,7 +425,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
          **pickle_load_args):
     """Matches `torch.load` (zip and legacy formats; `weights_only=True` by default).
 
-    `mmap=True` is accepted; the data is read into JAX arrays either way.
+    `mmap=True` is accepted; the data is read into JAX arrays either way. A safetensors file
+    (recognised by its content) loads as a dict of tensors.
     """
     if weights_only is None:
         weights_only = pickle_module is None
@@ -429,9 +437,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     fh = open(f, "rb") if own else f
     try:
         start = fh.tell()
-        magic = fh.read(4)
+        magic = fh.read(9)
         fh.seek(start)
-        if magic == b"PK\x03\x04":
+        from . import _safetensors
+        if _safetensors.is_safetensors(magic):
+            ml = map_location if isinstance(map_location, (str, _device_cls)) else None
+            return _safetensors.loads(fh.read(), ml)
+        if magic[:4] == b"PK\x03\x04":
             return _load_zip(fh, map_location, weights_only, pickle_load_args)
         from ._legacy_load import load_legacy
         return load_legacy(fh, _Loader, _Unpickler, map_location, weights_only, pickle_load_args)

@@ -234,3 +234,28 @@ def test_whole_module_roundtrip():
     m2[0].weight.data.zero_()
     m2.load_state_dict(sd)
     assert m2(x).tolist() == m(x).tolist()
+
+
+def test_safetensors_roundtrip_and_layout(tmp_path):
+    p = tmp_path / "w.safetensors"
+    sd = {"w": jtorch.arange(6.0).reshape(2, 3), "n": jtorch.tensor([1, 2], dtype=jtorch.int16),
+          "h": jtorch.ones(3, dtype=jtorch.bfloat16), "view": jtorch.arange(10)[2:5]}
+    jtorch.save(sd, p)
+    raw = p.read_bytes()
+    n = int(np.frombuffer(raw[:8], "<u8")[0])
+    assert n % 8 == 0 and raw[8:9] == b"{"
+    import json
+    header = json.loads(raw[8:8 + n])
+    # the safetensors spec: dtype codes, shapes, back-to-back offsets covering the data
+    assert header["w"] == {"dtype": "F32", "shape": [2, 3], "data_offsets": header["w"]["data_offsets"]}
+    assert header["n"]["dtype"] == "I16" and header["h"]["dtype"] == "BF16" and header["view"]["shape"] == [3]
+    spans = sorted(v["data_offsets"] for v in header.values())
+    assert spans[0][0] == 0 and all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert spans[-1][1] == len(raw) - 8 - n
+    out = jtorch.load(p)
+    assert set(out) == set(sd)
+    for k in sd:
+        _same(out[k], sd[k])
+    with pytest.raises(ValueError, match="safetensors stores only tensors"):
+        jtorch.save({"a": 1}, tmp_path / "bad.safetensors")
+    assert not (tmp_path / "bad.safetensors").exists()

@@ -394,3 +394,16 @@ def test_training_with_reshape_view_transpose_unsqueeze_relu_sigmoid():
             w -= 1.0 * w.grad
             w.grad.zero_()
     assert loss.item() < first
+
+
+def test_no_grad_respected_inside_an_outer_jax_transformation():
+    import jax
+    import jax.numpy as jnp
+    from jtorch.interop import from_jax, to_jax
+
+    def f(a):
+        x = from_jax(a)
+        with jtorch.no_grad():
+            y = x * 3  # stop_gradient: contributes no gradient to the outer jax.grad
+        return to_jax((x * 2 + y).sum())
+    np.testing.assert_allclose(np.asarray(jax.grad(f)(jnp.ones(3))), [2.0, 2.0, 2.0])

@@ -183,3 +183,17 @@ def test_safetensors_both_ways(tmp_path):
     for k, v in sd.items():
         assert back[k].dtype == v.dtype
         np.testing.assert_array_equal(_np(back[k]), _np(v))
+
+
+def test_safe_globals_accept_jtorch_class_for_torch_name():
+    nn = pytest.importorskip("jtorch.nn")
+    if not hasattr(nn, "Linear"):
+        pytest.skip("jtorch.nn.Linear is not available yet")
+    buf = io.BytesIO()
+    torch.save(torch.nn.Linear(2, 2), buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="torch.nn.modules.linear.Linear"):
+        jtorch.load(buf)
+    buf.seek(0)
+    with jtorch.serialization.safe_globals([nn.Linear]):
+        assert isinstance(jtorch.load(buf), nn.Linear)

@@ -404,6 +404,8 @@ class _Unpickler(pickle.Unpickler):
             if obj is not None or f"{module}.{name}" in ALLOWED_NAMES:
                 return obj if obj is not None else super().find_class(module, name)
             allowed = user_allowed(module, name)
+            if allowed is None and (module == "torch" or module.startswith("torch.")):
+                allowed = user_allowed("jtorch" + module[5:], name)  # torch's name for a jtorch class
             if allowed is not None:
                 return allowed
             refuse(module, name)

@@ -251,7 +251,8 @@ def test_workers_match_main_process():
         for a, b in zip(got, main):
             assert isinstance(a["x"], jtorch.Tensor) and a["x"].dtype == jtorch.float32
             assert a["x"].tolist() == b["x"].tolist() and a["i"].tolist() == b["i"].tolist()
-    next(iter(dl))  # stop early: the batches prefetched but never used are freed at shutdown
+    next(iter(dl))  # stop early twice: prefetched batches are freed at the next epoch
+    next(iter(dl))  # and at shutdown
     dl._iterator._shutdown_workers()
     assert _shm_segments() - before == set()
 

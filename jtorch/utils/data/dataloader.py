@@ -236,6 +236,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._start_epoch(first_iter=False)
 
     def _start_epoch(self, first_iter):
+        for info in self._task_info.values():  # batches of an unfinished epoch
+            if len(info) == 2:
+                _collate.release(info[1])
         self._send_idx = self._rcvd_idx = self._outstanding = 0
         self._task_info = {}
         self._active = [True] * self._num_workers
@@ -245,8 +248,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 q.put(Resume())
             acks = 0
             while acks < self._num_workers:
-                if isinstance(self._get_data()[0], Resume):
+                idx, data = self._get_data()
+                if isinstance(idx, Resume):
                     acks += 1
+                else:
+                    _collate.release(data)
         for _ in range(self._prefetch * self._num_workers):
             self._try_put_index()
 

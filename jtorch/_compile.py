@@ -101,7 +101,9 @@ class CompiledFunction:
         return self.fn(*args, **kwargs)
 
     def _note_recompile(self, key):
-        reason = "guards changed (input shapes/dtypes, state tensors, training flags or static args)"
+        reason = _explain(next(reversed(self.cache)), key)
+        where = _caller_line()
+        reason = f"{reason} (called from {where})"
         self.recompiles.append(reason)
         if _LOG_RECOMPILES:
             print(f"[jtorch recompile] {getattr(self.fn, '__qualname__', self.fn)}: {reason}",
@@ -160,7 +162,8 @@ class _State:
 
 def _discover(fn, args, kwargs) -> _State:
     st = _State()
-    seen = set()
+    # Tensors passed as arguments are inputs (passed in every call), not state.
+    seen = {id(x) for x in _input_tensors(args, kwargs)}
     roots = [args, kwargs]
     f = fn
     if isinstance(f, types.MethodType):
@@ -287,7 +290,8 @@ def _hyper(state: _State):
 
 
 class _Program:
-    def __init__(self, jitted, out_tree, written, grad_spec, n_sched):
+    def __init__(self, jitted, out_tree, written, grad_spec, n_sched, in_written):
+        self.in_written = in_written  # indexes of argument tensors the program writes
         self.jitted = jitted
         self.out_tree = out_tree
         self.written = written        # indexes of state tensors the program writes
@@ -300,7 +304,12 @@ class _Program:
         _, hvals = _hyper(state)
         key = _random.default_generator._key
         in_arrays = _input_arrays(args, kwargs)
-        new_arrays, new_grads, new_key, outs = self.jitted(arrays, grads, hvals, key, in_arrays)
+        new_arrays, new_grads, new_key, outs, new_inputs = self.jitted(arrays, grads, hvals, key,
+                                                                      in_arrays)
+        if self.in_written:  # in-place writes to argument tensors
+            ins = _input_tensors(args, kwargs)
+            for i, a in zip(self.in_written, new_inputs):
+                ins[i]._set_array(a)
         for i in self.written:
             t = state.tensors[i]
             t._sa = new_arrays[i]
@@ -320,9 +329,13 @@ class _Program:
         return _rebuild_outputs(self.out_tree, outs)
 
 
-def _input_arrays(args, kwargs):
+def _input_tensors(args, kwargs):
     leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
-    return [x._data for x in leaves if isinstance(x, Tensor)]
+    return [x for x in leaves if isinstance(x, Tensor)]
+
+
+def _input_arrays(args, kwargs):
+    return [x._data for x in _input_tensors(args, kwargs)]
 
 
 def _rebuild_outputs(out_tree, outs):
@@ -365,10 +378,20 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
                     sched_counts[_i] += 1
                 s.step = deferred
             a_it = iter(in_arrays)
+            in_tensors = []
+
+            def as_input(x):
+                if not isinstance(x, Tensor):
+                    return x
+                t = Tensor._from_array(next(a_it))
+                if x._rg:
+                    t._rg = True
+                in_tensors.append(t)
+                return t
             call_args, call_kwargs = jax.tree_util.tree_map(
-                lambda x: Tensor._from_array(next(a_it)) if isinstance(x, Tensor) else x,
-                (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
+                as_input, (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
             out = fn(*call_args, **call_kwargs)
+            in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays)) if t._sa is not a]
             new_arrays = [t._sa for t in tensors]
             written = [i for i, (t, a) in enumerate(zip(tensors, arrays)) if t._sa is not a]
             grad_spec, new_grads = [], []
@@ -383,9 +406,11 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
             leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
             kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
             consts = [None if isinstance(x, Tensor) else x for x in leaves]
-            box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts))
+            box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts),
+                       in_written=in_written)
             return (new_arrays, new_grads, _random.default_generator._key,
-                    [x._data for x in leaves if isinstance(x, Tensor)])
+                    [x._data for x in leaves if isinstance(x, Tensor)],
+                    [in_tensors[i]._sa for i in in_written])
         finally:
             _TRACING[0] -= 1
             for t, (a, v, g, ca, cav) in zip(tensors, saved):
@@ -413,7 +438,27 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
     written = box["written"]
     grad_spec = box["grad_spec"]
     n_sched = list(sched_counts)
-    return _Program(compiled, box["out_tree"], written, grad_spec, n_sched)
+    return _Program(compiled, box["out_tree"], written, grad_spec, n_sched, box["in_written"])
+
+
+_GUARD_NAMES = ("the structure of the arguments", "argument shapes, dtypes or Python values",
+                "the set of state tensors or their shapes, requires_grad or .grad presence",
+                "module training flags (train()/eval())", "optimizer options other than lr",
+                "the grad mode")
+
+
+def _explain(old, new):
+    """Which guard changed between two keys, in words."""
+    changed = [name for name, a, b in zip(_GUARD_NAMES, old, new) if a != b]
+    return "changed: " + (", ".join(changed) if changed else "unknown")
+
+
+def _caller_line():
+    pkg = os.path.dirname(__file__)
+    for fr in reversed(traceback.extract_stack()[:-1]):
+        if not fr.filename.startswith(pkg):
+            return f"{fr.filename}:{fr.lineno}"
+    return "unknown location"
 
 
 def _user_line(err):

@@ -204,3 +204,27 @@ def custom_function(lib):
 
 def test_custom_function(compat):
     compat.value(custom_function)
+
+
+SECOND_BACKWARD = {
+    "sum": lambda x, y: x.sum(), "add": lambda x, y: (x + y).sum(),
+    "mul_scalar": lambda x, y: (x * 2).sum(), "mul": lambda x, y: (x * y).sum(),
+    "view": lambda x, y: x.view(3, 2).sum(), "neg": lambda x, y: (-x).sum(),
+    "sub_scalar": lambda x, y: (x - 1).sum(), "div_scalar": lambda x, y: (x / 2).sum(),
+    "mean": lambda x, y: x.mean(), "tanh": lambda x, y: x.tanh().sum(),
+    "getitem": lambda x, y: x[1:].sum(), "transpose": lambda x, y: x.t().sum(),
+    "expand": lambda x, y: x.expand(2, 2, 3).sum(), "clone": lambda x, y: x.clone().sum(),
+    "to_float32": lambda x, y: x.float().sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_BACKWARD))
+def test_second_backward_without_retain_graph(compat, name):
+    """torch frees only saved tensors: a graph of ops that save none can run backward again."""
+    def fn(lib):
+        x, y = lib.tensor(X, requires_grad=True), lib.tensor(Y, requires_grad=True)
+        z = SECOND_BACKWARD[name](x, y)
+        z.backward()
+        z.backward()
+        return x.grad
+    compat.value(fn)

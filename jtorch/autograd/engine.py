@@ -246,7 +246,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=N
             for h in node.posthooks:
                 h(tuple(_as_tensor(g) for g in in_grads),
                   tuple(_as_tensor(buf.get(i)) for i in range(_n_out(node))))
-        if not retain_graph:
+        if not retain_graph and not _saves_nothing(node):
             node.pb = None
             node.ctx = None
             node.freed = True
@@ -264,6 +264,13 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=N
             if d == 0:
                 ready.append(nxt)
     return captured
+
+
+def _saves_nothing(node):
+    # Like torch, a node of an op that saves no tensors (add, sum, views) can run again.
+    ctx = node.ctx
+    return (type(ctx) is tuple and len(ctx) == 4 and getattr(ctx[0], "saves", None) == "none"
+            and not node.saved and node.out_saved is None)
 
 
 def _n_out(node):

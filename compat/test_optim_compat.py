@@ -185,3 +185,36 @@ def test_lbfgs_matches_float32_first_step(kwargs):
     np.testing.assert_allclose(jl, tl, rtol=1e-6)
     for a, b in zip(tp, jp):
         np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)
+
+
+# ---- a short training run: nn.Module parameters, optimizer and scheduler together ----------
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                         ("AdamW", dict(lr=0.01, amsgrad=True)),
+                                         ("RMSprop", dict(lr=0.01, centered=True))])
+def test_training_run_matches(name, kwargs):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 4)).astype("float32")
+    y = rng.standard_normal((16, 1)).astype("float32")
+
+    def model(lib):
+        return lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.Tanh(), lib.nn.Linear(8, 1))
+
+    tm, jm = model(torch), model(jtorch)
+    jm.load_state_dict({k: jtorch.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    losses = {}
+    for lib, m in ((torch, tm), (jtorch, jm)):
+        opt = getattr(lib.optim, name)(m.parameters(), **kwargs)
+        sched = lib.optim.lr_scheduler.CosineAnnealingLR(opt, 20)
+        out = losses[lib.__name__] = []
+        for _ in range(20):
+            opt.zero_grad()
+            loss = ((m(lib.tensor(x)) - lib.tensor(y)) ** 2).mean()
+            loss.backward()
+            opt.step()
+            sched.step()
+            out.append(float(loss))
+    np.testing.assert_allclose(losses["jtorch"], losses["torch"], rtol=1e-5)
+    for (k, a), (k2, b) in zip(tm.state_dict().items(), jm.state_dict().items()):
+        assert k == k2
+        np.testing.assert_allclose(_np(b), _np(a), rtol=1e-4, atol=1e-6)

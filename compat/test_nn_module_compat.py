@@ -413,3 +413,54 @@ def test_init_distributions(compat):
         np.testing.assert_allclose(got[:2], exp[:2], atol=0.02 * scale + 1e-3, err_msg=name)
         if bounded:
             np.testing.assert_allclose(got[2:], exp[2:], atol=0.01 * scale, err_msg=name)
+
+
+def test_extra_state_and_state_dict_hooks(compat):
+    def extra(lib):
+        nn = lib.nn
+
+        class E(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.v = 3
+                self.lin = _classes(lib)[0](1, 1)
+
+            def get_extra_state(self):
+                return {"v": self.v}
+
+            def set_extra_state(self, state):
+                self.v = state["v"]
+        e = E()
+        log = []
+        e.register_state_dict_pre_hook(lambda m, prefix, keep: log.append(["pre", prefix, keep]))
+        e.lin.register_state_dict_post_hook(lambda m, sd, prefix, meta: log.append(["post", prefix]))
+        e.register_load_state_dict_pre_hook(lambda m, sd, prefix, *rest: log.append(["lpre", prefix]))
+        e.register_load_state_dict_post_hook(lambda m, keys: log.append(["lpost", list(keys)]))
+        sd = e.state_dict(prefix="p.")
+        out = [list(sd), sd["p._extra_state"], log[:]]
+        e2 = E()
+        e2.load_state_dict({"_extra_state": {"v": 7}, **{k[2:]: v for k, v in sd.items()
+                                                         if k != "p._extra_state"}})
+        out.append(e2.v)
+        out.append(_err(lambda: e2.load_state_dict({})))
+        out.append(log)
+        return out
+    compat.value(extra)
+
+
+def test_global_module_hooks(compat):
+    def glob(lib):
+        mm = lib.nn.modules.module
+        log = []
+        hs = [mm.register_module_forward_pre_hook(lambda m, a: log.append(["gpre", type(m).__name__])),
+              mm.register_module_forward_hook(lambda m, a, o: log.append(["gfwd", type(m).__name__]))]
+        n = lib.nn.Sequential(lib.nn.Identity(), lib.nn.Flatten())
+        n.register_forward_pre_hook(lambda m, a: log.append("local_pre"))
+        try:
+            n(lib.ones(2, 2))
+        finally:
+            for h in hs:
+                h.remove()
+        n(lib.ones(2, 2))
+        return log
+    compat.value(glob)

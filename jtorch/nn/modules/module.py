@@ -13,7 +13,9 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter, is_lazy
 from . import _hooks as H
-from ._hooks import RemovableHandle, typename
+from ._hooks import (RemovableHandle, register_module_forward_hook,  # noqa: F401
+                     register_module_forward_pre_hook, register_module_full_backward_hook,
+                     typename)
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -436,10 +438,7 @@ class Module:
                 with no_grad():
                     new_g = fn(g)
                 if new_g is not g:
-                    if new_g.dtype is g.dtype:
-                        g.data = new_g
-                    else:
-                        p._grad = new_g.detach()
+                    g.data = new_g
         for k, b in self._buffers.items():
             if b is not None:
                 self._buffers[k] = fn(b)

@@ -197,3 +197,11 @@ def test_safe_globals_accept_jtorch_class_for_torch_name():
     buf.seek(0)
     with jtorch.serialization.safe_globals([nn.Linear]):
         assert isinstance(jtorch.load(buf), nn.Linear)
+
+
+def test_torch_mmap_load_of_jtorch_file(tmp_path):
+    x = jtorch.arange(100.0).reshape(10, 10)
+    jtorch.save({"x": x, "row": x[3]}, tmp_path / "j.pt")
+    out = torch.load(tmp_path / "j.pt", mmap=True)  # needs torch's 64-byte record alignment
+    assert out["row"].tolist() == list(range(30, 40))
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / "j.pt")) == []

@@ -205,3 +205,16 @@ def test_torch_mmap_load_of_jtorch_file(tmp_path):
     out = torch.load(tmp_path / "j.pt", mmap=True)  # needs torch's 64-byte record alignment
     assert out["row"].tolist() == list(range(30, 40))
     assert torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / "j.pt")) == []
+
+
+def test_tensor_attributes_both_ways():
+    t = torch.ones(2)
+    t.note = "kept"
+    assert _to_jtorch([t])[0].note == "kept"
+    j = jtorch.ones(2)
+    j.note = "kept"
+    out = _to_torch([j])[0]
+    assert out.note == "kept" and out.tolist() == [1.0, 1.0]
+    p = jtorch.nn.Parameter(jtorch.ones(1))
+    p.tag = 3
+    assert _to_torch({"p": p})["p"].tag == 3 and _to_jtorch({"p": _to_torch({"p": p})["p"]})["p"].tag == 3

@@ -154,14 +154,23 @@ class _Pickler(pickle._Pickler):
             super().save(obj, save_persistent_id)
 
     def _save_tensor(self, t):
+        state = {k: v for k, v in vars(t).items() if not k.startswith("_")}  # user attributes
         param = _parameter_class()
         if param is not None and isinstance(t, param):
             args = (t.detach(), t.requires_grad, collections.OrderedDict())
-            self.save_reduce(_g("torch._utils", "_rebuild_parameter"), args, obj=t)
+            if state:
+                self.save_reduce(_g("torch._utils", "_rebuild_parameter_with_state"), args + (state,), obj=t)
+            else:
+                self.save_reduce(_g("torch._utils", "_rebuild_parameter"), args, obj=t)
             return
         ref, offset, size, stride = self._storage_of(t)
         args = (ref, offset, size, stride, t.requires_grad, collections.OrderedDict())
-        self.save_reduce(_g("torch._utils", "_rebuild_tensor_v2"), args, obj=t)
+        rebuild = _g("torch._utils", "_rebuild_tensor_v2")
+        if state:  # as torch writes a tensor carrying Python attributes
+            self.save_reduce(_g("torch._tensor", "_rebuild_from_type_v2"),
+                             (rebuild, _g("torch", "Tensor"), args, state), obj=t)
+        else:
+            self.save_reduce(rebuild, args, obj=t)
 
     def _storage_of(self, t):
         owner = t._owner()

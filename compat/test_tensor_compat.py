@@ -145,3 +145,24 @@ def test_type_as(compat):
 
 def test_requires_grad_int_raises(compat):
     compat.same(lambda lib, a: a.requires_grad_(), I)
+
+
+KNOWN_DIFFERENCES = {
+    # Value-dependent errors: torch checks the data; jtorch's compiled ops cannot raise on values.
+    "int_negative_power": lambda lib: lib.tensor([2]) ** -1,
+    "int_floor_divide_by_zero": lambda lib: lib.tensor([1]) // 0,
+    # Error types: jax raises TypeError where torch raises RuntimeError.
+    "bool_sub": lambda lib: lib.tensor([True]) - lib.tensor([True]),
+    "bool_neg": lambda lib: -lib.tensor([True]),
+    "matmul_shape_mismatch": lambda lib: lib.ones(3) @ lib.ones(2),
+    # torch returns False; jtorch's == tries to convert None.
+    "eq_none": lambda lib: lib.tensor([1]) == None,  # noqa: E711
+    # torch refuses; jtorch returns an ml_dtypes bfloat16 array.
+    "bfloat16_numpy": lambda lib: str(lib.ones(1, dtype=lib.bfloat16).numpy().dtype),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="known differences, see KNOWN_DIFFERENCES comments")
+@pytest.mark.parametrize("name", sorted(KNOWN_DIFFERENCES))
+def test_known_differences(compat, name):
+    compat.value(KNOWN_DIFFERENCES[name])

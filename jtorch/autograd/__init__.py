@@ -34,7 +34,7 @@ def _make_grads(outputs, grad_outputs, create_graph):
             continue
         if not isinstance(g, Tensor):
             raise TypeError(f"gradients must be Tensors or None, got {type(g).__name__}")
-        if tuple(g.shape) != tuple(out.shape):
+        if g._value_any().shape != out._value_any().shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                                f"output[{i}] has a shape of {out.shape}.")
         if create_graph:

@@ -35,21 +35,23 @@ _pb_call_multi = jax.jit(_fill, static_argnums=(2,))
 class Node:
     """A backward function (`grad_fn`): the pullback and edges to the inputs' nodes."""
 
-    __slots__ = ("pb", "edges", "spec", "ctx", "saved", "out_saved", "hooks", "prehooks",
-                 "posthooks", "eager", "freed", "metadata", "__weakref__")
+    # Defaults live on the class: a new node sets only what differs (nodes are made per op).
+    ctx = saved = out_saved = hooks = prehooks = posthooks = spec = None
+    eager = freed = False
 
     def __init__(self, pb, edges, out):
         self.pb = pb
         self.edges = edges
-        self.ctx = self.saved = self.out_saved = self.hooks = None
-        self.prehooks = self.posthooks = None
-        self.eager = self.freed = False
-        self.metadata = {}
         if isinstance(out, (tuple, list)):
             leaves, treedef = jax.tree_util.tree_flatten(out)
             self.spec = (treedef, tuple((tuple(x.shape), np.dtype(x.dtype)) for x in leaves))
-        else:
-            self.spec = None
+
+    @property
+    def metadata(self) -> dict:
+        md = self.__dict__.get("_metadata")
+        if md is None:
+            md = self.__dict__["_metadata"] = {}
+        return md
 
     # PyTorch's grad_fn surface.
     def name(self):
@@ -100,7 +102,7 @@ def node_type(name: str) -> type:
     """A Node subclass named like PyTorch's grad_fn class (`MulBackward0`), cached by name."""
     cls = _node_types.get(name)
     if cls is None:
-        cls = _node_types[name] = type(name, (Node,), {"__slots__": ()})
+        cls = _node_types[name] = type(name, (Node,), {})
     return cls
 
 

@@ -146,6 +146,7 @@ from . import serialization  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
+from .nn._torch_level import *  # noqa: E402,F401,F403
 from . import func  # noqa: E402,F401
 from . import interop  # noqa: E402,F401
 from .interop import from_dlpack, from_jax  # noqa: E402,F401

@@ -218,3 +218,39 @@ def test_training_run_matches(name, kwargs):
     for (k, a), (k2, b) in zip(tm.state_dict().items(), jm.state_dict().items()):
         assert k == k2
         np.testing.assert_allclose(_np(b), _np(a), rtol=1e-4, atol=1e-6)
+
+
+# ---- swa_utils ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["swa", "ema_multi", "ema"])
+def test_swa_utils_match(kind):
+    def run(lib):
+        rng = np.random.default_rng(0)
+        m = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4), lib.nn.Linear(4, 1))
+        with lib.no_grad():
+            for p in m.parameters():
+                p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)).astype("float32")))
+        su = lib.optim.swa_utils
+        kw = {"swa": {}, "ema_multi": dict(multi_avg_fn=su.get_ema_multi_avg_fn(0.9)),
+              "ema": dict(avg_fn=su.get_ema_avg_fn(0.9))}[kind]
+        avg = su.AveragedModel(m, **kw)
+        opt = lib.optim.SGD(m.parameters(), lr=0.1)
+        sched = su.SWALR(opt, swa_lr=0.05, anneal_epochs=3,
+                         anneal_strategy="linear" if kind == "ema" else "cos")
+        x = lib.tensor(rng.standard_normal((8, 3)).astype("float32"))
+        lrs = []
+        for _ in range(6):
+            opt.zero_grad()
+            m(x).pow(2).mean().backward()
+            opt.step()
+            sched.step()
+            avg.update_parameters(m)
+            lrs.append(sched.get_last_lr()[0])
+        su.update_bn([x[:4], x[4:]], avg)
+        return lrs, {k: _np(v) for k, v in avg.state_dict().items()}
+
+    (tl, tsd), (jl, jsd) = run(torch), run(jtorch)
+    assert jl == tl
+    assert list(jsd) == list(tsd)
+    for k in tsd:
+        np.testing.assert_allclose(jsd[k], tsd[k], rtol=1e-5, atol=1e-6)

@@ -14,3 +14,11 @@ from .rprop import Rprop  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .sparse_adam import SparseAdam  # noqa: F401
 from . import lr_scheduler  # noqa: F401,E402
+
+
+def __getattr__(name):
+    # swa_utils needs jtorch.nn, which is imported after jtorch.optim: load it on first use.
+    if name == "swa_utils":
+        import importlib
+        return importlib.import_module(".swa_utils", __name__)
+    raise AttributeError(f"module 'jtorch.optim' has no attribute {name!r}")

@@ -327,7 +327,8 @@ class _Loader:
             loc = ml.get(location, location)
         elif callable(ml):
             loc = ml(_LocationProxy(), location)
-            loc = location if loc is None or isinstance(loc, _LocationProxy) else str(loc)
+            # torch hands map_location a CPU storage: returning it unchanged means CPU
+            loc = location if loc is None else "cpu" if isinstance(loc, _LocationProxy) else str(loc)
         else:
             raise TypeError(f"map_location must be a str, device, dict or callable, got {type(ml)}")
         return str(loc)

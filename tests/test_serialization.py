@@ -259,3 +259,39 @@ def test_safetensors_roundtrip_and_layout(tmp_path):
     with pytest.raises(ValueError, match="safetensors stores only tensors"):
         jtorch.save({"a": 1}, tmp_path / "bad.safetensors")
     assert not (tmp_path / "bad.safetensors").exists()
+
+
+def _relocated(location: bytes):
+    """A checkpoint whose storage claims to live on `location` (as one saved on a GPU does)."""
+    buf = io.BytesIO()
+    jtorch.save({"x": jtorch.arange(3.0)}, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in src.namelist():
+            data = src.read(name)
+            if name.endswith("data.pkl"):
+                old, new = b"X\x03\x00\x00\x00cpu", b"X" + len(location).to_bytes(4, "little") + location
+                assert old in data
+                data = data.replace(old, new)
+            zf.writestr(name, data)
+    out.seek(0)
+    return out
+
+
+def test_gpu_checkpoint_needs_map_location_without_gpu():
+    import jax
+    try:
+        has_gpu = bool(jax.devices("gpu"))
+    except RuntimeError:
+        has_gpu = False
+    if has_gpu:
+        assert jtorch.load(_relocated(b"cuda:0"))["x"].device.type == "cuda"
+    else:
+        with pytest.raises(RuntimeError, match="map_location"):
+            jtorch.load(_relocated(b"cuda:0"))
+    for ml in ["cpu", {"cuda:0": "cpu"}, lambda s, loc: s]:
+        if has_gpu and callable(ml):
+            continue
+        out = jtorch.load(_relocated(b"cuda:0"), map_location=ml)["x"]
+        assert out.device == jtorch.device("cpu") and out.tolist() == [0.0, 1.0, 2.0]

@@ -280,3 +280,20 @@ def test_fork_context_for_numpy_datasets():
     # opt-in fork: the workers batch in numpy and never run JAX code
     dl = DataLoader(Squares(5), batch_size=2, num_workers=2, multiprocessing_context="fork")
     assert [b["i"].tolist() for b in dl] == [[0, 1], [2, 3], [4]]
+
+
+def test_collate_fn_map_extension():
+    from jtorch.utils.data._utils.collate import collate, default_collate_fn_map
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+    def collate_box(batch, *, collate_fn_map=None):
+        return [b.v for b in batch]
+    assert collate([{"b": Box(1)}, {"b": Box(2)}], collate_fn_map={Box: collate_box}) == {"b": [1, 2]}
+    default_collate_fn_map[Box] = collate_box
+    try:
+        assert default_collate([(Box(3), 1), (Box(4), 2)])[0] == [3, 4]
+    finally:
+        del default_collate_fn_map[Box]

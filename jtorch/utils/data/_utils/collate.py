@@ -121,9 +121,22 @@ def _stack_numpy(arrays, make):
     return make(np.stack(arrays))
 
 
-def collate(batch, make=_tensor):
-    """default_collate with a choice of what a batched array becomes (tensor or Pending)."""
+# Matches torch's extension point: {type: fn(batch, *, collate_fn_map)} consulted first.
+default_collate_fn_map: dict = {}
+
+
+def collate(batch, make=_tensor, *, collate_fn_map=None):
+    """default_collate with a choice of what a batched array becomes (tensor or Pending).
+
+    `collate_fn_map` (default: `default_collate_fn_map`) maps a sample type to a function
+    that collates a batch of it, as in torch.
+    """
     elem = batch[0]
+    fns = default_collate_fn_map if collate_fn_map is None else collate_fn_map
+    if fns:
+        fn = fns.get(type(elem)) or next((f for t, f in fns.items() if isinstance(elem, t)), None)
+        if fn is not None:
+            return fn(batch, collate_fn_map=fns)
     if _is_tensor(elem):
         return _stack_tensors(batch, make)
     if isinstance(elem, np.ndarray) or isinstance(elem, np.generic):
@@ -139,7 +152,7 @@ def collate(batch, make=_tensor):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        out = {key: collate([d[key] for d in batch], make) for key in elem}
+        out = {key: collate([d[key] for d in batch], make, collate_fn_map=collate_fn_map) for key in elem}
         if type(elem) is dict:
             return out
         try:
@@ -147,12 +160,12 @@ def collate(batch, make=_tensor):
         except TypeError:
             return out
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(collate(list(s), make) for s in zip(*batch)))
+        return type(elem)(*(collate(list(s), make, collate_fn_map=collate_fn_map) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         n = len(elem)
         if any(len(b) != n for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        cols = [collate(list(s), make) for s in zip(*batch)]
+        cols = [collate(list(s), make, collate_fn_map=collate_fn_map) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return cols
         try:

@@ -145,3 +145,38 @@ def test_hook_weight_norm():
     assert type(m.weight) is torch.Tensor
     nn.utils.remove_weight_norm(m)
     assert list(m.state_dict()) == ["bias", "weight"] and type(m.weight) is nn.Parameter
+
+
+def test_hook_spectral_norm():
+    import numpy as np
+    m = nn.utils.spectral_norm(_Lin(3, 4))
+    assert list(m.state_dict()) == ["bias", "weight_orig", "weight_u", "weight_v"]
+    assert m.state_dict()._metadata[""] == {"version": 1, "spectral_norm": {"weight.version": 1}}
+    for _ in range(20):
+        y = m(torch.ones(1, 3))
+    assert abs(np.linalg.norm(m.weight.detach().numpy(), 2) - 1.0) < 1e-4
+    y.sum().backward()
+    assert m.weight_orig.grad.shape == (4, 3)
+    nn.utils.remove_spectral_norm(m)
+    assert list(m.state_dict()) == ["bias", "weight"] and type(m.weight) is nn.Parameter
+    with pytest.raises(ValueError, match="spectral_norm of 'weight' not found in"):
+        nn.utils.remove_spectral_norm(m)
+
+
+def test_fuse_linear_bn_eval():
+    lin, bn = _Lin(3, 4).eval(), nn.BatchNorm1d(4).eval()
+    lin.out_features = 4
+    with torch.no_grad():
+        bn.running_var.fill_(4.0)
+        bn.running_mean.fill_(1.0)
+    fused = nn.utils.fuse_linear_bn_eval(lin, bn)
+    x = torch.ones(2, 3)
+    assert torch.allclose(fused(x), bn(lin(x)), atol=1e-5)
+    assert type(fused.weight) is nn.Parameter and fused.weight.requires_grad
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        nn.utils.fuse_linear_bn_eval(lin.train(), bn)
+
+
+def test_skip_init():
+    with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+        nn.utils.skip_init(_Lin, 3, 4)

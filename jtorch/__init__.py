@@ -151,3 +151,4 @@ from . import func  # noqa: E402,F401
 from . import interop  # noqa: E402,F401
 from .interop import from_dlpack, from_jax  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
+from . import onnx  # noqa: E402,F401

@@ -19,25 +19,30 @@ _NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf")
 _SAVED = (".pt", ".pth", ".ckpt", ".bin")
 
 
-def _snapshot(root):
+def _snapshot(root, extra=()):
+    """{path: mtime} of saved-tensor files under `root` and of the paths in `extra`."""
     out = {}
+    for p in extra:
+        p = os.path.join(root, p)
+        if os.path.isfile(p):
+            out[os.path.normpath(p)] = os.stat(p).st_mtime_ns
     for d, dirs, files in os.walk(root):
         dirs[:] = [x for x in dirs if not x.startswith(".") and x != "__pycache__"]
         for f in files:
             if f.endswith(_SAVED):
-                p = os.path.join(d, f)
+                p = os.path.normpath(os.path.join(d, f))
                 out[p] = os.stat(p).st_mtime_ns
     return out
 
 
-def _run(cmd, env, root, before, keep_dir):
+def _run(cmd, env, root, before, keep_dir, extra):
     p = subprocess.run(cmd, env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True)
     saved = {}
-    for path, mt in _snapshot(root).items():
+    for path, mt in _snapshot(root, extra).items():
         if before.get(path) != mt:
             rel = os.path.relpath(path, root)
-            dst = os.path.join(keep_dir, rel)
+            dst = os.path.join(keep_dir, rel.replace("..", "_up"))
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(path, dst)
             saved[rel] = dst
@@ -141,8 +146,10 @@ def main(argv) -> int:
     results = {}
     for name, cmd in (("torch", [sys.executable, ns.script] + ns.args),
                       ("jtorch", [sys.executable, "-m", "jtorch", ns.script] + ns.args)):
-        before = _snapshot(root)
-        results[name] = _run(cmd, env, root, before, os.path.join(tmp, name))
+        # Paths given as arguments (`--save /tmp/model.pt`) are watched too.
+        extra = [a.split("=", 1)[-1] for a in ns.args if a.split("=", 1)[-1].endswith(_SAVED)]
+        before = _snapshot(root, extra)
+        results[name] = _run(cmd, env, root, before, os.path.join(tmp, name), extra)
         rc, out, err, saved = results[name]
         print(f"[{name}] exit code {rc}, {len(out.splitlines())} lines of output, "
               f"{len(saved)} saved file(s)")

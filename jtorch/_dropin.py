@@ -156,12 +156,12 @@ def run(script: str, args: list[str]) -> int:
         print(code, file=sys.stderr)
         return 1
     except BaseException as e:  # noqa: BLE001 - report, then exit non-zero like python does
-        tb = e.__traceback__
-        # Hide the runner's own frames: the traceback starts at the user's script.
-        while tb is not None and (tb.tb_frame.f_code.co_filename in (__file__, "<frozen runpy>")
-                                  or tb.tb_frame.f_code.co_filename.endswith("runpy.py")):
-            tb = tb.tb_next
-        traceback.print_exception(type(e), e, tb)
+        # Hide the runner's and the import machinery's frames: the user's code is what matters.
+        te = traceback.TracebackException(type(e), e, e.__traceback__)
+        te.stack = traceback.StackSummary.from_list(
+            [f for f in te.stack if f.filename != __file__ and not f.filename.startswith("<frozen")
+             and not f.filename.endswith("runpy.py")])
+        print("".join(te.format()), end="", file=sys.stderr)
         note = explain(e, script)
         if note:
             print(note, file=sys.stderr)

@@ -1,6 +1,8 @@
 """torch.cuda.amp: the deprecated aliases of torch.amp with device_type='cuda'."""
 from __future__ import annotations
 
+import warnings
+
 from ..amp.autocast_mode import autocast as _autocast
 from ..amp.grad_scaler import GradScaler as _GradScaler
 
@@ -9,6 +11,8 @@ class autocast(_autocast):
     """Matches `torch.cuda.amp.autocast`."""
 
     def __init__(self, enabled=True, dtype=None, cache_enabled=True):
+        warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                      "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
         super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
 
@@ -17,4 +21,6 @@ class GradScaler(_GradScaler):
 
     def __init__(self, init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5,
                  growth_interval=2000, enabled=True):
+        warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                      "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
         super().__init__("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)

@@ -11,11 +11,11 @@ import pkgutil as _pkgutil
 import warnings as _warnings
 
 from .module import Module  # noqa: F401
-from .container import (Identity, ModuleDict, ModuleList, ParameterDict,  # noqa: F401
+from .container import (Container, Identity, ModuleDict, ModuleList, ParameterDict,  # noqa: F401
                         ParameterList, Sequential)
 from .flatten import Flatten, Unflatten  # noqa: F401
 
-__all__ = ["Module", "Identity", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
+__all__ = ["Module", "Container", "Identity", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
            "Sequential", "Flatten", "Unflatten"]
 
 

@@ -21,6 +21,15 @@ class Identity(Module):
         return input
 
 
+class Container(Module):
+    """Matches `torch.nn.Container` (deprecated): keyword arguments become submodules."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
+
+
 def _abs_index(idx, n: int) -> int:
     idx = operator.index(idx)
     if not (-n <= idx < n):

@@ -68,3 +68,32 @@ def test_float32_params_stay_float32(name, kwargs, expected):
         for v in st.values():
             if isinstance(v, jtorch.Tensor) and v.ndim:
                 assert v.dtype == jtorch.float32
+
+
+# Adafactor factors the second moment of matrices, so it gets a 2-D parameter. From torch.
+ADAFACTOR = [
+    ({"lr": 0.1},
+     [[0.27819393371769113, -0.7113991933820599, 1.5128897921222777],
+      [1.1664460589519885, 0.5027001238353832, -0.8089380964882876]],
+     [0.17783422502764548, -0.46424061782723164]),
+    ({"lr": 0.1, "weight_decay": 0.1, "maximize": True, "d": 1.5},
+     [[0.8138181701417432, -1.3171253335077622, 2.6041973047442752],
+      [1.8808946957031187, -0.14505246582419706, -0.6517393234133952]],
+     [0.4449197500474309, -0.7560543985234939]),
+]
+
+
+@pytest.mark.parametrize("kwargs,w_expected,b_expected", ADAFACTOR)
+def test_adafactor_matches_torch(kwargs, w_expected, b_expected):
+    f64 = jtorch.float64
+    w = jtorch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=f64, requires_grad=True)
+    b = jtorch.tensor([0.3, -0.6], dtype=f64, requires_grad=True)
+    opt = jtorch.optim.Adafactor([w, b], **kwargs)
+    for i in range(3):
+        w.grad = jtorch.tensor([[0.1 * (i + 1), -0.2, 0.3], [0.4, -0.5 * i, 0.05]], dtype=f64)
+        b.grad = jtorch.tensor([0.2, -0.1 * (i + 2)], dtype=f64)
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), w_expected, rtol=1e-12)
+    np.testing.assert_allclose(b.detach().numpy(), b_expected, rtol=1e-12)
+    assert list(opt.state[w]) == ["step", "row_var", "col_var"]
+    assert list(opt.state[b]) == ["step", "variance"]

@@ -176,7 +176,7 @@ class Compat:
         rec = _recording(self.module)
         if LIVE:
             value = json.loads(json.dumps(_run(torch, fn)))  # same shape as a recorded value
-            if RECORD and rec.get(key) != value:
+            if RECORD and (key not in rec or rec[key] != value):
                 rec[key] = value
                 _dirty.add(self.module)
             return value

@@ -76,9 +76,17 @@ def _twice(lib, x):
 
 def _saved_modified(lib, x):
     a = x * 1
-    b = a.exp()
+    b = a.exp()  # exp saves its output
+    b.add_(1)
+    b.sum().backward()
+
+
+def _unsaved_modified(lib, x):
+    a = x * 1
+    b = a.exp()  # ... not its input: changing `a` is fine
     a.add_(1)
     b.sum().backward()
+    return x.grad
 
 
 def _inplace_leaf(lib, x):
@@ -110,6 +118,7 @@ ERRORS = {
     "int_requires_grad": lambda lib, x: lib.tensor([1, 2]).requires_grad_(),
     "int_factory_requires_grad": lambda lib, x: lib.zeros(2, dtype=lib.int64, requires_grad=True),
     "saved_tensor_modified": _saved_modified,
+    "unsaved_tensor_modified": _unsaved_modified,
     "inplace_on_leaf": _inplace_leaf,
     "gradient_wrong_shape": _gradient_shape,
     "output_without_grad": _no_grad_output,

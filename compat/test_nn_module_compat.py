@@ -464,3 +464,47 @@ def test_global_module_hooks(compat):
         n(lib.ones(2, 2))
         return log
     compat.value(glob)
+
+
+def test_edge_routing(compat):
+    def edge(lib):
+        nn = lib.nn
+        out = []
+
+        class M(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.s = nn.Parameter(lib.tensor(2.0))
+                self.register_buffer("none_buf", None)
+                self.register_parameter("none_p", None)
+                self.child = None
+                self.plain = 3
+
+            def extra_repr(self):
+                return "line1\nline2"
+        m = M()
+        out.append([list(m.state_dict()), [k for k, _ in m.named_buffers()],
+                    [k for k, _ in m.named_parameters()], list(m._modules), repr(m)])
+        m.load_state_dict({"s": lib.tensor([5.0])})  # a 1-element vector loads into a 0-dim entry
+        out.append(m.s.item())
+        m.s = None
+        m.child = nn.Identity()
+        m.plain = nn.Parameter(lib.ones(1))
+        out.append([list(m._parameters), list(m._modules), "plain" in m.__dict__,
+                    list(m.state_dict()), repr(m)])
+        m.none_buf = lib.ones(2)
+        out.append([list(m.state_dict()), [k for k, _ in m.named_buffers()]])
+        m.to("cpu", lib.float64)
+        out.append(str(m.plain.dtype))
+        m.to(lib.ones(1, dtype=lib.float16))
+        out.append(str(m.plain.dtype))
+        m.type(lib.float32)
+        out.append([str(m.plain.dtype), str(m.none_buf.dtype)])
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            d = m.state_dict(None, "pre.")
+        out.append(list(d))
+        out.append(_err(lambda: nn.Sequential().insert(0, 3))[0])
+        out.append(_err(lambda: nn.Sequential(nn.Identity()).insert(5, nn.Identity())))
+        return out
+    compat.value(edge)

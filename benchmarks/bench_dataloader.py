@@ -1,8 +1,9 @@
 """DataLoader throughput: batches/second of jtorch's DataLoader vs torch's (issue 6).
 
 The same numpy-backed dataset (CIFAR-sized float32 images and int labels), batch 128.
-Each number is the median over epochs of batches/epoch-time; workers are persistent and
-warmed up by one epoch, so process start-up is not counted (it is printed separately).
+Each number is the median over epochs of batches/epoch-time, jtorch and torch epochs
+alternating; workers are persistent and warmed up by one epoch, so process start-up is not
+counted (it is printed separately).
 
 Run: python benchmarks/bench_dataloader.py [--samples N] [--epochs K]
 """
@@ -56,29 +57,45 @@ def _epoch(loader, sync):
     return n / (time.perf_counter() - t)
 
 
-def measure(lib, ds, kw, epochs, sync):
+def _start(lib, ds, kw, sync):
     t = time.perf_counter()
     loader = lib.utils.data.DataLoader(ds, batch_size=128, **kw)
     _epoch(loader, sync)  # warm-up: starts the workers, compiles the random permutation
-    startup = time.perf_counter() - t
-    rates = [_epoch(loader, sync) for _ in range(epochs)]
+    return loader, time.perf_counter() - t
+
+
+def _stop(loader):
     it = getattr(loader, "_iterator", None)
     if it is not None:
         it._shutdown_workers()
-    return statistics.median(rates), startup
+
+
+def measure(ds, kw, epochs):
+    """Median batches/s of each library; their epochs alternate so load swings hit both."""
+    libs = [(jtorch, lambda b: jax.block_until_ready(b[0]._data))]
+    if torch is not None:
+        libs.append((torch, lambda b: None))
+    started = [_start(lib, ds, kw, sync) for lib, sync in libs]
+    rates = [[] for _ in libs]
+    for _ in range(epochs):
+        for (lib, sync), (loader, _), r in zip(libs, started, rates):
+            r.append(_epoch(loader, sync))
+    for loader, _ in started:
+        _stop(loader)
+    out = [(statistics.median(r), s) for r, (_, s) in zip(rates, started)]
+    return out + [(None, None)] * (2 - len(out))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=128 * 40)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=7)
     args = ap.parse_args()
     ds = Images(args.samples)
     rows = []
     for i, (name, kw) in enumerate(CONFIGS):
         print(f"[{i + 1}/{len(CONFIGS)}] {name} ...", file=sys.stderr, flush=True)
-        jt, jt_start = measure(jtorch, ds, kw, args.epochs, lambda b: jax.block_until_ready(b[0]._data))
-        to, to_start = measure(torch, ds, kw, args.epochs, lambda b: None) if torch else (None, None)
+        (jt, jt_start), (to, to_start) = measure(ds, kw, args.epochs)
         rows.append([name, fmt(jt), fmt(to), fmt(jt / to) if to else "-", fmt(jt_start),
                      fmt(to_start) if to else "-"])
     table(f"DataLoader batches/s, batch 128 of 3x32x32 float32, {args.samples} samples "

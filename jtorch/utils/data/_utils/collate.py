@@ -65,11 +65,15 @@ _SHM_MIN_BYTES = 1 << 16
 
 
 def _tensor(array, copy=False):
+    import jax
     import jax.numpy as jnp
     from .... import _dtype as D
     from ...._tensor import Tensor
     dtype = D.from_np(array.dtype).np
-    return Tensor._from_array(jnp.array(array, dtype=dtype) if copy else jnp.asarray(array, dtype=dtype))
+    if copy:
+        return Tensor._from_array(jnp.array(array, dtype=dtype))
+    # a fresh batch nobody else holds: device_put is the cheapest way in (it may alias on CPU)
+    return Tensor._from_array(jax.device_put(array if array.dtype == dtype else array.astype(dtype)))
 
 
 def _walk(data, leaf):
@@ -142,6 +146,8 @@ def collate(batch, make=_tensor, *, collate_fn_map=None):
     if isinstance(elem, np.ndarray) or isinstance(elem, np.generic):
         if _BAD_NUMPY.search(elem.dtype.str):
             raise TypeError(_ERR.format(elem.dtype))
+        if elem.ndim == 0 and all(np.ndim(b) == 0 for b in batch):
+            return make(np.array(batch))  # numpy scalars: one call instead of a stack of views
         return _stack_numpy([np.asarray(b) for b in batch], make)
     if isinstance(elem, bool):
         return make(np.array(batch, dtype=np.bool_))

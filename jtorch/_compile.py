@@ -24,10 +24,12 @@ import types
 import warnings
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from . import random as _random
 from ._tensor import Tensor
+from .autograd import engine
 from .autograd.grad_mode import _MODE
 from .compile_errors import UntraceableError
 
@@ -150,14 +152,18 @@ class OptimizedModule:
 # ---- finding the state ---------------------------------------------------------------------
 
 class _State:
-    """What a function can reach: tensor owners, optimizers, schedulers, modules."""
+    """What a function can reach.
+
+    `tensors`: storage owners (the data that is passed in and written back).
+    `carriers`: the tensor objects whose value is a whole owner (roots, `nn.Parameter`s,
+    `.data`/`detach()` aliases): they carry `.grad` and `requires_grad`; `owner_of[i]` is the
+    index of carrier i's owner in `tensors`.
+    """
 
     def __init__(self):
-        self.tensors = []        # root tensors (storage owners), discovery order
-        self.ids = set()
-        self.optimizers = []
-        self.schedulers = []
-        self.modules = []
+        self.tensors, self.ids = [], {}
+        self.carriers, self.carrier_ids, self.owner_of = [], set(), []
+        self.optimizers, self.schedulers, self.modules = [], [], []
 
 
 def _discover(fn, args, kwargs) -> _State:
@@ -180,9 +186,17 @@ def _discover(fn, args, kwargs) -> _State:
         roots.extend(g[n] for n in code.co_names if n in g)
     for r in roots:
         _walk(r, st, seen, 0)
-    # A `.grad` is handled with its tensor, not as state of its own.
-    grads = {id(t._grad) for t in st.tensors if t._grad is not None}
-    st.tensors = [t for t in st.tensors if id(t) not in grads]
+    # A `.grad` is handled with its carrier, not as state of its own.
+    grads = {id(c._grad) for c in st.carriers if c._grad is not None}
+    if grads & set(st.ids):
+        keep = [i for i, t in enumerate(st.tensors) if id(t) not in grads]
+        remap = {old: new for new, old in enumerate(keep)}
+        st.tensors = [st.tensors[i] for i in keep]
+        st.ids = {id(t): i for i, t in enumerate(st.tensors)}
+        pairs = [(c, remap[o]) for c, o in zip(st.carriers, st.owner_of)
+                 if o in remap and id(c) not in grads]
+        st.carriers = [c for c, _ in pairs]
+        st.owner_of = [o for _, o in pairs]
     return st
 
 
@@ -195,9 +209,15 @@ def _walk(obj, st, seen, depth):
     seen.add(id(obj))
     if isinstance(obj, Tensor):
         owner = obj._owner()
-        if id(owner) not in st.ids:
-            st.ids.add(id(owner))
+        idx = st.ids.get(id(owner))
+        if idx is None:
+            idx = st.ids[id(owner)] = len(st.tensors)
             st.tensors.append(owner)
+        for t in (owner, obj):
+            if id(t) not in st.carrier_ids and (t._vw is None or not t._vw[0]):
+                st.carrier_ids.add(id(t))
+                st.carriers.append(t)
+                st.owner_of.append(idx)
         return
     if isinstance(obj, _random.Generator):
         return
@@ -252,7 +272,8 @@ def _leaf_sig(x):
 def _guard_key(state: _State, args, kwargs):
     leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
     sig = tuple(_leaf_sig(x) for x in leaves)
-    tens = tuple((id(t),) + _aval(t._sa) + (t._rg, t._grad is None) for t in state.tensors)
+    tens = (tuple((id(t),) + _aval(t._sa) for t in state.tensors),
+            tuple((id(c), c._rg, c._grad is None) for c in state.carriers))
     flags = tuple(m.training for m in state.modules)
     # Only `lr` is a traced input; other hyper-parameters (momentum, betas, ...) are baked in,
     # so a change of them retraces.
@@ -289,46 +310,6 @@ def _hyper(state: _State):
     return slots, vals
 
 
-class _Program:
-    def __init__(self, jitted, out_tree, written, grad_spec, n_sched, in_written):
-        self.in_written = in_written  # indexes of argument tensors the program writes
-        self.jitted = jitted
-        self.out_tree = out_tree
-        self.written = written        # indexes of state tensors the program writes
-        self.grad_spec = grad_spec    # per state tensor: None / "keep" / "new"
-        self.n_sched = n_sched        # deferred scheduler.step() calls per scheduler
-
-    def run(self, state, args, kwargs):
-        arrays = [t._sa for t in state.tensors]
-        grads = [None if t._grad is None else t._grad._data for t in state.tensors]
-        _, hvals = _hyper(state)
-        key = _random.default_generator._key
-        in_arrays = _input_arrays(args, kwargs)
-        new_arrays, new_grads, new_key, outs, new_inputs = self.jitted(arrays, grads, hvals, key,
-                                                                      in_arrays)
-        if self.in_written:  # in-place writes to argument tensors
-            ins = _input_tensors(args, kwargs)
-            for i, a in zip(self.in_written, new_inputs):
-                ins[i]._set_array(a)
-        for i in self.written:
-            t = state.tensors[i]
-            t._sa = new_arrays[i]
-            t._sv += 1
-        for t, g, spec in zip(state.tensors, new_grads, self.grad_spec):
-            if spec == "none":
-                t._grad = None
-            elif spec is not None and g is not None:
-                if t._grad is None:
-                    t._grad = Tensor._from_array(g)
-                else:
-                    t._grad._set_array(g)
-        _random.default_generator._key = new_key
-        for s, n in zip(state.schedulers, self.n_sched):
-            for _ in range(n):
-                type(s).step(s)
-        return _rebuild_outputs(self.out_tree, outs)
-
-
 def _input_tensors(args, kwargs):
     leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
     return [x for x in leaves if isinstance(x, Tensor)]
@@ -338,38 +319,116 @@ def _input_arrays(args, kwargs):
     return [x._data for x in _input_tensors(args, kwargs)]
 
 
-def _rebuild_outputs(out_tree, outs):
+def _live_inputs(state, args, kwargs):
+    """The arrays a program takes: state, grads of carriers, learning rates, RNG key, inputs."""
+    arrays = [t._sa for t in state.tensors]
+    grads = [None if c._grad is None else c._grad._data for c in state.carriers]
+    _, hvals = _hyper(state)
+    return arrays, grads, hvals, _random.default_generator._key, _input_arrays(args, kwargs)
+
+
+class _Program:
+    """One traced version of a compiled function, and how to write its results back."""
+
+    diff = None  # the differentiable variant, for forwards whose outputs need gradients
+
+    def __init__(self, compiled, box, n_sched):
+        self.compiled = compiled
+        self.out_tree = box["out_tree"]
+        self.float_mask = box["float_mask"]
+        self.written = box["written"]        # indexes of state tensors the program writes
+        self.grad_spec = box["grad_spec"]    # per carrier: None / "none" / "keep" / "new"
+        self.in_written = box["in_written"]  # indexes of argument tensors the program writes
+        self.n_sched = n_sched               # deferred scheduler.step() calls per scheduler
+
+    def run(self, state, args, kwargs):
+        if self.diff is not None and _MODE.get() & 1:
+            return self._run_diff(state, args, kwargs)
+        new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(
+            *_live_inputs(state, args, kwargs))
+        self._write_back(state, args, kwargs, new_arrays, new_key, new_inputs)
+        for c, g, spec in zip(state.carriers, new_grads, self.grad_spec):
+            if spec == "none":
+                c._grad = None
+            elif spec is not None and g is not None:
+                if c._grad is None or spec == "new":
+                    c._grad = Tensor._from_array(g)
+                else:
+                    c._grad._set_array(g)
+        return _rebuild_outputs(self.out_tree, self.float_mask, outs, [])
+
+    def _write_back(self, state, args, kwargs, new_arrays, new_key, new_inputs):
+        for i in self.written:
+            t = state.tensors[i]
+            t._sa = new_arrays[i]
+            t._sv += 1
+        if self.in_written:  # in-place writes to argument tensors
+            ins = _input_tensors(args, kwargs)
+            for i, a in zip(self.in_written, new_inputs):
+                ins[i]._set_array(a)
+        _random.default_generator._key = new_key
+        for s, n in zip(state.schedulers, self.n_sched):
+            for _ in range(n):
+                type(s).step(s)
+
+    def _run_diff(self, state, args, kwargs):
+        compiled, d_carriers, d_in = self.diff
+        fl, pb, (new_arrays, _, new_key, other, new_inputs) = compiled(
+            *_live_inputs(state, args, kwargs))
+        ins = _input_tensors(args, kwargs)
+        edges = tuple([state.carriers[i]._edge() for i in d_carriers] + [ins[i]._edge() for i in d_in])
+        node = engine.node_type("CompiledFunctionBackward")(pb, edges, list(fl))
+        self._write_back(state, args, kwargs, new_arrays, new_key, new_inputs)
+        return _rebuild_outputs(self.out_tree, self.float_mask, fl, other, node)
+
+
+def _rebuild_outputs(out_tree, float_mask, fl, other, node=None):
+    """Output Tensors in the traced structure. With a node, floating outputs carry it."""
     tdef, kinds, consts = out_tree
-    it = iter(outs)
+    fl_it, ot_it = iter(enumerate(fl)), iter(other)
+    m_it = iter(float_mask)
     leaves = []
     for kind, c in zip(kinds, consts):
-        if kind == "T":
-            leaves.append(Tensor._from_array(next(it)))
-        else:
+        if kind != "T":
             leaves.append(c)
+            continue
+        if node is None:  # plain program: all tensor outputs in order in `fl`
+            leaves.append(Tensor._from_array(next(fl_it)[1]))
+            next(m_it)
+        elif next(m_it):
+            j, a = next(fl_it)
+            t = Tensor._from_array(a)
+            t._node, t._onr, t._rg = node, j, True
+            leaves.append(t)
+        else:
+            leaves.append(Tensor._from_array(next(ot_it)))
     return jax.tree_util.tree_unflatten(tdef, leaves)
 
 
 def _trace(fn, state: _State, args, kwargs) -> _Program:
-    tensors = state.tensors
+    tensors, carriers = state.tensors, state.carriers
     slots, _ = _hyper(state)
     sched_counts = [0] * len(state.schedulers)
     box = {}
 
-    def pure(arrays, grads, hvals, key, in_arrays):
-        saved = [(t._sa, t._sv, t._grad, t._a, t._av) for t in tensors]
-        saved_g = [(t._grad, t._grad._sa, t._grad._sv) for t in tensors if t._grad is not None]
+    def pure(arrays, grads, hvals, key, in_arrays, strip=False):
+        saved = [(t._sa, t._sv, t._a, t._av) for t in tensors]
+        saved_c = [(c._grad, c._rg) for c in carriers]
+        saved_g = [(c._grad, c._grad._sa, c._grad._sv) for c in carriers if c._grad is not None]
         saved_h = [g[k] for g, k in slots]
         saved_key = _random.default_generator._key
-        saved_steps = [s.step for s in state.schedulers]
         _TRACING[0] += 1
+        calls0 = engine.BACKWARD_CALLS[0]
         try:
-            for t, a, g in zip(tensors, arrays, grads):
+            for t, a in zip(tensors, arrays):
                 t._sa = a
                 t._sv = -abs(t._sv) - 10**9  # views of state re-read through the tracer
+            for c, g in zip(carriers, grads):
+                if strip:  # the outer jax.vjp differentiates; inner ops need not record
+                    c._rg = False
                 if g is not None:
-                    t._grad._sa = g
-                    t._grad._sv = -abs(t._grad._sv) - 10**9
+                    c._grad._sa = g
+                    c._grad._sv = -abs(c._grad._sv) - 10**9
             for (g, k), v in zip(slots, hvals):
                 g[k] = v  # a 0-d tracer: optimizers must not branch on its value
             _random.default_generator._key = key
@@ -384,7 +443,7 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
                 if not isinstance(x, Tensor):
                     return x
                 t = Tensor._from_array(next(a_it))
-                if x._rg:
+                if x._rg and not strip:
                     t._rg = True
                 in_tensors.append(t)
                 return t
@@ -395,8 +454,8 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
             new_arrays = [t._sa for t in tensors]
             written = [i for i, (t, a) in enumerate(zip(tensors, arrays)) if t._sa is not a]
             grad_spec, new_grads = [], []
-            for t, (_, _, g0, _, _) in zip(tensors, saved):
-                g = t._grad
+            for c, (g0, _) in zip(carriers, saved_c):
+                g = c._grad
                 if g is None:
                     grad_spec.append(None if g0 is None else "none")
                     new_grads.append(None)
@@ -406,39 +465,70 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
             leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
             kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
             consts = [None if isinstance(x, Tensor) else x for x in leaves]
+            tens = [x for x in leaves if isinstance(x, Tensor)]
             box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts),
-                       in_written=in_written)
-            return (new_arrays, new_grads, _random.default_generator._key,
-                    [x._data for x in leaves if isinstance(x, Tensor)],
+                       in_written=in_written,
+                       float_mask=[jnp.issubdtype(x._data.dtype, jnp.inexact) for x in tens])
+            if not strip:
+                # Outputs that still need gradients, from a function that ran no backward
+                # itself (a forward): the program must be differentiable as a whole.
+                box["needs_grad"] = engine.BACKWARD_CALLS[0] == calls0 and any(x._rg for x in tens)
+            return (new_arrays, new_grads, _random.default_generator._key, [x._data for x in tens],
                     [in_tensors[i]._sa for i in in_written])
         finally:
             _TRACING[0] -= 1
-            for t, (a, v, g, ca, cav) in zip(tensors, saved):
-                t._sa, t._sv, t._grad, t._a, t._av = a, v, g, ca, cav
+            for t, (a, v, ca, cav) in zip(tensors, saved):
+                t._sa, t._sv, t._a, t._av = a, v, ca, cav
+            for c, (g, rg) in zip(carriers, saved_c):
+                c._grad, c._rg = g, rg
             for g, a, v in saved_g:
                 g._sa, g._sv = a, v
             for (g, k), v in zip(slots, saved_h):
                 g[k] = v
             _random.default_generator._key = saved_key
-            for s, st in zip(state.schedulers, saved_steps):
-                if "step" in s.__dict__:
-                    del s.__dict__["step"]
+            for s in state.schedulers:
+                s.__dict__.pop("step", None)
 
     # Donate state buffers (params, optimizer state) so XLA updates them without copies; only
-    # when no two state tensors share one buffer.
+    # on accelerators and when no two state tensors share one buffer.
     arr_ids = [id(t._sa) for t in tensors]
     donate = (0,) if len(set(arr_ids)) == len(arr_ids) and jax.default_backend() != "cpu" else ()
-    jitted = jax.jit(pure, donate_argnums=donate)
-    # Trace now (errors surface here, not on replay).
-    arrays = [t._sa for t in tensors]
-    grads = [None if t._grad is None else t._grad._data for t in tensors]
-    _, hvals = _hyper(state)
-    compiled = jitted.lower(arrays, grads, hvals, _random.default_generator._key,
-                            _input_arrays(args, kwargs)).compile()
-    written = box["written"]
-    grad_spec = box["grad_spec"]
-    n_sched = list(sched_counts)
-    return _Program(compiled, box["out_tree"], written, grad_spec, n_sched, box["in_written"])
+    live = _live_inputs(state, args, kwargs)
+    # Trace and compile now (errors surface here, not on replay).
+    compiled = jax.jit(pure, donate_argnums=donate).lower(*live).compile()
+    prog = _Program(compiled, dict(box), list(sched_counts))
+    if box.get("needs_grad"):
+        prog.diff = _differentiable(pure, state, args, kwargs, live)
+    return prog
+
+
+def _differentiable(pure, state, args, kwargs, live):
+    """The program as one differentiable op: (outputs, pullback, rest) via jax.vjp in jit.
+
+    Differentiates with respect to the carriers that require grad (parameters) and the
+    argument tensors that do.
+    """
+    ins = _input_tensors(args, kwargs)
+    d_carriers = [i for i, c in enumerate(state.carriers) if c._rg]
+    d_in = [i for i, t in enumerate(ins) if t._rg]
+    owner_of = [state.owner_of[i] for i in d_carriers]
+    ns = len(d_carriers)
+
+    def g(arrays, grads, hvals, key, in_arrays):
+        def f(*dvals):
+            a, ia = list(arrays), list(in_arrays)
+            for o, v in zip(owner_of, dvals[:ns]):
+                a[o] = v
+            for i, v in zip(d_in, dvals[ns:]):
+                ia[i] = v
+            new_arrays, new_grads, key2, outs, new_inputs = pure(a, grads, hvals, key, ia, strip=True)
+            fl = [o for o in outs if jnp.issubdtype(o.dtype, jnp.inexact)]
+            other = [o for o in outs if not jnp.issubdtype(o.dtype, jnp.inexact)]
+            return fl, (new_arrays, new_grads, key2, other, new_inputs)
+        dvals = [arrays[o] for o in owner_of] + [in_arrays[i] for i in d_in]
+        return jax.vjp(f, *dvals, has_aux=True)
+    compiled = jax.jit(g).lower(*live).compile()
+    return compiled, d_carriers, d_in
 
 
 _GUARD_NAMES = ("the structure of the arguments", "argument shapes, dtypes or Python values",

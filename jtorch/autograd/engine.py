@@ -96,6 +96,7 @@ class Node:
 
 
 _node_types: dict[str, type] = {}
+BACKWARD_CALLS = [0]  # jtorch.compile tells a forward from a whole step by it
 
 
 def node_type(name: str) -> type:
@@ -185,6 +186,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=N
     capture: {(node, idx): slot} -> the gradient arriving there is stored in a returned dict
     (for autograd.grad); accumulate=False leaves `.grad` untouched.
     """
+    BACKWARD_CALLS[0] += 1
     root_nodes = []
     buffers = {}
     for (node, idx), g in zip(roots, grads):

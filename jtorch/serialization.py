@@ -45,19 +45,23 @@ def _reduce_tensor(t: Tensor):
     """`Tensor.__reduce_ex__`: a root pickles its bytes; a view pickles its owner plus its
     (size, stride, offset), so views pickled together still share storage after unpickling."""
     state = {k: v for k, v in vars(t).items() if not k.startswith("_")}
-    if t._st is None:
-        a = np.asarray(t._concrete("pickle"))
-        return (_rebuild_root, (type(t), a.tobytes(), t.dtype.name, a.shape, t.requires_grad, state))
-    shape, stride, offset = t._meta()
     owner = t._owner()
-    if t.dtype is not owner.dtype:  # a reinterpreting view (e.g. .real): pickle a copy
-        return (_rebuild_root, (type(t), np.asarray(t._data).tobytes(), t.dtype.name, shape,
-                                t.requires_grad, state))
+    if t._st is None or t.dtype is not owner.dtype:  # a root, or a reinterpreting view (.real)
+        a = np.asarray(t._concrete("pickle"))
+        return (_rebuild_root, (type(t), a.tobytes(), t.dtype.name, a.shape, t.requires_grad, state,
+                                str(device_of(t._data))))
+    shape, stride, offset = t._meta()
     return (_rebuild_view, (owner, shape, stride, offset, t.requires_grad))
 
 
-def _rebuild_root(cls, data, dtype, shape, requires_grad, state=None):
-    t = cls._from_array(_put(np.frombuffer(data, D._NAMES[dtype].np).reshape(shape), "cpu"))
+def _rebuild_root(cls, data, dtype, shape, requires_grad, state=None, device="cpu"):
+    a = np.frombuffer(data, D._NAMES[dtype].np).reshape(shape)
+    try:
+        a = _put(a, device)
+    except (AssertionError, RuntimeError):
+        # That device is not here, e.g. a GPU tensor sent to a CPU-only DataLoader worker.
+        a = _put(a, "cpu")
+    t = cls._from_array(a)
     if state:
         t.__dict__.update(state)
     return _grad(t, requires_grad)
@@ -176,7 +180,7 @@ class _Pickler(pickle._Pickler):
         owner = t._owner()
         shape, stride, offset = t._meta()
         if owner is not t and t.dtype is not owner.dtype:
-            owner = t.contiguous().clone()  # a reinterpreting view gets its own storage
+            owner = Tensor._from_array(t._data)  # a reinterpreting view gets its own storage
             shape, stride, offset = tuple(t.shape), _contiguous_strides(t.shape), 0
         ref = self.storages.get(id(owner))
         if ref is None:

@@ -97,3 +97,26 @@ def test_adafactor_matches_torch(kwargs, w_expected, b_expected):
     np.testing.assert_allclose(b.detach().numpy(), b_expected, rtol=1e-12)
     assert list(opt.state[w]) == ["step", "row_var", "col_var"]
     assert list(opt.state[b]) == ["step", "variance"]
+
+
+# Muon orthogonalizes in bfloat16, so float32 parameters agree to bfloat16 rounding. From torch.
+MUON = [
+    ({"lr": 0.01},
+     [[0.48137331008911133, -0.9805185198783875], [1.9741266965866089, 1.4725379943847656],
+      [0.2689270079135895, -0.7510468363761902]]),
+    ({"lr": 0.01, "nesterov": False, "adjust_lr_fn": "match_rms_adamw", "momentum": 0.8},
+     [[0.4935553967952728, -0.9922459721565247], [1.9879637956619263, 1.4887585639953613],
+      [0.25474876165390015, -0.7486680150032043]]),
+]
+
+
+@pytest.mark.parametrize("kwargs,expected", MUON)
+def test_muon_matches_torch(kwargs, expected):
+    w = jtorch.tensor([[0.5, -1.0], [2.0, 1.5], [0.25, -0.75]], requires_grad=True)
+    opt = jtorch.optim.Muon([w], **kwargs)
+    for i in range(3):
+        w.grad = jtorch.tensor([[0.1 * (i + 1), -0.2], [0.3, 0.4], [-0.5 * i, 0.05]])
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=0, atol=2e-5)
+    with pytest.raises(ValueError, match="2D parameters"):
+        jtorch.optim.Muon([jtorch.zeros(3, requires_grad=True)])

@@ -17,7 +17,7 @@ from ._tensor import Tensor
 from .autograd.grad_mode import enable_grad
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev",
-           "jacfwd", "hessian", "vmap"]
+           "jacfwd", "hessian", "vmap", "stack_module_state", "functionalize"]
 
 
 def _is_t(x):
@@ -403,3 +403,27 @@ def _chunked(f, arrs, axes, out_dims, batch, chunk_size):
     cat = [jnp.concatenate([jax.tree_util.tree_leaves(o)[k] for o in outs], axis=d)
            for k, d in enumerate(dims)]
     return jax.tree_util.tree_unflatten(od, cat)
+
+
+def stack_module_state(models):
+    """Matches `torch.func.stack_module_state`: (params, buffers) stacked along a new dim 0."""
+    import jtorch
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if any(m.training != models[0].training for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+
+    def stack(named):
+        names = [n for n, _ in named(models[0])]
+        return {n: jtorch.stack([dict(named(m))[n].detach() for m in models])
+                for n in names}
+    params = stack(lambda m: m.named_parameters())
+    for p in params.values():
+        p.requires_grad_(True)
+    return params, stack(lambda m: m.named_buffers())
+
+
+def functionalize(func, *, remove="mutations"):
+    """Matches `torch.func.functionalize`: JAX programs are already functional, so it returns `func`."""
+    return func

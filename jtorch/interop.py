@@ -34,7 +34,27 @@ def from_dlpack(ext_tensor) -> Tensor:
     """Matches `torch.from_dlpack`: zero-copy from any object with `__dlpack__` (or a capsule)."""
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):
+        ext_tensor = _Capsule(ext_tensor)
     return Tensor._from_array(jax.dlpack.from_dlpack(ext_tensor))
+
+
+class _Capsule:
+    """A bare DLPack capsule (`to_dlpack`'s result) as the protocol object JAX reads.
+
+    A capsule does not say where its memory is: it is taken to be on JAX's default backend,
+    where jtorch's own `to_dlpack` capsules come from.
+    """
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        d = jax.devices()[0]
+        return (2, d.id) if d.platform == "gpu" else (1, 0)  # kDLCUDA or kDLCPU
 
 
 def to_dlpack(tensor: Tensor):

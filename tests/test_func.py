@@ -128,3 +128,17 @@ def test_functional_call_swaps_and_restores():
     close(g["weight"], np.ones((2, 3)))
     with pytest.raises(RuntimeError, match="unexpected keys"):
         func.functional_call(m, {"weight": torch.ones(2, 3), "nope": torch.ones(1)}, x, strict=True)
+
+
+def test_stack_module_state_and_vmap_over_models():
+    models = [Affine() for _ in range(3)]
+    for i, m in enumerate(models):
+        with torch.no_grad():
+            m.weight.fill_(float(i))
+    params, buffers = func.stack_module_state(models)
+    assert params["weight"].shape == (3, 2, 3) and params["weight"].requires_grad
+    assert buffers["shift"].shape == (3, 2)
+    x = torch.ones(1, 3)
+    out = func.vmap(lambda p, b: func.functional_call(models[0], (p, b), (x,)))(params, buffers)
+    close(out.detach(), [[[0.0, 0.0]], [[3.0, 3.0]], [[6.0, 6.0]]])
+    assert torch.vmap is func.vmap

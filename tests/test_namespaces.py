@@ -170,3 +170,32 @@ def test_distributed_and_parallel():
     assert list(dp.state_dict()) == ["module.weight"]
     with pytest.raises(RuntimeError, match="process group"):
         DistributedDataParallel(lin)
+
+
+def test_version_compares_as_a_version():
+    assert torch.__version__.startswith("2.13")
+    assert torch.__version__ >= "2.0" and torch.__version__ < "2.14" and torch.__version__ > (2, 9)
+    assert (torch.version.cuda is not None) == HAS_GPU
+
+
+def test_small_device_namespaces():
+    assert torch.cpu.is_available() and torch.cpu.device_count() == 1
+    torch.cpu.synchronize()
+    assert torch.xpu.is_available() is False and torch.mps.is_available() is False
+    with pytest.warns(FutureWarning):
+        with torch.cpu.amp.autocast(dtype=torch.bfloat16):
+            assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+
+
+def test_multiprocessing_and_utils():
+    import jtorch.multiprocessing as mp
+    from jtorch.utils.checkpoint import checkpoint
+    from jtorch.utils.dlpack import from_dlpack, to_dlpack
+    assert mp.get_context("spawn") is not None and callable(mp.spawn)
+    mp.set_sharing_strategy("file_system")
+    assert mp.get_sharing_strategy() == "file_system"
+    mp.set_sharing_strategy("file_descriptor")
+    x = torch.ones(3, requires_grad=True)
+    checkpoint(lambda a: (a * a).sum(), x, use_reentrant=False).backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    assert from_dlpack(to_dlpack(torch.arange(3))).tolist() == [0, 1, 2]

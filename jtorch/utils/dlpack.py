@@ -1,0 +1,2 @@
+"""torch.utils.dlpack."""
+from ..interop import from_dlpack, to_dlpack  # noqa: F401

@@ -33,35 +33,25 @@ def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def _infer_dtype(data):
-    """The torch dtype of nested Python data (bool < int < float < complex)."""
-    cat = -1
+    """The torch dtype of nested data: the promotion of every element's dtype (Python numbers:
+    bool, int64, the default float or complex; numpy scalars and tensors: their own)."""
+    d = None
     stack = [data]
     while stack:
         x = stack.pop()
-        if isinstance(x, Tensor):
-            return x.dtype if x.ndim == 0 and cat < 0 else _max_cat(cat, x.dtype.category)
         if isinstance(x, (list, tuple)):
             stack.extend(x)
-        elif isinstance(x, (bool, np.bool_)):
-            cat = builtins.max(cat, D.BOOL)
-        elif isinstance(x, (int, np.integer)):
-            cat = builtins.max(cat, D.INT)
-        elif isinstance(x, (float, np.floating)):
-            cat = builtins.max(cat, D.FLOAT)
-        elif isinstance(x, (complex, np.complexfloating)):
-            cat = builtins.max(cat, D.COMPLEX)
+            continue
+        if isinstance(x, Tensor):
+            e = x.dtype
+        elif isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+            e = D.from_np(x.dtype)
+        elif isinstance(x, (bool, int, float, complex)):
+            e = D.scalar_dtype(x)
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return _by_cat(cat if cat >= 0 else D.FLOAT)
-
-
-def _max_cat(cat, c):
-    return _by_cat(builtins.max(cat, c))
-
-
-def _by_cat(cat):
-    return {D.BOOL: D.bool, D.INT: D.int64, D.FLOAT: D.get_default_dtype(),
-            D.COMPLEX: D.default_complex()}[cat]
+        d = e if d is None else D.promote_types(d, e)
+    return d if d is not None else D.get_default_dtype()
 
 
 def _to_numpy_nested(data):
@@ -129,20 +119,20 @@ def _dt(dtype, default=None):
     return dtype if dtype is not None else (default or D.get_default_dtype())
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def zeros(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Matches `torch.zeros`."""
-    return _factory(0, size, out, dtype, device, requires_grad)
+    return _factory(0, shape if size is None else (size,), out, dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def ones(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Matches `torch.ones`."""
-    return _factory(1, size, out, dtype, device, requires_grad)
+    return _factory(1, shape if size is None else (size,), out, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def empty(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """Matches `torch.empty` (filled with zeros: jax has no uninitialised memory)."""
-    return _factory(0, size, out, dtype, device, requires_grad)
+    return _factory(0, shape if size is None else (size,), out, dtype, device, requires_grad)
 
 
 def _factory(value, size, out, dtype, device, requires_grad):

@@ -17,19 +17,19 @@ def _float(dtype):
     return d
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def rand(*shape, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     """Matches `torch.rand`."""
     d = _float(dtype)
-    a = _gen(generator).draw("uniform", _size(size), d.np, 0.0, 1.0)
+    a = _gen(generator).draw("uniform", _size(shape if size is None else (size,)), d.np, 0.0, 1.0)
     return _out(out, _finish(a, d, device, requires_grad))
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def randn(*shape, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     """Matches `torch.randn`."""
     d = _float(dtype)
-    a = _gen(generator).draw("normal", _size(size), d.np, 0.0, 1.0)
+    a = _gen(generator).draw("normal", _size(shape if size is None else (size,)), d.np, 0.0, 1.0)
     return _out(out, _finish(a, d, device, requires_grad))
 
 

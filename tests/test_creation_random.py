@@ -214,3 +214,15 @@ def test_fork_rng_restores_default_state():
     with jtorch.random.fork_rng(enabled=True):
         jtorch.rand(10)
     assert jtorch.rand(3).tolist() == expected
+
+
+def test_numpy_scalars_keep_their_dtype_and_size_keyword():
+    assert jtorch.tensor(np.float64(1.5)).dtype is jtorch.float64
+    assert jtorch.tensor(np.int8(3)).dtype is jtorch.int8
+    assert jtorch.tensor([np.int32(1), np.int32(2)]).dtype is jtorch.int32
+    assert jtorch.tensor([np.int32(1), 2]).dtype is jtorch.int64
+    assert jtorch.tensor([np.float16(1), np.int64(2)]).dtype is jtorch.float16
+    assert jtorch.tensor([True, 2.5]).dtype is jtorch.float32
+    assert jtorch.tensor([1 + 1j, 2]).dtype is jtorch.complex64
+    for f in (jtorch.zeros, jtorch.ones, jtorch.empty, jtorch.rand, jtorch.randn):
+        assert f(size=(2, 3)).shape == (2, 3)

@@ -66,6 +66,10 @@ def bind():
             setattr(Tensor, f"__i{pyname}__", F.inplace_method(op))
     for pyname, opname in _COMPARE.items():
         setattr(Tensor, f"__{pyname}__", F.method(REGISTRY[opname]))
+    eq, ne = Tensor.__eq__, Tensor.__ne__
+    # As in torch, `t == None` is plain False (code like `if mask == None:` runs).
+    Tensor.__eq__ = lambda self, other: False if other is None else eq(self, other)
+    Tensor.__ne__ = lambda self, other: True if other is None else ne(self, other)
     Tensor.__neg__ = F.method(REGISTRY["neg"])
     Tensor.__pos__ = lambda self: self
     Tensor.__abs__ = F.method(REGISTRY["abs"])

@@ -336,3 +336,74 @@ ERRORS = {
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors(compat, name):
     compat.value(ERRORS[name])
+
+
+# ---- functional-only entry points -------------------------------------------------------
+
+def _fn_case(fn, *makers):
+    def run(lib):
+        args = [mk(lib) for mk in makers]
+        out = fn(lib.nn.functional, lib, *args)
+        first = out[0] if isinstance(out, tuple) else out
+        res = {"out": _plain(out)}
+        leaves = [a for a in args if hasattr(a, "requires_grad") and a.requires_grad]
+        if leaves and first.requires_grad:
+            w = lib.tensor(np.linspace(0.5, 1.5, first.numel()).reshape(tuple(first.shape)))
+            res["grads"] = [g.detach() for g in lib.autograd.grad((first * w).sum(), leaves)]
+        return res
+    return run
+
+
+FUNCTIONAL = {
+    "affine_grid": (lambda F, lib, th: F.affine_grid(th, (2, 3, 4, 5), align_corners=False), _x(2, 2, 3)),
+    "affine_grid3d": (lambda F, lib, th: F.affine_grid(th, (1, 2, 3, 4, 2), align_corners=True), _x(1, 3, 4)),
+    "grid_sample_bilinear": (lambda F, lib, x, g: F.grid_sample(x, g * 1.3, align_corners=False),
+                             _x(2, 3, 4, 5), _x(2, 3, 6, 2, seed=1)),
+    "grid_sample_border_ac": (lambda F, lib, x, g: F.grid_sample(x, g * 1.3, padding_mode="border",
+                                                                 align_corners=True),
+                              _x(2, 3, 4, 5), _x(2, 3, 6, 2, seed=1)),
+    "grid_sample_reflection": (lambda F, lib, x, g: F.grid_sample(x, g * 1.3, padding_mode="reflection",
+                                                                  align_corners=False),
+                               _x(2, 3, 4, 5), _x(2, 3, 6, 2, seed=1)),
+    "grid_sample_nearest": (lambda F, lib, x, g: F.grid_sample(x, g, mode="nearest", align_corners=False),
+                            _x(1, 2, 4, 5), _x(1, 3, 3, 2, seed=1)),
+    "grid_sample_3d": (lambda F, lib, x, g: F.grid_sample(x, g, align_corners=False),
+                       _x(1, 2, 3, 4, 5), _x(1, 2, 3, 4, 3, seed=1)),
+    "interpolate_trilinear": (lambda F, lib, x: F.interpolate(x, size=(3, 5, 2), mode="trilinear"),
+                              _x(1, 2, 4, 3, 5)),
+    "interpolate_linear_sf": (lambda F, lib, x: F.interpolate(x, scale_factor=2.5, mode="linear"), _x(2, 3, 5)),
+    "interpolate_nearest_exact": (lambda F, lib, x: F.interpolate(x, size=(5, 7), mode="nearest-exact"),
+                                  _x(1, 2, 3, 4)),
+    "interpolate_area": (lambda F, lib, x: F.interpolate(x, size=(2, 3), mode="area"), _x(1, 2, 5, 7)),
+    "interpolate_bicubic": (lambda F, lib, x: F.interpolate(x, scale_factor=1.7, mode="bicubic"), _x(1, 2, 4, 5)),
+    "unfold": (lambda F, lib, x: F.unfold(x, (2, 3), padding=1, stride=(2, 1), dilation=(1, 2)), _x(2, 3, 5, 6)),
+    "fold": (lambda F, lib, x: F.fold(x, (5, 6), (2, 3), padding=1), _x(2, 18, 36)),
+    "max_unpool2d": (lambda F, lib, x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2,
+                                                      output_size=(5, 7)), _x(2, 3, 5, 7)),
+    "pad_negative": (lambda F, lib, x: F.pad(x, (-1, 2, 1, -2), value=1.5), _x(2, 4, 5)),
+    "embedding_scale_grad": (lambda F, lib, w: F.embedding(lib.tensor([[1, 2, 0], [2, 2, 3]]), w,
+                                                           scale_grad_by_freq=True), _x(5, 3)),
+    "embedding_bag_psw": (lambda F, lib, w, p: F.embedding_bag(lib.tensor([1, 2, 0, 2, 2, 3]), w,
+                                                               lib.tensor([0, 2, 5]), mode="sum",
+                                                               per_sample_weights=p, padding_idx=2),
+                          _x(5, 3), _x(6, seed=1)),
+    "ctc_raw_log_probs": (lambda F, lib, lp: F.ctc_loss(lp, lib.tensor([[1, 2, 2], [3, 1, 0], [4, 0, 0]]),
+                                                        lib.tensor([8, 7, 5]), lib.tensor([3, 2, 0])),
+                          _x(8, 3, 5)),
+    "ctc_concat_targets": (lambda F, lib, lp: F.ctc_loss(lp.log_softmax(2), lib.tensor([1, 2, 2, 3, 1, 4]),
+                                                         (8, 6, 5), (3, 2, 1), reduction="sum"),
+                           _x(8, 3, 5)),
+    "pdist": (lambda F, lib, x: F.pdist(x, p=3), _x(4, 5)),
+    "cosine_similarity_bcast": (lambda F, lib, a, b: F.cosine_similarity(a, b, dim=-1), _x(3, 1, 4), _x(2, 4, seed=1)),
+    "softmin_dtype": (lambda F, lib, x: F.softmin(x, 1), _x(3, 4)),
+    "torch_level_conv2d": (lambda F, lib, x, w: lib.conv2d(x, w, None, 1, 1), _x(1, 2, 4, 4), _x(3, 2, 3, 3, seed=1)),
+    "torch_level_batch_norm": (lambda F, lib, x: lib.batch_norm(x, None, None, None, None, True, 0.1, 1e-5, False),
+                               _x(4, 3)),
+    "torch_level_embedding": (lambda F, lib, w: lib.embedding(w, lib.tensor([0, 2, 2]), 2), _x(4, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional(compat, name):
+    fn, *makers = FUNCTIONAL[name]
+    compat.value(_fn_case(fn, *makers), rtol=1e-7, atol=1e-9)

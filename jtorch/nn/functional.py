@@ -908,3 +908,24 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 from ._functional_loss import *  # noqa: E402,F401,F403
 from .functional_attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Matches `torch.nn.functional.affine_grid`."""
+    size = tuple(int(s) for s in size)
+    nd = len(size) - 2
+    if nd not in (2, 3) or tuple(theta.shape[1:]) != (nd, nd + 1):
+        raise ValueError(f"Expected a batch of {nd}D affine matrices of shape Nx{nd}x{nd + 1} for "
+                         f"size {list(size)}. Got {list(theta.shape)}.")
+    return _op("_affine_grid", theta, size, bool(align_corners))
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Matches `torch.nn.functional.grid_sample` (modes nearest and bilinear)."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
+                         f"or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    return _op("_grid_sample", input, grid, mode, padding_mode, bool(align_corners))

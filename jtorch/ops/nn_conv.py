@@ -280,3 +280,88 @@ def _interpolate(input: Array, size, mode: str, align_corners: bool, scales):
                           precision=lax.Precision.HIGHEST)
         x = jnp.moveaxis(y, -1, 2 + i)
     return x
+
+
+# ---- grid sampling -----------------------------------------------------------------------
+
+def _base_coords(n, align_corners, dtype):
+    c = jnp.linspace(-1.0, 1.0, n, dtype=dtype) if n > 1 else jnp.zeros((n,), dtype)
+    return c if align_corners else c * (n - 1) / n
+
+
+@op(**_PRIVATE, grad_name="AffineGridGeneratorBackward0")
+def _affine_grid(theta: Array, size, align_corners: bool):
+    """(N, nd, nd+1) affine matrices -> (N, *spatial, nd) sampling grid (x first)."""
+    spatial = size[2:]
+    axes = [_base_coords(s, align_corners, theta.dtype) for s in reversed(spatial)]  # x, y, (z)
+    mesh = jnp.meshgrid(*axes, indexing="xy" if len(spatial) == 2 else "ij")
+    if len(spatial) == 3:
+        # "ij" over (x, y, z) gives (W, H, D); PyTorch's layout is (D, H, W).
+        mesh = [jnp.transpose(m, (2, 1, 0)) for m in mesh]
+    base = jnp.stack(mesh + [jnp.ones_like(mesh[0])], axis=-1)  # (*spatial, nd+1)
+    return jnp.einsum("...k,njk->n...j", base, theta, precision=lax.Precision.HIGHEST)
+
+
+def _clip(x, hi):
+    # PyTorch passes the gradient at the bounds and stops it outside.
+    return jnp.where(x < 0, jnp.zeros_like(x), jnp.where(x > hi, jnp.full_like(x, hi), x))
+
+
+def _reflect(x, twice_lo, twice_hi):
+    if twice_lo == twice_hi:
+        return jnp.zeros_like(x)
+    lo = twice_lo / 2
+    span = (twice_hi - twice_lo) / 2
+    x = jnp.abs(x - lo)
+    extra = jnp.fmod(x, span)
+    flips = jnp.floor(x / span)
+    return jnp.where(jnp.fmod(flips, 2) == 0, extra + lo, span - extra + lo)
+
+
+def _source_index(coord, size, padding_mode, align_corners):
+    x = ((coord + 1) / 2) * (size - 1) if align_corners else ((coord + 1) * size - 1) / 2
+    if padding_mode == "border":
+        x = _clip(x, size - 1)
+    elif padding_mode == "reflection":
+        x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
+        x = _clip(x, size - 1)
+    return x
+
+
+@op(**_PRIVATE, grad_name="GridSampler2DBackward0")
+def _grid_sample(input: Array, grid: Array, mode: str, padding_mode: str, align_corners: bool):
+    n, c = input.shape[:2]
+    spatial = input.shape[2:]
+    nd = len(spatial)
+    out_shape = grid.shape[1:-1]
+    g = grid.reshape(n, -1, nd)
+    # grid's last axis is (x, y, z): reversed spatial order.
+    src = [_source_index(g[..., nd - 1 - d], spatial[d], padding_mode, align_corners)
+           for d in range(nd)]
+    flat = input.reshape(n, c, -1)
+    strides = [int(np.prod(spatial[d + 1:])) for d in range(nd)]
+
+    def gather(idx):
+        valid = jnp.ones(idx[0].shape, bool)
+        lin = jnp.zeros(idx[0].shape, jnp.int64)
+        for d in range(nd):
+            valid = valid & (idx[d] >= 0) & (idx[d] < spatial[d])
+            lin = lin + jnp.clip(idx[d], 0, spatial[d] - 1).astype(jnp.int64) * strides[d]
+        vals = jnp.take_along_axis(flat, lin[:, None, :], axis=2)
+        return vals * valid[:, None, :].astype(input.dtype)
+
+    if mode == "nearest":
+        out = gather([jnp.round(s).astype(jnp.int64) for s in src])
+    elif mode == "bilinear":
+        lo = [jnp.floor(s) for s in src]
+        frac = [s - f for s, f in zip(src, lo)]
+        out = 0
+        for corner in itertools.product((0, 1), repeat=nd):
+            w = 1
+            for d, bit in enumerate(corner):
+                w = w * (frac[d] if bit else 1 - frac[d])
+            idx = [(lo[d] + corner[d]).astype(jnp.int64) for d in range(nd)]
+            out = out + gather(idx) * w[:, None, :]
+    else:
+        raise NotImplementedError(f"grid_sample: mode {mode!r} is not supported by jtorch")
+    return out.reshape((n, c) + tuple(out_shape))

@@ -331,10 +331,8 @@ def _lse(*xs):
     return jnp.where(pos, m + jnp.log(jnp.where(pos, s, 1)), -jnp.inf)
 
 
-@op(**_PRIVATE, grad_name="CtcLossBackward0")
-def _ctc_loss(log_probs: Array, targets: Array, input_lengths: Array, target_lengths: Array,
-              blank: int, reduction: str, zero_infinity: bool):
-    """log_probs (T, N, C); targets (N, S) padded. Returns torch's ctc_loss."""
+def _ctc_alpha(log_probs, targets, input_lengths, target_lengths, blank):
+    """Per-sample negative log-likelihood by the CTC forward (alpha) recursion."""
     T, N, C = log_probs.shape
     S = targets.shape[1]
     L = 2 * S + 1
@@ -350,15 +348,44 @@ def _ctc_loss(log_probs: Array, targets: Array, input_lengths: Array, target_len
         a2 = jnp.concatenate([jnp.full((N, 2), neg), a[:, :-2]], axis=1)
         a2 = jnp.where(same, neg, a2)
         new = _lse(a, a1, a2) + jnp.take_along_axis(log_probs[t], ext, axis=1)
-        new = jnp.where((t < input_lengths)[:, None], new, a)
-        return new, None
+        return jnp.where((t < input_lengths)[:, None], new, a), None
 
     alpha, _ = lax.scan(step, alpha, jnp.arange(1, T))
     end = 2 * target_lengths
     la = jnp.take_along_axis(alpha, end[:, None], axis=1)[:, 0]
     lb = jnp.take_along_axis(alpha, jnp.maximum(end - 1, 0)[:, None], axis=1)[:, 0]
     lb = jnp.where(target_lengths > 0, lb, neg)
-    nll = -_lse(la, lb)
+    return -_lse(la, lb)
+
+
+# PyTorch's CTC backward returns the gradient as if log_probs came from a log_softmax
+# (exp(log_probs) is added to the true gradient); the custom rule reproduces it.
+@jax.custom_vjp
+def _ctc_nll(log_probs, targets, input_lengths, target_lengths, blank):
+    return _ctc_alpha(log_probs, targets, input_lengths, target_lengths, blank)
+
+
+def _ctc_fwd(log_probs, targets, input_lengths, target_lengths, blank):
+    out, pull = jax.vjp(lambda lp: _ctc_alpha(lp, targets, input_lengths, target_lengths, blank),
+                        log_probs)
+    return out, (pull, log_probs, input_lengths)
+
+
+def _ctc_bwd(res, g):
+    pull, lp, input_lengths = res
+    (grad,) = pull(g)
+    live = (jnp.arange(lp.shape[0])[:, None] < input_lengths[None, :])[..., None]
+    return (grad + jnp.where(live, jnp.exp(lp) * g[None, :, None], 0), None, None, None, None)
+
+
+_ctc_nll.defvjp(_ctc_fwd, _ctc_bwd)
+
+
+@op(**_PRIVATE, grad_name="CtcLossBackward0")
+def _ctc_loss(log_probs: Array, targets: Array, input_lengths: Array, target_lengths: Array,
+              blank: int, reduction: str, zero_infinity: bool):
+    """log_probs (T, N, C); targets (N, S) padded. Returns torch's ctc_loss."""
+    nll = _ctc_nll(log_probs, targets, input_lengths, target_lengths, blank)
     if zero_infinity:
         nll = jnp.where(jnp.isinf(nll), 0, nll)
     if reduction == "mean":

@@ -100,10 +100,10 @@ def plain(lib, x):
              "grad_fn": type(x.grad_fn).__name__ if x.grad_fn is not None else None}
         d.update(_array(_numpy(lib, x)))
         return d
-    if isinstance(x, (list, tuple)) and not hasattr(x, "numel"):
+    if isinstance(x, (list, tuple)):  # torch.Size too
         return [plain(lib, e) for e in x]
-    if hasattr(x, "numel") and isinstance(x, tuple):  # Size
-        return list(x)
+    if isinstance(x, np.generic):
+        x = x.item()
     if isinstance(x, dict):
         return {str(k): plain(lib, v) for k, v in x.items()}
     if x is None or isinstance(x, (bool, int, str)):

@@ -218,3 +218,24 @@ def test_tensor_attributes_both_ways():
     p = jtorch.nn.Parameter(jtorch.ones(1))
     p.tag = 3
     assert _to_torch({"p": p})["p"].tag == 3 and _to_jtorch({"p": _to_torch({"p": p})["p"]})["p"].tag == 3
+
+
+def test_training_resumes_in_torch_from_jtorch_checkpoint():
+    nn = pytest.importorskip("jtorch.nn")
+    if not hasattr(nn, "Linear") or not hasattr(jtorch, "optim"):
+        pytest.skip("jtorch.nn / jtorch.optim are not available yet")
+    m = nn.Linear(3, 2)
+    opt = jtorch.optim.Adam(m.parameters(), lr=0.01)
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    m(jtorch.tensor(x)).pow(2).sum().backward()
+    opt.step()
+    ck = _to_torch({"model": m.state_dict(), "opt": opt.state_dict()})
+    tm = torch.nn.Linear(3, 2)
+    tm.load_state_dict(ck["model"])
+    topt = torch.optim.Adam(tm.parameters(), lr=0.01)
+    topt.load_state_dict(ck["opt"])
+    for model, o, lib in ((m, opt, jtorch), (tm, topt, torch)):
+        o.zero_grad()
+        model(lib.tensor(x)).pow(2).sum().backward()
+        o.step()
+    np.testing.assert_allclose(_np(m.weight), _np(tm.weight), rtol=1e-5, atol=1e-6)

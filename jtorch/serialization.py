@@ -430,7 +430,9 @@ class _Unpickler(pickle.Unpickler):
             try:
                 return super().find_class("jtorch" + module[5:], name)
             except (ImportError, AttributeError):
-                pass
+                raise pickle.UnpicklingError(
+                    f"the checkpoint refers to {module}.{name}, which jtorch does not provide as "
+                    f"jtorch{module[5:]}.{name}") from None
         return super().find_class(module, name)
 
     def persistent_load(self, pid):

@@ -295,3 +295,14 @@ def test_gpu_checkpoint_needs_map_location_without_gpu():
             continue
         out = jtorch.load(_relocated(b"cuda:0"), map_location=ml)["x"]
         assert out.device == jtorch.device("cpu") and out.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_unknown_torch_name_is_a_clear_error():
+    # a pickle naming a torch class jtorch lacks (written by hand: no torch needed)
+    payload = b"\x80\x02ctorch.nn.modules.made_up\nMadeUp\nq\x00)\x81q\x01."
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("archive/data.pkl", payload)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="jtorch does not provide"):
+        jtorch.load(buf, weights_only=False)

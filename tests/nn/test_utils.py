@@ -180,3 +180,59 @@ def test_fuse_linear_bn_eval():
 def test_skip_init():
     with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
         nn.utils.skip_init(_Lin, 3, 4)
+
+
+# torch 2.13's weights and original.grad for orthogonal() without trivialization, original =
+# 3 * sin(arange).reshape(shape), loss = sum(weight * arange).
+_ORTH = {
+    ("householder", (5, 3)): (
+        [0.0, 1.0518, -0.7512, -0.0, -1.1169, -0.6874, 0.0, -0.0188, 1.6892, -0.0, 0.5859, 0.3113,
+         0.0, -1.1413, 0.1124],
+        [0.0, 0.0, 0.0, -6.5578, 0.0, 0.0, 7.767, 0.3404, 0.0, 5.7418, 0.1896, -2.0273, -0.876,
+         0.4298, -2.9693]),
+    ("matrix_exp", (4, 4)): (
+        [-0.3793, 0.1494, 0.6915, -0.5964, 0.0401, -0.8577, -0.1998, -0.472, -0.9198, -0.146,
+         -0.2282, 0.2837, -0.092, 0.4697, -0.6557, -0.584],
+        [0.0, 0.0, 0.0, 0.0, 8.9927, 0.0, 0.0, 0.0, -0.0651, -8.908, 0.0, 0.0, -1.1707, -9.9829,
+         -2.1942, 0.0]),
+    ("cayley", (3, 5)): (
+        [0.0128, -0.2262, 0.8741, 0.4296, 0.0092, -0.3213, -0.2387, -0.4434, 0.7823, 0.1765,
+         0.3063, -0.6115, -0.0501, -0.2439, 0.6858],
+        [0.0, 2.344, -3.5863, -1.9173, -2.7627, 0.0, 0.0, -3.4398, -0.7248, -3.8299, 0.0, 0.0,
+         0.0, -2.549, 2.7037]),
+}
+
+
+@pytest.mark.parametrize("mp,shape", list(_ORTH))
+def test_orthogonal_parametrization_values_and_grads(mp, shape):
+    m = _Lin(shape[1], shape[0])
+    parametrizations.orthogonal(m, orthogonal_map=mp, use_trivialization=False)
+    o = m.parametrizations.weight.original
+    with torch.no_grad():
+        o.copy_(torch.arange(float(shape[0] * shape[1])).reshape(shape).sin() * 3)
+    w = m.weight
+    (w * torch.arange(float(w.numel())).reshape(w.shape)).sum().backward()
+    exp_w, exp_g = _ORTH[(mp, shape)]
+    assert torch.allclose(w.reshape(-1), torch.tensor(exp_w), atol=2e-4)
+    assert torch.allclose(o.grad.reshape(-1), torch.tensor(exp_g), atol=2e-3)
+
+
+def test_orthogonal_with_trivialization():
+    import numpy as np
+    for shape, mp in [((4, 4), None), ((5, 3), None)]:
+        m = parametrizations.orthogonal(_Lin(shape[1], shape[0]), orthogonal_map=mp)
+        assert list(m.state_dict()) == ["bias", "parametrizations.weight.original",
+                                        "parametrizations.weight.0.base"]
+        w = m.weight.detach().numpy()
+        g = w @ w.T if shape[0] <= shape[1] else w.T @ w
+        assert np.allclose(g, np.eye(g.shape[0]), atol=1e-5)
+        q = torch.linalg.qr(torch.randn(max(shape), max(shape)))[0][: shape[0], : shape[1]]
+        m.weight = q  # assigning an orthogonal matrix stores it
+        assert torch.allclose(m.weight, q, atol=1e-5)
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", '
+                                         '"householder". Got: foo'):
+        parametrizations.orthogonal(_Lin(3, 3), orthogonal_map="foo")
+    m = parametrizations.orthogonal(_Lin(3, 3), use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="It is not possible to assign to the matrix "
+                                                  "exponential or the Cayley parametrizations"):
+        m.weight = torch.eye(3)

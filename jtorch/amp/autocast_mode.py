@@ -12,11 +12,12 @@ import functools
 
 from .. import _dispatch, _dtype as D
 
-# Ops PyTorch runs in the autocast dtype (both device types).
-_LOWER = ("matmul", "mm", "bmm", "mv", "addmm", "addbmm", "baddbmm", "addmv", "addr", "linear",
-          "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-          "conv_transpose3d", "prelu", "scaled_dot_product_attention", "chain_matmul",
-          "multi_dot", "einsum")
+# Ops PyTorch runs in the autocast dtype, per device type (jtorch's op names: `_conv` is every
+# convolution, `_sdpa`/`_mha` are attention; einsum lowers because torch's runs through bmm).
+_LOWER_CPU = ("matmul", "mm", "bmm", "addmm", "addbmm", "baddbmm", "linear", "_conv",
+              "_conv_transpose", "prelu", "_sdpa", "_mha", "einsum")
+_LOWER = {"cpu": _LOWER_CPU,
+          "cuda": _LOWER_CPU + ("mv", "addmv", "addr", "linalg_multi_dot", "chain_matmul")}
 # Ops PyTorch runs in float32 under autocast, per device type.
 _FP32_COMMON = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
                 "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -38,9 +39,8 @@ _stack: list = []
 
 
 def _policy(device_type, dtype):
-    fp32 = _FP32.get(device_type, _FP32_COMMON)
-    table = {n: D.float32 for n in fp32}
-    table.update({n: dtype for n in _LOWER})
+    table = {n: D.float32 for n in _FP32.get(device_type, _FP32_COMMON)}
+    table.update({n: dtype for n in _LOWER.get(device_type, _LOWER_CPU)})
     return table
 
 

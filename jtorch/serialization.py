@@ -347,9 +347,14 @@ class _Loader:
 
     def rebuild_tensor(self, ref, offset, size, stride, requires_grad=False, hooks=None,
                        metadata=None, dtype=None):
+        if not (isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], _Storage)):
+            raise pickle.UnpicklingError("a tensor in this checkpoint has no storage record")
         st, sdtype = ref
         dtype = dtype if dtype is not None else sdtype
-        size, stride = tuple(size), tuple(stride)
+        size, stride, offset = tuple(int(n) for n in size), tuple(int(n) for n in stride), int(offset)
+        if len(size) != len(stride) or min(size + stride + (offset,)) < 0 or not isinstance(dtype, D.dtype):
+            raise pickle.UnpicklingError(f"invalid tensor record: size {size}, stride {stride}, "
+                                         f"offset {offset}, dtype {dtype}")
         owner = st.owners.get(dtype)
         if owner is None:
             flat = np.frombuffer(st.raw, dtype.np)
@@ -363,11 +368,16 @@ class _Loader:
         return self.rebuild_tensor(ref, offset, size, stride, requires_grad, hooks, metadata, dtype)
 
 
+def _public(state):
+    # A checkpoint may restore a tensor's own attributes, never jtorch's internals.
+    return {k: v for k, v in dict(state).items() if isinstance(k, str) and not k.startswith("_")}
+
+
 def _rebuild_parameter(data, requires_grad, hooks=None, state=None):
     from .nn.parameter import Parameter
     p = Parameter(data, requires_grad)
     if state:
-        p.__dict__.update(state)
+        p.__dict__.update(_public(state))
     return p
 
 
@@ -376,7 +386,7 @@ def _rebuild_from_type_v2(func, new_type, args, state):
     if new_type is not Tensor and isinstance(new_type, type) and not isinstance(t, new_type):
         t = t.as_subclass(new_type) if hasattr(t, "as_subclass") else t
     if state:
-        t.__dict__.update(state if isinstance(state, dict) else state[0] or {})
+        t.__dict__.update(_public(state if isinstance(state, dict) else state[0] or {}))
     return t
 
 

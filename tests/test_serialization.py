@@ -306,3 +306,37 @@ def test_unknown_torch_name_is_a_clear_error():
     buf.seek(0)
     with pytest.raises(pickle.UnpicklingError, match="jtorch does not provide"):
         jtorch.load(buf, weights_only=False)
+
+
+def test_invalid_tensor_record_refused(monkeypatch):
+    real = serialization._Pickler._storage_of
+
+    def negative_offset(self, t):
+        ref, offset, size, stride = real(self, t)
+        return ref, -4, size, stride
+    monkeypatch.setattr(serialization._Pickler, "_storage_of", negative_offset)
+    buf = io.BytesIO()
+    jtorch.save(jtorch.ones(3), buf)
+    monkeypatch.undo()
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="invalid tensor record"):
+        jtorch.load(buf)
+
+
+def test_tensor_state_cannot_touch_internals():
+    t = jtorch.ones(2)
+    t.note = "ok"
+    buf = io.BytesIO()
+    jtorch.save(t, buf)
+    # rewrite the saved attribute name 'note' as '_sa' (jtorch's array slot), same length+1
+    raw = buf.getvalue()
+    data = zipfile.ZipFile(io.BytesIO(raw)).read("archive/data.pkl")
+    evil = data.replace(b"X\x04\x00\x00\x00note", b"X\x03\x00\x00\x00_sa")
+    assert evil != data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as zf:
+        for name in src.namelist():
+            zf.writestr(name, evil if name.endswith("data.pkl") else src.read(name))
+    out.seek(0)
+    loaded = jtorch.load(out)
+    assert loaded.tolist() == [1.0, 1.0] and not hasattr(loaded, "note")

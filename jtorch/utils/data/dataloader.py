@@ -15,11 +15,12 @@ import pickle
 import queue
 import time
 
-from . import _utils
+from . import _utils  # noqa: F401  (torch.utils.data.dataloader._utils)
 from ._utils import collate as _collate
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import create_fetcher
-from ._utils.worker import ExceptionWrapper, IterableStop, Resume, worker_collate, worker_loop
+from ._utils.worker import (ExceptionWrapper, IterableStop, Resume, get_worker_info,  # noqa: F401
+                            worker_collate, worker_loop)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -365,4 +366,4 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             pass
 
 
-__all__ = ["DataLoader", "default_collate", "default_convert", "_utils"]
+__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]

@@ -41,11 +41,17 @@ class Images:
         return self.x[i], self.y[i]
 
 
+def _tensor_dataset(lib, images):
+    """The same data as each library's TensorDataset (in-memory tensors, the small-model case)."""
+    return lib.utils.data.TensorDataset(lib.tensor(images.x), lib.tensor(images.y))
+
+
 CONFIGS = [("num_workers=0", dict(num_workers=0)),
            ("num_workers=0, shuffle", dict(num_workers=0, shuffle=True)),
            ("num_workers=2", dict(num_workers=2, persistent_workers=True)),
            ("num_workers=2, shuffle, prefetch 4", dict(num_workers=2, persistent_workers=True,
-                                                      shuffle=True, prefetch_factor=4))]
+                                                      shuffle=True, prefetch_factor=4)),
+           ("TensorDataset, shuffle", dict(shuffle=True, dataset=_tensor_dataset))]
 
 
 def _epoch(loader, sync):
@@ -59,7 +65,9 @@ def _epoch(loader, sync):
 
 def _start(lib, ds, kw, sync):
     t = time.perf_counter()
-    loader = lib.utils.data.DataLoader(ds, batch_size=128, **kw)
+    kw = dict(kw)
+    make = kw.pop("dataset", None)
+    loader = lib.utils.data.DataLoader(make(lib, ds) if make else ds, batch_size=128, **kw)
     _epoch(loader, sync)  # warm-up: starts the workers, compiles the random permutation
     return loader, time.perf_counter() - t
 

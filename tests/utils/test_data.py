@@ -297,3 +297,15 @@ def test_collate_fn_map_extension():
         assert default_collate([(Box(3), 1), (Box(4), 2)])[0] == [3, 4]
     finally:
         del default_collate_fn_map[Box]
+
+
+def test_tensor_dataset_batches_equal_samplewise_collate():
+    x, y = jtorch.arange(20.0).reshape(10, 2), jtorch.arange(10) * 3
+    ds = TensorDataset(x, y)
+    fast = list(DataLoader(ds, batch_size=4, shuffle=True, generator=jtorch.Generator().manual_seed(5)))
+    slow = list(DataLoader(ds, batch_size=4, shuffle=True, generator=jtorch.Generator().manual_seed(5),
+                           collate_fn=lambda b: default_collate(b)))
+    assert len(fast) == len(slow) == 3
+    for f, s in zip(fast, slow):
+        assert type(f) is list and f[0].dtype == jtorch.float32 and f[1].dtype == jtorch.int64
+        assert f[0].tolist() == s[0].tolist() and f[1].tolist() == s[1].tolist()

@@ -90,29 +90,29 @@ def _mha(query: Array, key: Array, value: Array, in_w: list[Array], in_b: Array,
         k = jnp.concatenate([k, jnp.broadcast_to(bias_k, (1, N, E))], axis=0)
         v = jnp.concatenate([v, jnp.broadcast_to(bias_v, (1, N, E))], axis=0)
         mask, kpm = _pad_last(mask), _pad_last(kpm)
-    # Heads are split as (N, H, len, hd): one reshape plus one transpose per tensor.
-    q = q.reshape(L, N, H, hd).transpose(1, 2, 0, 3)
-    k = k.reshape(k.shape[0], N, H, hd).transpose(1, 2, 0, 3)
-    v = v.reshape(v.shape[0], N, H, hd).transpose(1, 2, 0, 3)
+    # Heads stay in the (len, N, H, hd) layout of the projections: the einsums contract over
+    # it directly, so no transpose copies are made around the attention.
+    q = q.reshape(L, N, H, hd)
+    k = k.reshape(k.shape[0], N, H, hd)
+    v = v.reshape(v.shape[0], N, H, hd)
     if add_zero_attn:
-        z = jnp.zeros((N, H, 1, hd), q.dtype)
-        k, v = jnp.concatenate([k, z], axis=2), jnp.concatenate([v, z], axis=2)
+        z = jnp.zeros((1, N, H, hd), q.dtype)
+        k, v = jnp.concatenate([k, z], axis=0), jnp.concatenate([v, z], axis=0)
         mask, kpm = _pad_last(mask), _pad_last(kpm)
-    S = k.shape[2]
+    S = k.shape[0]
     if mask is not None and mask.ndim == 3:
         mask = mask.reshape(N, H, L, S)
     if kpm is not None:
         kpm = kpm.reshape(N, 1, 1, S)
         mask = kpm if mask is None else mask + kpm
-    s = jnp.matmul(q * jnp.asarray(1.0 / math.sqrt(hd), q.dtype), jnp.swapaxes(k, -1, -2))
+    s = jnp.einsum("lnhd,snhd->nhls", q * jnp.asarray(1.0 / math.sqrt(hd), q.dtype), k)
     if mask is not None:
         s = s + mask
     # Without weights PyTorch goes through SDPA (fully masked rows give 0); with weights it
     # uses a plain softmax (they give NaN).
     p = jax.nn.softmax(s, axis=-1) if need_weights else _safe_softmax(s)
     p = _dropout(p, keep, dropout_p)
-    o = jnp.matmul(p, v)  # (N, H, L, hd)
-    o = o.transpose(2, 0, 1, 3).reshape(L, N, E)
+    o = jnp.einsum("nhls,snhd->lnhd", p, v).reshape(L, N, E)
     out = _lin(o, out_w, out_b)
     if not need_weights:
         return out, None

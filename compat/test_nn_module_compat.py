@@ -508,3 +508,29 @@ def test_edge_routing(compat):
         out.append(_err(lambda: nn.Sequential(nn.Identity()).insert(5, nn.Identity())))
         return out
     compat.value(edge)
+
+
+def test_backward_hooks_multi_input_and_nesting(compat):
+    def bw(lib):
+        nn = lib.nn
+
+        class Two(nn.Module):
+            def forward(self, x, k, y):
+                return x * y * k, (x + y).sum()
+        log = []
+        m = Two()
+        m.register_full_backward_pre_hook(lambda mod, go: log.append(["pre", [g.tolist() for g in go]]))
+        m.register_full_backward_hook(lambda mod, gi, go: log.append(
+            ["full", [None if g is None else g.tolist() for g in gi], [g.tolist() for g in go]]))
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor([3.0, 4.0])  # a tensor input without grad: zeros in grad_input
+        a, b = m(x, 2.0, y)
+        (a.sum() * 2 + b).backward()
+        log.append(x.grad.tolist())
+        seq = nn.Sequential(_classes(lib)[0](2, 2), nn.Identity())
+        for i, mod in enumerate(seq):
+            mod.register_full_backward_hook(lambda mod, gi, go, i=i: log.append(i))
+        seq.register_full_backward_hook(lambda mod, gi, go: log.append("seq"))
+        seq(lib.ones(1, 2, requires_grad=True)).sum().backward()
+        return log
+    compat.value(bw)

@@ -104,7 +104,8 @@ class BackwardHook:
 
     The output identity sees grad_output first (pre-hooks may replace it); the input identity
     then sees grad_input and runs the full hooks. When no input requires grad the full hooks
-    run at the output identity with grad_input all None, as torch does.
+    run at the output identity with grad_input all None, as torch does. Difference: an output
+    that gets no gradient shows as zeros in grad_output (torch: None).
     """
 
     def __init__(self, module, hooks, pre_hooks):
@@ -133,7 +134,8 @@ class BackwardHook:
             return args
 
         def on_input_grads(grads):
-            full = [None] * self.n_inputs
+            # torch reports zeros for tensor inputs that do not require grad, None for others.
+            full = [a.new_zeros(a.shape) if isinstance(a, Tensor) else None for a in args]
             for i, g in zip(pos, grads):
                 full[i] = g
             new = self._run_hooks(tuple(full))

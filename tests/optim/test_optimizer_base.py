@@ -240,3 +240,36 @@ def test_state_dict_hooks():
     opt = jtorch.optim.SGD([a], lr=0.1)
     opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
     assert opt.state_dict()["extra"] == 1
+
+
+def test_user_defined_optimizer_in_torch_style():
+    class Momentum(jtorch.optim.Optimizer):
+        def __init__(self, params, lr=0.01, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @jtorch.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state[p]
+                    if "buf" not in st:
+                        st["buf"] = jtorch.zeros_like(p)
+                    st["buf"].mul_(group["momentum"]).add_(p.grad)
+                    p.add_(st["buf"], alpha=-group["lr"])
+
+    p = jtorch.tensor([1.0, 2.0], requires_grad=True)
+    opt = Momentum([p], lr=0.1)
+    sched = jtorch.optim.lr_scheduler.StepLR(opt, 1, 0.5)
+    posts = []
+    opt.register_step_post_hook(lambda o, a, k: posts.append(1))
+    for _ in range(3):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+        sched.step()
+    # torch 2.13 gives these for the same class and loop.
+    np.testing.assert_allclose(p.detach().numpy(), [0.5220000147819519, 1.0440000295639038],
+                               rtol=1e-6)
+    np.testing.assert_allclose(opt.state_dict()["state"][0]["buf"].numpy(), [4.32, 8.64],
+                               rtol=1e-6)
+    assert posts == [1, 1, 1]

@@ -265,3 +265,38 @@ def test_swa_utils_match(kind):
     assert list(jsd) == list(tsd)
     for k in tsd:
         np.testing.assert_allclose(jsd[k], tsd[k], rtol=1e-5, atol=1e-6)
+
+
+# ---- checkpoints: optimizer and scheduler state cross between the libraries ------------------
+
+@pytest.mark.parametrize("direction", ["jtorch->torch", "torch->jtorch"])
+def test_checkpoint_resumes_across_libraries(direction):
+    import io
+    src, dst = (jtorch, torch) if direction == "jtorch->torch" else (torch, jtorch)
+
+    def setup(lib, init):
+        p = lib.tensor(init, requires_grad=True)
+        opt = lib.optim.AdamW([p], lr=0.1, amsgrad=True)
+        sched = lib.optim.lr_scheduler.OneCycleLR(opt, 0.5, total_steps=12)
+        return p, opt, sched
+
+    def train(lib, p, opt, sched, n):
+        for _ in range(n):
+            opt.zero_grad()
+            (p * p * p).sum().backward()
+            opt.step()
+            sched.step()
+
+    p, opt, sched = setup(src, [1.0, -2.0, 0.5])
+    train(src, p, opt, sched, 4)
+    buf = io.BytesIO()
+    src.save({"p": p.detach(), "opt": opt.state_dict(), "sched": sched.state_dict()}, buf)
+    buf.seek(0)
+    ck = dst.load(buf)
+    q, opt2, sched2 = setup(dst, _np(ck["p"]).tolist())
+    opt2.load_state_dict(ck["opt"])
+    sched2.load_state_dict(ck["sched"])
+    train(src, p, opt, sched, 5)
+    train(dst, q, opt2, sched2, 5)
+    np.testing.assert_allclose(_np(q), _np(p), rtol=1e-5)
+    assert sched2.get_last_lr() == sched.get_last_lr()

@@ -99,7 +99,9 @@ class Optimizer:
     """Matches `torch.optim.Optimizer`.
 
     State tensors are jtorch Tensors under torch's key names; `step` is a float32 (float64
-    under a float64 default dtype) 0-dim tensor as in torch.
+    under a float64 default dtype) 0-dim tensor as in torch. `foreach`, `fused` and
+    `capturable` are accepted and change nothing (every step is one jitted call);
+    `differentiable=True` is accepted but the step is not recorded by autograd.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -157,7 +159,8 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
                                 f"{type(p).__name__}")
-            if not self.defaults.get("differentiable", False) and not p.is_leaf:
+            if not self.defaults.get("differentiable", False) and not (p.is_leaf
+                                                                       or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         param_group["params"] = plain
         if names:

@@ -206,6 +206,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._prefetch, self._persistent = loader.prefetch_factor, loader.persistent_workers
         ctx = loader.multiprocessing_context or "spawn"
         ctx = multiprocessing.get_context(ctx) if isinstance(ctx, str) else ctx
+        self._start_method = ctx.get_start_method()
         self._materialize = self._collate_fn in (default_collate, default_convert)
         self._result_queue, self._done_event = ctx.Queue(), ctx.Event()
         self._index_queues, self._workers, self._shutdown, self._task_info = [], [], False, {}
@@ -217,7 +218,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     self._iterable, self._dataset, iq, self._result_queue, self._done_event,
                     self._auto_collation, worker_collate(self._collate_fn), self._drop_last,
                     self._base_seed, loader.worker_init_fn, i, self._num_workers,
-                    ctx.get_start_method() == "fork"))
+                    self._start_method == "fork"))
                 try:
                     w.start()
                 except (pickle.PicklingError, AttributeError, TypeError) as e:
@@ -285,8 +286,14 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 dead = [w.pid for w in self._workers if not w.is_alive()]
                 if dead:
                     self._shutdown_workers()
+                    hint = ""
+                    if self._start_method != "fork":
+                        hint = (f". If a worker's error above is about the bootstrapping phase: "
+                                f"jtorch starts workers with {self._start_method!r}, which re-imports "
+                                "the main script in each worker, so put the code that iterates the "
+                                "DataLoader under `if __name__ == \"__main__\":`")
                     raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(map(str, dead))}) "
-                                       "exited unexpectedly") from None
+                                       f"exited unexpectedly{hint}") from None
                 if self._timeout and time.monotonic() - start >= self._timeout:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds") from None
 

@@ -56,6 +56,16 @@ class Fails(Dataset):
         return i
 
 
+class Dies(Dataset):
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        if i == 1:
+            os._exit(3)  # a crash that raises nothing: the main process must notice
+        return i
+
+
 def _set_env(worker_id):
     os.environ["JTORCH_TEST_INIT"] = str(100 + worker_id)
 
@@ -309,3 +319,8 @@ def test_tensor_dataset_batches_equal_samplewise_collate():
     for f, s in zip(fast, slow):
         assert type(f) is list and f[0].dtype == jtorch.float32 and f[1].dtype == jtorch.int64
         assert f[0].tolist() == s[0].tolist() and f[1].tolist() == s[1].tolist()
+
+
+def test_dead_worker_is_reported():
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(DataLoader(Dies(), batch_size=1, num_workers=1))

@@ -156,6 +156,7 @@ def jax_reference(kind, params_np):
         def run(x, y):
             state["p"], state["buf"], loss = step(state["p"], state["buf"], x, y)
             return loss
+        run.memory = lambda x, y: _mem(step.lower(state["p"], state["buf"], x, y).compile())
         return run
 
     heads = 4
@@ -200,13 +201,26 @@ def jax_reference(kind, params_np):
     st["t"] = jnp.zeros((), jnp.float32)
     st["i"] = 0
 
+    run_memory = lambda x, y: _mem(step.lower(st["p"], st["m"], st["v"], st["t"],  # noqa: E731
+                                              jnp.float32(0.1), x, y).compile())
+
     def run(x, y):
         lr = 3e-4 * 0.5 * (1 + math.cos(math.pi * st["i"] / 1000))
         st["i"] += 1
         st["p"], st["m"], st["v"], st["t"], loss = step(st["p"], st["m"], st["v"], st["t"],
                                                          jnp.float32(lr), x, y)
         return loss
+    run.memory = run_memory
     return run
+
+
+def _mem(compiled):
+    """Bytes an executable needs: arguments + outputs + temporaries (XLA's own accounting)."""
+    m = compiled.memory_analysis()
+    if m is None:
+        return None
+    return m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes - \
+        getattr(m, "alias_size_in_bytes", 0)
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -223,35 +237,56 @@ def timed_steps(step, x, y, n, sync):
     return first, statistics.median(times) if times else None
 
 
+def interleaved(runs, rounds=5, steps=6):
+    """Median step time per entry, measured in alternating rounds (the machine is noisy)."""
+    per = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, (fn, x, y, sync) in runs.items():
+            t = time.perf_counter()
+            for _ in range(steps):
+                out = fn(x, y)
+            sync(out)
+            per[name].append((time.perf_counter() - t) / steps)
+    return {name: statistics.median(v) for name, v in per.items()}
+
+
 def bench(kind, steps):
     build = {"mlp": mlp, "cnn": cnn, "gpt": gpt}[kind]
     xn, yn = data(kind)
-    rows = {}
     jtorch.manual_seed(0)
     model = build(jtorch)
     params = {k: np.asarray(v.detach()._data) for k, v in model.state_dict().items()}
 
     def jt_sync(loss):
         loss._data.block_until_ready()
+
+    def jax_sync(loss):
+        loss.block_until_ready()
     x, y = jtorch.tensor(xn), jtorch.tensor(yn)
     step = jtorch.compile(make_step(jtorch, kind, model))
-    eager_first, _ = timed_steps(step, x, y, 0, jt_sync)  # call 1 runs eagerly
-    compile_t, steady = timed_steps(step, x, y, steps, jt_sync)
-    rows["jtorch.compile"] = (compile_t, steady)
-
+    timed_steps(step, x, y, 0, jt_sync)  # call 1 runs eagerly
+    compile_t, _ = timed_steps(step, x, y, 0, jt_sync)
     ref = jax_reference(kind, params)
     jx, jy = jnp.asarray(xn), jnp.asarray(yn)
-    rows["hand-written JAX"] = timed_steps(ref, jx, jy, steps, lambda l: l.block_until_ready())
-
+    ref_first, _ = timed_steps(ref, jx, jy, 0, jax_sync)
     jtorch.manual_seed(0)
     model_e = build(jtorch)
-    rows["jtorch eager"] = timed_steps(make_step(jtorch, kind, model_e), x, y, min(steps, 10), jt_sync)
+    eager = make_step(jtorch, kind, model_e)
+    eager_first, _ = timed_steps(eager, x, y, 1, jt_sync)
+    runs = {"jtorch.compile": (step, x, y, jt_sync), "hand-written JAX": (ref, jx, jy, jax_sync),
+            "jtorch eager": (eager, x, y, jt_sync)}
+    firsts = {"jtorch.compile": compile_t, "hand-written JAX": ref_first, "jtorch eager": eager_first}
     if torch is not None:
         torch.manual_seed(0)
         tm = build(torch)
         tx, ty = torch.tensor(xn), torch.tensor(yn)
-        rows["torch eager"] = timed_steps(make_step(torch, kind, tm), tx, ty, steps, lambda l: None)
-    return rows
+        tstep = make_step(torch, kind, tm)
+        firsts["torch eager"], _ = timed_steps(tstep, tx, ty, 1, lambda l: None)
+        runs["torch eager"] = (tstep, tx, ty, lambda l: None)
+    med = interleaved(runs, rounds=5, steps=max(1, steps // 5))
+    mem = {"jtorch.compile": _mem(next(iter(step.cache.values())).compiled),
+           "hand-written JAX": ref.memory(jx, jy)}
+    return {name: (firsts[name], med[name], mem.get(name)) for name in runs}
 
 
 def main():
@@ -261,13 +296,17 @@ def main():
     args = ap.parse_args()
     for kind in args.models.split(","):
         rows = bench(kind, args.steps)
-        ref_first, ref_steady = rows["hand-written JAX"]
+        ref_first, ref_steady, ref_mem = rows["hand-written JAX"]
         out = []
-        for name, (first, steady) in rows.items():
+        for name, (first, steady, mem) in rows.items():
             out.append([name, fmt(steady * 1e3), fmt(steady / ref_steady), fmt(first * 1e3),
-                        fmt(first / ref_first)])
-        table(f"{kind}: training step (ms, median of {args.steps})",
-              ["what", "step ms", "step / JAX", "first call ms", "first / JAX"], out)
+                        fmt(first / ref_first) if name != "jtorch eager" else "-",
+                        fmt(mem / 2**20) if mem else "-",
+                        fmt(mem / ref_mem) if mem and ref_mem else "-"])
+        table(f"{kind}: training step (median over interleaved rounds; first call = compile "
+              "for the compiled rows)",
+              ["what", "step ms", "step / JAX", "first call ms", "first / JAX", "program MiB",
+               "mem / JAX"], out)
 
 
 if __name__ == "__main__":

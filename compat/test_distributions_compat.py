@@ -115,10 +115,10 @@ def test_categorical_log_prob_gradient(compat):
 def test_sample_statistics():
     import jtorch
     jtorch.manual_seed(0)
-    x = jtorch.distributions.Normal(2.0, 3.0).sample((20000,))
-    assert abs(x.mean().item() - 2.0) < 0.1 and abs(x.std().item() - 3.0) < 0.1
-    c = jtorch.distributions.Categorical(probs=jtorch.tensor([0.1, 0.2, 0.7])).sample((20000,))
+    x = jtorch.distributions.Normal(2.0, 3.0).sample((4000,))
+    assert abs(x.mean().item() - 2.0) < 0.25 and abs(x.std().item() - 3.0) < 0.2
+    c = jtorch.distributions.Categorical(probs=jtorch.tensor([0.1, 0.2, 0.7])).sample((4000,))
     freq = [(c == k).float().mean().item() for k in range(3)]
-    assert all(abs(f - p) < 0.02 for f, p in zip(freq, [0.1, 0.2, 0.7]))
-    b = jtorch.distributions.Bernoulli(probs=jtorch.tensor(0.3)).sample((20000,))
-    assert abs(b.mean().item() - 0.3) < 0.02
+    assert all(abs(f - p) < 0.04 for f, p in zip(freq, [0.1, 0.2, 0.7]))
+    b = jtorch.distributions.Bernoulli(probs=jtorch.tensor(0.3)).sample((4000,))
+    assert abs(b.mean().item() - 0.3) < 0.04

@@ -239,3 +239,20 @@ def test_training_resumes_in_torch_from_jtorch_checkpoint():
         model(lib.tensor(x)).pow(2).sum().backward()
         o.step()
     np.testing.assert_allclose(_np(m.weight), _np(tm.weight), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_whole_module_and_unsafe_globals_match_torch(legacy):
+    nn = pytest.importorskip("jtorch.nn")
+    if not hasattr(nn, "Linear"):
+        pytest.skip("jtorch.nn.Linear is not available yet")
+    buf = io.BytesIO()
+    torch.save({"m": torch.nn.Linear(2, 3), "w": torch.ones(2)}, buf, _use_new_zipfile_serialization=not legacy)
+    buf.seek(0)
+    out = jtorch.load(buf, weights_only=False)
+    assert isinstance(out["m"], nn.Linear) and tuple(out["m"].weight.shape) == (3, 2)
+    if not legacy:
+        buf.seek(0)
+        want = torch.serialization.get_unsafe_globals_in_checkpoint(buf)
+        buf.seek(0)
+        assert jtorch.serialization.get_unsafe_globals_in_checkpoint(buf) == want

@@ -60,12 +60,13 @@ class _Scan(pickle.Unpickler):
     def find_class(self, module, name):
         if module == "torch" and name.endswith("Storage"):
             return self.storage_type(name)
-        return _Inert()
+        return _Inert  # a type, so NEWOBJ and REDUCE both make inert objects
 
     def persistent_load(self, pid):
         if pid[0] == "storage":
             self.found[str(pid[2])] = (pid[1].dtype, int(pid[4]))
-        return _Inert()
+            return _Inert()
+        return _Inert  # ("module", class, file, source): a class
 
 
 def load_legacy(fh, loader_cls, unpickler_cls, map_location, weights_only, pickle_load_args):

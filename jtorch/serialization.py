@@ -313,6 +313,8 @@ class _Loader:
         self.read, self.map_location, self.storages = read, map_location, {}
 
     def storage(self, pid):
+        if isinstance(pid, tuple) and len(pid) == 4 and pid[0] == "module":
+            return pid[1]  # legacy files name a module's class as ("module", class, file, source)
         if not isinstance(pid, tuple) or not pid or pid[0] != "storage":
             raise pickle.UnpicklingError(f"unsupported persistent id encountered: {pid!r}")
         stype, key, location = pid[1], str(pid[2]), pid[3]
@@ -418,11 +420,7 @@ class _Unpickler(pickle.Unpickler):
         self.loader, self.weights_only = loader, weights_only
 
     def find_class(self, module, name):
-        # protocol-2 pickles name Python 2 modules (__builtin__.set): judge the Python 3 name
-        if (module, name) in _compat_pickle.NAME_MAPPING:
-            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-        elif module in _compat_pickle.IMPORT_MAPPING:
-            module = _compat_pickle.IMPORT_MAPPING[module]
+        module, name = _py3_name(module, name)
         obj = _torch_name(module, name, self.loader)
         if self.weights_only:
             if obj is not None or f"{module}.{name}" in ALLOWED_NAMES:
@@ -493,3 +491,51 @@ def _load_zip(fh, map_location, weights_only, pickle_load_args):
         loader = _Loader(lambda key: zf.read(f"{prefix}data/{key}"), map_location)
         up = _Unpickler(io.BytesIO(zf.read(pkl)), loader, weights_only, **pickle_load_args)
         return up.load()
+
+
+def get_unsafe_globals_in_checkpoint(f) -> list:
+    """Matches `torch.serialization.get_unsafe_globals_in_checkpoint` (zip checkpoints).
+
+    The names `load(weights_only=True)` would refuse; found by unpickling with inert
+    stand-ins, so nothing in the file runs.
+    """
+    from ._legacy_load import _Inert
+    found = set()
+
+    class _Names(pickle.Unpickler):
+        def find_class(self, module, name):
+            found.add(_py3_name(module, name))
+            return _Inert  # a type, so NEWOBJ and REDUCE both make inert objects
+
+        def persistent_load(self, pid):
+            return _Inert()
+    own = isinstance(f, (str, os.PathLike))
+    fh = open(f, "rb") if own else f
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            pkl = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
+            if pkl is None:
+                raise RuntimeError("not a PyTorch checkpoint: the zip file has no data.pkl record")
+            _Names(io.BytesIO(zf.read(pkl))).load()
+    finally:
+        if own:
+            fh.close()
+    return sorted(f"{m}.{n}" for m, n in found if not _is_allowed(m, n))
+
+
+def _py3_name(module, name):
+    # protocol-2 pickles name Python 2 modules (__builtin__.set): judge the Python 3 name
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _is_allowed(module, name):
+    if f"{module}.{name}" in ALLOWED_NAMES:
+        return True
+    if module == "torch" and (name in D._NAMES or name.endswith("Storage")):
+        return True
+    torch_name = module == "torch" or module.startswith("torch.")
+    return (user_allowed(module, name) is not None
+            or (torch_name and user_allowed("jtorch" + module[5:], name) is not None))
+

@@ -340,3 +340,12 @@ def test_tensor_state_cannot_touch_internals():
     out.seek(0)
     loaded = jtorch.load(out)
     assert loaded.tolist() == [1.0, 1.0] and not hasattr(loaded, "note")
+
+
+def test_get_unsafe_globals_in_checkpoint(tmp_path):
+    p = tmp_path / "c.pt"
+    jtorch.save({"w": jtorch.ones(2), "p": Plain(), "s": {1}}, p)
+    assert serialization.get_unsafe_globals_in_checkpoint(p) == [f"{__name__}.Plain"]
+    with serialization.safe_globals([Plain]):
+        assert serialization.get_unsafe_globals_in_checkpoint(str(p)) == []
+    assert serialization.get_unsafe_globals_in_checkpoint(_zip_with(Evil())) == ["posix.system"]

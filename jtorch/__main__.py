@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 _USAGE = """usage: python -m jtorch SCRIPT.py [args...]
-       python -m jtorch compare [--rtol R] [--atol A] SCRIPT.py [args...]
+       python -m jtorch compare [--rtol R] [--atol A] [--ignore REGEX] SCRIPT.py [args...]
 
 Runs an unmodified PyTorch script with `torch` resolved to jtorch. `compare` runs it under
 real torch and under jtorch and reports where printed output and saved .pt files differ."""

@@ -61,13 +61,16 @@ def _close(a, b, rtol, atol):
     return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
-def compare_text(ref: str, got: str, rtol=1e-3, atol=1e-5):
+def compare_text(ref: str, got: str, rtol=1e-3, atol=1e-5, ignore=None):
     """Lines that differ: a list of (kind, ref_line, got_line); numbers compared with tolerance.
 
     Lines are aligned on their exact text first; inside each differing block, lines whose text
     matches once numbers are masked are paired and their numbers compared.
     """
     a, b = ref.splitlines(), got.splitlines()
+    if ignore:
+        pat = re.compile(ignore)
+        a, b = [x for x in a if not pat.search(x)], [x for x in b if not pat.search(x)]
     diffs = []
     outer = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in outer.get_opcodes():
@@ -137,6 +140,8 @@ def main(argv) -> int:
     ap = argparse.ArgumentParser(prog="python -m jtorch compare")
     ap.add_argument("--rtol", type=float, default=1e-3)
     ap.add_argument("--atol", type=float, default=1e-5)
+    ap.add_argument("--ignore", metavar="REGEX", help="leave out printed lines matching REGEX "
+                    "(timings, say: --ignore 'time|ms')")
     ap.add_argument("script")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     ns = ap.parse_args(argv)
@@ -156,7 +161,7 @@ def main(argv) -> int:
         if rc:
             print("\n".join("    " + ln for ln in err.rstrip().splitlines()[-6:]))
     (rc_t, out_t, _, saved_t), (rc_j, out_j, _, saved_j) = results["torch"], results["jtorch"]
-    diffs = compare_text(out_t, out_j, ns.rtol, ns.atol)
+    diffs = compare_text(out_t, out_j, ns.rtol, ns.atol, ns.ignore)
     print(f"\nprinted output: {len(diffs)} differing line(s) (rtol={ns.rtol}, atol={ns.atol})")
     for kind, a, b in diffs[:50]:
         print(f"  torch : {a if a is not None else '<missing>'}")

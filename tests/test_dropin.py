@@ -107,6 +107,7 @@ def test_compare_text_tolerates_small_numeric_differences():
     d = compare_text(ref, "epoch 1 loss 0.693147\ndone")
     assert d == [("text", "epoch 2 loss 0.5", None)]
     assert compare_text("a nan", "a nan") == []
+    assert compare_text("t 1.0s\nloss 2", "t 9.0s\nloss 2", ignore=r"^t ") == []
 
 
 def test_usage():

@@ -156,3 +156,4 @@ from . import cpu, mps, multiprocessing, version, xpu  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from .autograd import functional as _autograd_functional  # noqa: E402,F401
+from . import testing  # noqa: E402,F401

@@ -52,7 +52,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return _finish(res if is_tuple else res[0][0], create_graph)
 
 
-def _v(v, out, name):
+def _v_out(v, out):
+    """v for a vector-Jacobian product: may be omitted for a single-element output."""
     if v is None:
         if not isinstance(out, Tensor) or out.numel() != 1:
             raise RuntimeError("The vector v can only be None if the user-provided function "
@@ -62,44 +63,43 @@ def _v(v, out, name):
     return v
 
 
+def _v_in(v, ins):
+    """v for a Jacobian(-Hessian)-vector product, cast as torch's backward passes cast it."""
+    if v is None:
+        if len(ins) != 1 or ins[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                               "function is a single Tensor with a single element.")
+        from .._creation import ones_like
+        return (ones_like(ins[0]),)
+    vs = _as_tuple(v)[0]
+    return tuple(x.to(i.dtype) if x.dtype != i.dtype else x for x, i in zip(vs, ins))
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """Matches `torch.autograd.functional.vjp`: returns `(func_output, vjp)`."""
     ins, is_tuple = _as_tuple(inputs)
     out, pull = _func.vjp(lambda *a: _call(func, a, is_tuple), *ins)
-    grads = pull(_v(v, out, "vjp"))
+    grads = pull(_v_out(v, out))
     return _finish(out, create_graph), _finish(grads if is_tuple else grads[0], create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """Matches `torch.autograd.functional.jvp`: returns `(func_output, jvp)`."""
     ins, is_tuple = _as_tuple(inputs)
-    if v is None:
-        if len(ins) != 1 or ins[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
-        from .._creation import ones_like
-        v = ones_like(ins[0])
-    vs = _like(_as_tuple(v)[0], ins)
+    vs = _v_in(v, ins)
     out, t = _func.jvp(lambda *a: _call(func, a, is_tuple), ins, vs)
     return _finish(out, create_graph), _finish(t, create_graph)
 
 
-def _like(vs, ins):
-    # torch computes these with backward passes, which cast v to each input's dtype.
-    return tuple(v.to(i.dtype) if v.dtype != i.dtype else v for v, i in zip(vs, ins))
-
-
 def _grad_fn(func, ins, is_tuple):
-    g = _func.grad(lambda *a: _call(func, a, is_tuple), argnums=tuple(range(len(ins))))
-    return lambda *a: g(*a)
+    return _func.grad(lambda *a: _call(func, a, is_tuple), argnums=tuple(range(len(ins))))
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """Matches `torch.autograd.functional.hvp`: returns `(func_output, H @ v)`."""
     ins, is_tuple = _as_tuple(inputs)
     out = _call(func, ins, is_tuple)
-    vs, _ = _as_tuple(_v(v, ins[0] if len(ins) == 1 else None, "hvp") if v is None else v)
-    _, h = _func.jvp(_grad_fn(func, ins, is_tuple), ins, _like(vs, ins))
+    _, h = _func.jvp(_grad_fn(func, ins, is_tuple), ins, _v_in(v, ins))
     return _finish(out, create_graph), _finish(h if is_tuple else h[0], create_graph)
 
 
@@ -107,7 +107,6 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """Matches `torch.autograd.functional.vhp`: returns `(func_output, v @ H)`."""
     ins, is_tuple = _as_tuple(inputs)
     out = _call(func, ins, is_tuple)
-    vs, _ = _as_tuple(_v(v, ins[0] if len(ins) == 1 else None, "vhp") if v is None else v)
     _, pull = _func.vjp(_grad_fn(func, ins, is_tuple), *ins)
-    h = pull(vs)
+    h = pull(_v_in(v, ins))
     return _finish(out, create_graph), _finish(h if is_tuple else h[0], create_graph)

@@ -427,7 +427,8 @@ def eval_closure(closure):
 
 def lerp(x, y, w):
     """torch's lerp formula (it switches form at weight 0.5, which changes the rounding)."""
-    return jnp.where(jnp.abs(w) < 0.5, x + w * (y - x), y - (y - x) * (1 - w))
+    # `w` is a traced scalar: cond runs one branch (a select would compute both arrays).
+    return jax.lax.cond(jnp.abs(w) < 0.5, lambda: x + w * (y - x), lambda: y - (y - x) * (1 - w))
 
 
 def cast(v, like):

@@ -99,9 +99,11 @@ def grad_and_value(func, argnums=0, has_aux=False):
     """Matches `torch.func.grad_and_value`."""
     def wrapper(*args, **kwargs):
         nums = _argnums(argnums, len(args))
-        f = _diff_fn(func, args, kwargs, nums, has_aux, "grad", check_scalar=True)
 
         def jfn(arrs):
+            # The other arguments come in as arrays too, so a Tensor among them that requires
+            # grad stays connected to the tape through `_through_tape`.
+            f = _diff_fn(func, arrs, kwargs, nums, has_aux, "grad", check_scalar=True)
             (value, aux), g = _value_and_grad(f, len(nums))(*[arrs[i] for i in nums])
             return g, value, aux
         g, value, aux = _through_tape(jfn, list(args))
@@ -192,13 +194,10 @@ def _jac(jax_jac, name):
     def make(func, argnums=0, has_aux=False, **_):
         def wrapper(*args, **kwargs):
             nums = _argnums(argnums, len(args))
-            f = _diff_fn(func, args, kwargs, nums, has_aux, name)
 
             def jfn(arrs):
-                def g(*d):
-                    out, aux = f(*d)
-                    return out, aux
-                jac, aux = jax_jac(g, argnums=tuple(range(len(nums))), has_aux=True)(
+                f = _diff_fn(func, arrs, kwargs, nums, has_aux, name)
+                jac, aux = jax_jac(f, argnums=tuple(range(len(nums))), has_aux=True)(
                     *[arrs[i] for i in nums])
                 if isinstance(argnums, int):
                     jac = jax.tree_util.tree_map(lambda t: t[0], jac,

@@ -142,3 +142,15 @@ def test_stack_module_state_and_vmap_over_models():
     out = func.vmap(lambda p, b: func.functional_call(models[0], (p, b), (x,)))(params, buffers)
     close(out.detach(), [[[0.0, 0.0]], [[3.0, 3.0]], [[6.0, 6.0]]])
     assert torch.vmap is func.vmap
+
+
+def test_grad_keeps_other_arguments_on_the_tape():
+    x = torch.tensor(X)
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    g = func.grad(lambda x, w: (x * w).sum() ** 2)(x, w)  # d/dx = 2 (x.w) w
+    g.sum().backward()  # d/dw of 2 (x.w) sum(w) = 2 x sum(w) + 2 (x.w)
+    xw = sum(a * b for a, b in zip(X, [1.0, 2.0, 3.0]))
+    close(w.grad, [2 * a * 6.0 + 2 * xw for a in X])
+    j = func.jacrev(lambda x, w: x * w)(x, w)
+    j.sum().backward()
+    close(w.grad, [2 * a * 6.0 + 2 * xw + 1.0 for a in X])

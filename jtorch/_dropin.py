@@ -144,9 +144,12 @@ def run(script: str, args: list[str]) -> int:
     install()
     script_dir = os.path.dirname(os.path.abspath(script))
     sys.argv = [script] + list(args)
-    sys.path[0:0] = [SHIM_DIR, script_dir]
+    # As `python SCRIPT.py` does, the script's directory is sys.path[0]. The shim follows it;
+    # child interpreters get the shim and jtorch's own location through PYTHONPATH.
+    sys.path[0:1] = [script_dir, SHIM_DIR]
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        [SHIM_DIR] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+        [SHIM_DIR, os.path.dirname(_PKG_DIR)]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     try:
         runpy.run_path(script, run_name="__main__")
     except SystemExit as e:

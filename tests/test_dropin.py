@@ -37,6 +37,8 @@ def test_alias_resolves_every_submodule_and_passes_argv(tmp_path):
         assert torch is jtorch and nn is jtorch.nn and F is jtorch.nn.functional
         assert Module is jtorch.nn.Module and sys.modules["torch.nn"] is jtorch.nn
         x = torch.arange(6.0).reshape(2, 3)
+        import os
+        assert sys.path[0] == os.path.dirname(os.path.abspath(__file__))
         print("sum", x.sum().item(), "argv", sys.argv[1:], __name__)
         """, "--lr", "0.1", env_extra={"PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), ROOT])})
     assert p.returncode == 0, p.stderr

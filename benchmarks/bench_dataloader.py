@@ -55,12 +55,13 @@ CONFIGS = [("num_workers=0", dict(num_workers=0)),
 
 
 def _epoch(loader, sync):
-    t = time.perf_counter()
+    """(batches per wall second, main-process CPU ms per batch) of one epoch."""
+    t, c = time.perf_counter(), time.process_time()
     n, last = 0, None
     for last in loader:
         n += 1
     sync(last)
-    return n / (time.perf_counter() - t)
+    return n / (time.perf_counter() - t), (time.process_time() - c) / n * 1e3
 
 
 def _start(lib, ds, kw, sync):
@@ -86,12 +87,13 @@ def measure(ds, kw, epochs):
     started = [_start(lib, ds, kw, sync) for lib, sync in libs]
     rates = [[] for _ in libs]
     for _ in range(epochs):
-        for (lib, sync), (loader, _), r in zip(libs, started, rates):
+        for (_, sync), (loader, _), r in zip(libs, started, rates):
             r.append(_epoch(loader, sync))
     for loader, _ in started:
         _stop(loader)
-    out = [(statistics.median(r), s) for r, (_, s) in zip(rates, started)]
-    return out + [(None, None)] * (2 - len(out))
+    out = [(statistics.median(b for b, _ in r), statistics.median(c for _, c in r), s)
+           for r, (_, s) in zip(rates, started)]
+    return out + [(None, None, None)] * (2 - len(out))
 
 
 def main():
@@ -103,12 +105,14 @@ def main():
     rows = []
     for i, (name, kw) in enumerate(CONFIGS):
         print(f"[{i + 1}/{len(CONFIGS)}] {name} ...", file=sys.stderr, flush=True)
-        (jt, jt_start), (to, to_start) = measure(ds, kw, args.epochs)
-        rows.append([name, fmt(jt), fmt(to), fmt(jt / to) if to else "-", fmt(jt_start),
-                     fmt(to_start) if to else "-"])
+        (jt, jt_cpu, jt_start), (to, to_cpu, to_start) = measure(ds, kw, args.epochs)
+        rows.append([name, fmt(jt), fmt(to), fmt(jt / to) if to else "-", fmt(jt_cpu), fmt(to_cpu),
+                     fmt(jt_start), fmt(to_start)])
     table(f"DataLoader batches/s, batch 128 of 3x32x32 float32, {args.samples} samples "
-          f"(median of {args.epochs} epochs; higher is better; ratio = jtorch/torch)",
-          ["config", "jtorch b/s", "torch b/s", "ratio", "jtorch start s", "torch start s"], rows)
+          f"(median of {args.epochs} epochs; ratio = jtorch/torch b/s, higher is better; "
+          "cpu = main-process CPU ms per batch, lower is better)",
+          ["config", "jtorch b/s", "torch b/s", "ratio", "jtorch cpu", "torch cpu",
+           "jtorch start s", "torch start s"], rows)
 
 
 if __name__ == "__main__":

@@ -300,3 +300,31 @@ def test_checkpoint_resumes_across_libraries(direction):
     train(dst, q, opt2, sched2, 5)
     np.testing.assert_allclose(_np(q), _np(p), rtol=1e-5)
     assert sched2.get_last_lr() == sched.get_last_lr()
+
+
+def test_swap_in_optimizer_params_and_state_matches():
+    import copy
+
+    def run(lib):
+        m = lib.nn.Linear(2, 1)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor([[1.0, 2.0]]))
+            m.bias.fill_(0.5)
+        opt = lib.optim.Adam(m.parameters(), lr=0.1)
+        m(lib.ones(1, 2)).sum().backward()
+        opt.step()
+        params = {n: p.detach().clone() for n, p in m.named_parameters()}
+        for p in params.values():
+            p.grad = lib.ones(tuple(p.shape))
+        osd = copy.deepcopy(opt.state_dict())
+        with lib.optim.swap_in_optimizer_params_and_state(opt, params, osd):
+            opt.step()
+        return ([_np(p) for p in params.values()], [_np(p) for p in m.parameters()],
+                float(osd["state"][0]["step"]), float(opt.state_dict()["state"][0]["step"]),
+                _np(osd["state"][0]["exp_avg"]))
+
+    t, j = run(torch), run(jtorch)
+    for a, b in zip(t[0] + t[1], j[0] + j[1]):
+        np.testing.assert_allclose(b, a, rtol=1e-6)
+    assert j[2:4] == t[2:4]
+    np.testing.assert_allclose(j[4], t[4], rtol=1e-6)

@@ -1,5 +1,6 @@
 """Matches `torch.optim`."""
 from .optimizer import Optimizer  # noqa: F401
+from ._swap import swap_in_optimizer_params_and_state  # noqa: F401
 from .adadelta import Adadelta  # noqa: F401
 from .adafactor import Adafactor  # noqa: F401
 from .adagrad import Adagrad  # noqa: F401

@@ -273,3 +273,19 @@ def test_user_defined_optimizer_in_torch_style():
     np.testing.assert_allclose(opt.state_dict()["state"][0]["buf"].numpy(), [4.32, 8.64],
                                rtol=1e-6)
     assert posts == [1, 1, 1]
+
+
+def test_swap_in_params_and_state():
+    a = _param((1.0, 2.0))
+    opt = jtorch.optim.SGD([a], lr=0.5, momentum=0.9)
+    _loss_step(opt, [a])  # a = [0, 0], buffer = [2, 4]
+    other = jtorch.tensor([1.0, 1.0], requires_grad=True)
+    other.grad = jtorch.tensor([1.0, 1.0])
+    osd = copy.deepcopy(opt.state_dict())
+    with jtorch.optim.swap_in_optimizer_params_and_state(opt, {"w": other}, osd):
+        opt.step()
+    # buffer 0.9 * [2, 4] + 1 = [2.8, 4.6]; other = 1 - 0.5 * buffer (checked with torch).
+    np.testing.assert_allclose(other.detach().numpy(), [-0.4, -1.3], rtol=1e-6)
+    np.testing.assert_allclose(osd["state"][0]["momentum_buffer"].numpy(), [2.8, 4.6], rtol=1e-6)
+    np.testing.assert_allclose(a.detach().numpy(), [0.0, 0.0], atol=1e-7)
+    assert opt.state[a]["momentum_buffer"].tolist() == [2.0, 4.0]

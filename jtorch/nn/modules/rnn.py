@@ -137,9 +137,6 @@ class RNNBase(Module):
             s += f", bidirectional={self.bidirectional}"
         return s
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-
     def _check_hidden(self, h, want, msg="Expected hidden size {}, got {}"):
         if tuple(h.shape) != want:
             raise RuntimeError(msg.format(want, list(h.shape)))

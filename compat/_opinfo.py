@@ -20,7 +20,7 @@ import jtorch
 
 DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool)
 TOL = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-7)}
-GRAD_TOL = {torch.float32: (1e-3, 1e-4), torch.float64: (1e-6, 1e-6)}
+GRAD_TOL = {torch.float32: (1e-3, 1e-4), torch.float64: (1e-5, 1e-5)}
 
 
 def entry_name(op) -> str:

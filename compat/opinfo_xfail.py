@@ -4,6 +4,17 @@ Each entry is a known, accepted difference; the report lists it as XFAIL instead
 (it still counts as not fully passing). Keep reasons short and specific.
 """
 XFAIL = {
-    # jtorch has no lazy conjugate/negative bits: these ops only exist to flip those bits.
-    "_conj_physical.": "private op",
+    # Random sampling: jtorch's JAX PRNG cannot reproduce torch's random streams.
+    "normal.in_place": "random values differ from torch's generator by design",
+    "normal": "random values differ from torch's generator by design",
+    "bernoulli": "random values differ from torch's generator by design",
+    "multinomial": "random values differ from torch's generator by design",
+    "uniform": "random values differ from torch's generator by design",
+    "randint": "random values differ from torch's generator by design",
+    "randn": "random values differ from torch's generator by design",
+    "rand_like": "random values differ from torch's generator by design",
+    "randint_like": "random values differ from torch's generator by design",
+    "randn_like": "random values differ from torch's generator by design",
+    # Which index torch reports among equal values is its selection algorithm's accident.
+    "kthvalue": "index among tied integer values differs (torch's quickselect order)",
 }

@@ -184,7 +184,7 @@ def combinations(input, r=2, with_replacement=False):
     f = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(f(range(n), r)), np.int64).reshape(-1, r)
     if idx.shape[0] == 0:
-        return Tensor._from_array(jnp.zeros((0,) if r else (0,), input.dtype.np))
+        return Tensor._from_array(jnp.zeros((0, r) if r > 1 else (0,), input.dtype.np))
     return input[_long(idx)]
 
 
@@ -350,7 +350,32 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+def block_diag(*tensors):
+    """Matches `torch.block_diag`."""
+    return apply(REGISTRY["_block_diag"], (list(tensors),))
+
+
+def chain_matmul(*matrices, out=None):
+    """Matches `torch.chain_matmul`."""
+    return apply(REGISTRY["_chain_matmul"], (list(_tensors(matrices)),))
+
+
+def polygamma(n, input, *, out=None):
+    """Matches `torch.polygamma(n, input)`."""
+    return apply(REGISTRY["_polygamma"], (input, n), {} if out is None else {"out": out})
+
+
+def _polygamma_method(self, n):
+    return apply(REGISTRY["_polygamma"], (self, n))
+
+
+def _polygamma_(self, n):
+    from ._functions import inplace_method
+    return inplace_method(REGISTRY["_polygamma"])(self, n)
+
+
 FUNCTIONS = {
+    "block_diag": block_diag, "chain_matmul": chain_matmul, "polygamma": polygamma,
     "nonzero": nonzero, "argwhere": argwhere, "masked_select": masked_select, "unique": unique,
     "unique_consecutive": unique_consecutive, "bincount": bincount,
     "repeat_interleave": repeat_interleave, "meshgrid": meshgrid, "cartesian_prod": cartesian_prod,
@@ -363,10 +388,10 @@ FUNCTIONS = {
     "diagonal_scatter": diagonal_scatter, "is_nonzero": is_nonzero, "is_same_size": is_same_size,
     "is_conj": _false, "is_neg": _false,
 }
-_NOT_METHODS = {"meshgrid", "cartesian_prod", "tril_indices", "triu_indices", "atleast_1d", "atleast_2d",
+_NOT_METHODS = {"block_diag", "chain_matmul", "polygamma", "meshgrid", "cartesian_prod", "tril_indices", "triu_indices", "atleast_1d", "atleast_2d",
                 "atleast_3d", "broadcast_shapes", "broadcast_tensors", "unravel_index"}
 METHODS = {n: f for n, f in FUNCTIONS.items() if n not in _NOT_METHODS}
-METHODS.update({"fill_diagonal_": fill_diagonal_, "new_zeros": _new("zeros"), "new_ones": _new("ones"),
+METHODS.update({"polygamma": _polygamma_method, "polygamma_": _polygamma_, "fill_diagonal_": fill_diagonal_, "new_zeros": _new("zeros"), "new_ones": _new("ones"),
                 "new_empty": _new("empty"), "new_full": new_full, "new_tensor": new_tensor})
 
 

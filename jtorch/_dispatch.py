@@ -102,7 +102,7 @@ def clear_caches():
 
 
 def _hashable(v):
-    if isinstance(v, list):
+    if isinstance(v, list) or type(v) is tuple:  # tuples may hold lists: dims=([1], [0])
         return tuple(_hashable(e) for e in v)
     if isinstance(v, dict):
         return {k: _hashable(e) for k, e in v.items()}

@@ -14,10 +14,28 @@ from .ops._registry import REGISTRY
 apply = _dispatch.apply
 
 
+# Ops whose `input` may be a Python number (torch has Scalar-first overloads for these only).
+_SCALAR_INPUT = frozenset({
+    "add", "sub", "mul", "div", "floor_divide", "remainder", "pow", "float_power", "xlogy",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+    "bucketize", "special_xlog1py", "special_zeta"})
+_PY_NUMBERS = (bool, int, float, complex)
+
+
 def public(op):
     """`jtorch.<name>`: the op as a plain function."""
-    def fn(*args, **kwargs):
-        return apply(op, args, kwargs)
+    if op.value_names[:1] == ("input",):
+        scalar_ok = op.name in _SCALAR_INPUT
+
+        def fn(*args, **kwargs):
+            if args and isinstance(args[0], _PY_NUMBERS) and not (
+                    scalar_ok and any(isinstance(a, Tensor) for a in args[1:])):
+                raise TypeError(f"{op.name}(): argument 'input' (position 1) must be Tensor, not "
+                                f"{type(args[0]).__name__}")
+            return apply(op, args, kwargs)
+    else:
+        def fn(*args, **kwargs):
+            return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.fn.__doc__
     fn.__wrapped__ = op.fn

@@ -9,8 +9,11 @@ from ._tensor import Tensor as _Tensor
 from .ops._registry import REGISTRY as _R
 
 
-class LinAlgError(RuntimeError):
+class _LinAlgError(RuntimeError):
     """Matches `torch.linalg.LinAlgError` (a RuntimeError raised on singular/non-PD input)."""
+
+
+LinAlgError = _LinAlgError  # torch's class carries the underscored name too
 
 
 def _fn(name):

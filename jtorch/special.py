@@ -9,13 +9,19 @@ from .ops._registry import REGISTRY as _R
 _SAME = {"digamma": "digamma", "psi": "digamma", "erf": "erf", "erfc": "erfc", "erfinv": "erfinv",
          "exp2": "exp2", "expit": "sigmoid", "expm1": "expm1", "gammaln": "lgamma", "i0": "i0",
          "log1p": "log1p", "logit": "logit", "round": "round", "sinc": "sinc", "xlogy": "xlogy",
-         "polygamma": "polygamma", "multigammaln": "mvlgamma", "logsumexp": "logsumexp",
+         "multigammaln": "mvlgamma", "logsumexp": "logsumexp",
          "softmax": "softmax", "log_softmax": "log_softmax"}
 for _n, _t in _SAME.items():
     globals()[_n] = _public(_R[_t])
 for _n in [k[len("special_"):] for k in _R if k.startswith("special_")]:
     globals()[_n] = _public(_R["special_" + _n])
 del _n, _t
+
+
+def polygamma(n, input, *, out=None):
+    """Matches `torch.special.polygamma`."""
+    from ._datadep import polygamma as _pg
+    return _pg(n, input, out=out)
 
 
 def _missing(name):

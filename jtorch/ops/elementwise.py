@@ -429,7 +429,7 @@ def xlogy(input: Array, other: Array):
     return jax.scipy.special.xlogy(x, y)
 
 
-@op(promote=None, diff=False)
+@op(promote=None, inplace=True)
 def copysign(input: Array, other: Array):
     """Matches `torch.copysign`."""
     from .._promote import promote_args

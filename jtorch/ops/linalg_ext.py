@@ -69,6 +69,8 @@ def _lu_info(x):
 def cholesky_ex(A: Array, *, upper: bool = False, check_errors: bool = False):
     """Matches `torch.linalg.cholesky_ex`."""
     _square("cholesky", A)
+    if A.shape[-1] == 0:
+        return RT["linalg_cholesky_ex"](A, jnp.zeros(A.shape[:-2], jnp.int32))
     L = jnp.linalg.cholesky(A)
     d = jnp.diagonal(L, axis1=-2, axis2=-1)
     bad = ~jnp.isfinite(d) | (jnp.real(d) <= 0)
@@ -177,21 +179,21 @@ def lu_solve(LU: Array, pivots: Array, B: Array, *, left: bool = True, adjoint: 
 @op("linalg_householder_product", **_P)
 def householder_product(A: Array, tau: Array):
     """Matches `torch.linalg.householder_product`."""
+    # An explicit product of reflectors: lax.linalg.householder_product has no gradient.
     m, n = A.shape[-2], A.shape[-1]
     Q = jnp.broadcast_to(jnp.eye(m, dtype=A.dtype), A.shape[:-2] + (m, m))
     for i in range(tau.shape[-1]):
         v = jnp.where(jnp.arange(m) < i, 0, A[..., :, i])
         v = v.at[..., i].set(1)
-        H = jnp.eye(m, dtype=A.dtype) - tau[..., i, None, None] * v[..., :, None] * jnp.conj(v)[..., None, :]
-        Q = Q @ H
+        Q = Q - (Q @ v[..., :, None]) * (tau[..., i, None, None] * jnp.conj(v)[..., None, :])
     return Q[..., :, :n]
 
 
 @op("geqrf", promote=None, method=True, diff=False)
 def geqrf(input: Array):
     """Matches `torch.geqrf`."""
-    a, tau = lax.linalg.geqrf(input)
-    return RT["geqrf"](a, tau)
+    h, tau = jnp.linalg.qr(input, mode="raw")
+    return RT["geqrf"](_mT(h), tau)
 
 
 # ---- inverses and solvers ---------------------------------------------------------------------

@@ -40,7 +40,14 @@ register_aliases(ALIASES)
 
 deg2rad = _unary("deg2rad", jnp.deg2rad)
 rad2deg = _unary("rad2deg", jnp.rad2deg)
-i0 = _unary("i0", jss.i0)
+@jax.custom_jvp
+def _i0(x):
+    return jss.i0(x)
+
+
+# jax differentiates i0 through |x| (wrong at 0); the derivative of I0 is I1.
+_i0.defjvp(lambda p, t: (jss.i0(p[0]), jss.i1(p[0]) * t[0]))
+i0 = _unary("i0", _i0)
 sinc = _unary("sinc", jnp.sinc)
 
 
@@ -76,7 +83,7 @@ def isreal(input: Array):
     return jnp.imag(input) == 0 if jnp.iscomplexobj(input) else jnp.ones(input.shape, jnp.bool_)
 
 
-@op(promote=None, diff=False)
+@op(promote=None)
 def frexp(input: Array):
     """Matches `torch.frexp` (returns mantissa, exponent)."""
     if not jnp.issubdtype(input.dtype, jnp.floating):
@@ -91,9 +98,9 @@ _FREXP = collections.namedtuple("frexp", ["mantissa", "exponent"])
 _FREXP.__module__ = "torch.return_types"
 
 
-@op(inplace=True, promote=None)
-def polygamma(n: int, input: Array):
-    """Matches `torch.polygamma(n, input)`."""
+@op(promote=None, public=False, method=False, grad_name="PolygammaBackward0")
+def _polygamma(input: Array, n: int):
+    # torch's order is polygamma(n, input); the Tensor-level wrappers live in _datadep.
     x = _to_float(lambda v: v, input)
     if n == 0:
         return jss.digamma(x)
@@ -190,9 +197,11 @@ def inner(input: Array, other: Array):
     return jnp.inner(input, other)
 
 
-@op(inplace=True, promote="default")
+@op(inplace=True, promote=None)
 def addr(input: Array, vec1: Array, vec2: Array, *, beta: Array = 1, alpha: Array = 1):
     """Matches `torch.addr`."""
+    from .._promote import promote_args
+    input, vec1, vec2 = promote_args("default", input, vec1, vec2)
     o = jnp.outer(vec1, vec2)
     if o.dtype == jnp.bool_:
         return (input & (beta != 0)) | (o & (alpha != 0))
@@ -233,6 +242,13 @@ def renorm(input: Array, p: float, dim: int, maxnorm: float):
 @op(promote=None)
 def cov(input: Array, *, correction: int = 1, fweights: Array = None, aweights: Array = None):
     """Matches `torch.cov`."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input "
+                           f"with {input.ndim} dimensions")
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is not None and w.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                               f"{name} with {w.ndim} dimensions")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     if _is_int(x):
         x = x.astype(jnp.float32)

@@ -68,8 +68,8 @@ def cdist(x1: Array, x2: Array, p: float = 2.0, compute_mode: str | None = None)
     return jnp.sum(a ** p, axis=-1) ** (1.0 / p)
 
 
-@op(promote=None, method=False)
-def chain_matmul(matrices: list[Array]):
+@op(promote=None, method=False, public=False)
+def _chain_matmul(matrices: list[Array]):
     """Matches `torch.chain_matmul`."""
     return jnp.linalg.multi_dot(matrices) if len(matrices) > 1 else matrices[0]
 
@@ -79,6 +79,10 @@ def chain_matmul(matrices: list[Array]):
 @op(promote=None)
 def diff(input: Array, n: int = 1, dim: int = -1, prepend: Array = None, append: Array = None):
     """Matches `torch.diff`."""
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
     d = _wrap(dim, input.ndim)
     x = input
     parts = [p for p in (prepend, x, append) if p is not None]
@@ -154,6 +158,9 @@ def _quantile(x, q, dim, keepdim, interpolation, nan):
     if not jnp.issubdtype(x.dtype, jnp.floating):
         raise RuntimeError("quantile() input tensor must be either float or double dtype")
     qa = jnp.asarray(q, x.dtype)
+    if x.ndim == 0:  # a 0-dim input behaves as a 1-element vector
+        r = _quantile(x.reshape(1), q, None if dim is None else 0, keepdim, interpolation, nan)
+        return r.reshape(r.shape[:-1]) if keepdim and dim is not None and r.ndim else r
     f = jnp.nanquantile if nan else jnp.quantile
     r = f(x, qa, axis=dim, method=interpolation, keepdims=keepdim)
     if not nan and dim is None:
@@ -317,6 +324,8 @@ def diag_embed(input: Array, offset: int = 0, dim1: int = -2, dim2: int = -1):
     n = input.shape[-1] + builtins.abs(offset)
     nd = input.ndim + 1
     d1, d2 = _wrap(dim1, nd), _wrap(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     i = jnp.arange(input.shape[-1])
     r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
     out = jnp.zeros(input.shape[:-1] + (n, n), input.dtype).at[..., r, c].set(input)
@@ -324,8 +333,8 @@ def diag_embed(input: Array, offset: int = 0, dim1: int = -2, dim2: int = -1):
     return jnp.moveaxis(out, (-2, -1), (d1, d2))
 
 
-@op(promote=None, method=False, saves="none")
-def block_diag(tensors: list[Array]):
+@op(promote=None, method=False, saves="none", public=False, grad_name="BlockDiagBackward0")
+def _block_diag(tensors: list[Array]):
     """Matches `torch.block_diag`."""
     xs = [x.reshape(1, -1) if x.ndim == 1 else (x.reshape(1, 1) if x.ndim == 0 else x) for x in tensors]
     xs = _common(xs) if xs else xs
@@ -362,13 +371,13 @@ def complex(real: Array, imag: Array):
     if not jnp.issubdtype(real.dtype, jnp.floating):
         raise RuntimeError("Expected both inputs to be Half, Float or Double tensors but got "
                            f"{real.dtype} and {imag.dtype}")
-    return jax.lax.complex(real, imag)
+    return jax.lax.complex(*jnp.broadcast_arrays(real, imag))
 
 
 @op(promote=None, method=False)
 def polar(abs: Array, angle: Array):
     """Matches `torch.polar`."""
-    return jax.lax.complex(abs * jnp.cos(angle), abs * jnp.sin(angle))
+    return jax.lax.complex(*jnp.broadcast_arrays(abs * jnp.cos(angle), abs * jnp.sin(angle)))
 
 
 @op(promote=None, method=False, saves="none")
@@ -446,8 +455,20 @@ def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: st
                  include_self: bool = True):
     """Matches `torch.index_reduce`."""
     d = _wrap(dim, input.ndim)
+    if reduce == "prod":
+        return _index_prod(input, d, index, source, include_self)
     where = (slice(None),) * d + (index,)
     return _reduce_at(input, where, source, reduce, include_self)
+
+
+def _index_prod(x, d, index, source, include_self):
+    # jax's scatter-multiply has no gradient for repeated indices: a masked product does.
+    xm, sm = jnp.moveaxis(x, d, 0), jnp.moveaxis(source, d, 0)
+    hit = index[:, None] == jnp.arange(xm.shape[0])[None, :]
+    hit = hit.reshape(hit.shape + (1,) * (xm.ndim - 1))
+    prod = jnp.prod(jnp.where(hit, sm[:, None], jnp.ones((), x.dtype)), axis=0)
+    base = xm if include_self else jnp.where(hit.any(axis=0), jnp.ones((), x.dtype), xm)
+    return jnp.moveaxis((base * prod).astype(x.dtype), 0, d)
 
 
 @op(promote=None, inplace=True)

@@ -169,6 +169,8 @@ def _max_all(input: Array):
 
 @op(promote=None, grad_name="MaxBackward0")
 def _max_dim(input: Array, dim: int, keepdim: bool = False):
+    if input.ndim == 0:  # a 0-dim tensor is its own max, at index 0
+        return RETURN_TYPES["max"](input, jnp.zeros((), jnp.int64))
     return RETURN_TYPES["max"](*_select(input, dim % max(input.ndim, 1), keepdim, _argmax_nan))
 
 
@@ -179,6 +181,8 @@ def _min_all(input: Array):
 
 @op(promote=None, grad_name="MinBackward0")
 def _min_dim(input: Array, dim: int, keepdim: bool = False):
+    if input.ndim == 0:  # a 0-dim tensor is its own min, at index 0
+        return RETURN_TYPES["min"](input, jnp.zeros((), jnp.int64))
     return RETURN_TYPES["min"](*_select(input, dim % max(input.ndim, 1), keepdim, _argmin_nan))
 
 
@@ -267,15 +271,19 @@ def _implicit_dim(dim, ndim):
     return dim
 
 
-@op(promote=None, saves="none")
+@op(promote=None, saves="none", inplace=True)
 def cumsum(input: Array, dim: int, *, dtype=None):
     """Matches `torch.cumsum`."""
+    if input.ndim == 0:  # a 0-dim tensor is its own cumulative sum
+        return jnp.cumsum(input.reshape(1), dtype=_acc_dtype(input, dtype)).reshape(())
     return jnp.cumsum(input, axis=dim, dtype=_acc_dtype(input, dtype))
 
 
-@op(promote=None)
+@op(promote=None, inplace=True)
 def cumprod(input: Array, dim: int, *, dtype=None):
     """Matches `torch.cumprod`."""
+    if input.ndim == 0:
+        return jnp.cumprod(input.reshape(1), dtype=_acc_dtype(input, dtype)).reshape(())
     return jnp.cumprod(input, axis=dim, dtype=_acc_dtype(input, dtype))
 
 

@@ -194,6 +194,10 @@ class Optimizer:
         for group in self.param_groups:
             for k, v in self._group_setdefaults().items():
                 group.setdefault(k, v)
+        for st in self.state.values():
+            # Checkpoints from torch < 1.12 keep `step` as a Python number.
+            if isinstance(st, dict) and type(st.get("step")) in (int, float):
+                st["step"] = scalar_tensor(float(st["step"]))
 
     def _group_setdefaults(self) -> dict:
         """Options that older state dicts may lack (filled in by `load_state_dict`)."""

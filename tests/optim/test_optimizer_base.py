@@ -289,3 +289,15 @@ def test_swap_in_params_and_state():
     np.testing.assert_allclose(osd["state"][0]["momentum_buffer"].numpy(), [2.8, 4.6], rtol=1e-6)
     np.testing.assert_allclose(a.detach().numpy(), [0.0, 0.0], atol=1e-7)
     assert opt.state[a]["momentum_buffer"].tolist() == [2.0, 4.0]
+
+
+def test_legacy_integer_step_is_loaded_as_a_tensor():
+    a = _param()
+    opt = jtorch.optim.Adam([a], lr=0.1)
+    _loss_step(opt, [a])
+    sd = copy.deepcopy(opt.state_dict())
+    sd["state"][0]["step"] = 1  # torch < 1.12 saved a Python int
+    opt2 = jtorch.optim.Adam([_param()], lr=0.1)
+    opt2.load_state_dict(sd)
+    step = opt2.state_dict()["state"][0]["step"]
+    assert isinstance(step, jtorch.Tensor) and step.dtype == jtorch.float32 and float(step) == 1

@@ -236,3 +236,14 @@ def test_orthogonal_with_trivialization():
     with pytest.raises(NotImplementedError, match="It is not possible to assign to the matrix "
                                                   "exponential or the Cayley parametrizations"):
         m.weight = torch.eye(3)
+
+
+def test_parametrized_deepcopy_and_cache():
+    import copy
+    m = parametrizations.weight_norm(_Lin(3, 4))
+    m2 = copy.deepcopy(m)
+    assert type(m2).__name__ == "Parametrized_Lin" and torch.allclose(m2.weight, m.weight)
+    assert m2.parametrizations.weight.original0 is not m.parametrizations.weight.original0
+    with parametrize.cached():
+        assert m.weight is m.weight
+    assert m.weight is not m.weight

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-_REF = "/work/shared/reference/torch-2.13-api"
+_NAMES = os.path.join(os.path.dirname(__file__), "_torch_names.txt")
 
 
 class UnsupportedError(NotImplementedError, AttributeError):
@@ -18,44 +18,37 @@ class UnsupportedError(NotImplementedError, AttributeError):
 
 def unsupported(what: str):
     raise UnsupportedError(f"{what} is not supported by jtorch (a JAX-backed PyTorch shim). "
-                              "Use a supported alternative or compute it with jax directly.")
+                           "Use a supported alternative or compute it with jax directly.")
 
 
-def _load(fname):
-    try:
-        with open(os.path.join(_REF, fname)) as f:
-            return frozenset(ln.strip() for ln in f if ln.strip())
-    except OSError:
-        return frozenset()
-
-
-# Categories of names jtorch skips on purpose (sparse, quantized, JIT internals, ...); these
-# markers decide the wording only. Any torch name may reach the fallback.
 _TORCH = None
 _TENSOR = None
 
 
 def _torch_names():
+    """(torch names, Tensor attribute names) of torch 2.13, from `_torch_names.txt`."""
     global _TORCH, _TENSOR
     if _TORCH is None:
-        _TORCH = _load("torch.txt") | _load("torch.constants.txt")
-        _TENSOR = _load("torch.Tensor.txt") | _load("torch.Tensor.dunder.txt")
+        try:
+            with open(_NAMES) as f:
+                lines = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+        except OSError:  # an install without the data file: plain AttributeErrors
+            lines = []
+        _TORCH = frozenset(ln[6:] for ln in lines if ln.startswith("torch."))
+        _TENSOR = frozenset(ln[7:] for ln in lines if ln.startswith("Tensor."))
     return _TORCH, _TENSOR
 
 
-def module_getattr(module: str, name: str, known: frozenset | None = None):
-    """`__getattr__` body for a jtorch namespace: a NotImplementedError for torch names."""
-    if not name.startswith("__"):
-        torch_names, _ = _torch_names()
-        if known is None and module == "jtorch":
-            known = torch_names
-        if known is None or name in known or not known:
-            unsupported(f"torch.{name}" if module == "jtorch" else f"{module.replace('jtorch', 'torch')}.{name}")
+def module_getattr(module: str, name: str):
+    """`__getattr__` body for a jtorch namespace: UnsupportedError for torch's names."""
+    torch_module = module.replace("jtorch", "torch", 1)
+    if (name in _torch_names()[0]) if module == "jtorch" else not name.startswith("_"):
+        unsupported(f"{torch_module}.{name}")
     raise AttributeError(f"module {module!r} has no attribute {name!r}")
 
 
 def tensor_getattr(self, name: str):
-    """`Tensor.__getattr__` fallback: a NotImplementedError for Tensor attributes torch has."""
+    """`Tensor.__getattr__` fallback: UnsupportedError for Tensor attributes torch has."""
     _, tensor_names = _torch_names()
     if name in tensor_names:
         unsupported(f"torch.Tensor.{name}")

@@ -341,3 +341,44 @@ def test_forward_not_implemented():
     with pytest.raises(NotImplementedError, match=r'Module \[Module\] is missing the required '
                                                   r'"forward" function'):
         nn.Module()(1)
+
+
+def test_lazy_module_mixin():
+    import warnings
+    from jtorch.nn.modules.lazy import LazyModuleMixin
+
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            return x * self.w
+
+    class LazyScale(LazyModuleMixin, Scale):
+        cls_to_become = Scale
+
+        def __init__(self):
+            super().__init__()
+            self.w = nn.UninitializedParameter()
+            self.register_buffer("b", nn.UninitializedBuffer())
+
+        def initialize_parameters(self, x):
+            with torch.no_grad():
+                self.w.materialize((x.shape[-1],))
+                self.w.fill_(2.0)
+                self.b.materialize((x.shape[-1],))
+                self.b.fill_(0.0)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m, m2 = LazyScale(), LazyScale()
+    assert repr(m.w) == "<UninitializedParameter>" and m.has_uninitialized_params()
+    assert type(m.state_dict()["w"]) is nn.UninitializedParameter
+    assert m(torch.ones(2, 3)).tolist() == [[2.0, 2.0, 2.0]] * 2
+    assert type(m) is Scale and type(m.w) is nn.Parameter and m.w.shape == (3,) and m.w.requires_grad
+    assert type(m.b) is torch.Tensor
+    m2.load_state_dict({"w": torch.ones(4), "b": torch.zeros(4)})
+    assert m2.w.shape == (4,) and type(m2).__name__ == "LazyScale" and not m2.has_uninitialized_params()
+    with pytest.raises(RuntimeError, match="Can't access the shape of an uninitialized parameter"):
+        nn.UninitializedParameter().shape

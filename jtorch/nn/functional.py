@@ -929,3 +929,50 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
     return _op("_grid_sample", input, grid, mode, padding_mode, bool(align_corners))
+
+
+def _fractional(nd, input, kernel_size, output_size, output_ratio, return_indices, _random_samples):
+    x, unb = _batched(input, nd, f"fractional_max_pool{nd}d")
+    k = _tuple(kernel_size, nd, "kernel_size")
+    if output_size is None:
+        if output_ratio is None:
+            raise ValueError(f"fractional_max_pool{nd}d requires specifying either an output_size "
+                             "or an output_ratio")
+        ratio = output_ratio if isinstance(output_ratio, (list, tuple)) else (output_ratio,) * nd
+        output_size = tuple(int(x.shape[2 + i] * ratio[i]) for i in range(nd))
+    out = _tuple(output_size, nd, "output_size")
+    n, c = x.shape[:2]
+    if _random_samples is None:
+        samples = default_generator.draw("uniform", (n, c, nd), x.dtype.np, 0.0, 1.0)
+    else:
+        samples = _random_samples.reshape(n, c, nd)
+    val, idx = _op("_fractional_max_pool", x, samples, k, out)
+    if unb:
+        val, idx = val.squeeze(0), idx.squeeze(0)
+    return (val, idx) if return_indices else val
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Matches `torch.nn.functional.fractional_max_pool2d` (samples from jtorch's generator)."""
+    return _fractional(2, input, kernel_size, output_size, output_ratio, return_indices,
+                       _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Matches `torch.nn.functional.fractional_max_pool3d` (samples from jtorch's generator)."""
+    return _fractional(3, input, kernel_size, output_size, output_ratio, return_indices,
+                       _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=True, _random_samples=None):
+    """Matches `torch.nn.functional.fractional_max_pool2d_with_indices`."""
+    return _fractional(2, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=True, _random_samples=None):
+    """Matches `torch.nn.functional.fractional_max_pool3d_with_indices`."""
+    return _fractional(3, input, kernel_size, output_size, output_ratio, True, _random_samples)

@@ -365,3 +365,48 @@ def _grid_sample(input: Array, grid: Array, mode: str, padding_mode: str, align_
     else:
         raise NotImplementedError(f"grid_sample: mode {mode!r} is not supported by jtorch")
     return out.reshape((n, c) + tuple(out_shape))
+
+
+# ---- fractional max pooling --------------------------------------------------------------
+
+def _intervals(u, size, out, k):
+    """Window starts of PyTorch's pseudo-random fractional pooling sequence (per sample u)."""
+    if out == 1:
+        return jnp.full(u.shape + (1,), size - k, jnp.int64)
+    alpha = (size - k) / (out - 1)
+    i = jnp.arange(out - 1, dtype=u.dtype)
+    seq = (jnp.floor((i + u[..., None]) * alpha) - jnp.floor(u[..., None] * alpha)).astype(jnp.int64)
+    return jnp.concatenate([seq, jnp.full(u.shape + (1,), size - k, jnp.int64)], axis=-1)
+
+
+@op(**_PRIVATE, grad_name="FractionalMaxPool2DBackward0")
+def _fractional_max_pool(input: Array, samples: Array, kernel_size, output_size):
+    """Returns (values, flat spatial indices); samples are (N, C, nd) uniforms in [0, 1)."""
+    n, c = input.shape[:2]
+    spatial = input.shape[2:]
+    nd = len(spatial)
+    # 2-d samples are ordered (w, h); 3-d samples (t, h, w), as in PyTorch's kernels.
+    order = [1, 0] if nd == 2 else list(range(nd))
+    idx = []
+    for d in range(nd):
+        st = _intervals(samples[..., order[d]], spatial[d], output_size[d], kernel_size[d])
+        idx.append(st[..., None] + jnp.arange(kernel_size[d]))  # (N, C, out_d, k_d)
+    x = input
+    for d in range(nd):
+        ax = 2 + 2 * d
+        shp = [n, c] + [1] * (x.ndim - 2)
+        shp[ax] = -1
+        x = jnp.take_along_axis(x, idx[d].reshape(shp), axis=ax)
+        x = x.reshape(x.shape[:ax] + (output_size[d], kernel_size[d]) + x.shape[ax + 1:])
+    perm = (0, 1) + tuple(2 + 2 * d for d in range(nd)) + tuple(3 + 2 * d for d in range(nd))
+    win = jnp.transpose(x, perm).reshape((n, c) + tuple(output_size) + (-1,))
+    arg = jnp.argmax(win, axis=-1)
+    val = jnp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    offs = jnp.unravel_index(arg, tuple(kernel_size))
+    flat = jnp.zeros(arg.shape, jnp.int64)
+    for d in range(nd):
+        shape = [n, c] + [1] * nd
+        shape[2 + d] = output_size[d]
+        starts = idx[d][..., 0].reshape(shape)
+        flat = flat * spatial[d] + starts + offs[d].astype(jnp.int64)
+    return val, flat

@@ -5,10 +5,13 @@ import math
 
 from ..._creation import empty
 from .. import functional as F, init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+           "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+           "LazyConvTranspose3d"]
 
 
 def _ntuple(x, n):
@@ -73,6 +76,8 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        if self.in_channels == 0:  # a lazy module before its first input
+            return
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -194,3 +199,68 @@ class ConvTranspose2d(_ConvTransposeNd):
 class ConvTranspose3d(_ConvTransposeNd):
     """Matches `torch.nn.ConvTranspose3d`."""
     _nd = 3
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """in_channels is read from the first input; then the module becomes `cls_to_become`."""
+
+    def _make_lazy(self, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        self._lazy_setup()
+
+    def initialize_parameters(self, input, *args) -> None:
+        if not self.has_uninitialized_params():
+            return
+        self.in_channels = input.shape[0] if input.dim() == self._nd + 1 else input.shape[1]
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        k = tuple(self.kernel_size)
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups) + k
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups) + k
+        self.weight.materialize(shape)
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()
+
+
+def _lazy_conv(base, nd):
+    class Lazy(_LazyConvMixin, base):
+        cls_to_become = base
+
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
+            base.__init__(self, 0, 0, kernel_size, stride, padding, dilation, groups, False,
+                          padding_mode, device, dtype)
+            self.out_channels = out_channels
+            self._make_lazy(bias, device, dtype)
+    Lazy.__name__ = Lazy.__qualname__ = f"Lazy{base.__name__}"
+    Lazy.__doc__ = f"Matches `torch.nn.Lazy{base.__name__}`."
+    return Lazy
+
+
+def _lazy_conv_transpose(base, nd):
+    class Lazy(_LazyConvMixin, base):
+        cls_to_become = base
+
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                     groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                     dtype=None) -> None:
+            base.__init__(self, 0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                          dilation, padding_mode, device, dtype)
+            self.out_channels = out_channels
+            self._make_lazy(bias, device, dtype)
+    Lazy.__name__ = Lazy.__qualname__ = f"Lazy{base.__name__}"
+    Lazy.__doc__ = f"Matches `torch.nn.Lazy{base.__name__}`."
+    return Lazy
+
+
+LazyConv1d = _lazy_conv(Conv1d, 1)
+LazyConv2d = _lazy_conv(Conv2d, 2)
+LazyConv3d = _lazy_conv(Conv3d, 3)
+LazyConvTranspose1d = _lazy_conv_transpose(ConvTranspose1d, 1)
+LazyConvTranspose2d = _lazy_conv_transpose(ConvTranspose2d, 2)
+LazyConvTranspose3d = _lazy_conv_transpose(ConvTranspose3d, 3)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 
 from ..._creation import empty
-from ...autograd.grad_mode import no_grad
 from .. import functional as F, init
 from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Linear", "NonDynamicallyQuantizableLinear", "Bilinear", "LazyLinear"]
@@ -76,7 +76,7 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """Matches `torch.nn.LazyLinear`: in_features is read from the first input."""
 
     cls_to_become = Linear
@@ -90,26 +90,16 @@ class LazyLinear(Linear):
             self.bias = UninitializedParameter(device=device, dtype=dtype)
         else:
             self.register_parameter("bias", None)
-        self._lazy_hook = self.register_forward_pre_hook(LazyLinear._infer)
+        self._lazy_setup()
 
     def reset_parameters(self) -> None:
-        if self.in_features != 0:
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    @staticmethod
-    def _infer(module, args):
-        module.initialize_parameters(*args)
-        module._lazy_hook.remove()
-        del module._lazy_hook
-
     def initialize_parameters(self, input) -> None:
-        with no_grad():
+        if self.has_uninitialized_params():
             self.in_features = input.shape[-1]
             self.weight.materialize((self.out_features, self.in_features))
             if self.bias is not None:
                 self.bias.materialize((self.out_features,))
             self.reset_parameters()
-        self.__class__ = self.cls_to_become
-
-    def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

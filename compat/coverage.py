@@ -37,12 +37,12 @@ def shipped(obj, name):
         return False
     try:
         # Names resolved through __getattr__ fallbacks raise NotImplementedError.
-        getattr(obj, name)
+        v = getattr(obj, name)
     except (AttributeError, NotImplementedError):
         return False
     except Exception:  # a property needing an instance (e.g. Tensor.T on the class) still counts
         return True
-    return True
+    return not getattr(v, "_jtorch_unsupported", False)  # stubs that only raise
 
 
 def names(fname):

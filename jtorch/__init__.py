@@ -32,6 +32,9 @@ globals().update({_k: _v for _k, _v in _datadep.FUNCTIONS.items() if _k not in g
 from . import linalg  # noqa: E402
 linalg._bind_torch_level(globals())
 from . import fft, special  # noqa: E402,F401
+from ._typeinfo import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402,F401
+                        FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor, finfo, iinfo)
+
 
 
 from ._device import device  # noqa: E402,F401

@@ -391,8 +391,22 @@ FUNCTIONS = {
 _NOT_METHODS = {"block_diag", "chain_matmul", "polygamma", "meshgrid", "cartesian_prod", "tril_indices", "triu_indices", "atleast_1d", "atleast_2d",
                 "atleast_3d", "broadcast_shapes", "broadcast_tensors", "unravel_index"}
 METHODS = {n: f for n, f in FUNCTIONS.items() if n not in _NOT_METHODS}
-METHODS.update({"polygamma": _polygamma_method, "polygamma_": _polygamma_, "fill_diagonal_": fill_diagonal_, "new_zeros": _new("zeros"), "new_ones": _new("ones"),
+METHODS.update({
+    "gather": lambda self, dim, index, *, sparse_grad=False: apply(REGISTRY["gather"], (self, dim, index)),
+    "where": lambda self, condition, other: apply(REGISTRY["where"], (condition, self, other)),
+    "tril_": lambda self, diagonal=0: _inplace("tril", self, diagonal),
+    "triu_": lambda self, diagonal=0: _inplace("triu", self, diagonal),
+    "__div__": lambda self, other: self.__truediv__(other),
+    "__rdiv__": lambda self, other: self.__rtruediv__(other),
+    "__idiv__": lambda self, other: self.__itruediv__(other),
+    "pin_memory": lambda self, device=None: self, "is_pinned": lambda self, device=None: False,
+    "polygamma": _polygamma_method, "polygamma_": _polygamma_, "fill_diagonal_": fill_diagonal_, "new_zeros": _new("zeros"), "new_ones": _new("ones"),
                 "new_empty": _new("empty"), "new_full": new_full, "new_tensor": new_tensor})
+
+
+def _inplace(name, self, *args):
+    from ._functions import inplace_method
+    return inplace_method(REGISTRY[name])(self, *args)
 
 
 def bind():

@@ -98,3 +98,19 @@ def test_unsupported_names_raise_naming_the_api():
     assert not hasattr(jtorch, "stft")  # feature probes still work
     with pytest.raises(AttributeError):
         jtorch.not_a_torch_name
+
+
+def test_finfo_iinfo_and_legacy_types():
+    assert jtorch.finfo(jtorch.float32).eps == 1.1920928955078125e-07
+    assert jtorch.finfo(jtorch.bfloat16).eps == 0.0078125
+    assert jtorch.iinfo(jtorch.int64).max == 9223372036854775807
+    assert isinstance(jtorch.ones(2), jtorch.FloatTensor) and not isinstance(jtorch.ones(2), jtorch.LongTensor)
+    assert jtorch.LongTensor([1, 2]).dtype == jtorch.int64 and jtorch.FloatTensor(2, 3).shape == (2, 3)
+
+
+def test_tensor_method_forms():
+    x = jtorch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.gather(1, jtorch.tensor([[1], [0]])).tolist() == [[2.0], [3.0]]
+    assert x.where(x > 2, 0.0).tolist() == [[0.0, 0.0], [3.0, 4.0]]
+    assert x.clone().triu_().tolist() == [[1.0, 2.0], [0.0, 4.0]]
+    assert jtorch.polygamma(1, jtorch.tensor([1.0])).item() == pytest.approx(1.6449340668482264)

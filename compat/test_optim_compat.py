@@ -74,12 +74,16 @@ def test_optim_db_parameters_match(cls, kwargs, dtype):
     tp, jp, topt, jopt = _run(cls, kwargs, dtype)
     tol = 1e-5 if dtype == "float64" else 1e-4
     for a, b in zip(tp, jp):
+        assert str(b.dtype) == str(a.dtype)
         np.testing.assert_allclose(_np(b), _np(a), rtol=tol, atol=tol * 1e-2)
     if dtype == "float32":
         _check_state_dict_layout(topt.state_dict(), jopt.state_dict())
 
 
-@pytest.mark.parametrize("cls,kwargs", [c for c in _cases() if not c.marks])
+# Complex parameters go through one generic (real, imag) view; only the defaults and the
+# optimizers whose state starts non-zero (Adagrad, Rprop) need every option.
+@pytest.mark.parametrize("cls,kwargs", [c for c in _cases() if c.id.endswith("-default")
+                                        or c.id.startswith(("Adagrad", "Rprop"))])
 def test_optim_db_complex_parameters_match(cls, kwargs):
     if any(isinstance(v, torch.Tensor) for v in kwargs.values()):
         pytest.skip("tensor lr")

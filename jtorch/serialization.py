@@ -18,6 +18,7 @@ import pickle
 import secrets
 import struct
 import tempfile
+import warnings
 import zipfile
 
 import numpy as np
@@ -447,6 +448,24 @@ class _Unpickler(pickle.Unpickler):
         return self.loader.storage(pid)
 
 
+def _weights_only_from_env(weights_only):
+    """torch's overrides: TORCH_FORCE_WEIGHTS_ONLY_LOAD wins over any argument,
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD only over an unset one (with a warning)."""
+    yes = ("1", "y", "yes", "true")
+    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0") in yes
+    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0") in yes
+    if force and force_no:
+        raise RuntimeError("Only one of TORCH_FORCE_WEIGHTS_ONLY_LOAD and "
+                           "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD can be set")
+    if force:
+        return True
+    if force_no and weights_only is None:
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, and "
+                      "`weights_only` was not passed to `jtorch.load`: using weights_only=False.")
+        return False
+    return weights_only
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
     """Matches `torch.load` (zip and legacy formats; `weights_only=True` by default).
@@ -454,6 +473,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     `mmap=True` is accepted; the data is read into JAX arrays either way. A safetensors file
     (recognised by its content) loads as a dict of tensors.
     """
+    weights_only = _weights_only_from_env(weights_only)
     if weights_only is None:
         weights_only = pickle_module is None
     if weights_only and pickle_module is not None:

@@ -1,12 +1,17 @@
-"""Activation layers (every activation in torch.nn except MultiheadAttention)."""
+"""Activation layers (MultiheadAttention lives in attention.py and is re-exported here, as torch
+has it in `torch.nn.modules.activation`)."""
 from __future__ import annotations
 
 from ..._creation import empty
 from .. import functional as F, init
 from ..parameter import Parameter
+from .attention import MultiheadAttention
 from .module import Module
 
-__all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
+# Pickled whole models name the class by torch's path, so they load in torch and allow-lists match.
+MultiheadAttention.__module__ = __name__
+
+__all__ = ["MultiheadAttention", "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
            "SiLU", "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink",
            "LeakyReLU", "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign", "Tanhshrink",
            "Softmin", "Softmax", "Softmax2d", "LogSoftmax"]

@@ -6,10 +6,14 @@ import math
 from ..._creation import empty
 from .. import functional as F, init
 from ..parameter import Parameter, UninitializedParameter
+from .container import Identity
 from .lazy import LazyModuleMixin
 from .module import Module
 
-__all__ = ["Linear", "NonDynamicallyQuantizableLinear", "Bilinear", "LazyLinear"]
+# torch keeps Identity in linear.py: pickled models name it there.
+Identity.__module__ = __name__
+
+__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear", "Bilinear", "LazyLinear"]
 
 
 class Linear(Module):
@@ -82,15 +86,11 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
-        Module.__init__(self)
-        self.in_features = 0
-        self.out_features = out_features
+        super().__init__(0, 0, False)
         self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
         if bias:
             self.bias = UninitializedParameter(device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self._lazy_setup()
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_features != 0:

@@ -527,6 +527,11 @@ def test_backward_hooks_multi_input_and_nesting(compat):
         a, b = m(x, 2.0, y)
         (a.sum() * 2 + b).backward()
         log.append(x.grad.tolist())
+        y.requires_grad_(True)
+        x.grad = None
+        a, b = m(x, 2.0, y)
+        a.sum().backward()  # output b gets no gradient: None in grad_output
+        log += [x.grad.tolist(), y.grad.tolist()]
         seq = nn.Sequential(_classes(lib)[0](2, 2), nn.Identity())
         for i, mod in enumerate(seq):
             mod.register_full_backward_hook(lambda mod, gi, go, i=i: log.append(i))

@@ -82,6 +82,8 @@ class Function(metaclass=_FunctionMeta):
         node = cls._backward_cls(None, tuple(args[i]._edge() for i in diff),
                                  arrays if multi else arrays[0])
         node.eager = True
+        if not ctx.materialize_grads and multi and all(isinstance(o, Tensor) for o in outs):
+            node.raw_cts = True
         n_in = len(args)
 
         def run_user_backward(grads, create_graph):

@@ -89,14 +89,15 @@ class _Identity(Function):
     """Identity whose backward hands the incoming gradients to `fn` (which may replace them)."""
 
     @staticmethod
-    def forward(ctx, fn, *tensors):
+    def forward(ctx, fn, materialize, *tensors):
         ctx.fn = fn
+        ctx.set_materialize_grads(materialize)
         return tuple(t.detach() for t in tensors)
 
     @staticmethod
     def backward(ctx, *grads):
         new = ctx.fn(grads)
-        return (None, *(grads if new is None else new))
+        return (None, None, *(grads if new is None else new))
 
 
 class BackwardHook:
@@ -104,8 +105,7 @@ class BackwardHook:
 
     The output identity sees grad_output first (pre-hooks may replace it); the input identity
     then sees grad_input and runs the full hooks. When no input requires grad the full hooks
-    run at the output identity with grad_input all None, as torch does. Difference: an output
-    that gets no gradient shows as zeros in grad_output (torch: None).
+    run at the output identity with grad_input all None, as torch does.
     """
 
     def __init__(self, module, hooks, pre_hooks):
@@ -141,7 +141,7 @@ class BackwardHook:
             new = self._run_hooks(tuple(full))
             return tuple(new[i] for i in pos)
 
-        outs = _Identity.apply(on_input_grads, *[args[i] for i in pos])
+        outs = _Identity.apply(on_input_grads, True, *[args[i] for i in pos])
         args = list(args)
         for i, o in zip(pos, outs):
             args[i] = o
@@ -174,9 +174,12 @@ class BackwardHook:
                               "#torch.nn.Module.register_full_backward_hook for more details.",
                               stacklevel=2)
                 self._run_hooks((None,) * self.n_inputs)
-            return tuple(full[i] for i in pos)
+            # the engine expects a gradient on every edge it reaches: zeros for unused outputs
+            return tuple(outs[i].new_zeros(outs[i].shape) if full[i] is None else full[i]
+                         for i in pos)
 
-        new = _Identity.apply(on_output_grads, *[outs[i] for i in pos])
+        # Outputs that get no gradient show as None in grad_output, as in torch.
+        new = _Identity.apply(on_output_grads, False, *[outs[i] for i in pos])
         outs = list(outs)
         for i, o in zip(pos, new):
             outs[i] = o

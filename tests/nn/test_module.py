@@ -382,3 +382,18 @@ def test_lazy_module_mixin():
     assert m2.w.shape == (4,) and type(m2).__name__ == "LazyScale" and not m2.has_uninitialized_params()
     with pytest.raises(RuntimeError, match="Can't access the shape of an uninitialized parameter"):
         nn.UninitializedParameter().shape
+
+
+def test_modules_utils_helpers():
+    from jtorch.nn.modules.utils import (_list_with_default, _pair, _reverse_repeat_tuple,
+                                         _triple, consume_prefix_in_state_dict_if_present)
+    assert _pair(3) == (3, 3) and _pair([1, 2]) == (1, 2) and _triple(1) == (1, 1, 1)
+    assert _reverse_repeat_tuple((1, 2), 2) == (2, 2, 1, 1)
+    assert _list_with_default([None, 4], [1, 2, 3]) == [2, 4]
+    sd = nn.Sequential(Lin(1, 1)).state_dict()
+    wrapped = OrderedDict(("module." + k, v) for k, v in sd.items())
+    wrapped._metadata = OrderedDict(("module" + ("." + k if k else ""), v)
+                                    for k, v in sd._metadata.items())
+    consume_prefix_in_state_dict_if_present(wrapped, "module.")
+    assert list(wrapped) == ["0.weight", "0.bias", "0.count"]
+    assert list(wrapped._metadata) == ["", "0"]

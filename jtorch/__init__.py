@@ -34,6 +34,9 @@ linalg._bind_torch_level(globals())
 from . import fft, special  # noqa: E402,F401
 from ._typeinfo import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402,F401
                         FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor, finfo, iinfo)
+from . import _variants, _unsupported  # noqa: E402
+_variants.bind(globals(), _unsupported._torch_names()[0])
+
 
 
 

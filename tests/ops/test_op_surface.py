@@ -114,3 +114,15 @@ def test_tensor_method_forms():
     assert x.where(x > 2, 0.0).tolist() == [[0.0, 0.0], [3.0, 4.0]]
     assert x.clone().triu_().tolist() == [[1.0, 2.0], [0.0, 4.0]]
     assert jtorch.polygamma(1, jtorch.tensor([1.0])).item() == pytest.approx(1.6449340668482264)
+
+
+def test_derived_names():
+    x = jtorch.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    g0, g1 = jtorch.gradient(x)
+    assert g0.tolist() == [[2.0, 3.0, 5.0], [2.0, 3.0, 5.0]] and g1.tolist() == [[1.0, 1.5, 2.0], [2.0, 3.0, 4.0]]
+    h = jtorch.histogram(x, 2)
+    assert h.hist.tolist() == [4.0, 2.0] and h.bin_edges.tolist() == [1.0, 5.0, 9.0]
+    close(jtorch.hann_window(4), [0.0, 0.5, 1.0, 0.5])
+    y = x.clone()
+    assert jtorch.exp_(y) is y
+    assert jtorch.transpose_copy(x, 0, 1).shape == (3, 2) and x.sum_to_size(1, 3).tolist() == [[4.0, 7.0, 13.0]]

@@ -89,21 +89,17 @@ def run_input(info, mi, torch, jtorch, rtol=1e-6, atol=1e-8):
     torch.manual_seed(0)
     mt = info.module_cls(*cargs, **ckw).double()
     mj = jcls(*_to_j(cargs, jtorch, torch), **_to_j(ckw, jtorch, torch)).double()
+    if info.is_lazy:
+        # Materialize both from a first forward (lazy modules hold no buffers to disturb).
+        a, k = _copy_inputs(mi, torch)
+        with torch.no_grad():
+            mt(*a, **k)
+        with jtorch.no_grad():
+            mj(*_to_j(a, jtorch, torch), **_to_j(k, jtorch, torch))
+    mj.load_state_dict({k: _to_j(v, jtorch, torch) for k, v in mt.state_dict().items()})
     targs, tkw = _copy_inputs(mi, torch)
     jargs, jkw = _to_j(targs, jtorch, torch), _to_j(tkw, jtorch, torch)
     out_t = mt(*targs, **tkw)
-    if info.is_lazy:
-        with jtorch.no_grad():
-            mj(*_to_j(_copy_inputs(mi, torch)[0], jtorch, torch),
-               **_to_j(_copy_inputs(mi, torch)[1], jtorch, torch))
-        mt = info.module_cls(*cargs, **ckw).double()
-        mt(*_copy_inputs(mi, torch)[0], **_copy_inputs(mi, torch)[1])
-        targs, tkw = _copy_inputs(mi, torch)
-        out_t = None
-    sd = {k: _to_j(v, jtorch, torch) for k, v in mt.state_dict().items()}
-    mj.load_state_dict(sd)
-    if out_t is None:
-        out_t = mt(*targs, **tkw)
     if list(mt.state_dict()) != list(mj.state_dict()):
         raise AssertionError(f"state_dict keys {list(mj.state_dict())} != {list(mt.state_dict())}")
     if repr(mt) != repr(mj):

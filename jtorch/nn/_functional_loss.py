@@ -11,7 +11,7 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_e
            "kl_div", "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
            "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss",
            "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
-           "triplet_margin_with_distance_loss"]
+           "triplet_margin_with_distance_loss", "linear_cross_entropy"]
 
 
 def _op(name, *args):
@@ -207,3 +207,19 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     out = _op("_ctc_loss", lp, jnp.asarray(tg), jnp.asarray(il), jnp.asarray(tl), int(blank),
               reduction, bool(zero_infinity))
     return out.squeeze(0) if unb and reduction == "none" else out
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0, options=None):
+    """Matches `torch.nn.functional.linear_cross_entropy` (computed unfused: linear, then
+    cross_entropy; `options` is accepted and ignored)."""
+    if input.dim() not in (1, 2):
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
+    classes_out = tuple(linear_weight.shape[:-1])
+    w2 = linear_weight.reshape(-1, linear_weight.shape[-1])
+    b2 = linear_bias.reshape(-1) if linear_bias is not None else None
+    logits = _op("linear", input, w2, b2)
+    logits = logits.reshape(tuple(input.shape[:-1]) + classes_out)
+    return cross_entropy(logits, target, weight=weight,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)

@@ -182,19 +182,26 @@ def _softdim(dim, ndim):
     return dim
 
 
+def _soft(name, input, dim, dtype):
+    if input.dim() == 0:
+        # A 0-dim tensor is softmaxed as one element (dim 0 or -1).
+        return _op(name, input.reshape(1), 0, dtype).reshape(())
+    return _op(name, input, _softdim(dim, input.dim()), dtype)
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Matches `torch.nn.functional.softmax`."""
-    return _op("softmax", input, _softdim(dim, input.dim()), dtype)
+    return _soft("softmax", input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Matches `torch.nn.functional.log_softmax`."""
-    return _op("log_softmax", input, _softdim(dim, input.dim()), dtype)
+    return _soft("log_softmax", input, dim, dtype)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """Matches `torch.nn.functional.softmin`."""
-    return _op("softmin", input, _softdim(dim, input.dim()), dtype)
+    return _soft("softmin", input, dim, dtype)
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):

@@ -208,7 +208,6 @@ class _LazyConvMixin(LazyModuleMixin):
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         if bias:
             self.bias = UninitializedParameter(device=device, dtype=dtype)
-        self._lazy_setup()
 
     def initialize_parameters(self, input, *args) -> None:
         if not self.has_uninitialized_params():
@@ -233,8 +232,8 @@ def _lazy_conv(base, nd):
 
         def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                      bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
-            base.__init__(self, 0, 0, kernel_size, stride, padding, dilation, groups, False,
-                          padding_mode, device, dtype)
+            super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                             padding_mode, device, dtype)
             self.out_channels = out_channels
             self._make_lazy(bias, device, dtype)
     Lazy.__name__ = Lazy.__qualname__ = f"Lazy{base.__name__}"
@@ -249,8 +248,8 @@ def _lazy_conv_transpose(base, nd):
         def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                      groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
                      dtype=None) -> None:
-            base.__init__(self, 0, 0, kernel_size, stride, padding, output_padding, groups, False,
-                          dilation, padding_mode, device, dtype)
+            super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                             dilation, padding_mode, device, dtype)
             self.out_channels = out_channels
             self._make_lazy(bias, device, dtype)
     Lazy.__name__ = Lazy.__qualname__ = f"Lazy{base.__name__}"

@@ -1,0 +1,1 @@
+"""Holds the `torch` package that child interpreters of `python -m jtorch` import (see _dropin.py)."""

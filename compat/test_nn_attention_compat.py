@@ -325,3 +325,18 @@ def test_causal_transformer_training_parity(use_sdpa):
         with jtorch.no_grad():
             for p in jm.parameters():
                 p -= lr * p.grad
+
+
+def test_mismatched_mask_warnings():
+    def messages(lib):
+        lib.manual_seed(0)
+        x = lib.randn(3, 1, 4)
+        kpm = lib.zeros(1, 3, dtype=lib.bool)
+        kpm[0, 2] = True
+        mha, layer = lib.nn.MultiheadAttention(4, 2), lib.nn.TransformerEncoderLayer(4, 2, 8)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            mha(x, x, x, key_padding_mask=kpm, attn_mask=lib.zeros(3, 3))
+            layer(x, src_mask=lib.zeros(3, 3), src_key_padding_mask=kpm)
+        return [str(m.message) for m in w]
+    assert messages(jtorch) == messages(torch)

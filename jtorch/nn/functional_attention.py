@@ -2,7 +2,9 @@
 `jtorch.nn.functional`)."""
 from __future__ import annotations
 
-from .. import _dispatch
+import warnings
+
+from .. import _dispatch, _dtype as D
 from .._sampling import rand
 from ..ops._registry import REGISTRY
 
@@ -10,6 +12,15 @@ from ..ops._registry import REGISTRY
 def _keep(shape, p, dtype):
     # Bernoulli(1 - p) keep mask from jtorch's generator; the op rescales kept values.
     return rand(*shape, dtype=dtype) >= p
+
+
+def warn_mismatched_masks(mask, name, other, other_name):
+    """PyTorch's deprecation warning for one bool and one float mask; True if it warned."""
+    if mask is None or other is None or (mask.dtype == D.bool) == (other.dtype == D.bool):
+        return False
+    warnings.warn(f"Support for mismatched {name} and {other_name} is deprecated. Use same type "
+                  "for both instead.", stacklevel=3)
+    return True
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
@@ -54,6 +65,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to create "
                            "this mask.")
+    warn_mismatched_masks(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
     batched = query.dim() == 3
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

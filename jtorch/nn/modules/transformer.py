@@ -9,6 +9,7 @@ from ... import _dtype as D
 from ..._creation import full
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from .. import functional as F
+from ..functional_attention import warn_mismatched_masks
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -41,6 +42,13 @@ def _clones(module, n):
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
+def _float_mask(mask, name, other, other_name, dtype):
+    # Like PyTorch: warn on a bool/float mix, then use the bool mask as an additive float mask.
+    if warn_mismatched_masks(mask, name, other, other_name) and mask.dtype == D.bool:
+        return full(tuple(mask.shape), 0.0, dtype=dtype).masked_fill(mask, -math.inf)
+    return mask
+
+
 def _square_mask(sz, dtype=None):
     return full((sz, sz), -math.inf, dtype=dtype or D.get_default_dtype()).triu(1)
 
@@ -69,6 +77,8 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        src_key_padding_mask = _float_mask(src_key_padding_mask, "src_key_padding_mask", src_mask,
+                                           "src_mask", src.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -209,6 +219,8 @@ class TransformerEncoder(Module):
         return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in ts))
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        src_key_padding_mask = _float_mask(src_key_padding_mask, "src_key_padding_mask", mask,
+                                           "mask", src.dtype)
         nested = self._nested_path(src, mask, src_key_padding_mask)
         causal = bool(is_causal) if is_causal is not None else False
         out = src

@@ -7,14 +7,8 @@ from ..._creation import empty
 from ...autograd.grad_mode import no_grad
 from ..functional_attention import multi_head_attention_forward
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
-
-try:
-    from .linear import NonDynamicallyQuantizableLinear
-except ImportError:
-    class NonDynamicallyQuantizableLinear(Linear):
-        """Matches `torch.nn.modules.linear.NonDynamicallyQuantizableLinear` (a plain Linear)."""
 
 
 def _xavier_uniform_(w):

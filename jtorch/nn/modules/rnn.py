@@ -50,7 +50,11 @@ def _init_uniform(params, bound):
 
 
 class RNNBase(Module):
-    """Matches `torch.nn.RNNBase`."""
+    """Matches `torch.nn.RNNBase`.
+
+    A packed input compiles once per distinct `batch_sizes` (they are static shapes here);
+    inter-layer dropout draws from jtorch's generator.
+    """
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -109,6 +113,18 @@ class RNNBase(Module):
     @property
     def _flat_weights(self):
         return [getattr(self, n) for n in self._flat_weights_names]
+
+    def __getstate__(self):
+        # torch's RNNBase.__setstate__ reads `_flat_weights` from a pickled whole model.
+        state = super().__getstate__()
+        state["_flat_weights"] = self._flat_weights
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        state.pop("_flat_weights", None)  # a property here (torch pickles it as a list)
+        state.pop("_flat_weight_refs", None)
+        super().__setstate__(state)
 
     @property
     def all_weights(self):

@@ -15,9 +15,17 @@ from .autograd.grad_mode import INFERENCE, _MODE
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
-def _filled(shape, dtype, value):
-    """A compiled `jnp.full` (eager jnp.ones/zeros dispatch several primitives)."""
+def _filled_jit(shape, dtype, value):
     return jnp.full(shape, value, dtype)
+
+
+def _filled(shape, dtype, value):
+    """An array of `value`: built by numpy and transferred, so a new shape compiles nothing;
+    compiled (jnp.full) for 0-d arrays and while jtorch.compile traces (no big constants)."""
+    from . import _compile
+    if not shape or _compile._TRACING[0] or isinstance(value, jax.Array):
+        return _filled_jit(shape, dtype, value)
+    return jnp.asarray(np.full(shape, value, dtype))
 
 
 def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:

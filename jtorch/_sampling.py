@@ -122,7 +122,8 @@ def _out(out, t):
 def _fill_with(self, a):
     from .autograd.grad_mode import no_grad
     self._check_writable()
-    new = Tensor._from_array(a.astype(self.dtype.np))
+    dt = self.dtype.np
+    new = Tensor._from_array(a if a.dtype == dt else a.astype(dt))
     self._assign(new)
     return self
 

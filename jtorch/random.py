@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import time
 
 import jax
@@ -16,6 +17,7 @@ import numpy as np
 from . import _dtype as D
 
 _DEFAULT_SEED = 67280421310721
+_BUCKETED = frozenset(("uniform", "normal", "randint", "exponential"))
 
 
 @functools.partial(jax.jit, static_argnums=(1, 2, 3))
@@ -83,8 +85,18 @@ class Generator:
         return self
 
     def draw(self, kind, shape, dtype, *params):
-        self._key, x = _draw(self._key, kind, tuple(shape), dtype, *params)
-        return x
+        shape = tuple(shape)
+        if kind not in _BUCKETED:
+            self._key, x = _draw(self._key, kind, shape, dtype, *params)
+            return x
+        # Draw a power-of-two-sized flat block and take the first numel values: one compiled
+        # sampler serves every shape up to that size (XLA compiles a sampler in ~0.1-1 s).
+        n = math.prod(shape)
+        bucket = max(16, 1 << (n - 1).bit_length())
+        self._key, x = _draw(self._key, kind, (bucket,), dtype, *params)
+        if isinstance(x, jax.core.Tracer):
+            return x[:n].reshape(shape)
+        return jnp.asarray(np.asarray(x)[:n].reshape(shape))
 
 
 default_generator = Generator()

@@ -18,6 +18,7 @@ import pickle
 import secrets
 import struct
 import tempfile
+import types
 import warnings
 import zipfile
 
@@ -135,6 +136,18 @@ class _Pickler(pickle._Pickler):
             return ("storage", _g("torch", _STORAGE_NAMES[dtype.name]), obj.key, obj.location,
                     int(obj.array.size))
         return None
+
+    def save_global(self, obj, name=None):
+        # jtorch mirrors torch's module tree, so a pickled jtorch class or function (a whole
+        # model) is named by its torch path: the file loads in torch, and jtorch maps it back.
+        module = getattr(obj, "__module__", None) or ""
+        if module == "jtorch" or module.startswith("jtorch."):
+            self.save(_g("torch" + module[6:], name or obj.__qualname__))
+            return
+        super().save_global(obj, name)
+
+    dispatch = dict(pickle._Pickler.dispatch)  # functions too reach save_global below
+    dispatch[types.FunctionType] = save_global
 
     def save(self, obj, save_persistent_id=True):
         t = type(obj)

@@ -6,6 +6,7 @@ so the positions they pick differ from PyTorch's; their distributions are the sa
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax.numpy as jnp
 import numpy as np
@@ -391,14 +392,32 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _dropout(input, p, training, inplace, _feature_shape(input, 1, "dropout1d"))
 
 
+def _legacy_feature_shape(input, nd, name):
+    # torch still accepts other ranks here (deprecated, with a warning), as code written for
+    # older torch relies on: the mask covers the first two dims (3D input to dropout2d is
+    # (N, C, L)), or for dropout3d the first dim when the input is not 5D.
+    dim = input.dim()
+    if dim not in (nd + 1, nd + 2):
+        warnings.warn(f"{name}: a {dim}-D input is deprecated (expected {nd + 1}D or {nd + 2}D); "
+                      "use dropout for element-wise dropout", stacklevel=3)
+    if nd == 3 and dim != 5:
+        return tuple(input.shape[:1]) + (1,) * (dim - 1)
+    if dim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if dim == 3:
+        warnings.warn("dropout2d: a 3D input is taken as (N, C, L), dropping whole channels as "
+                      "dropout1d does", stacklevel=3)
+    return tuple(input.shape[:2]) + (1,) * (dim - 2)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Matches `torch.nn.functional.dropout2d`."""
-    return _dropout(input, p, training, inplace, _feature_shape(input, 2, "dropout2d"))
+    """Matches `torch.nn.functional.dropout2d`, including its deprecated non-3D/4D inputs."""
+    return _dropout(input, p, training, inplace, _legacy_feature_shape(input, 2, "dropout2d"))
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
-    """Matches `torch.nn.functional.dropout3d`."""
-    return _dropout(input, p, training, inplace, _feature_shape(input, 3, "dropout3d"))
+    """Matches `torch.nn.functional.dropout3d`, including its deprecated non-4D/5D inputs."""
+    return _dropout(input, p, training, inplace, _legacy_feature_shape(input, 3, "dropout3d"))
 
 
 _SELU_ALPHA_P = -1.7580993408473766

@@ -484,6 +484,8 @@ def put(input: Array, index: Array, source: Array, accumulate: bool = False):
 @op(promote=None, inplace=True)
 def masked_scatter(input: Array, mask: Array, source: Array):
     """Matches `torch.masked_scatter`."""
+    if mask.dtype != jnp.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     m = jnp.broadcast_to(mask, jnp.broadcast_shapes(mask.shape, input.shape))
     x = jnp.broadcast_to(input, m.shape)
     pos = jnp.cumsum(m.reshape(-1)) - 1

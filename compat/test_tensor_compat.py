@@ -155,13 +155,21 @@ KNOWN_DIFFERENCES = {
     # Value-dependent errors: torch checks the data; jtorch's compiled ops cannot raise on values.
     "int_negative_power": lambda lib: lib.tensor([2]) ** -1,
     "int_floor_divide_by_zero": lambda lib: lib.tensor([1]) // 0,
-    # Error types: jax raises TypeError where torch raises RuntimeError.
-    "bool_sub": lambda lib: lib.tensor([True]) - lib.tensor([True]),
-    "bool_neg": lambda lib: -lib.tensor([True]),
-    "matmul_shape_mismatch": lambda lib: lib.ones(3) @ lib.ones(2),
     # torch refuses; jtorch returns an ml_dtypes bfloat16 array.
     "bfloat16_numpy": lambda lib: str(lib.ones(1, dtype=lib.bfloat16).numpy().dtype),
 }
+
+
+ERROR_TYPES = {
+    "bool_sub": lambda lib: lib.tensor([True]) - lib.tensor([True]),
+    "bool_neg": lambda lib: -lib.tensor([True]),
+    "matmul_shape_mismatch": lambda lib: lib.ones(2, 3) @ lib.ones(2, 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_TYPES))
+def test_error_types(compat, name):
+    compat.value(ERROR_TYPES[name])
 
 
 @pytest.mark.xfail(strict=True, reason="known differences, see KNOWN_DIFFERENCES comments")

@@ -279,7 +279,8 @@ def _guard_key(state: _State, args, kwargs):
     # so a change of them retraces.
     groups = tuple(tuple(sorted((k, _hyper_sig(k, v)) for k, v in g.items() if k != "params"))
                    for o in state.optimizers for g in o.param_groups)
-    return (tdef, sig, tens, flags, groups, _MODE.get())
+    from .amp import autocast_mode
+    return (tdef, sig, tens, flags, groups, _MODE.get(), autocast_mode.state())
 
 
 # ---- tracing and replay --------------------------------------------------------------------
@@ -534,7 +535,7 @@ def _differentiable(pure, state, args, kwargs, live):
 _GUARD_NAMES = ("the structure of the arguments", "argument shapes, dtypes or Python values",
                 "the set of state tensors or their shapes, requires_grad or .grad presence",
                 "module training flags (train()/eval())", "optimizer options other than lr",
-                "the grad mode")
+                "the grad mode", "the autocast policy")
 
 
 def _explain(old, new):

@@ -86,7 +86,9 @@ def _build(op: Op):
     op.jit_plain = jax.jit(body, static_argnames=statics)
     op.jit_nograd = jax.jit(nograd, static_argnames=statics)
     # In-place variant: the first input's buffer is donated, so XLA writes the result into it.
-    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,))
+    first = next(iter(op.sig.parameters), None)
+    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,)) \
+        if first in op.value_names else op.jit_nograd
     # Given both static_argnums and static_argnames, jax.jit maps neither onto the other, so
     # static parameters that may come positionally (x.sum(1)) are listed by number too.
     nums = (0,) + tuple(i + 1 for i, p in enumerate(op.sig.parameters.values())

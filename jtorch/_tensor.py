@@ -449,6 +449,11 @@ class Tensor:
     def data(self, other: "Tensor"):
         if not isinstance(other, Tensor):
             raise TypeError(f"Tensor.data must be set to a Tensor, got {type(other).__name__}")
+        if other._owner() is self:
+            if other._vw is None or not other._vw[0]:
+                return  # `x.data = x` or `x.data = x.detach()`: nothing changes
+            # A view of this tensor's own storage: keep its value in a storage of its own.
+            other = Tensor._from_array(other._data)
         # This tensor now shares `other`'s storage; views made before keep the old one.
         self._st = other._owner()
         self._vw = other._vw if other._vw is not None else _NO_VIEW

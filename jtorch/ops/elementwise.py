@@ -23,6 +23,9 @@ def add(input: Array, other: Array, *, alpha: Array = 1):
 @op(inplace=True, saves="none")
 def sub(input: Array, other: Array, *, alpha: Array = 1):
     """Matches `torch.sub`."""
+    if input.dtype == jnp.bool_ and getattr(other, "dtype", None) == jnp.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
     return input - other * alpha if not _is_one(alpha) else input - other
 
 
@@ -381,7 +384,15 @@ erfinv = _unary("erfinv", jax.scipy.special.erfinv)
 lgamma = _unary("lgamma", jax.scipy.special.gammaln)
 digamma = _unary("digamma", jax.scipy.special.digamma)
 reciprocal = _unary("reciprocal", lambda x: 1 / x, saves="output")
-neg = _unary("neg", jnp.negative, float_only=False, saves="none")
+def _negative(x):
+    if x.dtype == jnp.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    return jnp.negative(x)
+
+
+neg = _unary("neg", _negative, float_only=False, saves="none")
 negative = neg
 abs = _unary("abs", jnp.abs, float_only=False)
 absolute = abs

@@ -21,7 +21,16 @@ def matmul(input: Array, other: Array):
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{input.ndim}D and {other.ndim}D")
+    k1 = input.shape[-1]
+    k2 = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k1 != k2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input)} and "
+                           f"{_shape_str(other)})")
     return jnp.matmul(input, other)
+
+
+def _shape_str(x):
+    return "x".join(str(n) for n in (x.shape if x.ndim > 1 else (1,) + x.shape))
 
 
 @op(promote=None)

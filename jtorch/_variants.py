@@ -2,6 +2,7 @@
 functions and a few small Tensor helpers. Each is a thin wrapper over an existing method or op."""
 from __future__ import annotations
 
+import collections
 import math
 
 import jax.numpy as jnp
@@ -124,7 +125,6 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     return _HIST(Tensor._from_array(jnp.asarray(h, dt)), Tensor._from_array(jnp.asarray(e, dt)))
 
 
-import collections  # noqa: E402
 
 _HIST = collections.namedtuple("histogram", ["hist", "bin_edges"])
 _HIST.__module__ = "torch.return_types"

@@ -1,6 +1,8 @@
 """More elementwise math: aliases, angle conversions, integer math, special-function ops."""
 from __future__ import annotations
 
+import collections
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
@@ -92,7 +94,6 @@ def frexp(input: Array):
     return _FREXP(m, e.astype(jnp.int32))
 
 
-import collections  # noqa: E402
 
 _FREXP = collections.namedtuple("frexp", ["mantissa", "exponent"])
 _FREXP.__module__ = "torch.return_types"

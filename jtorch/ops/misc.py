@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import builtins
-import collections
 
 import jax
 import jax.numpy as jnp
@@ -10,7 +9,7 @@ from jax import Array
 
 from ._registry import op
 from .elementwise import _is_int
-from .reduction import RETURN_TYPES, _axis
+from .reduction import RETURN_TYPES
 
 
 def _wrap(d, n):

@@ -92,27 +92,57 @@ def _kaiser(k, m, beta=12.0):
 
 # ---- small helpers ---------------------------------------------------------------------------
 
-def _grad1(a, h, d, edge_order):
-    # Central differences inside; one-sided first- or second-order differences at the edges.
-    sl = lambda i, j=None: a[(slice(None),) * d + (slice(i, j),)]  # noqa: E731
-    mid = (sl(2) - sl(0, -2)) / (2 * h)
+def _grad1(a, x, d, edge_order):
+    """d(a)/dx along axis d for sample coordinates x (numpy's second-order scheme)."""
+    def sl(i, j=None):
+        return a[(slice(None),) * d + (slice(i, j),)]
+
+    def bc(v):  # a 1-D coordinate quantity broadcast along axis d
+        return v.reshape((-1,) + (1,) * (a.ndim - d - 1))
+    hl, hr = bc(x[1:-1] - x[:-2]), bc(x[2:] - x[1:-1])
+    mid = (hl ** 2 * sl(2) - hr ** 2 * sl(0, -2) + (hr ** 2 - hl ** 2) * sl(1, -1)) / (hl * hr * (hl + hr))
     if edge_order == 1:
-        lo, hi = (sl(1, 2) - sl(0, 1)) / h, (sl(-1) - sl(-2, -1)) / h
+        lo = (sl(1, 2) - sl(0, 1)) / (x[1] - x[0])
+        hi = (sl(-1) - sl(-2, -1)) / (x[-1] - x[-2])
     else:
-        lo = (-1.5 * sl(0, 1) + 2 * sl(1, 2) - 0.5 * sl(2, 3)) / h
-        hi = (0.5 * sl(-3, -2) - 2 * sl(-2, -1) + 1.5 * sl(-1)) / h
+        h1, h2 = x[1] - x[0], x[2] - x[1]
+        lo = (-(2 * h1 + h2) / (h1 * (h1 + h2)) * sl(0, 1) + (h1 + h2) / (h1 * h2) * sl(1, 2)
+              - h1 / (h2 * (h1 + h2)) * sl(2, 3))
+        h1, h2 = x[-2] - x[-3], x[-1] - x[-2]
+        hi = (h2 / (h1 * (h1 + h2)) * sl(-3, -2) - (h1 + h2) / (h1 * h2) * sl(-2, -1)
+              + (2 * h2 + h1) / (h2 * (h1 + h2)) * sl(-1))
     return jnp.concatenate([lo, mid, hi], axis=d)
 
 
-def gradient(input, *, spacing=1, dim=None, edge_order=1):
-    """Matches `torch.gradient` (scalar spacing per dimension)."""
+def gradient(input, *, spacing=None, dim=None, edge_order=1):
+    """Matches `torch.gradient` (scalar, per-dimension scalar or coordinate-tensor spacing)."""
+    from ._tensor import _wrap_dim
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     dims = list(range(input.ndim)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
-    sp = spacing if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
-    sp = [float(s.item()) if isinstance(s, Tensor) else float(s) for s in sp]
-    if input.is_floating_point() is False:
-        input = input.to(D.get_default_dtype())
-    return tuple(_dispatch.call_fn(lambda a, d=d % input.ndim, h=h: _grad1(a, h, d, edge_order), [input])
-                 for d, h in zip(dims, sp))
+    dims = [_wrap_dim(d, input.ndim) for d in dims]
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("torch.gradient: dim appears multiple times in the list of dims")
+    if spacing is None:
+        spacing = 1.0
+    sp = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(sp) != len(dims):
+        raise RuntimeError("torch.gradient expected spacing to be unspecified, a scalar or a list of "
+                           f"length {len(dims)}, but got a list of length {len(sp)}")
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               f"edge_order+1")
+    x = input if input.is_floating_point() or input.is_complex() else input.to(D.get_default_dtype())
+    out = []
+    for d, h in zip(dims, sp):
+        if isinstance(h, Tensor) and h.ndim == 1:
+            out.append(_dispatch.call_fn(lambda a, c, d=d: _grad1(a, c.astype(a.dtype), d, edge_order), [x, h]))
+        else:
+            h = float(h.item()) if isinstance(h, Tensor) else float(h)
+            out.append(_dispatch.call_fn(
+                lambda a, d=d, h=h: _grad1(a, jnp.arange(a.shape[d], dtype=a.dtype) * h, d, edge_order), [x]))
+    return tuple(out)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):

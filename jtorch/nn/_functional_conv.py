@@ -345,7 +345,8 @@ def _fractional(nd, input, kernel_size, output_size, output_ratio, return_indice
     if _random_samples is None:
         samples = default_generator.draw("uniform", (n, c, nd), x.dtype.np, 0.0, 1.0)
     else:
-        samples = _random_samples.reshape(n, c, nd)
+        # Extra sample rows (a batch-sized table used on an unbatched input) are ignored.
+        samples = _random_samples[:n].reshape(n, c, nd)
     val, idx = _op("_fractional_max_pool", x, samples, k, out)
     if unb:
         val, idx = val.squeeze(0), idx.squeeze(0)

@@ -437,6 +437,9 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Matches `torch.nn.functional.batch_norm` (running stats are updated in place)."""
+    if training and input.numel() == 0:
+        # An empty batch gives an empty output and leaves the running statistics alone.
+        return input * 1.0
     if training:
         size = input.numel() // input.shape[1] if input.dim() > 1 else 1
         if size == 1:

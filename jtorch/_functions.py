@@ -20,18 +20,27 @@ _SCALAR_INPUT = frozenset({
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
     "bucketize", "special_xlog1py", "special_zeta"})
 _PY_NUMBERS = (bool, int, float, complex)
+# Binary ops whose `other` must be a Tensor (torch has no Tensor-Scalar overload for these).
+_TENSOR_OTHER = frozenset({
+    "atan2", "cross", "dist", "dot", "fmax", "fmin", "gcd", "hypot", "igamma", "igammac", "inner",
+    "isclose", "kron", "lcm", "ldexp", "logaddexp", "logaddexp2", "logical_and", "logical_or",
+    "logical_xor", "matmul", "maximum", "minimum", "nextafter", "vdot"})
 
 
 def public(op):
     """`jtorch.<name>`: the op as a plain function."""
     if op.value_names[:1] == ("input",):
         scalar_ok = op.name in _SCALAR_INPUT
+        tensor_other = op.name in _TENSOR_OTHER
 
         def fn(*args, **kwargs):
             if args and isinstance(args[0], _PY_NUMBERS) and not (
                     scalar_ok and any(isinstance(a, Tensor) for a in args[1:])):
                 raise TypeError(f"{op.name}(): argument 'input' (position 1) must be Tensor, not "
                                 f"{type(args[0]).__name__}")
+            if tensor_other and isinstance(args[1] if len(args) > 1 else kwargs.get("other"), _PY_NUMBERS):
+                raise TypeError(f"{op.name}(): argument 'other' must be Tensor, not a Python number; "
+                                "wrap it with torch.tensor(...)")
             return apply(op, args, kwargs)
     else:
         def fn(*args, **kwargs):

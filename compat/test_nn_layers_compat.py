@@ -164,7 +164,7 @@ LAYERS = {
 
 ACTS = {
     "relu": "nn.ReLU()", "relu_inplace_repr": "nn.ReLU(inplace=True)", "relu6": "nn.ReLU6()",
-    "leakyrelu": "nn.LeakyReLU(0.2)", "prelu": "nn.PReLU(3, init=0.1)", "prelu1": "nn.PReLU()",
+    "leakyrelu": "nn.LeakyReLU(0.2)", "prelu": "nn.PReLU(4, init=0.1)", "prelu_mismatch": "nn.PReLU(3)", "prelu1": "nn.PReLU()",
     "elu": "nn.ELU(alpha=0.7)", "selu": "nn.SELU()", "celu": "nn.CELU(0.5)", "gelu": "nn.GELU()",
     "gelu_tanh": "nn.GELU(approximate='tanh')", "silu": "nn.SiLU()", "mish": "nn.Mish()",
     "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "softmax": "nn.Softmax(dim=1)",
@@ -174,7 +174,7 @@ ACTS = {
     "hardsigmoid": "nn.Hardsigmoid()", "hardshrink": "nn.Hardshrink(0.3)",
     "softshrink": "nn.Softshrink(0.3)", "tanhshrink": "nn.Tanhshrink()",
     "threshold": "nn.Threshold(0.1, 20)", "glu": "nn.GLU(dim=1)", "logsigmoid": "nn.LogSigmoid()",
-    "rrelu_eval": "nn.RReLU(0.1, 0.3)",
+    "rrelu_eval": "nn.RReLU(0.1, 0.3).eval()",
 }
 
 

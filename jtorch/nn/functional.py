@@ -102,6 +102,11 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def prelu(input, weight):
     """Matches `torch.nn.functional.prelu`."""
+    n = weight.numel()
+    if n != 1 and (input.dim() < 2 or input.shape[1] != n):
+        ch = input.shape[1] if input.dim() >= 2 else 1
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter "
+                           f"numbers = {n} and channel size = {ch}.")
     return _op("prelu", input, weight)
 
 

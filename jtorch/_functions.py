@@ -22,7 +22,7 @@ _SCALAR_INPUT = frozenset({
 _PY_NUMBERS = (bool, int, float, complex)
 # Binary ops whose `other` must be a Tensor (torch has no Tensor-Scalar overload for these).
 _TENSOR_OTHER = frozenset({
-    "atan2", "cross", "dist", "dot", "fmax", "fmin", "gcd", "hypot", "igamma", "igammac", "inner",
+    "atan2", "cross", "dist", "dot", "fmax", "fmin", "gcd", "heaviside", "hypot", "igamma", "igammac", "inner",
     "isclose", "kron", "lcm", "ldexp", "logaddexp", "logaddexp2", "logical_and", "logical_or",
     "logical_xor", "matmul", "maximum", "minimum", "nextafter", "vdot"})
 

@@ -505,6 +505,9 @@ def vander(x: Array, N: int | None = None, increasing: bool = False):
 @op(promote=None)
 def aminmax(input: Array, *, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.aminmax`."""
+    if input.size == 0 and (dim is None or input.shape[dim % input.ndim] == 0):
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                           "has no identity.")
     ax = None if dim is None else _wrap(dim, input.ndim)
     if input.ndim == 0 and dim is not None:
         return RETURN_TYPES["aminmax"](input, input)

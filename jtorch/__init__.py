@@ -37,9 +37,6 @@ from ._typeinfo import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, Doub
 from . import _variants, _unsupported  # noqa: E402
 _variants.bind(globals(), _unsupported._torch_names()[0])
 
-
-
-
 from ._device import device  # noqa: E402,F401
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,  # noqa: E402,F401
                         full_like, linspace, logspace, ones, ones_like, tensor, zeros, zeros_like)
@@ -131,7 +128,6 @@ def __getattr__(name):
 if "__getattr__" not in Tensor.__dict__:
     from ._unsupported import tensor_getattr as _tensor_getattr  # noqa: E402
     Tensor.__getattr__ = _tensor_getattr
-
 
 
 from . import optim  # noqa: E402,F401

@@ -474,7 +474,8 @@ def _weights_only_from_env(weights_only):
         return True
     if force_no and weights_only is None:
         warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, and "
-                      "`weights_only` was not passed to `jtorch.load`: using weights_only=False.")
+                      "`weights_only` was not passed to `jtorch.load`: using weights_only=False.",
+                      stacklevel=3)
         return False
     return weights_only
 

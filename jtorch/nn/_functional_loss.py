@@ -170,9 +170,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, (int, float)):
         from .._creation import full_like
         var = full_like(input, var)
-    if var.shape != input.shape and not (
-            var.shape[:-1] == input.shape[:-1] and var.shape[-1:] in ((1,), ())
-            or var.shape == input.shape[:-1]):
+    shape = tuple(var.shape)
+    if shape != tuple(input.shape) and shape == tuple(input.shape[:-1]):
+        shape = shape + (1,)  # one variance per sample: broadcast over the last dimension
+    inp = tuple(input.shape)
+    if len(shape) > len(inp) or any(v not in (1, i) for v, i in zip(reversed(shape), reversed(inp))):
         raise ValueError("var is of incorrect size")
     if (var < 0).any().item():
         raise ValueError("var has negative entry/entries")

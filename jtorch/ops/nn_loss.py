@@ -74,8 +74,15 @@ def _nll(logp, target, weight, ignore_index, reduction):
     w = jnp.where(valid, w, 0)
     loss = -picked * w
     if reduction == "mean":
-        return jnp.sum(loss) / jnp.sum(w)
+        return _safe_div(jnp.sum(loss), jnp.sum(w))
     return _reduce(loss, reduction)
+
+
+def _safe_div(total, den):
+    """total / den; with den == 0 (every target ignored) the value is NaN and, as in PyTorch,
+    the gradient is 0."""
+    bad = den == 0
+    return jnp.where(bad, jnp.nan, total / jnp.where(bad, 1, den).astype(total.dtype))
 
 
 def _check_target(input, target):
@@ -116,9 +123,10 @@ def cross_entropy(input: Array, target: Array, weight: Array = None, ignore_inde
     smooth = jnp.where(valid, -jnp.sum(lw, axis=-1), 0)
     if reduction == "mean":
         if weight is None:
-            smooth = jnp.sum(smooth) / jnp.sum(valid)
+            smooth = _safe_div(jnp.sum(smooth), jnp.sum(valid))
         else:
-            smooth = jnp.sum(smooth) / jnp.sum(jnp.where(valid, weight[jnp.where(valid, target, 0)], 0))
+            smooth = _safe_div(jnp.sum(smooth),
+                               jnp.sum(jnp.where(valid, weight[jnp.where(valid, target, 0)], 0)))
     elif reduction == "sum":
         smooth = jnp.sum(smooth)
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)

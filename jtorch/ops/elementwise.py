@@ -399,7 +399,9 @@ absolute = abs
 sign = _unary("sign", jnp.sign, float_only=False)
 sgn = _unary("sgn", jnp.sign, float_only=False)
 square = _unary("square", jnp.square, float_only=False, grad_name="PowBackward0")
-relu = _unary("relu", jax.nn.relu, float_only=False, saves="output")
+# PyTorch's relu passes the gradient through NaN inputs (jax.nn.relu's rule gives 0 there).
+relu = _unary("relu", lambda x: jnp.where(x <= 0, jnp.zeros_like(x), x), float_only=False,
+              saves="output")
 floor = _unary("floor", jnp.floor, float_only=False)
 ceil = _unary("ceil", jnp.ceil, float_only=False)
 trunc = _unary("trunc", jnp.trunc, float_only=False)

@@ -77,6 +77,8 @@ def flat(out):
 
 
 def as_np(t):
+    if isinstance(t, torch.Tensor) and t._is_zerotensor():
+        return np.zeros(tuple(t.shape), dtype=torch.empty(0, dtype=t.dtype).numpy().dtype)
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().resolve_conj().resolve_neg().numpy()
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)

@@ -18,5 +18,6 @@ XFAIL = {
     # Which index torch reports among equal values is its selection algorithm's accident.
     "kthvalue": "index among tied integer values differs (torch's quickselect order)",
     "sort": "indices of tied values with stable=False follow torch's unstable CPU sort (jtorch is stable)",
+    "argsort": "indices of tied values with stable=False follow torch's unstable CPU sort",
     "topk": "indices of tied integer values follow torch's selection order",
 }

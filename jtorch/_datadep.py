@@ -40,7 +40,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     if as_tuple:
         idx = np.nonzero(a) if a.ndim else np.nonzero(a.reshape(1))
         return tuple(_long(i) for i in idx)
-    res = _long(np.argwhere(a).reshape(-1, a.ndim))
+    res = _long(np.argwhere(a) if a.ndim else np.zeros((int(a != 0), 0), np.int64))
     return Tensor._write_out(out, res) if out is not None else res
 
 

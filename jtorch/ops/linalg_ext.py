@@ -282,7 +282,10 @@ def matrix_power(A: Array, n: int):
 @op("linalg_det", **_P)
 def det(A: Array):
     """Matches `torch.linalg.det`."""
-    return jnp.linalg.det(_square("det", A))
+    _square("det", A)
+    if A.shape[-1] == 0:
+        return jnp.ones(A.shape[:-2], A.dtype)
+    return jnp.linalg.det(A)
 
 
 @op("linalg_slogdet", **_P)

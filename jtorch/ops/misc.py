@@ -33,6 +33,8 @@ def cross(input: Array, other: Array, dim: int | None = None):
 @op(promote="default")
 def kron(input: Array, other: Array):
     """Matches `torch.kron`."""
+    if input.dtype == jnp.bool_:  # jax multiplies bools only as integers
+        return jnp.kron(input.astype(jnp.int8), other.astype(jnp.int8)).astype(jnp.bool_)
     return jnp.kron(input, other)
 
 
@@ -476,7 +478,10 @@ def put(input: Array, index: Array, source: Array, accumulate: bool = False):
     flat = input.reshape(-1)
     idx = index.reshape(-1)
     src = source.reshape(-1)
-    flat = flat.at[idx].add(src) if accumulate else flat.at[idx].set(src)
+    if accumulate and flat.dtype == jnp.bool_:
+        flat = flat.at[idx].max(src)  # bool accumulation is logical or
+    else:
+        flat = flat.at[idx].add(src) if accumulate else flat.at[idx].set(src)
     return flat.reshape(input.shape)
 
 

@@ -19,7 +19,19 @@ def _in(x, complex_ok=True):
     return x
 
 
+def _check_dims(dims, ndim):
+    for d in dims:
+        if ndim == 0:
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+        if not -ndim <= d < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+                             f"but got {d})")
+    return dims
+
+
 def _axes(dim, s, ndim, default_all):
+    if dim is not None:
+        _check_dims((dim,) if isinstance(dim, int) else tuple(dim), ndim)
     if dim is None:
         if s is not None:
             return tuple(range(ndim - len(s), ndim))
@@ -35,6 +47,7 @@ def _c(x):
 def _one(name, f, real_in=False):
     def body(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None):
         x = _in(input, not real_in)
+        _check_dims((dim,), x.ndim)
         return f(_c(x) if not real_in else x, n, dim, norm or "backward")
     body.__name__ = name
     body.__doc__ = f"Matches `torch.fft.{name}`."

@@ -8,6 +8,7 @@ the step, the state_dict keys and repr; then compare an eval-mode forward.
 
     python -m compat.module_db_report               # every entry
     python -m compat.module_db_report nn.Conv2d     # only these entries (no summary written)
+    python -m compat.module_db_report --update nn.Conv2d  # rerun entries, update their summary rows
 """
 from __future__ import annotations
 
@@ -35,7 +36,11 @@ def _to_j(x, jtorch, torch):
     if isinstance(x, dict):
         return {k: _to_j(v, jtorch, torch) for k, v in x.items()}
     if isinstance(x, torch.nn.Module):
-        raise NotImplementedError(f"module argument {type(x).__name__}")
+        raise NotImplementedError(f"module argument {type(x).__name__} (the runner cannot rebuild "
+                                  "a module from its constructor arguments)")
+    name = getattr(x, "__name__", None)
+    if callable(x) and name and getattr(torch.nn.functional, name, None) is x:
+        return getattr(jtorch.nn.functional, name)  # e.g. activation=F.gelu
     return x
 
 
@@ -160,7 +165,8 @@ def main(argv):
     from torch.testing._internal.common_modules import module_db
 
     import jtorch
-    only = set(argv)
+    update = "--update" in argv
+    only = set(a for a in argv if a != "--update")
     rows = []
     start = time.time()
     for info in module_db:
@@ -177,13 +183,32 @@ def main(argv):
     line = (f"{full}/{len(rows)} entries pass every input; {samples[0]}/{samples[1]} inputs pass "
             f"({time.time() - start:.0f}s)")
     print(line)
-    if not only:
+    if update:
+        _update_summary(rows)
+    elif not only:
         with open(SUMMARY, "w") as f:
             f.write("# module_db against jtorch.nn (float64, train step + eval forward)\n\n")
             f.write(line + "\n\n| entry | inputs passed | failures |\n| --- | --- | --- |\n")
             for name, p, n, reasons in rows:
-                why = "<br>".join(r.replace("|", "\\|") for r in reasons)
-                f.write(f"| {name} | {p}/{n} | {why} |\n")
+                f.write(_row(name, p, n, reasons) + "\n")
+
+
+def _row(name, p, n, reasons):
+    why = "<br>".join(r.replace("|", "\\|") for r in reasons)
+    return f"| {name} | {p}/{n} | {why} |"
+
+
+def _update_summary(rows):
+    """Replace the rows of rerun entries in the summary and recount its totals."""
+    lines = open(SUMMARY).read().splitlines()
+    new = {name: _row(name, p, n, r) for name, p, n, r in rows}
+    lines = [new.get(ln.split(" | ")[0][2:], ln) if ln.startswith("| nn.") else ln for ln in lines]
+    table = [ln.split(" | ") for ln in lines if ln.startswith("| nn.")]
+    counts = [tuple(map(int, c[1].split("/"))) for c in table]
+    full = sum(1 for p, n in counts if p == n)
+    lines[2] = (f"{full}/{len(counts)} entries pass every input; {sum(p for p, _ in counts)}/"
+                f"{sum(n for _, n in counts)} inputs pass")
+    open(SUMMARY, "w").write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

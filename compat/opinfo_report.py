@@ -72,7 +72,7 @@ def write_summary(results, max_samples, secs, xfail, total):
         "# OpInfo judge: PyTorch's `op_db` against jtorch",
         "",
         "Regenerate with `python -m compat.opinfo_report` (torch 2.13 installed). "
-        f"This run: {'every sample' if max_samples is None else f'first {max_samples} samples per dtype'}, "
+        f"This run: {'every sample' if max_samples is None else f'first {max_samples} sample(s) and error input(s) per dtype'}, "
         f"{secs / 60:.0f} min.",
         "" if n == total else f"**Partial run: {n} of {total} entries were run; shares below are of "
                               "the entries run.**",

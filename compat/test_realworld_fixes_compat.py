@@ -99,3 +99,18 @@ def test_feature_dropout_mask_layout_matches(fn, shape):
                       and (y == np.take(y, [0], axis=d)).all())
         return const, bool(w)
     assert layout(jtorch) == layout(torch)
+
+
+def test_pickled_functions_and_classes_resolve_to_torchs_objects():
+    names = ["nn.functional.cross_entropy", "nn.functional.relu", "optim.lr_scheduler.OneCycleLR",
+             "FloatTensor", "nn.modules.rnn.LSTM", "nn.modules.activation.MultiheadAttention"]
+
+    def get(lib, name):
+        out = lib
+        for part in name.split("."):
+            out = getattr(out, part)
+        return out
+    buf = io.BytesIO()
+    jtorch.save([get(jtorch, n) for n in names], buf)
+    buf.seek(0)
+    assert torch.load(buf, weights_only=False) == [get(torch, n) for n in names]

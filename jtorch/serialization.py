@@ -12,11 +12,13 @@ from __future__ import annotations
 import _compat_pickle
 import collections
 import io
+import itertools
 import math
 import os
 import pickle
 import secrets
 import struct
+import sys
 import tempfile
 import types
 import warnings
@@ -122,6 +124,29 @@ def _contiguous_strides(size):
     return tuple(reversed(out))
 
 
+def _public_module(obj, module, name):
+    """The public jtorch module exporting `obj` when it is defined in a private one
+    (`jtorch.nn._functional_loss.cross_entropy` -> `jtorch.nn.functional`): torch has no
+    private file of that name. The public ancestor wins, then its shallowest public submodule."""
+    parts = module.split(".")
+    if not any(p.startswith("_") for p in parts):
+        return module
+    parent = ".".join(itertools.takewhile(lambda p: not p.startswith("_"), parts))
+    subs = [m for m in list(sys.modules) if m.startswith(parent + ".")
+            and not any(p.startswith("_") for p in m.split("."))]
+    for m in [parent] + sorted(subs, key=lambda m: (m.count("."), m)):
+        if _lookup(m, name) is obj:
+            return m
+    return module
+
+
+def _lookup(module, qualname):
+    out = sys.modules.get(module)
+    for part in qualname.split("."):
+        out = getattr(out, part, None)
+    return out
+
+
 class _Pickler(pickle._Pickler):
     """The pure-Python pickler, so `save` can write torch's GLOBALs and persistent ids."""
 
@@ -142,8 +167,11 @@ class _Pickler(pickle._Pickler):
         # model) is named by its torch path: the file loads in torch, and jtorch maps it back.
         module = getattr(obj, "__module__", None) or ""
         if module == "jtorch" or module.startswith("jtorch."):
-            self.save(_g("torch" + module[6:], name or obj.__qualname__))
-            return
+            qual = name or obj.__qualname__
+            public = _public_module(obj, module, qual)
+            if _lookup(public, qual) is obj:  # else pickle's own checks and errors
+                self.save(_g("torch" + public[6:], qual))
+                return
         super().save_global(obj, name)
 
     dispatch = dict(pickle._Pickler.dispatch)  # functions too reach save_global below

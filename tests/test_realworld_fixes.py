@@ -105,3 +105,13 @@ def test_dropout2d_accepts_older_ranks_like_torch():
     with pytest.warns(UserWarning, match="dropout3d"):
         y = nn.Dropout3d(0.5)(jtorch.ones(30, 4))
     assert (y == y[:, :1]).all()
+
+
+def test_objects_from_private_files_pickle_under_their_public_torch_name():
+    objs = [nn.functional.cross_entropy, jtorch.optim.lr_scheduler.OneCycleLR, jtorch.FloatTensor,
+            nn.modules.rnn.LSTM]
+    data = _save(objs)
+    for name in [b"torch.nn.functional\ncross_entropy", b"torch.optim.lr_scheduler\nOneCycleLR",
+                 b"torch\nFloatTensor", b"torch.nn.modules.rnn\nLSTM"]:
+        assert name in data
+    assert jtorch.load(io.BytesIO(data), weights_only=False) == objs

@@ -55,6 +55,13 @@ def _mT(x):
     return jnp.swapaxes(x, -1, -2)
 
 
+def _herm(A, UPLO="L"):
+    # torch reads only one triangle of a Hermitian input; rebuild the matrix from it
+    T = jnp.tril(A, -1) if UPLO.upper() == "L" else jnp.triu(A, 1)
+    d = jnp.real(jnp.diagonal(A, axis1=-2, axis2=-1)).astype(A.dtype)
+    return T + jnp.conj(_mT(T)) + d[..., None] * jnp.eye(A.shape[-1], dtype=A.dtype)
+
+
 def _lu_info(x):
     lu, _, _ = lax.linalg.lu(x)
     d = jnp.diagonal(lu, axis1=-2, axis2=-1)
@@ -83,7 +90,7 @@ def cholesky_ex(A: Array, *, upper: bool = False, check_errors: bool = False):
 def eigh(A: Array, UPLO: str = "L"):
     """Matches `torch.linalg.eigh`."""
     _square("eigh", A)
-    w, v = jnp.linalg.eigh(A, UPLO=UPLO, symmetrize_input=False)
+    w, v = jnp.linalg.eigh(_herm(A, UPLO), symmetrize_input=False)
     return RT["linalg_eigh"](w, v)
 
 
@@ -91,7 +98,7 @@ def eigh(A: Array, UPLO: str = "L"):
 def eigvalsh(A: Array, UPLO: str = "L"):
     """Matches `torch.linalg.eigvalsh`."""
     _square("eigvalsh", A)
-    return jnp.linalg.eigh(A, UPLO=UPLO, symmetrize_input=False)[0]
+    return jnp.linalg.eigh(_herm(A, UPLO), symmetrize_input=False)[0]
 
 
 @op("linalg_eig", **_P)
@@ -240,6 +247,8 @@ def solve_triangular(A: Array, B: Array, *, upper: bool, left: bool = True, unit
 def pinv(A: Array, *, atol: Array = None, rtol: Array = None, hermitian: bool = False):
     """Matches `torch.linalg.pinv`."""
     _float(A)
+    if hermitian:
+        A = _herm(A)
     if atol is None and rtol is None:
         return jnp.linalg.pinv(A, hermitian=hermitian)
     u, s, vh = jnp.linalg.svd(A, full_matrices=False)

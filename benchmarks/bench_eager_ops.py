@@ -28,6 +28,46 @@ CASES = [
 ]
 
 
+# Issue 4's dozen common ops (eager forward), shape (64, 128).
+COMMON = [
+    ("add", lambda lib, a, b, i: a + b, lambda a, b, i: a + b),
+    ("mul", lambda lib, a, b, i: a * b, lambda a, b, i: a * b),
+    ("matmul", lambda lib, a, b, i: a @ b.T, lambda a, b, i: a @ b.T),
+    ("sum", lambda lib, a, b, i: a.sum(1), lambda a, b, i: a.sum(1)),
+    ("mean", lambda lib, a, b, i: a.mean(), lambda a, b, i: a.mean()),
+    ("softmax", lambda lib, a, b, i: lib.softmax(a, dim=1), lambda a, b, i: jax.nn.softmax(a, axis=1)),
+    ("layer-norm chain", lambda lib, a, b, i: (a - a.mean(1, keepdim=True)) / (a.var(1, keepdim=True) + 1e-5).sqrt(),
+     lambda a, b, i: (a - a.mean(1, keepdims=True)) / jnp.sqrt(a.var(1, keepdims=True, ddof=1) + 1e-5)),
+    ("index a[:, 3]", lambda lib, a, b, i: a[:, 3], lambda a, b, i: a[:, 3]),
+    ("index a[i]", lambda lib, a, b, i: a[i], lambda a, b, i: a[i]),
+    ("cat", lambda lib, a, b, i: lib.cat([a, b], 0), lambda a, b, i: jnp.concatenate([a, b], 0)),
+    ("where", lambda lib, a, b, i: lib.where(a > 0.5, a, b), lambda a, b, i: jnp.where(a > 0.5, a, b)),
+    ("gather", lambda lib, a, b, i: lib.gather(a, 1, i[:, None].expand(64, 4)),
+     lambda a, b, i: jnp.take_along_axis(a, jnp.broadcast_to(i[:, None], (64, 4)), 1)),
+]
+
+
+def common_table():
+    rows = []
+    x = np.random.rand(64, 128).astype(np.float32)
+    y = np.random.rand(64, 128).astype(np.float32)
+    idx = np.random.randint(0, 64, 64).astype(np.int64)
+    for name, f, jf in COMMON:
+        ja, jb, ji = jnp.asarray(x), jnp.asarray(y), jnp.asarray(idx)
+        jit_f = jax.jit(jf)
+        t_jax = median_us(lambda: jit_f(ja, jb, ji))
+        ta, tb, ti = jtorch.tensor(x), jtorch.tensor(y), jtorch.tensor(idx)
+        t_jt = median_us(lambda: f(jtorch, ta, tb, ti))
+        t_to = None
+        if torch is not None:
+            qa, qb, qi = torch.tensor(x), torch.tensor(y), torch.tensor(idx)
+            t_to = median_us(lambda: f(torch, qa, qb, qi))
+        rows.append([name, fmt(t_jt), fmt(t_jax), fmt(t_to), fmt(t_jt / t_jax),
+                     fmt(t_jt / t_to) if t_to else "-"])
+    table("Common ops, eager forward, (64, 128) float32 (median us per call)",
+          ["op", "jtorch", "jax.jit", "torch", "jtorch/jax", "jtorch/torch"], rows)
+
+
 def forward_table():
     rows = []
     for name, shape, f, jf in CASES:
@@ -101,3 +141,4 @@ if __name__ == "__main__":
     forward_table()
     backward_table()
     mode_table()
+    common_table()

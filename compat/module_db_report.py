@@ -35,6 +35,8 @@ def _to_j(x, jtorch, torch):
         return type(x)(_to_j(e, jtorch, torch) for e in x)
     if isinstance(x, dict):
         return {k: _to_j(v, jtorch, torch) for k, v in x.items()}
+    if isinstance(x, torch.nn.TransformerEncoderLayer):
+        return _encoder_layer(x, jtorch, torch)
     if isinstance(x, torch.nn.Module):
         raise NotImplementedError(f"module argument {type(x).__name__} (the runner cannot rebuild "
                                   "a module from its constructor arguments)")
@@ -42,6 +44,17 @@ def _to_j(x, jtorch, torch):
     if callable(x) and name and getattr(torch.nn.functional, name, None) is x:
         return getattr(jtorch.nn.functional, name)  # e.g. activation=F.gelu
     return x
+
+
+def _encoder_layer(m, jtorch, torch):
+    """Rebuild a TransformerEncoderLayer argument from its attributes (weights come later
+    through the outer module's state_dict)."""
+    act = m.activation
+    act = _to_j(act, jtorch, torch) if not isinstance(act, torch.nn.Module) else \
+        getattr(jtorch.nn, type(act).__name__)()
+    return jtorch.nn.TransformerEncoderLayer(
+        m.self_attn.embed_dim, m.self_attn.num_heads, m.linear1.out_features, m.dropout.p, act,
+        m.norm1.eps, m.self_attn.batch_first, m.norm_first, m.linear1.bias is not None)
 
 
 def _flat(x):

@@ -118,7 +118,7 @@ class _BareDecoratable(_ModeContext):
 
     def __new__(cls, orig_func=None):
         # Allows both `@no_grad` and `@no_grad()`.
-        self = super().__new__(cls)
+        self = object.__new__(cls)
         if orig_func is None:
             return self
         return self(orig_func)
@@ -131,6 +131,10 @@ class no_grad(_BareDecoratable):
 
     def _new_mode(self, prev):
         return prev & INFERENCE
+
+    def __enter__(self):  # inlined: this is the hot one
+        prev = self._prev = _get()
+        _set(prev & INFERENCE)
 
 
 class enable_grad(_BareDecoratable):

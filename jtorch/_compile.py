@@ -200,14 +200,45 @@ def _discover(fn, args, kwargs) -> _State:
     return st
 
 
+_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ = range(7)
+_KINDS: dict = {}
+
+
+def _kind(t):
+    """How to walk objects of type t (decided once per type)."""
+    k = _KINDS.get(t)
+    if k is None:
+        if issubclass(t, Tensor):
+            k = _TENSOR
+        elif issubclass(t, (str, bytes, int, float, complex, bool, type(None), types.ModuleType,
+                            type, types.BuiltinFunctionType, np.ndarray, np.generic,
+                            _random.Generator, CompiledFunction)) or t.__module__.split(".")[0] in (
+                                "jax", "jaxlib", "numpy", "builtins") and not issubclass(
+                                    t, (dict, list, tuple, set, frozenset)):
+            k = _SKIP
+        elif issubclass(t, dict):
+            k = _DICT
+        elif issubclass(t, (list, tuple, set, frozenset)):
+            k = _SEQ
+        elif issubclass(t, types.FunctionType):
+            k = _FUNC
+        elif issubclass(t, types.MethodType):
+            k = _METHOD
+        else:
+            k = _OBJ
+        _KINDS[t] = k
+    return k
+
+
 def _walk(obj, st, seen, depth):
-    if depth > 12 or id(obj) in seen:
+    k = _kind(type(obj))
+    if k == _SKIP or depth > 12:
         return
-    if isinstance(obj, (str, bytes, int, float, bool, type(None), types.ModuleType, type,
-                        types.BuiltinFunctionType, np.ndarray)):
+    i = id(obj)
+    if i in seen:
         return
-    seen.add(id(obj))
-    if isinstance(obj, Tensor):
+    seen.add(i)
+    if k == _TENSOR:
         owner = obj._owner()
         idx = st.ids.get(id(owner))
         if idx is None:
@@ -219,46 +250,44 @@ def _walk(obj, st, seen, depth):
                 st.carriers.append(t)
                 st.owner_of.append(idx)
         return
-    if isinstance(obj, _random.Generator):
-        return
-    name = type(obj).__name__
+    depth += 1
+    if k == _DICT:
+        for key, v in obj.items():
+            _walk(key, st, seen, depth)
+            _walk(v, st, seen, depth)
+    elif k == _SEQ:
+        for v in obj:
+            _walk(v, st, seen, depth)
+    elif k == _FUNC:
+        for cell in (obj.__closure__ or ()):
+            try:
+                _walk(cell.cell_contents, st, seen, depth)
+            except ValueError:
+                pass
+    elif k == _METHOD:
+        _walk(obj.__self__, st, seen, depth)
+    else:
+        _note_role(obj, st)
+        d = getattr(obj, "__dict__", None)
+        if d is not None:
+            for v in d.values():
+                _walk(v, st, seen, depth)
+
+
+def _note_role(obj, st):
     mod = type(obj).__module__ or ""
     if mod.startswith("jtorch.optim"):
         if hasattr(obj, "param_groups") and hasattr(obj, "state"):
             st.optimizers.append(obj)
-        elif hasattr(obj, "optimizer") and hasattr(obj, "last_epoch") or "Plateau" in name:
+        elif hasattr(obj, "optimizer") and hasattr(obj, "last_epoch") or \
+                "Plateau" in type(obj).__name__:
             st.schedulers.append(obj)
-    if mod.startswith("jtorch.nn") and hasattr(obj, "training"):
+    elif mod.startswith("jtorch.nn") and hasattr(obj, "training"):
         st.modules.append(obj)
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _walk(k, st, seen, depth + 1)
-            _walk(v, st, seen, depth + 1)
-        return
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        for v in obj:
-            _walk(v, st, seen, depth + 1)
-        return
-    if isinstance(obj, types.FunctionType):
-        for cell in (obj.__closure__ or ()):
-            try:
-                _walk(cell.cell_contents, st, seen, depth + 1)
-            except ValueError:
-                pass
-        return
-    if isinstance(obj, types.MethodType):
-        _walk(obj.__self__, st, seen, depth + 1)
-        return
-    if isinstance(obj, CompiledFunction):
-        return
-    d = getattr(obj, "__dict__", None)
-    if d is not None and mod.split(".")[0] not in ("jax", "jaxlib", "numpy", "builtins"):
-        for v in d.values():
-            _walk(v, st, seen, depth + 1)
 
 
 def _aval(a):
-    return (tuple(a.shape), str(a.dtype))
+    return (a.shape, a.dtype)
 
 
 def _leaf_sig(x):

@@ -270,8 +270,20 @@ def _walk(obj, st, seen, depth):
         _note_role(obj, st)
         d = getattr(obj, "__dict__", None)
         if d is not None:
-            for v in d.values():
-                _walk(v, st, seen, depth)
+            internal = _MODULE_INTERNAL if "_parameters" in d else ()
+            for name, v in d.items():
+                if name not in internal:
+                    _walk(v, st, seen, depth)
+
+
+# Bookkeeping attributes of nn.Module that never hold tensors (hook tables and flags); skipping
+# them keeps the per-call state walk short.
+_MODULE_INTERNAL = frozenset((
+    "_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+    "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
+    "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks", "_non_persistent_buffers_set",
+    "_is_full_backward_hook", "training"))
 
 
 def _note_role(obj, st):

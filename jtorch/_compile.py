@@ -493,17 +493,19 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
                 as_input, (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
             out = fn(*call_args, **call_kwargs)
             in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays)) if t._sa is not a]
-            new_arrays = [t._sa for t in tensors]
+            # Unchanged state is not returned (returning an input would copy it every call).
+            new_arrays = [t._sa if t._sa is not a else None for t, a in zip(tensors, arrays)]
             written = [i for i, (t, a) in enumerate(zip(tensors, arrays)) if t._sa is not a]
             grad_spec, new_grads = [], []
-            for c, (g0, _) in zip(carriers, saved_c):
+            for c, (g0, _), gin in zip(carriers, saved_c, grads):
                 g = c._grad
                 if g is None:
                     grad_spec.append(None if g0 is None else "none")
                     new_grads.append(None)
                 else:
                     grad_spec.append("new" if g is not g0 else "keep")
-                    new_grads.append(g._data)
+                    data = g._data
+                    new_grads.append(None if data is gin else data)
             leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
             kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
             consts = [None if isinstance(x, Tensor) else x for x in leaves]

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from . import grad_mode as _gm_module  # noqa: F401  (keeps `jtorch.autograd.grad_mode` a module path)
+from .anomaly_mode import (detect_anomaly, is_multithreading_enabled, is_view_replay_enabled,
+                           kineto_available, set_detect_anomaly, set_multithreading_enabled)
 from .engine import run_backward
+from .function import NestedIOFunction
+from .gradcheck import gradcheck, gradgradcheck
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
@@ -120,4 +124,6 @@ Variable = None  # set in jtorch/__init__ (torch.autograd.Variable is Tensor)
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-           "grad_mode", "once_differentiable"]
+           "grad_mode", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "gradcheck",
+           "gradgradcheck", "set_multithreading_enabled", "is_multithreading_enabled",
+           "NestedIOFunction"]

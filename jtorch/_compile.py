@@ -146,7 +146,7 @@ class OptimizedModule:
         return self._orig_mod.load_state_dict(sd, strict=strict, assign=assign)
 
     def __repr__(self):
-        return f"OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+        return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
 
 
 # ---- finding the state ---------------------------------------------------------------------

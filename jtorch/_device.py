@@ -104,5 +104,4 @@ def move(t, dev):
     if isinstance(a, jax.core.Tracer) or target in a.devices():
         return t
     from . import _dispatch
-    from .ops._registry import REGISTRY
     return _dispatch.call_fn(lambda x: jax.device_put(x, target), [t], "ToCopyBackward0")

@@ -120,7 +120,6 @@ def _out(out, t):
 # ---- in-place samplers (Tensor methods) --------------------------------------------------
 
 def _fill_with(self, a):
-    from .autograd.grad_mode import no_grad
     self._check_writable()
     dt = self.dtype.np
     new = Tensor._from_array(a if a.dtype == dt else a.astype(dt))

@@ -12,7 +12,6 @@ import builtins
 import sys as _sys
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import _dispatch, _dtype as D, _view
@@ -489,7 +488,7 @@ class Tensor:
     def __bool__(self):
         a = self._concrete("bool(tensor)")
         if a.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(np.asarray(a).reshape(()))
 
     def __float__(self):
@@ -583,7 +582,6 @@ def _wrap_dim(dim, n):
     return dim % m
 
 
-_addresses: dict = {}
 
 
 def _fake_address(owner):

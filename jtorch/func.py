@@ -7,7 +7,6 @@ the result stays connected to jtorch's tape autograd. Transforms compose (`jacre
 """
 from __future__ import annotations
 
-import contextlib
 
 import jax
 import jax.numpy as jnp
@@ -229,76 +228,8 @@ def hessian(func, argnums=0):
 
 
 # ---- functional_call ----------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _swapped(module, tensors, strict):
-    names = dict(module.named_parameters(remove_duplicate=False))
-    bufs = dict(module.named_buffers(remove_duplicate=False))
-    if strict:
-        missing = [k for k in list(names) + list(bufs) if k not in tensors]
-        unexpected = [k for k in tensors if k not in names and k not in bufs]
-        if missing or unexpected:
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}: "
-                               f"missing keys {missing}, unexpected keys {unexpected}")
-    saved = []
-    try:
-        for name, value in tensors.items():
-            *path, leaf = name.split(".")
-            owner = module
-            for p in path:
-                owner = getattr(owner, p)
-            store = owner._buffers if leaf in owner._buffers else owner._parameters \
-                if leaf in owner._parameters else None
-            if store is None:
-                if name in names or name in bufs:
-                    continue
-                raise AttributeError(f"{type(owner).__name__} has no parameter or buffer '{leaf}' "
-                                     f"(from functional_call key '{name}')")
-            saved.append((store, leaf, store[leaf]))
-            store[leaf] = value
-        yield
-    finally:
-        for store, leaf, old in reversed(saved):
-            store[leaf] = old
-
-
-def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
-                    tie_weights=True, strict=False):
-    """Matches `torch.func.functional_call`: calls `module` with the given tensors in place of
-    its parameters and buffers (tied weights follow the replacement, as with tie_weights=True)."""
-    if isinstance(parameter_and_buffer_dicts, dict):
-        tensors = dict(parameter_and_buffer_dicts)
-    else:
-        tensors = {}
-        for d in parameter_and_buffer_dicts:
-            for k, v in d.items():
-                if k in tensors:
-                    raise ValueError(f"{k} appeared in multiple dictionaries; behavior of "
-                                     "functional call is ambiguous")
-                tensors[k] = v
-    if tie_weights:
-        tensors = _follow_ties(module, tensors)
-    if args is None:
-        args = ()
-    elif not isinstance(args, tuple):
-        args = (args,)
-    with _swapped(module, tensors, strict):
-        return module(*args, **(kwargs or {}))
-
-
-def _follow_ties(module, tensors):
-    """A tensor given for one name of a tied parameter replaces every name of it."""
-    by_id = {}
-    for n, p in list(module.named_parameters(remove_duplicate=False)) + \
-            list(module.named_buffers(remove_duplicate=False)):
-        by_id.setdefault(id(p), []).append(n)
-    out = dict(tensors)
-    for names in by_id.values():
-        given = [n for n in names if n in tensors]
-        for n in names:
-            if n not in out and given:
-                out[n] = tensors[given[0]]
-    return out
+# One implementation, shared with torch.nn.utils.stateless (torch.func's is the same function).
+from .nn.utils.stateless import functional_call  # noqa: E402
 
 
 # ---- vmap ---------------------------------------------------------------------------------

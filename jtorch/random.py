@@ -14,7 +14,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype as D
 
 _DEFAULT_SEED = 67280421310721
 _BUCKETED = frozenset(("uniform", "normal", "randint", "exponential"))
@@ -41,7 +40,7 @@ def _draw(key, kind, shape, dtype, *params):
         (lam,) = params
         x = jax.random.exponential(sub, shape, dtype) / lam
     elif kind == "categorical":
-        logp, n, replacement = params[0], shape[-1], None
+        logp, n = params[0], shape[-1]
         x = jax.random.categorical(sub, logp, axis=-1, shape=(n,) + logp.shape[:-1])
         x = jnp.moveaxis(x, 0, -1).astype(dtype)
     elif kind == "gumbel_topk":

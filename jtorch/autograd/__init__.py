@@ -126,4 +126,4 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "no_grad", "enable_gra
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
            "grad_mode", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "gradcheck",
            "gradgradcheck", "set_multithreading_enabled", "is_multithreading_enabled",
-           "NestedIOFunction"]
+           "NestedIOFunction", "is_view_replay_enabled", "kineto_available"]

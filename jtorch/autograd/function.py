@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 
-import jax
 
 from .engine import node_type
 from .grad_mode import ENABLED, _MODE, enable_grad, no_grad

@@ -36,8 +36,11 @@ def shipped(obj, name):
     if obj is None:
         return False
     try:
-        # Names resolved through __getattr__ fallbacks raise NotImplementedError.
-        v = getattr(obj, name)
+        # Names resolved through __getattr__ fallbacks raise NotImplementedError. Dotted names
+        # (`functional.hessian` in the autograd list) resolve one attribute at a time.
+        v = obj
+        for part in name.split("."):
+            v = getattr(v, part)
     except (AttributeError, NotImplementedError):
         return False
     except Exception:  # a property needing an instance (e.g. Tensor.T on the class) still counts

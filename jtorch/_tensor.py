@@ -9,6 +9,7 @@ AccumulateGrad of a leaf), `_base` (the base of a differentiable view).
 from __future__ import annotations
 
 import builtins
+import math
 import sys as _sys
 
 import jax
@@ -248,7 +249,7 @@ class Tensor:
     ndimension = dim
 
     def numel(self) -> int:
-        return int(np.prod(self._data.shape, dtype=np.int64))
+        return math.prod(self._data.shape)
 
     nelement = numel
 
@@ -301,6 +302,9 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None) -> bool:
         shape, stride, _ = self._meta()
+        if memory_format is not None:
+            from ._layout import is_contiguous
+            return is_contiguous(shape, stride, memory_format)
         expected = 1
         for n, s in zip(reversed(shape), reversed(stride)):
             if n == 1:

@@ -1,6 +1,8 @@
 """jtorch.autograd: backward(), grad(), Function and the grad-mode context managers."""
 from __future__ import annotations
 
+import jax
+
 from . import grad_mode as _gm_module  # noqa: F401  (keeps `jtorch.autograd.grad_mode` a module path)
 from .anomaly_mode import (detect_anomaly, is_multithreading_enabled, is_view_replay_enabled,
                            kineto_available, set_detect_anomaly, set_multithreading_enabled)
@@ -20,6 +22,23 @@ def _tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+_SEEDS: dict = {}
+
+
+def _seed(shape, dtype):
+    """The implicit gradient of a one-element output: ones, cached (jax arrays are immutable;
+    the cache's reference also keeps an in-place write from donating the buffer)."""
+    key = (shape, dtype)
+    a = _SEEDS.get(key)
+    if a is None:
+        from .._creation import _filled
+        a = _filled(shape, dtype, 1)
+        if isinstance(a, jax.core.Tracer):  # made inside a jax trace: never cache
+            return a
+        _SEEDS[key] = a
+    return a
+
+
 def _make_grads(outputs, grad_outputs, create_graph):
     from .._tensor import Tensor
     grads = []
@@ -32,8 +51,7 @@ def _make_grads(outputs, grad_outputs, create_graph):
             if not out.dtype.is_floating_point and not out.dtype.is_complex:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
                                    f"got {out.dtype}")
-            from .._creation import _filled
-            a = _filled(tuple(out.shape), out.dtype.np, 1)
+            a = _seed(tuple(out.shape), out.dtype.np)
             grads.append(Tensor._from_array(a) if create_graph else a)
             continue
         if not isinstance(g, Tensor):

@@ -236,29 +236,37 @@ def _common(xs):
     return promote_args("default", *xs)
 
 
+def _join(name, tensors, atleast, dim):
+    """Concatenate `atleast`(x) for each x along `dim` with torch's checks."""
+    from .shape import check_cat
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    xs = [atleast(x) for x in _common(tensors)]
+    return jnp.concatenate(xs, axis=check_cat(xs, dim if xs[0].ndim > 1 else 0))
+
+
 @op(promote=None, method=False, saves="none")
 def hstack(tensors: list[Array]):
     """Matches `torch.hstack`."""
-    xs = [jnp.atleast_1d(x) for x in _common(tensors)]
-    return jnp.concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
+    return _join("hstack", tensors, jnp.atleast_1d, 1)
 
 
 @op(promote=None, method=False, saves="none")
 def vstack(tensors: list[Array]):
     """Matches `torch.vstack`."""
-    return jnp.concatenate([jnp.atleast_2d(x) for x in _common(tensors)], axis=0)
+    return _join("vstack", tensors, jnp.atleast_2d, 0)
 
 
 @op(promote=None, method=False, saves="none")
 def row_stack(tensors: list[Array]):
     """Matches `torch.row_stack`."""
-    return jnp.concatenate([jnp.atleast_2d(x) for x in _common(tensors)], axis=0)
+    return _join("row_stack", tensors, jnp.atleast_2d, 0)
 
 
 @op(promote=None, method=False, saves="none")
 def dstack(tensors: list[Array]):
     """Matches `torch.dstack`."""
-    return jnp.concatenate([jnp.atleast_3d(x) for x in _common(tensors)], axis=2)
+    return _join("dstack", tensors, jnp.atleast_3d, 2)
 
 
 @op(promote=None, method=False, saves="none")

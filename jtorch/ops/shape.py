@@ -5,6 +5,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from .. import _view
+from .._checks import is_number, wrap_dim
 from ._registry import op
 
 
@@ -49,9 +50,33 @@ def _broadcast(input: Array, shape):
 def cat(tensors: list[Array], dim: int = 0):
     """Matches `torch.cat` (1-D empty tensors are skipped, as in PyTorch)."""
     from .._promote import promote_args
-    ts = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors[:1])
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    ts = [t for t in tensors if t is None or not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors[:1])
+    ax = check_cat(ts, dim)
     ts = promote_args("default", *ts)
-    return jnp.concatenate(ts, axis=dim % ts[0].ndim if ts[0].ndim else 0)
+    return jnp.concatenate(ts, axis=ax)
+
+
+def check_cat(ts, dim):
+    """The wrapped concatenation axis; torch's errors for arrays that cannot be joined."""
+    for i, t in enumerate(ts):
+        if t is None:
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got NoneType")
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    ax = wrap_dim(dim, ts[0].ndim)
+    for i, t in enumerate(ts[1:], 1):
+        if t.ndim != ts[0].ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ts[0].ndim} and "
+                               f"{t.ndim}")
+        for d, (a, b) in enumerate(zip(ts[0].shape, t.shape)):
+            if d != ax and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {ax}. Expected "
+                                   f"size {a} but got size {b} for tensor number {i} in the list.")
+    return ax
 
 
 @op(promote=None, method=False, saves="none")
@@ -71,18 +96,30 @@ def flip(input: Array, dims):
 @op(promote=None, saves="none")
 def roll(input: Array, shifts, dims=None):
     """Matches `torch.roll`."""
-    return jnp.roll(input, shifts, axis=dims)
+    sh = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    ds = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if not sh:
+        raise RuntimeError("`shifts` required")
+    if len(sh) != len(ds) and not (not ds and len(sh) == 1):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+    if ds:
+        dims = tuple(wrap_dim(d, input.ndim, scalar_ok=False) for d in ds)
+    return jnp.roll(input, sh if ds else sh[0], axis=dims)
 
 
 @op(promote=None, saves="none")
 def tril(input: Array, diagonal: int = 0):
     """Matches `torch.tril`."""
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return jnp.tril(input, diagonal)
 
 
 @op(promote=None, saves="none")
 def triu(input: Array, diagonal: int = 0):
     """Matches `torch.triu`."""
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return jnp.triu(input, diagonal)
 
 
@@ -95,9 +132,32 @@ def _repeat(input: Array, repeats):
 
 @op(promote=None, saves="none", method=False)
 def gather(input: Array, dim: int, index: Array, *, sparse_grad: bool = False):
-    """Matches `torch.gather`."""
+    """Matches `torch.gather` (indices out of range are clamped, not an error)."""
+    dim = _check_index_shape(input, dim, index)
     return jnp.take_along_axis(input, index.astype(jnp.int64), axis=dim, mode="clip") \
         if index.shape == input.shape else _gather_general(input, dim, index)
+
+
+def _check_index_shape(x, dim, index, src=None, self_name="input"):
+    """gather/scatter shape rules: same ndim, and index no larger than x (except in `dim`) and src."""
+    dim = wrap_dim(dim, x.ndim)
+    if index.ndim and max(index.ndim, 1) != max(x.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{self_name} tensor")
+    if src is not None and index.ndim and max(index.ndim, 1) != max(src.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if not index.ndim or not index.size:
+        return dim
+    if any(i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != dim) or (
+            src is not None and any(i > n for i, n in zip(index.shape, src.shape))):
+        if self_name == "input":
+            raise RuntimeError(f"Size does not match at dimension {dim} expected index "
+                               f"{list(index.shape)} to be no larger than self {list(x.shape)} "
+                               f"apart from dimension {dim}")
+        raise RuntimeError(f"Expected index {list(index.shape)} to be smaller than self "
+                           f"{list(x.shape)} apart from dimension {dim}" + (
+                               "" if src is None else f" and to be smaller size than src {list(src.shape)}"))
+    return dim
 
 
 def _gather_general(x, dim, index):
@@ -111,7 +171,11 @@ def _gather_general(x, dim, index):
 @op(promote=None, saves="none", inplace=True, method=True)
 def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: Array = None,
             reduce: str | None = None):
-    """Matches `torch.scatter` (src tensor or value=)."""
+    """Matches `torch.scatter` (src tensor or value=; indices out of range are not an error)."""
+    src_t = src if src is not None and not is_number(src) and src.ndim else None
+    if src_t is not None and src_t.dtype != input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    dim = _check_index_shape(input, dim, index, src_t, "self")
     idx = list(jnp.indices(index.shape, sparse=True))
     idx[dim] = index.astype(jnp.int64)
     idx = tuple(idx)
@@ -132,7 +196,10 @@ def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: A
 
 @op(promote=None, saves="none", inplace=True)
 def scatter_add(input: Array, dim: int, index: Array, src: Array):
-    """Matches `torch.scatter_add`."""
+    """Matches `torch.scatter_add` (indices out of range are not an error)."""
+    if src.dtype != input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    dim = _check_index_shape(input, dim, index, src, "self")
     idx = list(jnp.indices(index.shape, sparse=True))
     idx[dim] = index.astype(jnp.int64)
     vals = src[tuple(slice(0, n) for n in index.shape)].astype(input.dtype)
@@ -148,6 +215,12 @@ def index_select(input: Array, dim: int, index: Array):
 @op(promote=None, saves="none", inplace=True)
 def index_add(input: Array, dim: int, index: Array, source: Array, *, alpha: Array = 1):
     """Matches `torch.index_add`."""
+    if input.ndim and source.ndim and (source.ndim != input.ndim or any(
+            a != b for d, (a, b) in enumerate(zip(input.shape, source.shape))
+            if d != wrap_dim(dim, input.ndim))):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
+                           f"dimension. Got self.shape = {list(input.shape)} source.shape = "
+                           f"{list(source.shape)}")
     x = jnp.moveaxis(input, dim, 0)
     s = jnp.moveaxis(source, dim, 0).astype(input.dtype)
     return jnp.moveaxis(x.at[index.astype(jnp.int64)].add(s * alpha), 0, dim)
@@ -168,11 +241,23 @@ def index_fill(input: Array, dim: int, index: Array, value: Array):
     return jnp.moveaxis(x.at[index.astype(jnp.int64)].set(jnp.asarray(value, input.dtype)), 0, dim)
 
 
+# C++ type names, as torch's messages spell them
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "int64": "int64_t", "int32": "int", "int16": "short", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}
+
+
 @op(promote=None, saves="none", inplace=True)
 def masked_fill(input: Array, mask: Array, value: Array):
     """Matches `torch.masked_fill`."""
     if mask.dtype != jnp.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+    if getattr(value, "ndim", 0):
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value.ndim} dimension(s).")
+    if jnp.iscomplexobj(value) and not jnp.iscomplexobj(input):
+        raise RuntimeError("value cannot be converted to type "
+                           f"{_C_NAMES.get(input.dtype.name, input.dtype.name)} without overflow")
     return jnp.where(mask, jnp.asarray(value).astype(input.dtype), input)
 
 

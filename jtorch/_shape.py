@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from . import _dispatch, _view
+from . import _dispatch, _layout, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
@@ -201,8 +201,16 @@ def mT(self):
 
 def movedim(self, source, destination):
     n = self.ndim
-    src = [_wrap_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else (source,))]
-    dst = [_wrap_dim(d, n) for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    source = list(source) if isinstance(source, (tuple, list)) else [source]
+    destination = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({source} dims) should "
+                           f"contain the same number of dims as destination ({destination} dims)")
+    src = [_wrap_dim(s, n) for s in source]
+    dst = [_wrap_dim(d, n) for d in destination]
+    for name, given, ds in (("source", source, src), ("destination", destination, dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
     order = [i for i in range(n) if i not in src]
     perm = [None] * n
     for s, d in zip(src, dst):
@@ -244,9 +252,17 @@ def broadcast_to(self, size):
 
 
 def narrow(self, dim, start, length):
+    if self.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, self.ndim)
     n = self.shape[d]
+    if isinstance(start, Tensor) and (start.ndim or start.dtype.np.kind not in "iu"):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
     start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += n
     if not 0 <= start <= n or length < 0 or start + length > n:
@@ -318,8 +334,10 @@ def chunk(self, chunks, dim=0):
 
 def diagonal(self, offset=0, dim1=0, dim2=1):
     n = self.ndim
-    return make_view(self, ("diag", int(offset), _wrap_dim(dim1, n), _wrap_dim(dim2, n)),
-                     name="DiagonalBackward0")
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return make_view(self, ("diag", int(offset), d1, d2), name="DiagonalBackward0")
 
 
 def unfold(self, dimension, size, step):
@@ -364,6 +382,8 @@ def imag(self):
 
 
 def contiguous(self, memory_format=None):
+    if memory_format is not None and memory_format is not _layout.contiguous_format:
+        return _layout.to_format(self, memory_format)
     if self.is_contiguous():
         return self
     return _dispatch.apply(REGISTRY["clone"], (self,))

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
+from .._checks import wrap_dims
 from ._registry import op
 
 
@@ -189,13 +190,27 @@ def _min_dim(input: Array, dim: int, keepdim: bool = False):
 @op(promote=None)
 def amax(input: Array, dim=(), keepdim: bool = False):
     """Matches `torch.amax` (ties share the gradient evenly)."""
-    return jnp.max(input, axis=_axis(dim, input.ndim), keepdims=keepdim)
+    return jnp.max(input, axis=_extreme_axis("amax", input, dim), keepdims=keepdim)
 
 
 @op(promote=None)
 def amin(input: Array, dim=(), keepdim: bool = False):
     """Matches `torch.amin`."""
-    return jnp.min(input, axis=_axis(dim, input.ndim), keepdims=keepdim)
+    return jnp.min(input, axis=_extreme_axis("amin", input, dim), keepdims=keepdim)
+
+
+def _extreme_axis(name, x, dim):
+    # max/min have no identity: torch refuses empty reductions (jnp raises ValueError).
+    dims = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    ax = wrap_dims(dims, x.ndim)
+    if x.size == 0:
+        if not ax:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        for d in ax:
+            if x.ndim and x.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return (ax or None) if x.ndim else None
 
 
 @op(promote=None, diff=False)

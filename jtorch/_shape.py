@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from . import _dispatch, _layout, _view
+from . import _dispatch, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
@@ -382,8 +382,6 @@ def imag(self):
 
 
 def contiguous(self, memory_format=None):
-    if memory_format is not None and memory_format is not _layout.contiguous_format:
-        return _layout.to_format(self, memory_format)
     if self.is_contiguous():
         return self
     return _dispatch.apply(REGISTRY["clone"], (self,))

@@ -11,6 +11,8 @@ from . import _dtype  # noqa: E402
 from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, float32,  # noqa: E402,F401
                      float64, get_default_dtype, int8, int16, int32, int64, promote_types,
                      set_default_dtype, uint8)
+from ._dtype import (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz,  # noqa: E402,F401
+                     float8_e8m0fnu, uint16, uint32, uint64)
 from ._dtype import ALIASES as _ALIASES  # noqa: E402
 
 globals().update(_ALIASES)
@@ -64,7 +66,12 @@ for _name, _op in _REGISTRY.items():
 del _name, _op
 
 autograd.Variable = Tensor
-strided = "torch.strided"
+from ._layout import (channels_last, channels_last_3d, contiguous_format, jagged, layout,  # noqa: E402,F401
+                      legacy_contiguous_format, memory_format, preserve_format, sparse_bsc,
+                      sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided)
+# Build flags, answered for jtorch: XLA's CPU backend runs LAPACK (jnp.linalg) and FFTs, not MKL
+# or OpenMP.
+has_lapack, has_spectral, has_mkl, has_openmp = True, True, False, False
 pi = 3.141592653589793
 e = 2.718281828459045
 import builtins as _builtins  # noqa: E402

@@ -140,7 +140,11 @@ def ones(*shape, size=None, out=None, dtype=None, layout=None, device=None, requ
 def empty(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """Matches `torch.empty` (filled with zeros: jax has no uninitialised memory)."""
-    return _factory(0, shape if size is None else (size,), out, dtype, device, requires_grad)
+    t = _factory(0, shape if size is None else (size,), out, dtype, device, requires_grad)
+    if memory_format is not None:
+        from ._layout import to_format
+        t = to_format(t.detach(), memory_format).requires_grad_(requires_grad)
+    return t
 
 
 def _factory(value, size, out, dtype, device, requires_grad):
@@ -215,6 +219,7 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Matches `torch.linspace`."""
+    _check_steps("linspace", start, end, steps)
     d = _dt(dtype)
     a = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
     t = _finish(jnp.asarray(a, d.np), d, device, requires_grad)
@@ -223,13 +228,26 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """Matches `torch.logspace`."""
+    _check_steps("logspace", start, end, steps)
     d = _dt(dtype)
     a = np.logspace(float(start), float(end), int(steps), base=base, dtype=np.float64)
     return _finish(jnp.asarray(a, d.np), d, device, requires_grad)
 
 
+def _check_steps(name, start, end, steps):
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({type(start).__name__}, {type(end).__name__}, {type(steps).__name__}): "
+                        "steps must be an int")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+
+
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Matches `torch.eye`."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     d = _dt(dtype)
     t = _finish(jnp.eye(n, m if m is not None else n, dtype=d.np), d, device, requires_grad)
     return Tensor._write_out(out, t) if out is not None else t

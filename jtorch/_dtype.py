@@ -20,7 +20,7 @@ class dtype:
         self.np = np.dtype(npdtype)
         self.category = category
         self.itemsize = self.np.itemsize
-        self.is_signed = category != BOOL and name != "uint8"
+        self.is_signed = category != BOOL and not name.startswith("uint") and name != "float8_e8m0fnu"
         self._rank = rank
 
     @property
@@ -57,7 +57,21 @@ float64 = dtype("float64", np.float64, FLOAT, 3)
 complex64 = dtype("complex64", np.complex64, COMPLEX, 2)
 complex128 = dtype("complex128", np.complex128, COMPLEX, 3)
 
-ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
+# Storage-only dtypes torch ships with limited support: it refuses to promote them with other
+# dtypes (promote_types below), and jtorch runs whatever jax supports on them.
+uint16 = dtype("uint16", np.uint16, INT, 5)
+uint32 = dtype("uint32", np.uint32, INT, 6)
+uint64 = dtype("uint64", np.uint64, INT, 7)
+float8_e4m3fn = dtype("float8_e4m3fn", jnp.float8_e4m3fn, FLOAT, 0)
+float8_e5m2 = dtype("float8_e5m2", jnp.float8_e5m2, FLOAT, 0)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", jnp.float8_e4m3fnuz, FLOAT, 0)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", jnp.float8_e5m2fnuz, FLOAT, 0)
+float8_e8m0fnu = dtype("float8_e8m0fnu", jnp.float8_e8m0fnu, FLOAT, 0)
+_LIMITED = (uint16, uint32, uint64)
+_FLOAT8 = (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu)
+
+ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64,
+       complex128) + _LIMITED + _FLOAT8
 # torch's aliases (torch.float is float32, torch.long is int64, ...).
 ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
            "long": int64, "cfloat": complex64, "cdouble": complex128}
@@ -101,10 +115,26 @@ def default_complex() -> dtype:
     return complex128 if _default[0] is float64 else complex64
 
 
+# torch's C++ ScalarType names, which its promotion errors print.
+_C_NAME = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+           "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+           "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+           "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+           "float8_e4m3fn": "Float8_e4m3fn", "float8_e5m2": "Float8_e5m2",
+           "float8_e4m3fnuz": "Float8_e4m3fnuz", "float8_e5m2fnuz": "Float8_e5m2fnuz",
+           "float8_e8m0fnu": "Float8_e8m0fnu"}
+
+
 def promote_types(a: dtype, b: dtype) -> dtype:
     """Matches `torch.promote_types`."""
     if a is b:
         return a
+    if a in _FLOAT8 or b in _FLOAT8:
+        raise RuntimeError(f"Promotion for Float8 Types is not supported, attempted to promote "
+                           f"{_C_NAME[a.name]} and {_C_NAME[b.name]}")
+    if (a in _LIMITED and b.category != FLOAT) or (b in _LIMITED and a.category != FLOAT):
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted "
+                           f"to promote {_C_NAME[a.name]} and {_C_NAME[b.name]}")
     if a.category != b.category:
         hi, lo = (a, b) if a.category > b.category else (b, a)
         if hi.category == COMPLEX and lo is float64:

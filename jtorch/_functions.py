@@ -158,6 +158,9 @@ def inplace_method(op):
 # ---- overloads ---------------------------------------------------------------------------
 
 def _minmax(kind, input, dim=None, keepdim=False, *, out=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{kind}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     if isinstance(dim, Tensor):
         return apply(REGISTRY["maximum" if kind == "max" else "minimum"], (input, dim),
                      {} if out is None else {"out": out})
@@ -167,6 +170,7 @@ def _minmax(kind, input, dim=None, keepdim=False, *, out=None):
             raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         return apply(REGISTRY[f"_{kind}_all"], (input,), kw)
+    _wrap_dim(dim, input.ndim)
     return apply(REGISTRY[f"_{kind}_dim"], (input, dim, keepdim), kw)
 
 
@@ -187,16 +191,19 @@ def to(self, *args, **kwargs):
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
+    flags = [a for a in args if isinstance(a, bool)]  # positional (non_blocking, copy)
+    if len(flags) > 1:
+        copy = flags[1]
     for a in args:
         if isinstance(a, D.dtype):
             dtype = a
         elif isinstance(a, Tensor):
             dtype, dev = a.dtype, a.device
-        elif isinstance(a, (str, _device_cls, int)):
-            dev = a
         elif isinstance(a, bool):
             pass
+        elif isinstance(a, (str, _device_cls, int)):
+            dev = a
         else:
             raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
     if kwargs:
@@ -208,6 +215,9 @@ def to(self, *args, **kwargs):
         out = move(out, dev)
     if copy and out is self:
         out = apply(REGISTRY["clone"], (self,))
+    if memory_format is not None:
+        from ._layout import to_format
+        out = to_format(out, memory_format)
     return out
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from . import _dispatch, _view
+from . import _dispatch, _layout, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
@@ -341,6 +341,8 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
 
 
 def unfold(self, dimension, size, step):
+    if self.ndim == 0:  # torch unfolds a 0-dim tensor as if it had shape (1,)
+        return unfold(self.unsqueeze(0), dimension, size, step).squeeze(0)
     d = _wrap_dim(dimension, self.ndim)
     if size > self.shape[d]:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {self.shape[d]} but size is {size}")
@@ -382,6 +384,8 @@ def imag(self):
 
 
 def contiguous(self, memory_format=None):
+    if memory_format is not None and memory_format is not _layout.contiguous_format:
+        return _layout.to_format(self, memory_format)
     if self.is_contiguous():
         return self
     return _dispatch.apply(REGISTRY["clone"], (self,))

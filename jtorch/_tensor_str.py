@@ -15,7 +15,8 @@ _PROFILES = {
 }
 _opts = dict(_PROFILES["default"], sci_mode=None)
 
-_FLOATING = {"float16", "bfloat16", "float32", "float64"}
+_FLOAT8 = {"float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu"}
+_FLOATING = {"float16", "bfloat16", "float32", "float64"} | _FLOAT8
 
 
 def set_printoptions(
@@ -149,7 +150,7 @@ def _nested(x: np.ndarray, indent: int, summarize: bool, fmts) -> str:
 
 def _tensor_str(values: np.ndarray, dtype_name: str, indent: int) -> str:
     summarize = values.size > _opts["threshold"]
-    if dtype_name in ("float16", "bfloat16"):
+    if dtype_name in ("float16", "bfloat16") or dtype_name in _FLOAT8:
         values = values.astype(np.float32)
     if dtype_name.startswith("complex"):
         fmts = (

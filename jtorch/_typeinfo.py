@@ -1,6 +1,8 @@
 """`torch.finfo`, `torch.iinfo` and the legacy typed constructors (`torch.FloatTensor`, ...)."""
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 
 from . import _dtype as D
@@ -19,7 +21,8 @@ class finfo:
         self.bits = int(i.bits)
         self.eps, self.max, self.min = float(i.eps), float(i.max), float(i.min)
         self.tiny = self.smallest_normal = float(i.tiny)
-        self.resolution = float(i.resolution)
+        # torch: 10 ** -digits10 of the mantissa (numpy's value differs for bfloat16 and float8).
+        self.resolution = 10.0 ** -math.floor(int(i.nmant) * math.log10(2))
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "

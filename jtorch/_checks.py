@@ -53,6 +53,13 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(out)
 
 
+def type_name(np_dtype) -> str:
+    """torch's scalar type name for an array dtype ("Float", "Long"), as its messages spell it."""
+    from . import _dtype as D
+    from ._tensor import _type_name
+    return _type_name(D.from_np(np_dtype))
+
+
 def is_number(x) -> bool:
     """True when an op body received a Python number (a weakly typed scalar), not a Tensor."""
     from ._promote import _kind_dtype

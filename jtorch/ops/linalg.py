@@ -4,6 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 from jax import Array, lax
 
+from .._checks import type_name
 from ._registry import op
 
 
@@ -70,6 +71,15 @@ def dot(input: Array, other: Array):
 @op(promote=None)
 def vdot(input: Array, other: Array):
     """Matches `torch.vdot`."""
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{type_name(input.dtype)} and {type_name(other.dtype)}")
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape != other.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                           f"[{other.shape[0]}] to have the same number of elements, but got "
+                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
     return jnp.vdot(input, other)
 
 

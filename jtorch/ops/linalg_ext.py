@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
+from .._checks import broadcast_shapes, wrap_dim
 from ._registry import op
 
 
@@ -263,6 +264,8 @@ def pinv(A: Array, *, atol: Array = None, rtol: Array = None, hermitian: bool = 
 def lstsq(A: Array, B: Array, rcond: float | None = None, *, driver: str | None = None):
     """Matches `torch.linalg.lstsq` (solution via the pseudo-inverse; residuals, rank and singular
     values as the default CPU driver 'gelsy' reports them: empty, rank, empty)."""
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     vec = B.ndim == A.ndim - 1
     Bm = B[..., None] if vec else B
     X = jnp.linalg.pinv(A) @ Bm
@@ -416,8 +419,15 @@ def vecdot(x: Array, y: Array, *, dim: int = -1):
 @op("linalg_cross", promote="default", public=False, method=False)
 def cross(input: Array, other: Array, *, dim: int = -1):
     """Matches `torch.linalg.cross`."""
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = wrap_dim(dim, input.ndim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[d]} and {other.shape[d]}")
+    broadcast_shapes(input.shape, other.shape)
     x, y = jnp.broadcast_arrays(input, other)
-    return jnp.cross(x, y, axis=dim)
+    return jnp.cross(x, y, axis=d)
 
 
 @op("linalg_vander", **_P)

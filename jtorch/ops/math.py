@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 from jax import Array
 
+from .._checks import wrap_dim
 from ._registry import REGISTRY, op
 from .elementwise import _is_int, _to_float, _unary
 
@@ -234,7 +235,9 @@ def trace(input: Array):
 @op(inplace=True, promote=None)
 def renorm(input: Array, p: float, dim: int, maxnorm: float):
     """Matches `torch.renorm`."""
-    axes = tuple(a for a in range(input.ndim) if a != dim % input.ndim)
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    axes = tuple(a for a in range(input.ndim) if a != wrap_dim(dim, input.ndim))
     n = jnp.sum(jnp.abs(input) ** p, axis=axes, keepdims=True) ** (1.0 / p)
     scale = jnp.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
     return (input * scale).astype(input.dtype)

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
+from .._checks import tensor_args
 from ._registry import op
 from .elementwise import _is_int
 from .reduction import RETURN_TYPES
@@ -386,6 +387,7 @@ def complex(real: Array, imag: Array):
 @op(promote=None, method=False)
 def polar(abs: Array, angle: Array):
     """Matches `torch.polar`."""
+    tensor_args("polar", abs=abs, angle=angle)
     return jax.lax.complex(*jnp.broadcast_arrays(abs * jnp.cos(angle), abs * jnp.sin(angle)))
 
 
@@ -518,10 +520,12 @@ def vander(x: Array, N: int | None = None, increasing: bool = False):
 @op(promote=None)
 def aminmax(input: Array, *, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.aminmax`."""
-    if input.size == 0 and (dim is None or input.shape[dim % input.ndim] == 0):
+    ax = None if dim is None else _wrap(dim, input.ndim)
+    if input.size == 0 and dim is None:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
                            "has no identity.")
-    ax = None if dim is None else _wrap(dim, input.ndim)
+    if input.size == 0 and input.ndim and input.shape[ax] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {ax} to have non-zero size.")
     if input.ndim == 0 and dim is not None:
         return RETURN_TYPES["aminmax"](input, input)
     return RETURN_TYPES["aminmax"](jnp.min(input, axis=ax, keepdims=keepdim),

@@ -305,7 +305,10 @@ def cumprod(input: Array, dim: int, *, dtype=None):
 @op(promote="float")
 def logcumsumexp(input: Array, dim: int):
     """Matches `torch.logcumsumexp`."""
-    return jax.lax.cumlogsumexp(input, axis=dim % max(input.ndim, 1))
+    d = wrap_dims((dim,), input.ndim)[0]
+    if input.ndim == 0:
+        return input
+    return jax.lax.cumlogsumexp(input, axis=d)
 
 
 @op(promote=None)

@@ -75,7 +75,7 @@ def kthvalue(input: Array, k: int, dim: int = -1, keepdim: bool = False):
     """Matches `torch.kthvalue` (k is 1-based)."""
     n = input.shape[dim % input.ndim] if input.ndim else 1
     if not 1 <= k <= n:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     return _kth(input, k - 1, dim, keepdim, "kthvalue")
 
 
@@ -190,6 +190,8 @@ def searchsorted(sorted_sequence: Array, input: Array, *, out_int32: bool = Fals
 @op(promote=None, diff=False)
 def bucketize(input: Array, boundaries: Array, *, out_int32: bool = False, right: bool = False):
     """Matches `torch.bucketize`."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     dt = jnp.result_type(jnp.asarray(input).dtype, boundaries.dtype)
     r = jnp.searchsorted(boundaries.astype(dt), jnp.asarray(input).astype(dt),
                          side="right" if right else "left", method="compare_all")

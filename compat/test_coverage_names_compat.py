@@ -134,3 +134,43 @@ def test_channels_last_wrong_rank_raises(compat):
         except RuntimeError as e:
             return str(e)
     compat.value(run)
+
+
+# ---- autocast state functions ---------------------------------------------------------------
+
+def test_autocast_global_switches(compat):
+    def run(lib):
+        import warnings
+        x = lib.ones(2, 3)
+        out = [lib.is_autocast_cache_enabled(), lib.autocast_increment_nesting(),
+               lib.autocast_increment_nesting(), lib.autocast_decrement_nesting(),
+               lib.autocast_decrement_nesting()]
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out += [lib.get_autocast_cpu_dtype(), lib.is_autocast_cpu_enabled(),
+                    lib.get_autocast_gpu_dtype(), lib.get_autocast_ipu_dtype(),
+                    lib.get_autocast_xla_dtype(), lib.is_autocast_ipu_enabled()]
+            try:
+                lib.set_autocast_enabled("cpu", True)
+                out += [(x @ x.T).dtype, lib.is_autocast_enabled("cpu")]
+                lib.set_autocast_cpu_dtype(lib.float16)
+                out += [(x @ x.T).dtype, lib.get_autocast_dtype("cpu")]
+                lib.set_autocast_cpu_enabled(False)
+                out.append((x @ x.T).dtype)
+                with lib.autocast("cpu", dtype=lib.bfloat16):
+                    lib.set_autocast_enabled("cpu", False)
+                    out.append((x @ x.T).dtype)
+                out += [lib.is_autocast_enabled("cpu"), (x @ x.T).dtype]
+                lib.set_autocast_enabled(True)  # legacy one-argument form: 'cuda'
+                out.append(lib.is_autocast_enabled("cuda"))
+            finally:
+                lib.set_autocast_enabled("cpu", False)
+                lib.set_autocast_enabled("cuda", False)
+                lib.set_autocast_dtype("cpu", lib.bfloat16)
+            out.append(sorted({type(m.message).__name__ for m in w}))
+        lib.set_autocast_cache_enabled(False)
+        out.append(lib.is_autocast_cache_enabled())
+        lib.set_autocast_cache_enabled(True)
+        lib.clear_autocast_cache()
+        return out
+    compat.value(run)

@@ -146,6 +146,11 @@ from . import compiler  # noqa: E402,F401
 from . import accelerator, amp, backends, cuda, distributed, jit  # noqa: E402,F401
 from .amp.autocast_mode import (autocast, get_autocast_dtype, is_autocast_enabled,  # noqa: E402,F401
                                 set_autocast_dtype)
+from .amp._state_fns import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402,F401
+                             clear_autocast_cache, is_autocast_cache_enabled,
+                             set_autocast_cache_enabled, set_autocast_enabled)
+from .amp._state_fns import DEPRECATED as _AUTOCAST_DEPRECATED  # noqa: E402
+globals().update(_AUTOCAST_DEPRECATED)
 from ._config_fns import (are_deterministic_algorithms_enabled, get_default_device,  # noqa: E402,F401
                           get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
                           is_deterministic_algorithms_warn_only_enabled, set_default_device,

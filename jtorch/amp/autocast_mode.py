@@ -32,7 +32,8 @@ _FP32 = {
                             "dist", "renorm", "logsumexp", "sum", "cumprod", "cumsum",
                             "softmax", "log_softmax"),
 }
-_DEFAULT_DTYPE = {"cpu": "bfloat16", "cuda": "float16", "xla": "bfloat16", "tpu": "bfloat16"}
+_DEFAULT_DTYPE = {"cpu": "bfloat16", "cuda": "float16", "xla": "bfloat16", "tpu": "bfloat16",
+                  "ipu": "float16"}
 _dtypes = {k: getattr(D, v) for k, v in _DEFAULT_DTYPE.items()}
 _enabled: dict = {}
 _stack: list = []
@@ -51,6 +52,11 @@ def _refresh():
         if on:
             active = _policy(dev, dtype)
         break
+    else:  # no region: `torch.set_autocast_enabled(device, True)` may have switched one on
+        for dev, on in _enabled.items():
+            if on:
+                active = _policy(dev, _dtypes[dev])
+                break
     _dispatch.AUTOCAST = active
 
 
@@ -72,6 +78,9 @@ def get_autocast_dtype(device_type: str):
 def set_autocast_dtype(device_type: str, dtype) -> None:
     """Matches `torch.set_autocast_dtype`."""
     _dtypes[device_type] = dtype
+    if _stack and _stack[-1][0] == device_type:
+        _stack[-1] = (device_type, dtype, _stack[-1][2])
+    _refresh()
 
 
 class autocast:
@@ -117,7 +126,7 @@ class autocast:
 
 def state():
     """The active policy as a hashable value (for caches keyed on it, like `torch.compile`)."""
-    return tuple(_stack)
+    return tuple(_stack), tuple((d, _dtypes[d]) for d, on in _enabled.items() if on)
 
 
 def custom_fwd(fwd=None, *, device_type="cuda", cast_inputs=None):

@@ -7,6 +7,10 @@ import jax as _jax
 # ARCHITECTURE.md). jtorch passes explicit dtypes everywhere, so its defaults stay float32/int64.
 _jax.config.update("jax_enable_x64", True)
 
+from . import _xla_cache  # noqa: E402
+
+_xla_cache.enable()
+
 from . import _dtype  # noqa: E402
 from ._dtype import (bfloat16, bool, complex64, complex128, dtype, float16, float32,  # noqa: E402,F401
                      float64, get_default_dtype, int8, int16, int32, int64, promote_types,
@@ -156,6 +160,11 @@ from ._config_fns import (are_deterministic_algorithms_enabled, get_default_devi
                           is_deterministic_algorithms_warn_only_enabled, set_default_device,
                           set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
                           set_warn_always, use_deterministic_algorithms)
+from ._config_fns import (get_deterministic_debug_mode, init_num_threads,  # noqa: E402,F401
+                          is_warn_always_enabled, set_deterministic_debug_mode, set_flush_denormal)
+from ._symbolic import (SymBool, SymFloat, SymInt, sym_constrain_range,  # noqa: E402,F401
+                        sym_constrain_range_for_size, sym_float, sym_int, sym_ite, sym_max, sym_min,
+                        sym_not, sym_sqrt, sym_sum)
 from . import serialization  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
 from . import utils  # noqa: E402,F401

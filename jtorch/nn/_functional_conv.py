@@ -60,7 +60,30 @@ def _conv_padding(padding, nd, k, dilation):
     return tuple((p, p) for p in _tuple(padding, nd, "padding"))
 
 
+def _check_conv(nd, input, weight, bias, stride, padding, dilation):
+    if weight.dim() >= 3 and input.dim() == nd + 2 and weight.dim() != nd + 2:
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional "
+                           f"weight{list(weight.shape)}, but got {input.dim()}-dimensional input of "
+                           f"size {list(input.shape)} instead")
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_C_NAMES.get(input.dtype.name, input.dtype.name)}) and bias "
+                           f"type ({_C_NAMES.get(bias.dtype.name, bias.dtype.name)}) should be the same")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(p < 0 for p in _tuple(padding, nd, "padding")):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+
+
+# C++ type names, as torch's conv messages spell them
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
 def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
+    _check_conv(nd, input, weight, bias, _tuple(stride, nd), padding, _tuple(dilation, nd))
     x, unb = _batched(input, nd, f"conv{nd}d")
     stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
     if isinstance(padding, str) and padding == "same" and any(s != 1 for s in stride):
@@ -141,10 +164,33 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 # ---- pooling -----------------------------------------------------------------------------
 
+def _check_pool(name, nd, x, k, s, p, d, ceil_mode):
+    """torch's pooling argument errors (JAX would fail later with its own exception types)."""
+    from ..ops.nn_conv import pool_out_size
+    for what, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
+        if any(e <= 0 for e in v):
+            raise RuntimeError(f"{name}() {what} must be greater than zero, but got {min(v)}")
+    if any(e < 0 for e in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
+    for i in range(nd):
+        if p[i] * 2 > k[i]:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with "
+                           f"optional 0 dim batch size for input, but got:{list(x.shape)}")
+    out = [pool_out_size(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(nd)]
+    if min(out) < 1:
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, x.shape[1:]))}). Calculated "
+                           f"output size: ({'x'.join(map(str, [x.shape[1]] + out))}). Output size "
+                           "is too small")
+
+
 def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unb = _batched(input, nd, f"max_pool{nd}d")
     k = _tuple(kernel_size, nd, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _tuple(stride, nd)
+    _check_pool(f"max_pool{nd}d", nd, x, k, s, _tuple(padding, nd), _tuple(dilation, nd), ceil_mode)
     val, idx = _op("_max_pool", x, k, s, _tuple(padding, nd), _tuple(dilation, nd), bool(ceil_mode))
     if unb:
         val, idx = val.squeeze(0), idx.squeeze(0)
@@ -192,6 +238,9 @@ def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_includ
     x, unb = _batched(input, nd, f"avg_pool{nd}d")
     k = _tuple(kernel_size, nd, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _tuple(stride, nd)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    _check_pool(f"avg_pool{nd}d", nd, x, k, s, _tuple(padding, nd), (1,) * nd, ceil_mode)
     y = _op("_avg_pool", x, k, s, _tuple(padding, nd), bool(ceil_mode), bool(count_include_pad),
             divisor_override)
     return y.squeeze(0) if unb else y
@@ -216,15 +265,30 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                        divisor_override)
 
 
-def _adaptive_size(x, output_size, nd):
+def _adaptive_size(x, output_size, nd, name):
     if not isinstance(output_size, (list, tuple)):
         output_size = (output_size,) * nd
-    return tuple(int(x.shape[2 + i]) if o is None else int(o) for i, o in enumerate(output_size))
+    if len(output_size) != nd:
+        raise RuntimeError(f"{name}() argument 'output_size' should contain {nd} int"
+                           f"{'s' if nd > 1 else ''} (got {len(output_size)})")
+    size = tuple(int(x.shape[2 + i]) if o is None else int(o) for i, o in enumerate(output_size))
+    if min(size) < 0:
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 "
+                           f"but received {size}")
+    return size
+
+
+def _adaptive_input(nd, input, output_size, name):
+    # torch's Python wrapper checks the rank against a sequence output_size with a ValueError
+    if isinstance(output_size, (list, tuple)) and nd > 1 and input.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return _batched(input, nd, name)
 
 
 def _adaptive_avg(nd, input, output_size):
-    x, unb = _batched(input, nd, f"adaptive_avg_pool{nd}d")
-    y = _op("_adaptive_avg_pool", x, _adaptive_size(x, output_size, nd))
+    name = f"adaptive_avg_pool{nd}d"
+    x, unb = _adaptive_input(nd, input, output_size, name)
+    y = _op("_adaptive_avg_pool", x, _adaptive_size(x, output_size, nd, name))
     return y.squeeze(0) if unb else y
 
 
@@ -244,8 +308,9 @@ def adaptive_avg_pool3d(input, output_size):
 
 
 def _adaptive_max(nd, input, output_size, return_indices):
-    x, unb = _batched(input, nd, f"adaptive_max_pool{nd}d")
-    val, idx = _op("_adaptive_max_pool", x, _adaptive_size(x, output_size, nd))
+    name = f"adaptive_max_pool{nd}d"
+    x, unb = _adaptive_input(nd, input, output_size, name)
+    val, idx = _op("_adaptive_max_pool", x, _adaptive_size(x, output_size, nd, name))
     if unb:
         val, idx = val.squeeze(0), idx.squeeze(0)
     return (val, idx) if return_indices else val
@@ -305,6 +370,9 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
     x, unb = _batched(input, nd, f"max_unpool{nd}d")
     ind = indices.unsqueeze(0) if unb else indices
+    if ind.shape != x.shape:
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(x.shape)}) but got indices tensor with shape: {list(ind.shape)}")
     k = _tuple(kernel_size, nd)
     s = k if stride is None else _tuple(stride, nd)
     p = _tuple(padding, nd)

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dispatch, _dtype as D, _shape
-from ._tensor import Tensor, _wrap_dim
+from ._tensor import Tensor, _type_name, _wrap_dim
 from .ops._registry import REGISTRY
 
 apply = _dispatch.apply
@@ -256,6 +256,21 @@ def split_with_sizes(self, split_sizes, dim=0):
     return _shape.split(self, list(split_sizes), dim)
 
 
+def tensor_split(input, indices_or_sections, dim=0):
+    """Matches `torch.tensor_split` (pieces are copies, not views)."""
+    if isinstance(indices_or_sections, Tensor):
+        t = indices_or_sections
+        if t.dtype != D.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, "
+                               f"but got {_type_name(t.dtype)}")
+        if t.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional "
+                               f"or one-dimensional tensor, but got a tensor with {t.ndim} dims")
+        v = _np(t, "torch.tensor_split with a Tensor of indices")
+        indices_or_sections = int(v) if v.ndim == 0 else tuple(int(i) for i in v)
+    return apply(REGISTRY["_tensor_split"], (input, indices_or_sections, dim))
+
+
 def _dir_split(name, axis, min_dim):
     def fn(input, indices_or_sections):
         if input.ndim < min_dim:
@@ -266,7 +281,7 @@ def _dir_split(name, axis, min_dim):
             raise RuntimeError(f"torch.{name} attempted to split along dimension {ax}, but the size of "
                                f"the dimension {input.shape[ax]} is not divisible by the split_size "
                                f"{indices_or_sections}!")
-        return apply(REGISTRY["tensor_split"], (input, indices_or_sections, ax))
+        return apply(REGISTRY["_tensor_split"], (input, indices_or_sections, ax))
     fn.__name__ = name
     fn.__doc__ = f"Matches `torch.{name}`."
     return fn
@@ -383,6 +398,7 @@ FUNCTIONS = {
     "atleast_1d": atleast_1d, "atleast_2d": atleast_2d, "atleast_3d": atleast_3d,
     "broadcast_shapes": broadcast_shapes, "broadcast_tensors": broadcast_tensors,
     "allclose": allclose, "equal": equal, "split_with_sizes": split_with_sizes, "hsplit": hsplit,
+    "tensor_split": tensor_split,
     "vsplit": vsplit, "dsplit": dsplit, "unravel_index": unravel_index,
     "select_scatter": select_scatter, "slice_scatter": slice_scatter,
     "diagonal_scatter": diagonal_scatter, "is_nonzero": is_nonzero, "is_same_size": is_same_size,

@@ -290,7 +290,8 @@ def _repeat_interleave(input: Array, repeats: Array, dim: int | None, total: int
     return jnp.repeat(x, repeats, axis=d, total_repeat_length=total)
 
 
-@op(promote=None, saves="none")
+# Public `tensor_split` is `_datadep.tensor_split`: a Tensor of indices becomes static ints there.
+@op(name="_tensor_split", promote=None, saves="none", public=False, method=False)
 def tensor_split(input: Array, indices_or_sections, dim: int = 0):
     """Matches `torch.tensor_split` (pieces are copies, not views)."""
     d = _wrap(dim, input.ndim)
@@ -465,6 +466,9 @@ def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str
 def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: str, *,
                  include_self: bool = True):
     """Matches `torch.index_reduce`."""
+    if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
+        return index_reduce(input.reshape(1), 0, index.reshape(-1), source.reshape(1), reduce,
+                            include_self=include_self).reshape(())
     d = _wrap(dim, input.ndim)
     if reduce == "prod":
         return _index_prod(input, d, index, source, include_self)

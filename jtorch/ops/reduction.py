@@ -79,6 +79,11 @@ def nanmean(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     return jnp.nanmean(x, axis=_axis(dim, x.ndim), keepdims=keepdim)
 
 
+def _split(dim, unbiased):
+    # torch's `var(input, unbiased)` overload: a bool in dim's place is `unbiased`.
+    return (None, dim) if isinstance(dim, bool) else (dim, unbiased)
+
+
 def _correction(unbiased, correction):
     if correction is not None:
         return correction
@@ -89,6 +94,7 @@ def _correction(unbiased, correction):
 def var(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None):
     """Matches `torch.var`."""
+    dim, unbiased = _split(dim, unbiased)
     return jnp.var(input, axis=_axis(dim, input.ndim), ddof=_correction(unbiased, correction),
                    keepdims=keepdim)
 
@@ -97,6 +103,7 @@ def var(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = Fa
 def std(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None):
     """Matches `torch.std`."""
+    dim, unbiased = _split(dim, unbiased)
     return jnp.std(input, axis=_axis(dim, input.ndim), ddof=_correction(unbiased, correction),
                    keepdims=keepdim)
 
@@ -105,6 +112,7 @@ def std(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = Fa
 def var_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: float | None = None):
     """Matches `torch.var_mean`."""
+    dim, unbiased = _split(dim, unbiased)
     ax = _axis(dim, input.ndim)
     return (jnp.var(input, axis=ax, ddof=_correction(unbiased, correction), keepdims=keepdim),
             jnp.mean(input, axis=ax, keepdims=keepdim))
@@ -114,6 +122,7 @@ def var_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool
 def std_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: float | None = None):
     """Matches `torch.std_mean`."""
+    dim, unbiased = _split(dim, unbiased)
     ax = _axis(dim, input.ndim)
     return (jnp.std(input, axis=ax, ddof=_correction(unbiased, correction), keepdims=keepdim),
             jnp.mean(input, axis=ax, keepdims=keepdim))

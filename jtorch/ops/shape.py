@@ -209,6 +209,8 @@ def scatter_add(input: Array, dim: int, index: Array, src: Array):
 @op(promote=None, saves="none")
 def index_select(input: Array, dim: int, index: Array):
     """Matches `torch.index_select`."""
+    if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
+        return jnp.take(input.reshape(1), index.astype(jnp.int64).reshape(-1), axis=0).reshape(())
     return jnp.take(input, index.astype(jnp.int64).reshape(-1), axis=dim)
 
 
@@ -221,22 +223,31 @@ def index_add(input: Array, dim: int, index: Array, source: Array, *, alpha: Arr
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
                            f"dimension. Got self.shape = {list(input.shape)} source.shape = "
                            f"{list(source.shape)}")
+    if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
+        return index_add(input.reshape(1), 0, index, jnp.reshape(source, 1), alpha=alpha).reshape(())
     x = jnp.moveaxis(input, dim, 0)
     s = jnp.moveaxis(source, dim, 0).astype(input.dtype)
-    return jnp.moveaxis(x.at[index.astype(jnp.int64)].add(s * alpha), 0, dim)
+    idx = index.astype(jnp.int64).reshape(-1)
+    if input.dtype == jnp.bool_:  # bool accumulation is logical or; any nonzero alpha is True
+        return jnp.moveaxis(x.at[idx].max(s & (jnp.asarray(alpha) != 0)), 0, dim)
+    return jnp.moveaxis(x.at[idx].add(s * alpha), 0, dim)
 
 
 @op(promote=None, saves="none", inplace=True)
 def index_copy(input: Array, dim: int, index: Array, source: Array):
     """Matches `torch.index_copy`."""
+    if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
+        return index_copy(input.reshape(1), 0, index, jnp.reshape(source, 1)).reshape(())
     x = jnp.moveaxis(input, dim, 0)
     s = jnp.moveaxis(source, dim, 0).astype(input.dtype)
-    return jnp.moveaxis(x.at[index.astype(jnp.int64)].set(s), 0, dim)
+    return jnp.moveaxis(x.at[index.astype(jnp.int64).reshape(-1)].set(s), 0, dim)
 
 
 @op(promote=None, saves="none", inplace=True)
 def index_fill(input: Array, dim: int, index: Array, value: Array):
     """Matches `torch.index_fill`."""
+    if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
+        return index_fill(input.reshape(1), 0, index, value).reshape(())
     x = jnp.moveaxis(input, dim, 0)
     return jnp.moveaxis(x.at[index.astype(jnp.int64)].set(jnp.asarray(value, input.dtype)), 0, dim)
 

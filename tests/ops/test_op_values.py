@@ -1,0 +1,76 @@
+"""Op values, dtypes and shapes on inputs PyTorch's OpInfo samples use: 0-dim inputs, bool
+inputs, overloads. Expected values were checked against torch 2.13 (compat/test_op_values_compat.py
+runs the same cases live)."""
+import math
+
+import numpy as np
+import pytest
+
+import jtorch
+
+
+def close(t, expected, rtol=1e-6, atol=1e-7):
+    np.testing.assert_allclose(np.asarray(t.detach().numpy()), np.asarray(expected), equal_nan=True,
+                               rtol=rtol, atol=atol)
+
+
+# ---- index_* on 0-dim inputs (a 0-dim input is a 1-element vector) -------------------------------
+
+def test_index_ops_on_0dim_input():
+    x, i = jtorch.tensor(5.0), jtorch.tensor([0])
+    for r, v in [(jtorch.index_select(x, 0, i), 5.0),
+                 (jtorch.index_add(x, 0, i, jtorch.tensor(2.0), alpha=3), 11.0),
+                 (jtorch.index_copy(x, 0, i, jtorch.tensor(2.0)), 2.0),
+                 (jtorch.index_fill(x, 0, i, -1.0), -1.0),
+                 (jtorch.index_reduce(x, 0, i, jtorch.tensor(2.0), "prod"), 10.0),
+                 (jtorch.index_reduce(x, 0, i, jtorch.tensor(2.0), "mean", include_self=False), 2.0)]:
+        assert r.shape == () and r.dtype == jtorch.float32
+        close(r, v)
+
+
+def test_index_ops_0dim_index_and_grad():
+    x = jtorch.zeros(3, 2, requires_grad=True)
+    r = jtorch.index_add(x, 0, jtorch.tensor(1), jtorch.ones(1, 2))
+    close(r, [[0, 0], [1, 1], [0, 0]])
+    r.sum().backward()
+    close(x.grad, np.ones((3, 2)))
+    x = jtorch.tensor(3.0, requires_grad=True)
+    jtorch.index_fill(x, 0, jtorch.tensor([0]), 1.0).backward()
+    close(x.grad, 0.0)
+
+
+def test_index_add_on_bool_is_logical_or():
+    x = jtorch.tensor([True, False, False])
+    r = jtorch.index_add(x, 0, jtorch.tensor([1, 1, 2]), jtorch.tensor([True, True, False]))
+    assert r.dtype == jtorch.bool and r.tolist() == [True, True, False]
+    r = jtorch.index_add(x, 0, jtorch.tensor([1]), jtorch.tensor([True]), alpha=0)
+    assert r.tolist() == [True, False, False]
+
+
+# ---- var/std(input, unbiased) overload --------------------------------------------------------
+
+def test_var_std_positional_unbiased_bool():
+    y = jtorch.arange(10.0).reshape(2, 5)
+    assert y.var(True).shape == ()
+    close(y.var(True), 55 / 6)
+    close(y.var(False), 8.25)
+    close(y.var(1), [2.5, 2.5])  # an int is still a dim (True == 1 must not share a trace)
+    s, m = jtorch.std_mean(y, False)
+    close(s, math.sqrt(8.25))
+    close(m, 4.5)
+    v, m = jtorch.var_mean(y, True)
+    close(v, 55 / 6)
+    close(jtorch.std(y, True), math.sqrt(55 / 6))
+
+
+# ---- tensor_split with a Tensor ---------------------------------------------------------------
+
+def test_tensor_split_with_tensor_indices_or_sections():
+    x = jtorch.arange(6)
+    assert [p.tolist() for p in jtorch.tensor_split(x, jtorch.tensor(2))] == [[0, 1, 2], [3, 4, 5]]
+    assert [p.tolist() for p in x.tensor_split(jtorch.tensor([1, 4]))] == [[0], [1, 2, 3], [4, 5]]
+    assert [p.tolist() for p in jtorch.tensor_split(x, [1, 4])] == [[0], [1, 2, 3], [4, 5]]
+    with pytest.raises(RuntimeError, match="dtype of long"):
+        jtorch.tensor_split(x, jtorch.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="one-dimensional"):
+        jtorch.tensor_split(x, jtorch.tensor([[1]]))

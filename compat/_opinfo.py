@@ -9,6 +9,8 @@ for floating dtypes the gradients of `sum()` of every differentiable output are 
 from __future__ import annotations
 
 import dataclasses
+import dis
+import functools
 import math
 import types
 
@@ -21,6 +23,42 @@ import jtorch
 DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool)
 TOL = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-7)}
 GRAD_TOL = {torch.float32: (1e-3, 1e-4), torch.float64: (1e-5, 1e-5)}
+
+
+def _in(lo, hi):
+    return lambda y: y.size == 0 or (y.min() >= lo and y.max() <= hi)
+
+
+# Entries whose outputs are random draws: jtorch's JAX PRNG cannot reproduce torch's stream, so
+# their outputs are compared by shape and dtype plus the support of the distribution (a check
+# on jtorch's values given the sample), never value by value; their gradients (which depend on
+# the draw) are not compared. Each check is `(numpy output, sample) -> bool`.
+RANDOM = {
+    "uniform": lambda y, s: _in(*s.args[:2])(y),
+    "cauchy": lambda y, s: not np.isnan(y).any(),
+    "exponential": lambda y, s: _in(0, np.inf)(y),
+    "geometric": lambda y, s: _in(1, np.inf)(y) and np.array_equal(y, np.round(y)),
+    "log_normal": lambda y, s: _in(0, np.inf)(y),
+    "normal": lambda y, s: np.isfinite(y).all(),
+    "normal.in_place": lambda y, s: np.isfinite(y).all(),
+    "randn": lambda y, s: np.isfinite(y).all(),
+    "randn_like": lambda y, s: np.isfinite(y).all(),
+    "normal.number_mean": lambda y, s: np.isfinite(y).all(),
+    "rand_like": lambda y, s: np.isfinite(y).all(),  # op_db's rand_like entry calls randn_like
+    "bernoulli": lambda y, s: np.isin(y, (0, 1)).all(),
+    "multinomial": lambda y, s: _in(0, s.input.shape[-1] - 1)(y),
+    "randint": lambda y, s: _in(*((0, s.input) if len(s.args) == 1 else (s.input, s.args[0])))(y),
+    "randint_like": lambda y, s: _in(*((0, s.args[0]) if len(s.args) == 1 else s.args[:2]))(y),
+}
+
+
+def _random_check(op, s, jout):
+    """None when the draws in `jout` lie in the support of the entry's distribution."""
+    ok = RANDOM[entry_name(op)]
+    for y in flat(jout):
+        if isinstance(y, jtorch.Tensor) and not ok(as_np(y), s):
+            return "random values outside the distribution's support"
+    return None
 
 
 def entry_name(op) -> str:
@@ -38,6 +76,80 @@ def resolve(name):
         except (AttributeError, NotImplementedError):
             return None
     return obj
+
+
+def _torch_paths(code):
+    """Attribute paths a function's code reaches through the global `torch` (torch.nn.functional.elu
+    -> ('nn', 'functional', 'elu')), nested code objects included."""
+    paths, cur = [], None
+    for ins in dis.get_instructions(code):
+        if ins.opname == "LOAD_GLOBAL" and ins.argval == "torch":
+            cur = []
+            paths.append(cur)
+        elif cur is not None and ins.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            cur.append(ins.argval)
+        else:
+            cur = None
+        if isinstance(ins.argval, types.CodeType):
+            paths += _torch_paths(ins.argval)
+    return paths
+
+
+def _has_path(path):
+    obj = jtorch
+    for part in path:
+        try:
+            obj = getattr(obj, part)
+        except (AttributeError, NotImplementedError):
+            return False
+    return True
+
+
+def rebind(f):
+    """The jtorch counterpart of a torch callable taken from an OpInfo (its op, method or in-place
+    variant), or None when jtorch lacks something it calls. OpInfo lambdas are re-bound so that
+    `torch` means jtorch inside them; Tensor methods map to jtorch.Tensor's; torch functions map
+    to the same path under jtorch."""
+    if f is None:
+        return None
+    if isinstance(f, functools.partial):
+        g = rebind(f.func)
+        return None if g is None else functools.partial(g, *f.args, **f.keywords)
+    if isinstance(f, types.FunctionType) and f.__module__.startswith("torch.testing"):
+        if any(n.startswith("_") for n in f.__code__.co_names):
+            return None
+        if not all(_has_path(p) for p in _torch_paths(f.__code__)):
+            return None
+        g = dict(f.__globals__)
+        g["torch"] = jtorch
+        return types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, f.__closure__)
+    qual = getattr(f, "__qualname__", "") or ""
+    if qual.split(".")[0] in ("TensorBase", "Tensor"):  # a Tensor method (C slot or Python)
+        return getattr(jtorch.Tensor, f.__name__, None)
+    mod = getattr(f, "__module__", None) or ""
+    if mod.startswith("torch.") and not any(p.startswith("_") for p in mod.split(".")):
+        return resolve(mod[len("torch."):] + "." + f.__name__)  # e.g. torch.nn.functional.mish
+    return None
+
+
+def resolve_entry(op):
+    """jtorch's callable for an op_db entry, or None when jtorch does not ship it.
+
+    An entry is shipped when jtorch has the function of the same name, or when the entry's own
+    op (a lambda over `torch.*` or a Tensor method such as `x.mT`, `x.new_zeros(...)`,
+    `Tensor.cauchy_`) can be re-bound to jtorch: every `torch.*` name it calls exists in jtorch
+    and jtorch.Tensor has the method the entry is named after. Private aten entries (`_foo`,
+    `torch.ops.aten.*`) are never shipped."""
+    fn = resolve(op.name)
+    if fn is not None:
+        return fn
+    name = op.name
+    dunder = name.startswith("__") and name.endswith("__")
+    if "." in name or (name.startswith("_") and not dunder):
+        return None
+    if not any(hasattr(jtorch.Tensor, n) for n in (name, name + "_")):
+        return None
+    return rebind(op.op)
 
 
 # ---- conversion ----------------------------------------------------------------------------
@@ -61,6 +173,8 @@ def to_j(v, leaves):
         return tuple(v)
     if isinstance(v, torch.device):
         return "cpu"
+    if isinstance(v, (torch.memory_format, torch.layout)):
+        return getattr(jtorch, str(v).split(".")[-1])
     if isinstance(v, list):
         return [to_j(e, leaves) for e in v]
     if isinstance(v, tuple):
@@ -84,8 +198,9 @@ def as_np(t):
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
 
-def same(a, b, dt, tol=TOL):
-    """None if torch value `a` matches jtorch value `b`, else a reason."""
+def same(a, b, dt, tol=TOL, values=True):
+    """None if torch value `a` matches jtorch value `b`, else a reason (with `values=False`,
+    Tensors are compared by shape and dtype only)."""
     if isinstance(a, torch.Tensor):
         if not isinstance(b, jtorch.Tensor):
             return f"expected a Tensor, got {type(b).__name__}"
@@ -93,6 +208,8 @@ def same(a, b, dt, tol=TOL):
             return f"shape {tuple(b.shape)} != torch {tuple(a.shape)}"
         if str(a.dtype) != str(b.dtype):
             return f"dtype {b.dtype} != torch {a.dtype}"
+        if not values:
+            return None
         x, y = as_np(a), as_np(b)
         if x.dtype.kind in "fc":
             rtol, atol = tol.get(dt, TOL[torch.float32]) if dt in tol else tol[
@@ -115,12 +232,12 @@ def same(a, b, dt, tol=TOL):
     return None if type(a).__name__ == type(b).__name__ and a == b else f"{b!r} != torch {a!r}"
 
 
-def compare(tout, jout, dt, tol=TOL):
+def compare(tout, jout, dt, tol=TOL, values=True):
     ta, ja = flat(tout), flat(jout)
     if len(ta) != len(ja):
         return f"{len(ja)} outputs != torch {len(ta)}"
     for i, (a, b) in enumerate(zip(ta, ja)):
-        r = same(a, b, dt, tol)
+        r = same(a, b, dt, tol, values)
         if r:
             return f"output {i}: {r}"
     return None
@@ -167,35 +284,35 @@ def jtorch_variant(op, jfn):
     """The function variant for jtorch: OpInfo wrappers (lambdas over `torch.*`) are re-bound so
     that `torch` means jtorch inside them; builtins map to the jtorch name."""
     f = op.op
-    if isinstance(f, types.FunctionType) and f.__module__.startswith("torch.testing") and not any(
-            n.startswith("_") for n in f.__code__.co_names):
-        g = dict(f.__globals__)
-        g["torch"] = jtorch
-        return types.FunctionType(f.__code__, g, f.__name__, f.__defaults__, f.__closure__)
+    if isinstance(f, types.FunctionType) and f.__module__.startswith("torch.testing"):
+        return rebind(f) or jfn
     return jfn
 
 
 def run_sample(op, jfn, s, dt, check_grad):
     """None when jtorch agrees with torch on this sample, else a reason."""
     leaves = []
+    # Values of empty()-like entries are undefined (op_db: has_nondeterministic_output) and random
+    # draws differ by design: both are compared by shape and dtype only.
+    random = entry_name(op) in RANDOM
+    values = not (op.has_nondeterministic_output or random)
     tout = op.op(s.input, *s.args, **s.kwargs)
     jin = to_j(s.input, leaves)
     jargs, jkw = to_j(s.args, leaves), to_j(s.kwargs, leaves)
     jout = jfn(jin, *jargs, **jkw)
-    r = compare(tout, jout, dt)
+    r = compare(tout, jout, dt, values=values) or (_random_check(op, s, jout) if random else None)
     if r:
         return "forward: " + r
-    name = op.name.split(".")[-1]
     if op.method_variant is not None and isinstance(jin, jtorch.Tensor) and "." not in op.name:
-        m = getattr(jtorch.Tensor, name, None)
+        m = rebind(op.method_variant)
         if m is None:
-            return f"method variant Tensor.{name} missing"
-        r = compare(tout, m(jin.detach(), *to_j(s.args, []), **to_j(s.kwargs, [])), dt)
+            return f"method variant {getattr(op.method_variant, '__name__', '?')} missing"
+        r = compare(tout, m(jin.detach(), *to_j(s.args, []), **to_j(s.kwargs, [])), dt, values=values)
         if r:
             return "method: " + r
     if op.operator_variant is not None and isinstance(jin, jtorch.Tensor) and s.args and not s.kwargs:
         try:
-            r = compare(tout, op.operator_variant(jin.detach(), *to_j(s.args, [])), dt)
+            r = compare(tout, op.operator_variant(jin.detach(), *to_j(s.args, [])), dt, values=values)
         except TypeError:
             r = None
         if r:
@@ -206,12 +323,17 @@ def run_sample(op, jfn, s, dt, check_grad):
         except Exception:
             texp = None
         if texp is not None:
-            jm = getattr(jtorch.Tensor, name + "_", None)
+            # The OpInfo's own in-place variant (Tensor.add_, F.elu(..., inplace=True), ...)
+            # re-bound to jtorch.
+            jm = rebind(op.inplace_variant)
             if jm is None:
-                return f"in-place variant Tensor.{name}_ missing"
-            r = compare(texp, jm(jin.detach().clone(), *to_j(s.args, []), **to_j(s.kwargs, [])), dt)
+                return f"in-place variant {getattr(op.inplace_variant, '__name__', '?')} missing"
+            jres = jm(jin.detach().clone(), *to_j(s.args, []), **to_j(s.kwargs, []))
+            r = compare(texp, jres, dt, values=values)
             if r:
                 return "in-place: " + r
+    if random:
+        return None
     if check_grad and leaves:
         tout = s.output_process_fn_grad(tout)
         try:
@@ -239,7 +361,7 @@ def run_sample(op, jfn, s, dt, check_grad):
 def run_entry(op, max_samples=None, dtypes=DTYPES, errors=True):
     """Run every (or the first `max_samples`) sample of `op` for each dtype; a `Result`."""
     name = entry_name(op)
-    jfn = resolve(op.name)
+    jfn = resolve_entry(op)
     res = Result(name, jfn is not None)
     if jfn is None:
         return res

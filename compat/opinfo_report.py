@@ -29,7 +29,7 @@ def _run(args):
     try:
         r = O.run_entry(op, max_samples=max_samples)
     except Exception as e:  # a harness-level failure is reported, never skipped
-        r = O.Result(O.entry_name(op), O.resolve(op.name) is not None, failed=1,
+        r = O.Result(O.entry_name(op), O.resolve_entry(op) is not None, failed=1,
                      reasons=[f"{type(e).__name__}: {e}"])
     finally:
         signal.alarm(0)

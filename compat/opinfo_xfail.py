@@ -4,17 +4,8 @@ Each entry is a known, accepted difference; the report lists it as XFAIL instead
 (it still counts as not fully passing). Keep reasons short and specific.
 """
 XFAIL = {
-    # Random sampling: jtorch's JAX PRNG cannot reproduce torch's random streams.
-    "normal.in_place": "random values differ from torch's generator by design",
-    "normal": "random values differ from torch's generator by design",
-    "bernoulli": "random values differ from torch's generator by design",
-    "multinomial": "random values differ from torch's generator by design",
-    "uniform": "random values differ from torch's generator by design",
-    "randint": "random values differ from torch's generator by design",
-    "randn": "random values differ from torch's generator by design",
-    "rand_like": "random values differ from torch's generator by design",
-    "randint_like": "random values differ from torch's generator by design",
-    "randn_like": "random values differ from torch's generator by design",
+    # Random draws are compared by shape, dtype and support only (compat/_opinfo.py RANDOM),
+    # so they need no entry here.
     # Which index torch reports among equal values is its selection algorithm's accident.
     "kthvalue": "index among tied integer values differs (torch's quickselect order)",
     "sort": "indices of tied values with stable=False follow torch's unstable CPU sort (jtorch is stable)",

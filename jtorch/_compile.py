@@ -31,6 +31,7 @@ from . import random as _random
 from ._tensor import Tensor
 from .autograd import engine
 from .autograd.grad_mode import _MODE
+from ._compile_guard import Rec
 from .compile_errors import UntraceableError
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
@@ -69,6 +70,7 @@ class CompiledFunction:
         self.eager_only = False
         self.cache = {}          # guard key -> _Program
         self.recompiles = []     # (reason, line) for jtorch.compiler helpers
+        self._last = None        # (argument signature, _State, _Program) of the last call
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else types.MethodType(self, obj)
@@ -77,18 +79,32 @@ class CompiledFunction:
         self.calls += 1
         if self.calls == 1 or self.eager_only:
             return self.fn(*args, **kwargs)
-        state = _discover(self.fn, args, kwargs)
-        key = _guard_key(state, args, kwargs)
-        prog = self.cache.get(key)
-        if prog is None:
-            if self.cache:
-                self._note_recompile(key)
-            try:
-                prog = _trace(self.fn, state, args, kwargs)
-            except _UNTRACEABLE as e:
-                return self._fallback(e, args, kwargs)
-            self.cache[key] = prog
-        return prog.run(state, args, kwargs)
+        leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+        sig = _arg_sig(tdef, leaves)
+        last = self._last
+        # Fast path: same arguments' signature and the last walk's record still holds, so a
+        # full walk would find the same state and guard key (see _compile_guard).
+        ins = [x for x in leaves if isinstance(x, Tensor)]
+        if last is not None and last[0] == sig and last[1].rec.valid() and \
+                last[1].rec.tensor_ids.isdisjoint(map(id, map(Tensor._owner, ins))):
+            state, prog = last[1], last[2]
+        else:
+            state = _discover(self.fn, leaves)
+            key = _guard_key(state, sig)
+            prog = self.cache.get(key)
+            if prog is None:
+                if self.cache:
+                    self._note_recompile(key)
+                try:
+                    prog = _trace(self.fn, state, args, kwargs, leaves)
+                except _UNTRACEABLE as e:
+                    return self._fallback(e, args, kwargs)
+                except _NeedsEager:
+                    self._last = None
+                    return self.fn(*args, **kwargs)
+                self.cache[key] = prog
+            self._last = (sig, state, prog) if state.rec.fit else None
+        return prog.run(state, ins)
 
     def _fallback(self, err, args, kwargs):
         where = _user_line(err)
@@ -157,20 +173,28 @@ class _State:
     `tensors`: storage owners (the data that is passed in and written back).
     `carriers`: the tensor objects whose value is a whole owner (roots, `nn.Parameter`s,
     `.data`/`detach()` aliases): they carry `.grad` and `requires_grad`; `owner_of[i]` is the
-    index of carrier i's owner in `tensors`.
+    index of carrier i's owner in `tensors`. `consts`: Python numbers and strings the function
+    reads from its closure or globals (baked into the trace, so part of the guard key).
+    `rec`: the walk's record, replayed by the cheap per-call check (`_compile_guard`).
     """
 
     def __init__(self):
         self.tensors, self.ids = [], {}
         self.carriers, self.carrier_ids, self.owner_of = [], set(), []
         self.optimizers, self.schedulers, self.modules = [], [], []
+        self.groups = set()  # ids of optimizer param groups
+        self.consts = []
+        self.alias = ()      # per argument tensor: the state owner it shares storage with, or -1
+        self.rec = Rec()
 
 
-def _discover(fn, args, kwargs) -> _State:
+def _discover(fn, leaves) -> _State:
+    """The state `fn` can reach, given the flattened arguments of this call."""
     st = _State()
-    # Tensors passed as arguments are inputs (passed in every call), not state.
-    seen = {id(x) for x in _input_tensors(args, kwargs)}
-    roots = [args, kwargs]
+    rec = st.rec
+    seen = set()
+    roots = [x for x in leaves if not isinstance(x, Tensor)]
+    rec.pinned = roots[:]
     f = fn
     if isinstance(f, types.MethodType):
         roots.append(f.__self__)
@@ -179,11 +203,21 @@ def _discover(fn, args, kwargs) -> _State:
     if code is not None:
         for cell in (f.__closure__ or ()):
             try:
-                roots.append(cell.cell_contents)
+                v = cell.cell_contents
             except ValueError:
-                pass
+                rec.fit = False  # an unbound cell may be bound later: always walk
+                continue
+            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
+            roots.append(v)
         g = getattr(f, "__globals__", {})
-        roots.extend(g[n] for n in code.co_names if n in g)
+        missing = []
+        for n in code.co_names:
+            if n in g:
+                rec.dict_entry(g, n, g[n], _entry(st, g[n], False))
+                roots.append(g[n])
+            else:
+                missing.append(n)
+        rec.missing = (g, missing) if missing else None
     for r in roots:
         _walk(r, st, seen, 0)
     # A `.grad` is handled with its carrier, not as state of its own.
@@ -197,6 +231,16 @@ def _discover(fn, args, kwargs) -> _State:
                  if o in remap and id(c) not in grads]
         st.carriers = [c for c, _ in pairs]
         st.owner_of = [o for _, o in pairs]
+    for c in st.carriers:  # what the guard key reads of a carrier
+        rec.attr(c, "_rg", c._rg)
+        rec.attr(c, "_grad", c._grad, by_id=False)
+    # Argument tensors are inputs, passed in every call, unless they share storage with state
+    # (the state tensor itself or a view of it): then the traced function uses them as they are.
+    st.alias = tuple(st.ids.get(id(x._owner()), -1) for x in leaves if isinstance(x, Tensor))
+    if any(a >= 0 for a in st.alias):
+        rec.fit = False
+    rec.owners = st.tensors
+    rec.freeze()
     return st
 
 
@@ -230,7 +274,25 @@ def _kind(t):
     return k
 
 
-def _walk(obj, st, seen, depth):
+_NUMBERS = (int, float, complex, str)
+
+
+def _entry(st, v, loose):
+    """How the record compares child v: True by identity, False by type. Python numbers and
+    strings are baked into the trace, so they join the guard key (`consts`) unless `loose`:
+    inside a scheduler, whose counters and lr lists the deferred `scheduler.step()` rebinds
+    every call and which the traced function never reads."""
+    t = type(v)
+    if loose and (t in _NUMBERS or _kind(t) in (_DICT, _SEQ)):
+        return False
+    if t in _NUMBERS:
+        st.consts.append(v)
+    elif t is np.ndarray or isinstance(v, jax.Array):  # baked in as constants too
+        st.consts.append(("array", id(v)))
+    return True
+
+
+def _walk(obj, st, seen, depth, loose=False):
     k = _kind(type(obj))
     if k == _SKIP or depth > 12:
         return
@@ -238,12 +300,17 @@ def _walk(obj, st, seen, depth):
     if i in seen:
         return
     seen.add(i)
+    rec = st.rec
     if k == _TENSOR:
+        rec.tensor_ids.add(i)
+        rec.attr(obj, "_st", obj._st)
+        rec.attr(obj, "_vw", obj._vw)
         owner = obj._owner()
         idx = st.ids.get(id(owner))
         if idx is None:
             idx = st.ids[id(owner)] = len(st.tensors)
             st.tensors.append(owner)
+            rec.tensor_ids.add(id(owner))
         for t in (owner, obj):
             if id(t) not in st.carrier_ids and (t._vw is None or not t._vw[0]):
                 st.carrier_ids.add(id(t))
@@ -252,38 +319,58 @@ def _walk(obj, st, seen, depth):
         return
     depth += 1
     if k == _DICT:
+        rec.length(obj)
+        lifted = i in st.groups  # an optimizer param group: lr is a traced input
         for key, v in obj.items():
             _walk(key, st, seen, depth)
-            _walk(v, st, seen, depth)
+            _walk(v, st, seen, depth, loose)
+            rec.dict_entry(obj, key, v, _entry(st, v, loose or lifted and key in _LIFTED))
     elif k == _SEQ:
-        for v in obj:
-            _walk(v, st, seen, depth)
+        if isinstance(obj, list):
+            rec.length(obj)
+            for j, v in enumerate(obj):
+                _walk(v, st, seen, depth, loose)
+                rec.list_item(obj, j, v, _entry(st, v, loose))
+        else:
+            if isinstance(obj, set) and obj:
+                rec.fit = False  # a mutable set: no cheap replay, always walk
+            for v in obj:  # tuples and frozensets cannot change
+                _entry(st, v, loose)
+                _walk(v, st, seen, depth, loose)
     elif k == _FUNC:
         for cell in (obj.__closure__ or ()):
             try:
-                _walk(cell.cell_contents, st, seen, depth)
+                v = cell.cell_contents
             except ValueError:
-                pass
+                rec.fit = False
+                continue
+            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
+            _walk(v, st, seen, depth)
     elif k == _METHOD:
         _walk(obj.__self__, st, seen, depth)
     else:
+        n_sched = len(st.schedulers)
         _note_role(obj, st)
+        loose = len(st.schedulers) > n_sched
         d = getattr(obj, "__dict__", None)
         if d is not None:
+            rec.attr(obj, "__dict__", d)
+            rec.length(d)
             internal = _MODULE_INTERNAL if "_parameters" in d else ()
             for name, v in d.items():
                 if name not in internal:
-                    _walk(v, st, seen, depth)
+                    _walk(v, st, seen, depth, loose)
+                    rec.dict_entry(d, name, v, _entry(st, v, loose))
 
 
 # Bookkeeping attributes of nn.Module that never hold tensors (hook tables and flags); skipping
-# them keeps the per-call state walk short.
+# them keeps the per-call state walk short. (`training` is walked: a bool, compared by identity.)
 _MODULE_INTERNAL = frozenset((
     "_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
     "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
     "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
     "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks", "_non_persistent_buffers_set",
-    "_is_full_backward_hook", "training"))
+    "_is_full_backward_hook"))
 
 
 def _note_role(obj, st):
@@ -291,11 +378,18 @@ def _note_role(obj, st):
     if mod.startswith("jtorch.optim"):
         if hasattr(obj, "param_groups") and hasattr(obj, "state"):
             st.optimizers.append(obj)
+            st.groups.update(id(g) for g in obj.param_groups)
         elif hasattr(obj, "optimizer") and hasattr(obj, "last_epoch") or \
                 "Plateau" in type(obj).__name__:
             st.schedulers.append(obj)
-    elif mod.startswith("jtorch.nn") and hasattr(obj, "training"):
+    elif isinstance(obj, _module_type()):  # user subclasses too: their `training` is guarded
         st.modules.append(obj)
+
+
+@functools.lru_cache(maxsize=None)
+def _module_type():
+    from .nn.modules.module import Module
+    return Module
 
 
 def _aval(a):
@@ -310,9 +404,17 @@ def _leaf_sig(x):
     return ("O", id(x))
 
 
-def _guard_key(state: _State, args, kwargs):
-    leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
-    sig = tuple(_leaf_sig(x) for x in leaves)
+def _is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def _arg_sig(tdef, leaves):
+    """The guards that depend on this call's arguments and modes (cheap: computed every call)."""
+    from .amp import autocast_mode
+    return (tdef, tuple(_leaf_sig(x) for x in leaves), _MODE.get(), autocast_mode.state())
+
+
+def _guard_key(state: _State, sig):
     tens = (tuple((id(t),) + _aval(t._sa) for t in state.tensors),
             tuple((id(c), c._rg, c._grad is None) for c in state.carriers))
     flags = tuple(m.training for m in state.modules)
@@ -320,8 +422,7 @@ def _guard_key(state: _State, args, kwargs):
     # so a change of them retraces.
     groups = tuple(tuple(sorted((k, _hyper_sig(k, v)) for k, v in g.items() if k != "params"))
                    for o in state.optimizers for g in o.param_groups)
-    from .amp import autocast_mode
-    return (tdef, sig, tens, flags, groups, _MODE.get(), autocast_mode.state())
+    return sig + (tens, flags, groups, tuple(state.consts), state.alias)
 
 
 # ---- tracing and replay --------------------------------------------------------------------
@@ -352,21 +453,12 @@ def _hyper(state: _State):
     return slots, vals
 
 
-def _input_tensors(args, kwargs):
-    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
-    return [x for x in leaves if isinstance(x, Tensor)]
-
-
-def _input_arrays(args, kwargs):
-    return [x._data for x in _input_tensors(args, kwargs)]
-
-
-def _live_inputs(state, args, kwargs):
+def _live_inputs(state, ins):
     """The arrays a program takes: state, grads of carriers, learning rates, RNG key, inputs."""
     arrays = [t._sa for t in state.tensors]
     grads = [None if c._grad is None else c._grad._data for c in state.carriers]
     _, hvals = _hyper(state)
-    return arrays, grads, hvals, _random.default_generator._key, _input_arrays(args, kwargs)
+    return arrays, grads, hvals, _random.default_generator._key, [x._data for x in ins]
 
 
 class _Program:
@@ -383,12 +475,11 @@ class _Program:
         self.in_written = box["in_written"]  # indexes of argument tensors the program writes
         self.n_sched = n_sched               # deferred scheduler.step() calls per scheduler
 
-    def run(self, state, args, kwargs):
+    def run(self, state, ins):
         if self.diff is not None and _MODE.get() & 1:
-            return self._run_diff(state, args, kwargs)
-        new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(
-            *_live_inputs(state, args, kwargs))
-        self._write_back(state, args, kwargs, new_arrays, new_key, new_inputs)
+            return self._run_diff(state, ins)
+        new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(*_live_inputs(state, ins))
+        self._write_back(state, ins, new_arrays, new_key, new_inputs)
         for c, g, spec in zip(state.carriers, new_grads, self.grad_spec):
             if spec == "none":
                 c._grad = None
@@ -399,13 +490,12 @@ class _Program:
                     c._grad._set_array(g)
         return _rebuild_outputs(self.out_tree, self.float_mask, outs, [])
 
-    def _write_back(self, state, args, kwargs, new_arrays, new_key, new_inputs):
+    def _write_back(self, state, ins, new_arrays, new_key, new_inputs):
         for i in self.written:
             t = state.tensors[i]
             t._sa = new_arrays[i]
             t._sv += 1
         if self.in_written:  # in-place writes to argument tensors
-            ins = _input_tensors(args, kwargs)
             for i, a in zip(self.in_written, new_inputs):
                 ins[i]._set_array(a)
         _random.default_generator._key = new_key
@@ -413,14 +503,12 @@ class _Program:
             for _ in range(n):
                 type(s).step(s)
 
-    def _run_diff(self, state, args, kwargs):
+    def _run_diff(self, state, ins):
         compiled, d_carriers, d_in = self.diff
-        fl, pb, (new_arrays, _, new_key, other, new_inputs) = compiled(
-            *_live_inputs(state, args, kwargs))
-        ins = _input_tensors(args, kwargs)
+        fl, pb, (new_arrays, _, new_key, other, new_inputs) = compiled(*_live_inputs(state, ins))
         edges = tuple([state.carriers[i]._edge() for i in d_carriers] + [ins[i]._edge() for i in d_in])
         node = engine.node_type("CompiledFunctionBackward")(pb, edges, list(fl))
-        self._write_back(state, args, kwargs, new_arrays, new_key, new_inputs)
+        self._write_back(state, ins, new_arrays, new_key, new_inputs)
         return _rebuild_outputs(self.out_tree, self.float_mask, fl, other, node)
 
 
@@ -447,7 +535,7 @@ def _rebuild_outputs(out_tree, float_mask, fl, other, node=None):
     return jax.tree_util.tree_unflatten(tdef, leaves)
 
 
-def _trace(fn, state: _State, args, kwargs) -> _Program:
+def _trace(fn, state: _State, args, kwargs, leaves) -> _Program:
     tensors, carriers = state.tensors, state.carriers
     slots, _ = _hyper(state)
     sched_counts = [0] * len(state.schedulers)
@@ -478,13 +566,17 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
                 def deferred(*a, _i=i, **k):
                     sched_counts[_i] += 1
                 s.step = deferred
-            a_it = iter(in_arrays)
+            a_it, al_it = iter(in_arrays), iter(state.alias)
             in_tensors = []
 
             def as_input(x):
                 if not isinstance(x, Tensor):
                     return x
-                t = Tensor._from_array(next(a_it))
+                a = next(a_it)
+                if next(al_it) >= 0:  # shares storage with state: reads its tracer
+                    in_tensors.append(None)
+                    return x
+                t = Tensor._from_array(a)
                 if x._rg and not strip:
                     t._rg = True
                 in_tensors.append(t)
@@ -492,7 +584,8 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
             call_args, call_kwargs = jax.tree_util.tree_map(
                 as_input, (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
             out = fn(*call_args, **call_kwargs)
-            in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays)) if t._sa is not a]
+            in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays))
+                          if t is not None and t._sa is not a]
             # Unchanged state is not returned (returning an input would copy it every call).
             new_arrays = [t._sa if t._sa is not a else None for t, a in zip(tensors, arrays)]
             written = [i for i, (t, a) in enumerate(zip(tensors, arrays)) if t._sa is not a]
@@ -537,22 +630,47 @@ def _trace(fn, state: _State, args, kwargs) -> _Program:
     # on accelerators and when no two state tensors share one buffer.
     arr_ids = [id(t._sa) for t in tensors]
     donate = (0,) if len(set(arr_ids)) == len(arr_ids) and jax.default_backend() != "cpu" else ()
-    live = _live_inputs(state, args, kwargs)
+    ins = [x for x in leaves if isinstance(x, Tensor)]
+    live = _live_inputs(state, ins)
     # Trace and compile now (errors surface here, not on replay).
-    compiled = jax.jit(pure, donate_argnums=donate).lower(*live).compile()
+    opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
+    lowered = jax.jit(pure, donate_argnums=donate).lower(*live)
+    if _undo_new_optimizer_state(opt_state):
+        raise _NeedsEager()
+    compiled = lowered.compile()
     prog = _Program(compiled, dict(box), list(sched_counts))
     if box.get("needs_grad"):
-        prog.diff = _differentiable(pure, state, args, kwargs, live)
+        prog.diff = _differentiable(pure, state, ins, live)
     return prog
 
 
-def _differentiable(pure, state, args, kwargs, live):
+class _NeedsEager(Exception):
+    """The trace created optimizer state (a parameter that had no state yet): run this call
+    eagerly so the state is created with real values, and trace again on the next call."""
+
+
+def _undo_new_optimizer_state(snapshots) -> bool:
+    """Put optimizer state back as it was before the trace; True if the trace had changed it."""
+    changed = False
+    for o, snap in snapshots:
+        for p in [p for p in o.state if p not in snap]:
+            del o.state[p]
+            changed = True
+        for p, old in snap.items():
+            cur = o.state[p]
+            if cur.keys() != old.keys() or any(cur[k] is not v for k, v in old.items()):
+                cur.clear()
+                cur.update(old)
+                changed = True
+    return changed
+
+
+def _differentiable(pure, state, ins, live):
     """The program as one differentiable op: (outputs, pullback, rest) via jax.vjp in jit.
 
     Differentiates with respect to the carriers that require grad (parameters) and the
     argument tensors that do.
     """
-    ins = _input_tensors(args, kwargs)
     d_carriers = [i for i, c in enumerate(state.carriers) if c._rg]
     d_in = [i for i, t in enumerate(ins) if t._rg]
     owner_of = [state.owner_of[i] for i in d_carriers]
@@ -576,9 +694,11 @@ def _differentiable(pure, state, args, kwargs, live):
 
 
 _GUARD_NAMES = ("the structure of the arguments", "argument shapes, dtypes or Python values",
+                "the grad mode", "the autocast policy",
                 "the set of state tensors or their shapes, requires_grad or .grad presence",
                 "module training flags (train()/eval())", "optimizer options other than lr",
-                "the grad mode", "the autocast policy")
+                "Python numbers, strings or arrays the function can reach",
+                "which arguments are state tensors (or views of them)")
 
 
 def _explain(old, new):

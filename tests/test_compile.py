@@ -203,3 +203,134 @@ def test_compiled_module_forward_is_differentiable():
     for p, q in zip(m.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), xr.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- the cheap per-call check must never miss a change a full state walk would see ----------
+
+def _twin(actions, make):
+    """Run the same calls and in-between changes eagerly and compiled; return both results."""
+    results = []
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        env = make()
+        f = torch.compile(env["step"]) if compiled else env["step"]
+        outs = []
+        for act in actions:
+            if act is not None:
+                act(env)
+            outs.append(f(*env["args"]).detach().numpy().copy())
+        results.append((outs, env, f))
+    (oe, ee, _), (oc, ec, fc) = results
+    for i, (a, b) in enumerate(zip(oe, oc)):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6, err_msg=f"call {i}")
+    return ee, ec, fc
+
+
+def _sgd_env(momentum=0.9):
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=momentum)
+    x, y = _data()
+    env = {"model": model, "opt": opt, "args": (x, y), "extra": None}
+
+    def step(x, y):
+        opt.zero_grad()
+        out = model(x)
+        if env["extra"] is not None:
+            out = out + env["extra"]
+        loss = F.cross_entropy(out, y)
+        loss.backward()
+        opt.step()
+        return loss
+    env["step"] = step
+    return env
+
+
+def test_new_parameter_registered_mid_training_is_state():
+    def add(env):
+        env["model"].bias_out = nn.Parameter(torch.full((3,), 0.5))
+        env["extra"] = env["model"].bias_out
+        env["opt"].add_param_group({"params": [env["model"].bias_out]})
+    ee, ec, fc = _twin([None] * 3 + [add] + [None] * 3, _sgd_env)
+    np.testing.assert_allclose(ec["model"].bias_out.detach().numpy(),
+                               ee["model"].bias_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert len(fc.cache) == 2
+
+
+def test_training_flag_and_momentum_changes_retrace():
+    env_make = lambda: _sgd_env()  # noqa: E731
+
+    def to_eval(env):
+        env["model"].eval()
+
+    def momentum(env):
+        env["opt"].param_groups[0]["momentum"] = 0.5
+    ee, ec, fc = _twin([None, None, None, momentum, None, to_eval, None], env_make)
+    for p, q in zip(ee["model"].parameters(), ec["model"].parameters()):
+        np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert len(fc.cache) == 3
+
+
+def test_replaced_grad_and_rebound_data_are_read():
+    w = {}
+
+    def make():
+        t = torch.ones(3, requires_grad=True)
+        w["t"] = t
+
+        def step(x):  # accumulates into .grad: the current .grad value matters
+            (t * x).sum().backward()
+            with torch.no_grad():
+                t.sub_(0.1 * t.grad)
+            return t.grad.clone()
+        return {"step": step, "args": (torch.arange(3.0),)}
+
+    def new_grad(env):
+        w["t"].grad = torch.full((3,), 5.0)
+
+    def drop_grad(env):
+        w["t"].grad = None
+
+    def rebind(env):
+        w["t"].data = torch.full((3,), -2.0)
+    _twin([None, None, None, new_grad, None, drop_grad, None, rebind, None], make)
+
+
+def test_closure_number_and_state_tensor_passed_as_argument():
+    box = {"scale": 2.0}
+    buf = torch.ones(3)
+
+    def make():
+        b = buf.clone()
+        s = {"v": 2.0}
+
+        def step(x):
+            b.add_(x)
+            return b * s["v"]
+        env = {"step": step, "args": (torch.ones(3),), "s": s, "b": b}
+        return env
+
+    def rescale(env):
+        env["s"]["v"] = 3.0
+
+    def pass_state(env):  # the state tensor itself as the argument: now an input
+        env["args"] = (env["b"],)
+    _twin([None, None, rescale, None, pass_state, None, None], make)
+    del box
+
+
+def test_steady_state_calls_skip_the_state_walk(monkeypatch):
+    from jtorch import _compile
+    model, _, _, step = _setup(bn=True)  # SGD with momentum, StepLR, BatchNorm running stats
+    f = torch.compile(step)
+    x, y = _data()
+    f(x, y)
+    f(x, y)
+    walks = []
+    real = _compile._discover
+    monkeypatch.setattr(_compile, "_discover", lambda *a: walks.append(1) or real(*a))
+    for _ in range(4):
+        f(*_data(seed=len(walks) + 1))  # new input tensors each call, as from a DataLoader
+    assert walks == [] and len(f.cache) == 1
+    model.eval()  # a flag the cheap check must notice: a full walk, then a retrace
+    f(x, y)
+    assert walks == [1] and len(f.cache) == 2

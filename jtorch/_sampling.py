@@ -4,6 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import _dtype as D
+from ._checks import type_name
 from ._creation import _finish, _size
 from ._tensor import Tensor
 from .random import _gen
@@ -81,6 +82,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         shape = jnp.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
         z = _gen(generator).draw("normal", shape, ref.dtype.np, 0.0, 1.0)
         return _out(out, Tensor._from_array(z) * std + mean)
+    _check_std(std)
     d = _float(dtype)
     a = _gen(generator).draw("normal", _size((size,)) if isinstance(size, int) else _size(tuple(size)),
                              d.np, float(mean), float(std))
@@ -95,8 +97,20 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Matches `torch.multinomial` (rows of non-negative weights)."""
+    """Matches `torch.multinomial` (rows of non-negative weights; invalid weight values such as
+    negative, inf or NaN entries are not detected, as that would read the values back)."""
     p = input._data
+    if p.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{type_name(p.dtype)}")
+    if out is not None and out.dtype.name != "int64":
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {type_name(out.dtype.np)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if p.shape[-1] > 2 ** 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
     if not replacement and num_samples > p.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     logp = jnp.log(p.astype(jnp.float64 if p.dtype == jnp.float64 else jnp.float32))
@@ -131,7 +145,13 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
     return _fill_with(self, _gen(generator).draw("uniform", tuple(self.shape), _real(self), float(a), float(b)))
 
 
+def _check_std(std):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+
+
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    _check_std(std)
     return _fill_with(self, _gen(generator).draw("normal", tuple(self.shape), _real(self), float(mean), float(std)))
 
 

@@ -18,6 +18,17 @@ def _op(name, *args):
     return _dispatch.apply(_R[name], args, {})
 
 
+def _type_name(d):
+    from .._checks import type_name
+    return type_name(d.np)
+
+
+def _same_shape(*tensors):
+    """torch's RuntimeError when loss inputs do not broadcast (JAX would raise ValueError)."""
+    from .._checks import broadcast_shapes
+    broadcast_shapes(*(tuple(t.shape) for t in tensors))
+
+
 def _red(size_average, reduce, reduction):
     if size_average is None and reduce is None:
         if reduction not in ("none", "mean", "sum", "batchmean"):
@@ -32,12 +43,14 @@ def _red(size_average, reduce, reduction):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Matches `torch.nn.functional.mse_loss`."""
+    _same_shape(input, target)
     out = _op("mse_loss", input, target, _red(size_average, reduce, reduction))
     return out
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Matches `torch.nn.functional.l1_loss`."""
+    _same_shape(input, target)
     return _op("l1_loss", input, target, _red(size_average, reduce, reduction))
 
 
@@ -45,12 +58,17 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """Matches `torch.nn.functional.smooth_l1_loss`."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _same_shape(input, target)
     return _op("smooth_l1_loss", input, target, _red(size_average, reduce, reduction), float(beta))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Matches `torch.nn.functional.huber_loss`."""
-    return _op("huber_loss", input, target, _red(None, None, reduction), float(delta))
+    red = _red(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _same_shape(input, target)
+    return _op("huber_loss", input, target, red, float(delta))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -97,8 +115,13 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """Matches `torch.nn.functional.margin_ranking_loss`."""
-    return _op("margin_ranking_loss", input1, input2, target, float(margin),
-               _red(size_average, reduce, reduction))
+    red = _red(size_average, reduce, reduction)
+    if not input1.dim() == input2.dim() == target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but "
+                           f"got sizes: input1: {input1.shape}, input2: {input2.shape}, target: "
+                           f"{target.shape} ")
+    _same_shape(input1, input2, target)
+    return _op("margin_ranking_loss", input1, input2, target, float(margin), red)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
@@ -110,7 +133,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.soft_margin_loss`."""
-    return _op("soft_margin_loss", input, target, _red(size_average, reduce, reduction))
+    red = _red(size_average, reduce, reduction)
+    _same_shape(input, target)
+    return _op("soft_margin_loss", input, target, red)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
@@ -125,18 +150,52 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     """Matches `torch.nn.functional.multi_margin_loss`."""
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    return _op("multi_margin_loss", input, target, int(p), float(margin), weight,
-               _red(size_average, reduce, reduction))
+    red = _red(size_average, reduce, reduction)
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    _check_margin_input(input)
+    n, c = (input.shape[0], input.shape[1]) if input.dim() == 2 else (1, input.shape[-1])
+    if target.dim() > 1 or target.numel() != n:
+        raise RuntimeError(f"inconsistent target size, target tensor should be 1-D with size equal to "
+                           f"the batch size. Expected target size [{n}], but got {list(target.shape)}")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    if target.dtype.is_floating_point or target.dtype.is_complex:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
+    return _op("multi_margin_loss", input, target, int(p), float(margin), weight, red)
+
+
+def _check_margin_input(x):
+    if not (x.dim() == 1 and x.numel() or x.dim() == 2 and x.shape[1]):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but "
+                           f"got: {list(x.shape)}")
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.multilabel_margin_loss`."""
-    return _op("multilabel_margin_loss", input, target, _red(size_average, reduce, reduction))
+    red = _red(size_average, reduce, reduction)
+    _check_margin_input(input)
+    if target.shape != input.shape:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    return _op("multilabel_margin_loss", input, target, red)
+
+
+def _check_triplet(a, p, n, margin, reduction):
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not a.dim() == p.dim() == n.dim():
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same "
+                           f"number of dimensions, but got: anchor {a.dim()}D, positive {p.dim()}D, "
+                           f"and negative {n.dim()}D inputs")
+    _same_shape(a, p)
+    _same_shape(a, n)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.triplet_margin_loss`."""
+    _check_triplet(anchor, positive, negative, margin, _red(size_average, reduce, reduction))
     return _op("triplet_margin_loss", anchor, positive, negative, float(margin), float(p),
                float(eps), bool(swap), _red(size_average, reduce, reduction))
 
@@ -144,6 +203,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin=1.0, swap=False, reduction="mean"):
     """Matches `torch.nn.functional.triplet_margin_with_distance_loss`."""
+    _check_triplet(anchor, positive, negative, margin, _red(None, None, reduction))
     from .functional import pairwise_distance
     dist = distance_function if distance_function is not None else pairwise_distance
     d_ap, d_an = dist(anchor, positive), dist(anchor, negative)
@@ -161,8 +221,9 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.poisson_nll_loss`."""
-    return _op("poisson_nll_loss", input, target, bool(log_input), bool(full), float(eps),
-               _red(size_average, reduce, reduction))
+    red = _red(size_average, reduce, reduction)
+    _same_shape(input, target)
+    return _op("poisson_nll_loss", input, target, bool(log_input), bool(full), float(eps), red)
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
@@ -178,6 +239,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         raise ValueError("var is of incorrect size")
     if (var < 0).any().item():
         raise ValueError("var has negative entry/entries")
+    _same_shape(input, target)
     return _op("gaussian_nll_loss", input, target, var, bool(full), float(eps),
                _red(None, None, reduction))
 

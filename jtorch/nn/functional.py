@@ -49,6 +49,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """Matches `torch.nn.functional.hardtanh`."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
     out = _op("hardtanh", input, float(min_val), float(max_val))
     return _inplace(input, out) if inplace else out
 
@@ -104,6 +106,9 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def prelu(input, weight):
     """Matches `torch.nn.functional.prelu`."""
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
+                           f"{weight.dim()}")
     n = weight.numel()
     if n != 1 and (input.dim() < 2 or input.shape[1] != n):
         ch = input.shape[1] if input.dim() >= 2 else 1
@@ -114,6 +119,8 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Matches `torch.nn.functional.rrelu` (training slopes come from jtorch's generator)."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if training:
@@ -154,6 +161,12 @@ def hardshrink(input, lambd=0.5):
 
 def softshrink(input, lambd=0.5):
     """Matches `torch.nn.functional.softshrink`."""
+    if lambd < 0:
+        from .._checks import type_name
+        import numpy as np
+        top = np.finfo(input.dtype.np).max if input.dtype.is_floating_point else float("inf")
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                           f"{type_name(input.dtype.np)}, but found {lambd}")
     if lambd < 0:
         from .._checks import type_name
         import numpy as np
@@ -290,6 +303,8 @@ def _renorm_rows(weight, input, max_norm, norm_type):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Matches `torch.nn.functional.embedding` (sparse gradients are dense)."""
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
     if padding_idx is not None:
         n = weight.shape[0]
         if not -n <= padding_idx < n:
@@ -500,10 +515,25 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return y.view(input.shape)
 
 
+def _check_norm_shape(input, normalized_shape, weight, bias):
+    shape = [int(s) for s in normalized_shape]
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing "
+                           "at least one element, but got normalized_shape = []")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and list(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                               f"{name} of shape {list(t.shape)} and normalized_shape = {shape}")
+    if list(input.shape[input.dim() - len(shape):]) != shape or input.dim() < len(shape):
+        raise RuntimeError(f"Given normalized_shape={shape}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches `torch.nn.functional.layer_norm`."""
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
+    _check_norm_shape(input, normalized_shape, weight, bias)
     return _op("layer_norm", input, tuple(int(s) for s in normalized_shape), weight, bias, float(eps))
 
 
@@ -511,6 +541,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """Matches `torch.nn.functional.rms_norm`."""
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
+    _check_norm_shape(input, normalized_shape, weight, None)
     return _op("rms_norm", input, tuple(int(s) for s in normalized_shape), weight,
                None if eps is None else float(eps))
 

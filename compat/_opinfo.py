@@ -174,7 +174,7 @@ def to_j(v, leaves):
     if isinstance(v, torch.device):
         return "cpu"
     if isinstance(v, (torch.memory_format, torch.layout)):
-        return getattr(jtorch, str(v).split(".")[-1])
+        return getattr(jtorch, str(v).split(".")[-1], v)
     if isinstance(v, list):
         return [to_j(e, leaves) for e in v]
     if isinstance(v, tuple):

@@ -1,0 +1,2 @@
+"""`jtorch.signal`: matches `torch.signal`."""
+from . import windows as windows

@@ -201,6 +201,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(vals[0]) and math.isfinite(vals[1])):
+        raise RuntimeError(f"unsupported range: {vals[0]} -> {vals[1]}")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dtype is None and out is not None:
+        dtype = out.dtype
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex) and int(vals[2]) == 0:
+        raise ValueError(f"step must be nonzero (step {vals[2]} truncates to 0 for {dtype})")
     if dtype is None:
         dtype = D.int64 if builtins.all(isinstance(v, (int, np.integer)) for v in vals) \
             else D.get_default_dtype()

@@ -277,7 +277,8 @@ def _dir_split(name, axis, min_dim):
             raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, but "
                                f"got a tensor with {input.ndim} dimensions!")
         ax = 0 if (name == "hsplit" and input.ndim == 1) else axis
-        if isinstance(indices_or_sections, int) and input.shape[ax] % indices_or_sections:
+        if isinstance(indices_or_sections, int) and (
+                indices_or_sections == 0 or input.shape[ax] % indices_or_sections):
             raise RuntimeError(f"torch.{name} attempted to split along dimension {ax}, but the size of "
                                f"the dimension {input.shape[ax]} is not divisible by the split_size "
                                f"{indices_or_sections}!")

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 from jax import Array
 
-from .._checks import wrap_dim
+from .._checks import type_name, wrap_dim
 from ._registry import REGISTRY, op
 from .elementwise import _is_int, _to_float, _unary
 
@@ -253,6 +253,12 @@ def cov(input: Array, *, correction: int = 1, fweights: Array = None, aweights: 
         if w is not None and w.ndim > 1:
             raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
                                f"{name} with {w.ndim} dimensions")
+    if fweights is not None and not jnp.issubdtype(fweights.dtype, jnp.integer):
+        raise RuntimeError("cov(): expected fweights to have integral dtype but got fweights with "
+                           f"{type_name(fweights.dtype)} dtype")
+    if aweights is not None and not jnp.issubdtype(aweights.dtype, jnp.floating):
+        raise RuntimeError("cov(): expected aweights to have floating point dtype but got aweights "
+                           f"with {type_name(aweights.dtype)} dtype")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     if _is_int(x):
         x = x.astype(jnp.float32)

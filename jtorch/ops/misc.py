@@ -207,7 +207,12 @@ def rot90(input: Array, k: int = 1, dims=(0, 1)):
     """Matches `torch.rot90`."""
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
-    return jnp.rot90(input, k, axes=tuple(dims))
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = (_wrap(d, input.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    return jnp.rot90(input, k, axes=(d0, d1))
 
 
 @op(promote=None, saves="none")

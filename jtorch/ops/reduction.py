@@ -51,6 +51,9 @@ def prod(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
 
 
 def _need_float(name, x, dtype):
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(f"{name}(): could not infer output dtype. Optional dtype must be either a "
+                           f"floating point or complex dtype. Got: {_tname(dtype.np)}")
     if dtype is None and not (jnp.issubdtype(x.dtype, jnp.inexact)):
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_tname(x.dtype)}. Pass dtype= or "

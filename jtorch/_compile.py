@@ -71,6 +71,7 @@ class CompiledFunction:
         self.cache = {}          # guard key -> _Program
         self.recompiles = []     # (reason, line) for jtorch.compiler helpers
         self._last = None        # (argument signature, _State, _Program) of the last call
+        self.dynamic_batch = dynamic is True  # dynamic=None turns it on at a batch-size change
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else types.MethodType(self, obj)
@@ -81,6 +82,10 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)
         leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
         sig = _arg_sig(tdef, leaves)
+        classes = None
+        if self.dynamic_batch:
+            classes = _batch_classes(leaves)
+            sig = _dynamic_sig(sig, classes)
         last = self._last
         # Fast path: same arguments' signature and the last walk's record still holds, so a
         # full walk would find the same state and guard key (see _compile_guard).
@@ -92,11 +97,24 @@ class CompiledFunction:
             state = _discover(self.fn, leaves)
             key = _guard_key(state, sig)
             prog = self.cache.get(key)
+            if prog is None and self.dynamic is None and not self.dynamic_batch and self.cache \
+                    and _only_batch_changed(next(reversed(self.cache))[:4], sig):
+                # As torch's automatic dynamic shapes: after a batch-size change, trace once
+                # with symbolic batch dimensions instead of once per size.
+                self.dynamic_batch = True
+                classes = _batch_classes(leaves)
+                sig = _dynamic_sig(sig, classes)
+                key = _guard_key(state, sig)
+                prog = self.cache.get(key)
             if prog is None:
                 if self.cache:
                     self._note_recompile(key)
                 try:
-                    prog = _trace(self.fn, state, args, kwargs, leaves)
+                    try:
+                        prog = _trace(self.fn, state, args, kwargs, leaves, classes)
+                    except _NotPolymorphic:
+                        self._note_static(tdef, leaves)
+                        return self(*args, **kwargs)
                 except _UNTRACEABLE as e:
                     return self._fallback(e, args, kwargs)
                 except _NeedsEager:
@@ -117,6 +135,14 @@ class CompiledFunction:
         warnings.warn(msg, UserWarning, stacklevel=3)
         self.eager_only = True
         return self.fn(*args, **kwargs)
+
+    def _note_static(self, tdef, leaves):
+        """Symbolic batch sizes did not trace: from now on one trace per shape, as dynamic=False."""
+        self.dynamic_batch = False
+        self.dynamic = False
+        self.calls -= 1
+        self.recompiles.append(f"changed: batch sizes; {getattr(self.fn, '__qualname__', self.fn)} "
+                               "does not trace with symbolic batch sizes, so it is traced per shape")
 
     def _note_recompile(self, key):
         reason = _explain(next(reversed(self.cache)), key)
@@ -254,6 +280,10 @@ def _kind(t):
     if k is None:
         if issubclass(t, Tensor):
             k = _TENSOR
+        elif issubclass(t, types.FunctionType):  # before the "builtins" rule: functions are
+            k = _FUNC                            # defined there, but their closures hold state
+        elif issubclass(t, types.MethodType):
+            k = _METHOD
         elif issubclass(t, (str, bytes, int, float, complex, bool, type(None), types.ModuleType,
                             type, types.BuiltinFunctionType, np.ndarray, np.generic,
                             _random.Generator, CompiledFunction)) or t.__module__.split(".")[0] in (
@@ -264,10 +294,6 @@ def _kind(t):
             k = _DICT
         elif issubclass(t, (list, tuple, set, frozenset)):
             k = _SEQ
-        elif issubclass(t, types.FunctionType):
-            k = _FUNC
-        elif issubclass(t, types.MethodType):
-            k = _METHOD
         else:
             k = _OBJ
         _KINDS[t] = k
@@ -404,6 +430,35 @@ def _leaf_sig(x):
     return ("O", id(x))
 
 
+def _batch_classes(leaves):
+    """Per argument tensor with a leading dimension: the index of the first such tensor with the
+    same leading size (tensors whose batch sizes agree share one symbolic dimension)."""
+    first, out = {}, []
+    for x in leaves:
+        if isinstance(x, Tensor):
+            shape = x._data.shape
+            out.append(first.setdefault(shape[0], len(first)) if shape else None)
+    return tuple(out)
+
+
+def _dynamic_sig(sig, classes):
+    """`sig` with the leading size of each argument tensor replaced by its batch class."""
+    it = iter(classes)
+    leaves = tuple(s if s[0] != "T" else (lambda c: s if c is None else
+                                          ("T", ("batch", c) + s[1][1:]) + s[2:])(next(it))
+                   for s in sig[1])
+    return (sig[0], leaves) + sig[2:]
+
+
+def _only_batch_changed(old, new):
+    """True when two argument signatures differ only in leading sizes of argument tensors."""
+    if old[0] != new[0] or old[2:] != new[2:] or len(old[1]) != len(new[1]):
+        return False
+    return any(a != b for a, b in zip(old[1], new[1])) and all(
+        a == b or a[0] == b[0] == "T" and a[1][1:] == b[1][1:] and a[2:] == b[2:] and a[1]
+        for a, b in zip(old[1], new[1]))
+
+
 def _is_tensor(x):
     return isinstance(x, Tensor)
 
@@ -535,7 +590,7 @@ def _rebuild_outputs(out_tree, float_mask, fl, other, node=None):
     return jax.tree_util.tree_unflatten(tdef, leaves)
 
 
-def _trace(fn, state: _State, args, kwargs, leaves) -> _Program:
+def _trace(fn, state: _State, args, kwargs, leaves, classes=None) -> _Program:
     tensors, carriers = state.tensors, state.carriers
     slots, _ = _hyper(state)
     sched_counts = [0] * len(state.schedulers)
@@ -632,16 +687,49 @@ def _trace(fn, state: _State, args, kwargs, leaves) -> _Program:
     donate = (0,) if len(set(arr_ids)) == len(arr_ids) and jax.default_backend() != "cpu" else ()
     ins = [x for x in leaves if isinstance(x, Tensor)]
     live = _live_inputs(state, ins)
-    # Trace and compile now (errors surface here, not on replay).
     opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
-    lowered = jax.jit(pure, donate_argnums=donate).lower(*live)
-    if _undo_new_optimizer_state(opt_state):
-        raise _NeedsEager()
-    compiled = lowered.compile()
+    compiled = None
+    if classes is not None and any(c is not None for c in classes):
+        compiled = _export_batch_polymorphic(pure, donate, live, classes)
+        if compiled is None or box.get("needs_grad"):
+            _undo_new_optimizer_state(opt_state)
+            raise _NotPolymorphic()
+    else:
+        # Trace and compile now (errors surface here, not on replay).
+        lowered = jax.jit(pure, donate_argnums=donate).lower(*live)
+        if _undo_new_optimizer_state(opt_state):
+            raise _NeedsEager()
+        compiled = lowered.compile()
     prog = _Program(compiled, dict(box), list(sched_counts))
     if box.get("needs_grad"):
         prog.diff = _differentiable(pure, state, ins, live)
     return prog
+
+
+def _export_batch_polymorphic(pure, donate, live, classes):
+    """Trace `pure` once with a symbolic leading dimension per batch class (`jax.export`); the
+    result compiles once per concrete batch size without running the Python trace again.
+    None when the function does not trace with symbolic sizes (a shape-dependent Python branch,
+    an op that needs a concrete size): the caller then traces with static shapes."""
+    arrays, grads, hvals, key, in_arrays = live
+    n = 1 + max(c for c in classes if c is not None)
+    syms = jax.export.symbolic_shape(", ".join(f"b{i}" for i in range(n)))
+    spec = lambda a: None if a is None else jax.ShapeDtypeStruct(a.shape, a.dtype)  # noqa: E731
+    ins = [spec(a) if c is None else jax.ShapeDtypeStruct((syms[c],) + a.shape[1:], a.dtype)
+           for a, c in zip(in_arrays, classes)]
+    try:
+        exp = jax.export.export(jax.jit(pure, donate_argnums=donate))(
+            [spec(a) for a in arrays], [spec(g) for g in grads], [spec(h) for h in hvals],
+            spec(key), ins)
+    except _UNTRACEABLE:
+        raise
+    except Exception:  # noqa: BLE001  (any failure of the symbolic trace means: use static shapes)
+        return None
+    return jax.jit(exp.call, donate_argnums=donate)
+
+
+class _NotPolymorphic(Exception):
+    """The function does not trace with symbolic batch sizes: use static shapes."""
 
 
 class _NeedsEager(Exception):

@@ -334,3 +334,65 @@ def test_steady_state_calls_skip_the_state_walk(monkeypatch):
     model.eval()  # a flag the cheap check must notice: a full walk, then a retrace
     f(x, y)
     assert walks == [1] and len(f.cache) == 2
+
+
+# ---- dynamic batch sizes ----------------------------------------------------------------------
+
+def _batches(sizes):
+    return [_data(n, seed=i) for i, n in enumerate(sizes)]
+
+
+def _run_sizes(dynamic, sizes, **kw):
+    out = {}
+    for compiled in (False, True):
+        model, _, sched, step = _setup(**kw)
+        traces = []
+
+        def counted(x, y):
+            traces.append(None)  # a Python side effect: runs once per trace (and eager call)
+            return step(x, y)
+        f = torch.compile(counted, dynamic=dynamic) if compiled else counted
+        losses = [f(x, y).item() for x, y in _batches(sizes)]
+        out[compiled] = (losses, model, f, len(traces))
+    (le, me, _, _), (lc, mc, f, n_traces) = out[False], out[True]
+    np.testing.assert_allclose(lc, le, rtol=1e-5, atol=1e-6)
+    for (k, a), (_, b) in zip(me.state_dict().items(), mc.state_dict().items()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+    return f, n_traces - 1  # minus the eager first call
+
+
+def test_dynamic_true_traces_once_for_all_batch_sizes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no recompile or cache-limit warnings
+        f, traces = _run_sizes(True, [8, 8, 5, 8, 3, 6])
+    assert traces == 1 and len(f.cache) == 1 and f.recompiles == []
+
+
+def test_dynamic_default_goes_symbolic_at_the_first_batch_change():
+    f, traces = _run_sizes(None, [8, 8, 5, 3, 8, 6])
+    assert traces == 2 and len(f.cache) == 2  # static for 8, then one symbolic trace
+
+
+def test_dynamic_false_keeps_exact_shape_guards():
+    f, traces = _run_sizes(False, [8, 8, 5, 3])
+    assert traces == 3 and len(f.cache) == 3
+
+
+def test_dynamic_true_with_dropout_and_batchnorm_traces_per_shape():
+    # Dropout's random draw and BatchNorm's batch-size check need concrete sizes.
+    f, traces = _run_sizes(True, [8, 8, 5, 8], dropout=0.5, bn=True)
+    assert traces == 3 and any("symbolic" in r for r in f.recompiles)  # attempt + 2 shapes
+
+
+def test_dynamic_true_with_a_shape_dependent_branch_traces_per_shape():
+    w = torch.ones(4)
+
+    def f_(x):
+        if x.shape[0] > 4:  # a Python branch on the batch size: not polymorphic
+            return (x * w).sum(1) * 2
+        return (x * w).sum(1)
+    f = torch.compile(f_, dynamic=True)
+    for n in (6, 6, 3, 6):
+        x = torch.arange(n * 4.0).reshape(n, 4)
+        np.testing.assert_allclose(f(x).numpy(), f_(x).numpy())
+    assert len(f.cache) == 2 and any("symbolic" in r for r in f.recompiles)

@@ -174,3 +174,338 @@ def test_autocast_global_switches(compat):
         lib.clear_autocast_cache()
         return out
     compat.value(run)
+
+
+# ---- torch.* functions ----------------------------------------------------------------------
+
+X23 = randn(2, 3)
+
+
+def _quiet(fn):
+    def run(lib, *a):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(lib, *a)
+    return run
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("adjoint", lambda lib, x: lib.adjoint(x)),
+    ("fill", lambda lib, x: lib.fill(x, 2.5)),
+    ("fill_tensor", lambda lib, x: lib.fill(x, lib.tensor(3.0, dtype=lib.float64))),
+    ("frobenius_norm", lambda lib, x: lib.frobenius_norm(x, [0, 1])),
+    ("frobenius_norm_keepdim", lambda lib, x: lib.frobenius_norm(x, 1, True)),
+    ("nuclear_norm", lambda lib, x: lib.nuclear_norm(x)),
+    ("nuclear_norm_keepdim", lambda lib, x: lib.nuclear_norm(x, keepdim=True)),
+    ("nuclear_norm_dim", lambda lib, x: lib.nuclear_norm(x.expand(4, 2, 3), (1, 2))),
+    ("norm_except_dim0", lambda lib, x: lib.norm_except_dim(x, 2, 0)),
+    ("norm_except_dim1", lambda lib, x: lib.norm_except_dim(x, 2, 1)),
+    ("norm_except_all", lambda lib, x: lib.norm_except_dim(x, 2, -1)),
+    ("norm_except_p1", lambda lib, x: lib.norm_except_dim(x, 1, 0)),
+])
+def test_math_functions(compat, name, fn):
+    # Values and gradients are compared; node names are not: these are compositions in jtorch
+    # (frobenius_norm's node is LinalgVectorNormBackward0 where torch's is NormBackward1).
+    compat.same(_quiet(fn), X23, rtol=1e-5, grad_fn=False)
+
+
+def test_deprecated_norms_warn_once(compat):
+    def run(lib):
+        import warnings
+        x = lib.ones(2, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lib.frobenius_norm(x, [0, 1])
+            lib.nuclear_norm(x)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            lib.frobenius_norm(x, [0, 1])
+            lib.nuclear_norm(x)
+        return [type(m.message).__name__ for m in w]
+    compat.value(run)
+
+
+def test_binomial(compat):
+    def run(lib):
+        lib.manual_seed(0)
+        s = lib.binomial(lib.tensor([5.0, 10.0, 3.0]), lib.tensor([0.5, 0.0, 1.0]))
+        try:
+            lib.binomial(lib.tensor([5, 10]), lib.tensor([0.5, 0.5]))
+        except ValueError as e:
+            err = str(e)
+        return s.dtype, s.shape, s[1:], bool(((s >= 0) & (s <= 5)).all()), err
+    compat.value(run)
+
+
+@pytest.mark.parametrize("name", ["lstsq", "solve", "symeig", "eig", "matrix_rank"])
+def test_removed_linalg_functions(compat, name):
+    def run(lib):
+        a = lib.eye(2)
+        out = []
+        for call in (lambda: getattr(lib, name)(a, a), lambda: getattr(a, name)(a)):
+            try:
+                call()
+            except (RuntimeError, AttributeError) as e:
+                out.append((type(e).__name__, str(e).split(".")[0]))
+        return out
+    compat.value(run)
+
+
+def test_config_functions(compat):
+    def run(lib):
+        out = [lib.is_warn_always_enabled(), lib.get_deterministic_debug_mode()]
+        try:
+            lib.set_deterministic_debug_mode("warn")
+            out += [lib.get_deterministic_debug_mode(), lib.are_deterministic_algorithms_enabled(),
+                    lib.is_deterministic_algorithms_warn_only_enabled()]
+            lib.set_deterministic_debug_mode(2)
+            out += [lib.get_deterministic_debug_mode(), lib.is_deterministic_algorithms_warn_only_enabled()]
+            for bad in ("x", 3):
+                try:
+                    lib.set_deterministic_debug_mode(bad)
+                except RuntimeError as e:
+                    out.append(str(e))
+        finally:
+            lib.set_deterministic_debug_mode("default")
+        out.append(lib.get_deterministic_debug_mode())
+        lib.set_warn_always(True)
+        out.append(lib.is_warn_always_enabled())
+        lib.set_warn_always(False)
+        out += [lib.init_num_threads(), type(lib.set_flush_denormal(False)).__name__]
+        return out
+    compat.value(run)
+
+
+def test_sym_functions(compat):
+    def run(lib):
+        out = [lib.sym_int(3.7), lib.sym_int(-3.7), lib.sym_float(3), lib.sym_max(1, 2.5),
+               lib.sym_max(2, 1.0), lib.sym_min(1, 2), lib.sym_min(1, 2.0), lib.sym_not(True),
+               lib.sym_ite(True, 1, 2), lib.sym_sqrt(4), lib.sym_sum([1, 2, 3]), lib.sym_sum([]),
+               lib.sym_sum((1.5, 2)), isinstance(3, lib.SymInt), isinstance(2.0, lib.SymFloat),
+               isinstance(True, lib.SymBool), lib.sym_constrain_range(5, min=0, max=7)]
+        for f in (lambda: lib.sym_constrain_range(5, min=0, max=3),
+                  lambda: lib.sym_constrain_range_for_size(-1)):
+            try:
+                f()
+            except RuntimeError as e:
+                out.append(str(e))
+        return [type(v).__name__ + ":" + str(v) for v in out]
+    compat.value(run)
+
+
+def test_runtime_facts(compat):
+    def run(lib):
+        x = lib.ones(2)
+        return (lib.get_device(x), lib.is_distributed(x), lib.is_vulkan_available(),
+                lib.get_device_module("cpu").__name__.split(".")[-1],
+                lib.get_device_module().__name__.split(".")[-1],
+                lib.get_file_path("a", "b").endswith("/a/b"),
+                issubclass(lib.OutOfMemoryError, RuntimeError),
+                issubclass(lib.AcceleratorError, RuntimeError), lib.GradScaler is lib.amp.GradScaler)
+    compat.value(run)
+
+
+def test_get_device_module_rejects_non_device(compat):
+    def run(lib):
+        try:
+            lib.get_device_module(3)
+        except RuntimeError as e:
+            return str(e)
+    compat.value(run)
+
+
+def test_cpu_stream_and_event(compat):
+    def run(lib):
+        s, e = lib.Stream(), lib.Event()
+        out = [repr(s), s.device_type, s.device_index, s.stream_id, str(s.device), s.query(),
+               s.synchronize(), s == lib.Stream(), repr(e), str(e.device), e.event_id, e.query(),
+               e.synchronize(), e.wait(), repr(lib.Event(enable_timing=True))]
+        for f in (lambda: e.record(), lambda: s.record_event(), lambda: e.elapsed_time(e)):
+            try:
+                f()
+            except (RuntimeError, ValueError) as err:
+                out.append(type(err).__name__ + ": " + str(err))
+        return out
+    compat.value(run)
+
+
+def test_frombuffer(compat):
+    def run(lib):
+        b = bytearray(np.arange(4, dtype=np.float32).tobytes())
+        out = [lib.frombuffer(b, dtype=lib.float32), lib.frombuffer(b, dtype=lib.float32, count=2, offset=4),
+               lib.frombuffer(b"\x01\x02", dtype=lib.uint8),
+               lib.frombuffer(bytearray(8), dtype=lib.float32, requires_grad=True).requires_grad]
+        for f in (lambda: lib.frombuffer(b"abc", dtype=lib.float32),
+                  lambda: lib.frombuffer(b"", dtype=lib.float32)):
+            try:
+                f()
+            except ValueError as e:
+                out.append(str(e))
+        return out
+    compat.value(run)
+
+
+def test_from_file(compat, tmp_path):
+    path = str(tmp_path / "data.bin")
+    np.arange(6, dtype=np.float32).tofile(path)
+
+    def run(lib):
+        out = [lib.from_file(path, size=6, dtype=lib.float32), lib.from_file(path, False, 4, dtype=lib.float32),
+               lib.from_file(path, size=0, dtype=lib.float32)]
+        try:
+            lib.from_file(path, size=10, dtype=lib.float32)
+        except RuntimeError as e:
+            out.append(type(e).__name__)
+        return out
+    compat.value(run)
+
+
+def test_set_default_tensor_type(compat):
+    def run(lib):
+        import warnings
+        out = []
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                lib.set_default_tensor_type(lib.DoubleTensor)
+                out += [lib.get_default_dtype(), lib.tensor([1.0]).dtype]
+                lib.set_default_tensor_type("torch.FloatTensor")
+                out.append(lib.get_default_dtype())
+                for bad in (lib.LongTensor, "torch.cuda.FloatTensor"):
+                    try:
+                        lib.set_default_tensor_type(bad)
+                    except TypeError as e:
+                        out.append(str(e))
+            finally:
+                lib.set_default_dtype(lib.float32)
+        out.append(sorted({type(m.message).__name__ for m in w}))
+        return out
+    compat.value(run)
+
+
+def test_cond_and_while_loop_eager(compat):
+    def run(lib, x):
+        a = lib.cond(x.sum() > 0, lambda v: v * 2, lambda v: v - 1, (x,))
+        b = lib.cond(True, lambda v: (v * 2, v + 1), lambda v: (v - 1, v), (x,))
+        c = lib.cond(lib.tensor(False), lambda v: [v * 2], lambda v: [v - 1], [x])
+        i, w = lib.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2), (lib.tensor(0), x))
+        return a, type(b).__name__, b[0], type(c).__name__, c[0], i, w
+    # Eager while_loop runs the Python loop op by op: its result's node is the last op's
+    # (MulBackward0), where torch wraps the loop in WhileLoopAutogradOpBackward; gradients agree.
+    compat.same(run, randn(3), grad_fn=False)
+    compat.value(lambda lib: type(lib.cond(lib.tensor(True), lambda v: v * 2, lambda v: v + 1,
+                                           (lib.ones(2, requires_grad=True),)).grad_fn).__name__)
+
+
+# ---- native nn entry points -----------------------------------------------------------------
+
+X432 = randn(4, 3, 2)
+
+
+def test_native_batch_norm_train(compat):
+    def run(lib, x):
+        rm, rv = lib.zeros(3, dtype=lib.float64), lib.ones(3, dtype=lib.float64)
+        out, mean, invstd = lib.native_batch_norm(x, None, None, rm, rv, True, 0.1, 1e-5)
+        return out, mean, invstd, rm, rv
+    compat.same(run, X432, grad_fn=False)
+
+
+def test_native_batch_norm_eval(compat):
+    def run(lib, x):
+        rm, rv = lib.zeros(3, dtype=lib.float64), lib.ones(3, dtype=lib.float64) * 2
+        return lib.native_batch_norm(x, None, None, rm, rv, False, 0.1, 1e-5)
+    compat.same(run, X432, grad_fn=False)
+
+
+def test_native_layer_and_group_norm(compat):
+    def run(lib, x):
+        return (lib.native_layer_norm(x, [2], None, None, 1e-5),
+                lib.native_group_norm(x, None, None, 4, 3, 2, 3, 1e-5))
+    compat.same(run, X432, grad_fn=False)
+
+
+def test_native_dropout(compat):
+    def run(lib, x):
+        out, mask = lib.native_dropout(x, 0.5, False)
+        lib.manual_seed(0)
+        o2, m2 = lib.native_dropout(x, 0.5, True)
+        kept = (o2 == 0) | lib.isclose(o2, x * 2)
+        return out, mask, m2.dtype, bool(kept.all()), bool(((o2 != 0) == m2).all())
+    compat.same(run, X432, grad_fn=False)
+
+
+def test_convolution(compat):
+    def run(lib, x, w, wt):
+        return (lib.convolution(x, w, None, [1, 1], [1, 0], [1, 1], False, [0, 0], 1),
+                lib.convolution(x, wt, None, [2, 1], [0, 0], [1, 1], True, [1, 0], 1),
+                lib.convolution(x[:, :, 0], w[:, :, 0], None, [1], [0], [1], False, [0], 1))
+    compat.same(run, randn(1, 2, 4, 4), randn(3, 2, 2, 2, seed=1), randn(2, 3, 2, 2, seed=2),
+                rtol=1e-5)
+
+
+def test_conv_tbc(compat):
+    def run(lib, x, w, b):
+        return lib.conv_tbc(x, w, b, 1), lib.nn.functional.conv_tbc(x, w, b)
+    # jtorch's conv_tbc is conv1d between permutes: its node is PermuteBackward0.
+    compat.same(run, randn(5, 2, 3), randn(2, 3, 4, seed=1), randn(4, seed=2), rtol=1e-5,
+                grad_fn=False)
+
+
+def test_grid_sampler_codes(compat):
+    def run(lib, x, theta):
+        g = lib.affine_grid_generator(theta, [1, 1, 3, 3], False)
+        return (g, lib.grid_sampler(x, g, 0, 0, False), lib.grid_sampler_2d(x, g, 1, 1, True),
+                lib.grid_sampler(x, g, 0, 2, True))
+    theta = np.array([[[0.9, 0.1, 0.05], [-0.1, 0.8, 0.1]]])
+    compat.same(run, randn(1, 1, 4, 4), theta, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+def test_embedding_bag_native(compat, mode):
+    def run(lib, w):
+        idx, offs = lib.tensor([0, 1, 2, 4, 3]), lib.tensor([0, 2])
+        out = lib.embedding_bag(w, idx, offs, False, mode, False, None, False)
+        # torch's float64 'sum' path fills offset2bag where its float32 path leaves it empty.
+        return out if mode else (out[0], out[2], out[3])
+    compat.same(run, randn(5, 3), grad_fn=False)
+
+
+def test_embedding_renorm_(compat):
+    def run(lib):
+        w = lib.tensor(randn(5, 3))
+        r = lib.embedding_renorm_(w, lib.tensor([0, 1, 1]), 0.5, 2.0)
+        return r is w, w
+    compat.value(run)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "prod"])
+def test_segment_reduce(compat, reduce):
+    def run(lib, d):
+        lengths = lib.tensor([2, 0, 3])
+        return (lib.segment_reduce(d, reduce, lengths=lengths),
+                lib.segment_reduce(d, reduce, offsets=lib.tensor([0, 2, 5])),
+                lib.segment_reduce(d, reduce, lengths=lengths, initial=0.5))
+    compat.same(run, randn(5, 2), grad_fn=False, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh", "rnn_relu", "gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_functional_rnns(compat, name, bidirectional):
+    def run(lib, x):
+        cls = {"rnn_tanh": lib.nn.RNN, "rnn_relu": lib.nn.RNN, "gru": lib.nn.GRU, "lstm": lib.nn.LSTM}[name]
+        kw = {"nonlinearity": "relu"} if name == "rnn_relu" else {}
+        lib.manual_seed(0)
+        m = cls(3, 4, num_layers=2, bidirectional=bidirectional, batch_first=True, **kw).double()
+        for i, p in enumerate(m.parameters()):  # the same weights in both libraries
+            with lib.no_grad():
+                p.copy_(lib.tensor(randn(*p.shape, seed=10 + i) * 0.3))
+        D = 2 if bidirectional else 1
+        h = lib.zeros(2 * D, 2, 4, dtype=lib.float64)
+        hx = [h, h] if name == "lstm" else h
+        params = list(m._flat_weights)
+        fn = getattr(lib, name)
+        out = fn(x, hx, params, True, 2, 0.0, False, bidirectional, True)
+        ref = m(x, (h, h) if name == "lstm" else h)
+        return out, ref[0]
+    compat.same(run, randn(2, 5, 3), grad_fn=False, rtol=1e-5)

@@ -182,3 +182,23 @@ from .autograd import functional as _autograd_functional  # noqa: E402,F401
 from . import testing  # noqa: E402,F401
 from . import signal  # noqa: E402,F401
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402,F401
+# Reference-list names shipped late (issue 4): control flow, runtime facts, bytes, removed
+# linalg functions, native nn entry points, storages and streams.
+from ._control_flow import cond, while_loop  # noqa: E402,F401
+from ._aten_math import (adjoint, binomial, fill, frobenius_norm, norm_except_dim,  # noqa: E402,F401
+                         nuclear_norm)
+from ._runtime_info import (compiled_with_cxx11_abi, get_device, get_device_module,  # noqa: E402,F401
+                            get_file_path, is_distributed, is_vulkan_available)
+from ._from_bytes import from_file, frombuffer  # noqa: E402,F401
+from ._typeinfo import set_default_tensor_type  # noqa: E402,F401
+from ._errors import AcceleratorError, OutOfMemoryError  # noqa: E402,F401
+from ._streams import Event, Stream  # noqa: E402,F401
+from .interop import to_dlpack  # noqa: E402,F401
+from .amp import GradScaler  # noqa: E402,F401
+from .nn._torch_level_native import *  # noqa: E402,F401,F403
+from ._removed import FUNCTIONS as _REMOVED  # noqa: E402
+globals().update(_REMOVED)
+from ._removed import METHODS as _REMOVED_METHODS  # noqa: E402
+for _name, _fn in _REMOVED_METHODS.items():
+    setattr(Tensor, _name, _fn)
+del _name, _fn

@@ -93,4 +93,42 @@ def get_default_device():
 
 def set_warn_always(b: bool) -> None:
     """Matches `torch.set_warn_always`."""
+    _state["warn_always"] = bool(b)
     warnings.simplefilter("always" if b else "default")
+
+
+def is_warn_always_enabled() -> bool:
+    """Matches `torch.is_warn_always_enabled`."""
+    return _state.get("warn_always", False)
+
+
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    """Matches `torch.set_deterministic_debug_mode` (0/"default", 1/"warn", 2/"error")."""
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError("invalid value of debug_mode, expected one of `default`, `warn`, "
+                               f"`error`, but got {debug_mode}")
+        debug_mode = _DEBUG_MODES[debug_mode]
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    use_deterministic_algorithms(debug_mode != 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """Matches `torch.get_deterministic_debug_mode`."""
+    if not _state["deterministic"]:
+        return 0
+    return 1 if _state["warn_only"] else 2
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """Matches `torch.set_flush_denormal`, but always returns False: jtorch cannot set XLA's
+    denormal mode, so denormals are left as XLA handles them."""
+    return False
+
+
+def init_num_threads() -> None:
+    """Matches `torch.init_num_threads` (a no-op: XLA sizes its own thread pool)."""

@@ -74,3 +74,24 @@ ShortTensor = _typed("ShortTensor", D.int16)
 CharTensor = _typed("CharTensor", D.int8)
 ByteTensor = _typed("ByteTensor", D.uint8)
 BoolTensor = _typed("BoolTensor", D.bool)
+
+
+def set_default_tensor_type(t) -> None:
+    """Matches `torch.set_default_tensor_type` (deprecated in torch; warns as torch does): sets the
+    default dtype from a typed constructor (`torch.DoubleTensor`) or its name. jtorch has no CUDA
+    tensor types, so 'torch.cuda.*' names raise as on a CPU-only torch."""
+    import warnings
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        if t.startswith("torch.cuda."):
+            raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+        cls = globals().get(t.removeprefix("torch."))
+        if cls is None or not t.startswith("torch."):
+            raise TypeError(f"invalid type: '{t}'")
+        t = cls
+    d = getattr(t, "_dtype", None)
+    if d is None or not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    D.set_default_dtype(d)

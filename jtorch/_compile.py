@@ -45,7 +45,19 @@ _TRACING = [0]
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,
             options=None, disable=False):
     """Matches `torch.compile` (also as a decorator). `backend`/`mode`/`options` are accepted
-    and ignored: the backend is always XLA via `jax.jit`."""
+    and ignored: the backend is always XLA via `jax.jit`.
+
+    `dynamic`: XLA programs have static shapes, so "dynamic" means one Python trace for all
+    batch sizes: with `dynamic=True` the leading dimension of every argument tensor is a
+    symbolic size (`jax.export`; arguments whose leading sizes agree share one symbol) and
+    each new batch size only compiles the exported program again, without re-running the
+    function or counting as a recompile. `dynamic=None` (default) starts static and turns this
+    on at the first call whose arguments differ from the last trace only in leading sizes
+    (torch's automatic dynamic shapes). `dynamic=False`: one trace per shape. A function that
+    needs concrete sizes (a Python branch on `x.shape[0]`, dropout's random draw, BatchNorm's
+    batch check, a differentiable compiled forward) falls back to one trace per shape, and
+    `jtorch.compiler.recompile_reasons` says so.
+    """
     if model is None:
         return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
                                  mode=mode, options=options, disable=disable)

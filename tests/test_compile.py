@@ -396,3 +396,41 @@ def test_dynamic_true_with_a_shape_dependent_branch_traces_per_shape():
         x = torch.arange(n * 4.0).reshape(n, 4)
         np.testing.assert_allclose(f(x).numpy(), f_(x).numpy())
     assert len(f.cache) == 2 and any("symbolic" in r for r in f.recompiles)
+
+
+# ---- mixed precision: GradScaler inside the compiled step ------------------------------------
+
+def _amp_run(compiled, booms):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**4, growth_interval=2)
+
+    def step(x, y, boom):
+        opt.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = F.cross_entropy(model(x), y)
+        scaler.scale(loss * boom).backward()  # boom = inf: non-finite grads, a skipped step
+        scaler.step(opt)
+        scaler.update()
+        return loss
+    f = torch.compile(step, fullgraph=True) if compiled else step
+    x, y = _data()
+    losses, scales = [], []
+    for b in booms:
+        losses.append(f(x, y, torch.tensor(b)).float().item())
+        scales.append(scaler.get_scale())
+    return losses, scales, model, opt, f
+
+
+def test_grad_scaler_step_compiles_to_one_program_like_eager():
+    booms = [1.0, 1.0, 1.0, float("inf"), 1.0, 1.0, 1.0]
+    le, se, me, oe, _ = _amp_run(False, booms)
+    lc, sc, mc, oc, f = _amp_run(True, booms)
+    assert se == [16.0, 32.0, 32.0, 16.0, 16.0, 32.0, 32.0]  # torch: grow every 2, halve on inf
+    assert sc == se and len(f.cache) == 1 and not f.eager_only
+    np.testing.assert_allclose(lc, le, rtol=1e-6)
+    for p, q in zip(me.parameters(), mc.parameters()):
+        np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(oc.state[q]["momentum_buffer"].numpy(),
+                                   oe.state[p]["momentum_buffer"].numpy(), rtol=1e-6, atol=1e-7)

@@ -1,8 +1,14 @@
-"""torch.amp.GradScaler: dynamic loss scaling; a pass-through when disabled."""
+"""torch.amp.GradScaler: dynamic loss scaling; a pass-through when disabled.
+
+The scale and growth tracker are 0-d tensors (as torch's), and the inf check, the skipped
+step and the scale update are `jnp.where` selects when traced, so a whole AMP training step
+compiles into one program under `jtorch.compile`.
+"""
 from __future__ import annotations
 
 import warnings
 
+import jax
 import jax.numpy as jnp
 
 
@@ -21,12 +27,13 @@ class GradScaler:
                 warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
                               "Disabling.")
                 enabled = False
+        from .._tensor import Tensor
         self._enabled = enabled
-        self._scale = float(init_scale)
+        self._scale = Tensor._from_array(jnp.asarray(init_scale, jnp.float32))
         self._growth_factor = float(growth_factor)
         self._backoff_factor = float(backoff_factor)
         self._growth_interval = int(growth_interval)
-        self._growth_tracker = 0
+        self._growth_tracker = Tensor._from_array(jnp.asarray(0, jnp.int32))
         self._per_optimizer = {}
 
     def is_enabled(self) -> bool:
@@ -52,22 +59,22 @@ class GradScaler:
         """Divide the optimizer's gradients by the scale in place and record non-finite values."""
         if not self._enabled:
             return
-        st = self._per_optimizer.setdefault(id(optimizer), {"stage": "ready", "found_inf": 0.0})
+        st = self._per_optimizer.setdefault(id(optimizer), {"stage": "ready", "found_inf": False})
         if st["stage"] == "unscaled":
             raise RuntimeError("unscale_() has already been called on this optimizer since the "
                                "last update().")
         if st["stage"] == "stepped":
             raise RuntimeError("unscale_() is being called after step().")
         from ..autograd.grad_mode import no_grad
-        inv = 1.0 / self._scale
-        found = False
+        inv = (1.0 / self._scale._data.astype(jnp.float64)).astype(jnp.float32)
+        found = jnp.zeros((), bool)
         with no_grad():
             for p in self._grads(optimizer):
                 g = p.grad
-                new = g._data * jnp.asarray(inv, dtype=jnp.float32).astype(g._data.dtype)
-                found = found or not bool(jnp.isfinite(new).all())
+                new = g._data * inv.astype(g._data.dtype)
+                found = found | ~jnp.isfinite(new).all()
                 g._set_array(new)
-        st["found_inf"] = 1.0 if found else 0.0
+        st["found_inf"] = found  # a 0-d bool array: no device sync here
         st["stage"] = "unscaled"
 
     def step(self, optimizer, *args, **kwargs):
@@ -76,13 +83,16 @@ class GradScaler:
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
             raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
-        st = self._per_optimizer.setdefault(id(optimizer), {"stage": "ready", "found_inf": 0.0})
+        st = self._per_optimizer.setdefault(id(optimizer), {"stage": "ready", "found_inf": False})
         if st["stage"] == "stepped":
             raise RuntimeError("step() has already been called since the last update().")
         if st["stage"] == "ready":
             self.unscale_(optimizer)
         ret = None
-        if not st["found_inf"]:
+        found = st["found_inf"]
+        if isinstance(found, jax.core.Tracer):  # compiled: step, then keep the old values on inf
+            ret = _step_unless(found, optimizer, args, kwargs)
+        elif not bool(found):
             ret = optimizer.step(*args, **kwargs)
         st["stage"] = "stepped"
         return ret
@@ -92,22 +102,26 @@ class GradScaler:
         if not self._enabled:
             return
         if new_scale is not None:
-            self._scale = float(new_scale.item() if hasattr(new_scale, "item") else new_scale)
+            v = new_scale._data if hasattr(new_scale, "_data") else new_scale
+            self._scale._set_array(jnp.asarray(v, jnp.float32).reshape(()))
         else:
             if not self._per_optimizer:
                 raise AssertionError("No inf checks were recorded prior to update.")
-            if any(st["found_inf"] for st in self._per_optimizer.values()):
-                self._scale *= self._backoff_factor
-                self._growth_tracker = 0
-            else:
-                self._growth_tracker += 1
-                if self._growth_tracker == self._growth_interval:
-                    self._scale *= self._growth_factor
-                    self._growth_tracker = 0
+            found = jnp.zeros((), bool)
+            for st in self._per_optimizer.values():
+                found = found | jnp.asarray(st["found_inf"], bool)
+            scale, tracker = self._scale._data, self._growth_tracker._data
+            grown = scale * self._growth_factor
+            grow = tracker + 1 == self._growth_interval
+            new_scale = jnp.where(found, scale * self._backoff_factor,
+                                  jnp.where(grow & jnp.isfinite(grown), grown, scale))
+            new_tracker = jnp.where(found | grow, 0, tracker + 1)
+            self._scale._set_array(new_scale.astype(jnp.float32))
+            self._growth_tracker._set_array(new_tracker.astype(jnp.int32))
         self._per_optimizer = {}
 
     def get_scale(self) -> float:
-        return self._scale if self._enabled else 1.0
+        return float(self._scale._data) if self._enabled else 1.0
 
     def get_growth_factor(self) -> float:
         return self._growth_factor
@@ -130,9 +144,9 @@ class GradScaler:
     def state_dict(self) -> dict:
         if not self._enabled:
             return {}
-        return {"scale": self._scale, "growth_factor": self._growth_factor,
+        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
                 "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
-                "_growth_tracker": self._growth_tracker}
+                "_growth_tracker": int(self._growth_tracker._data)}
 
     def load_state_dict(self, state_dict: dict) -> None:
         if not self._enabled:
@@ -141,8 +155,23 @@ class GradScaler:
             raise RuntimeError("The source state dict is empty, possibly because it was saved "
                                "from a disabled instance of GradScaler.")
         s = state_dict["scale"]
-        self._scale = float(s.item() if hasattr(s, "item") else s)
+        self._scale._set_array(jnp.asarray(float(s.item() if hasattr(s, "item") else s), jnp.float32))
         self._growth_factor = state_dict["growth_factor"]
         self._backoff_factor = state_dict["backoff_factor"]
         self._growth_interval = state_dict["growth_interval"]
-        self._growth_tracker = int(state_dict["_growth_tracker"])
+        self._growth_tracker._set_array(jnp.asarray(int(state_dict["_growth_tracker"]), jnp.int32))
+
+
+def _step_unless(found, optimizer, args, kwargs):
+    """`optimizer.step()`, then every parameter and state tensor it changed keeps its old value
+    where `found` (a traced inf/NaN flag) is set: the compiled form of a skipped step."""
+    from .._tensor import Tensor
+    tensors = [p for g in optimizer.param_groups for p in g["params"]]
+    tensors += [v for s in optimizer.state.values() for v in s.values() if isinstance(v, Tensor)]
+    old = [t._data for t in tensors]
+    ret = optimizer.step(*args, **kwargs)
+    for t, a in zip(tensors, old):
+        new = t._data
+        if new is not a:
+            t._set_array(jnp.where(found, a, new))
+    return ret

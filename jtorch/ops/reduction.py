@@ -228,7 +228,7 @@ def _extreme_axis(name, x, dim):
 @op(promote=None, diff=False)
 def argmax(input: Array, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.argmax` (first index among ties; NaN counts as the maximum)."""
-    if dim is None:
+    if dim is None or input.ndim == 0:  # a 0-dim input has one element whatever the dim
         r = _argmax_nan(input.reshape(-1), 0, False)
         return (r.reshape((1,) * input.ndim) if keepdim else r).astype(jnp.int64)
     return _argmax_nan(input, dim % max(input.ndim, 1), keepdim).astype(jnp.int64)
@@ -237,7 +237,7 @@ def argmax(input: Array, dim: int | None = None, keepdim: bool = False):
 @op(promote=None, diff=False)
 def argmin(input: Array, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.argmin`."""
-    if dim is None:
+    if dim is None or input.ndim == 0:  # a 0-dim input has one element whatever the dim
         r = _argmin_nan(input.reshape(-1), 0, False)
         return (r.reshape((1,) * input.ndim) if keepdim else r).astype(jnp.int64)
     return _argmin_nan(input, dim % max(input.ndim, 1), keepdim).astype(jnp.int64)

@@ -509,3 +509,151 @@ def test_functional_rnns(compat, name, bidirectional):
         ref = m(x, (h, h) if name == "lstm" else h)
         return out, ref[0]
     compat.same(run, randn(2, 5, 3), grad_fn=False, rtol=1e-5)
+
+
+# ---- Tensor methods and dunders -------------------------------------------------------------
+
+def test_python_callbacks(compat):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        out = [x.clone().apply_(lambda v: v * 2), x.clone().map_(lib.tensor([1.0]), lambda a, b: a + b),
+               x.clone().map2_(x, x, lambda a, b, c: a + b * c)]
+        try:
+            x.clone().requires_grad_().apply_(lambda v: v)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+    compat.value(run)
+
+
+def test_resize_family(compat):
+    def run(lib):
+        import warnings
+        x = lib.tensor([1.0, 2.0, 3.0])
+        out = [x.clone().resize_(2), x.clone().resize_(1, 3), x.clone().resize_(4)[:3],
+               x.clone().resize_as_(lib.ones(2)), x.clone().resize_(2, 2).shape]
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out += [x.resize(3, 1), x.resize_as(lib.ones(1, 3))]
+            out.append([str(m.message) for m in w])
+        for f in (lambda: x.clone().requires_grad_().resize_(2), lambda: x.resize(2)):
+            try:
+                f()
+            except RuntimeError as e:
+                out.append(str(e).split(".")[0])
+        return out
+    compat.value(run)
+
+
+def test_set_and_is_set_to(compat):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        z = lib.zeros(2)
+        z.set_(x)
+        same = (z.is_set_to(x), z.data_ptr() == x.data_ptr(), lib.zeros(2).is_set_to(x))
+        x.add_(1)
+        e = lib.zeros(3).set_()
+        return z, same, e.shape, x[1:].is_set_to(x)
+    compat.value(run)
+
+
+def test_storage_handles(compat):
+    def run(lib):
+        import warnings
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            x = lib.arange(4.0)
+            st = x.storage()
+            out = [st.size(), len(st), st[1], st.dtype, st.element_size(), st.nbytes(), st.tolist(),
+                   st.data_ptr() == x.data_ptr(), lib.is_storage(st), lib.is_storage(x.untyped_storage()),
+                   lib.is_storage(x), isinstance(st, lib.FloatStorage), isinstance(st, lib.TypedStorage),
+                   x[1:].storage().size()]
+            st[1] = 9.0
+            out.append(x)
+            s = lib.FloatStorage([1.0, 2.0])
+            out += [s.tolist(), s.dtype, lib.DoubleStorage(2).size(), lib.TypedStorage(2, dtype=lib.float64).tolist(),
+                    repr(lib.FloatStorage([1.0, 2.0])), lib.ones(2).storage_type().__name__,
+                    lib.ones(2, dtype=lib.int64).storage_type().__name__, lib.Storage.__name__,
+                    issubclass(lib.UntypedStorage, lib.StorageBase), lib.UntypedStorage(4).size()]
+            out.append(sorted({type(m.message).__name__ for m in w}))
+        return out
+    compat.value(run)
+
+
+def test_misc_tensor_methods(compat):
+    def run(lib):
+        import warnings
+        x = lib.ones(2, 3, 4, 5)
+        out = [x.dim_order(), x.permute(2, 0, 1, 3).dim_order(),
+               x.contiguous(memory_format=lib.channels_last).dim_order(), x.const_data_ptr() == x.data_ptr(),
+               x.grad_dtype, x.name, x.share_memory_() is x, lib.zeros(3).module_load(lib.ones(3))]
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out += [x.volatile, [str(m.message) for m in w]]
+        try:
+            x.reinforce(1)
+        except RuntimeError as e:
+            out.append(str(e).split("\n")[0])
+        return out
+    compat.value(run)
+
+
+def test_as_subclass(compat):
+    def run(lib):
+        class S(lib.Tensor):
+            pass
+        x = lib.tensor([1.0, 2.0])
+        s = x.as_subclass(S)
+        y = lib.tensor([1.0, 2.0], requires_grad=True)
+        g = (y * 2).as_subclass(S)
+        return type(s).__name__, s is x, lib.equal(s, x), s.data_ptr() == x.data_ptr(), g.requires_grad
+    compat.value(run)
+
+
+def test_samplers(compat):
+    def run(lib):
+        lib.manual_seed(0)
+        c = lib.zeros(200, dtype=lib.float64).cauchy_(1.0, 0.5)
+        g = lib.zeros(200).geometric_(0.3)
+        gl = lib.zeros(5, dtype=lib.int64).geometric_(0.5)
+        ln = lib.zeros(200).log_normal_(0.0, 0.5)
+        out = [c.dtype, bool((c.median() - 1).abs() < 0.3), g.dtype, bool((g >= 1).all()),
+               bool((g == g.round()).all()), gl.dtype, bool((gl >= 1).all()), bool((ln > 0).all()),
+               bool((ln.log().mean()).abs() < 0.2)]
+        for f in (lambda: lib.arange(4).cauchy_(), lambda: lib.arange(4).log_normal_(),
+                  lambda: lib.zeros(2).geometric_(0)):
+            try:
+                f()
+            except (RuntimeError, NotImplementedError) as e:
+                out.append(type(e).__name__ + ": " + str(e))
+        return out
+    compat.value(run)
+
+
+def test_dunders(compat):
+    def run(lib):
+        import numpy
+        x = lib.tensor([1.0, 2.0, 3.0])
+        out = [x.__contains__(1.0), 2.5 in x, lib.tensor(1.0) in x, list(reversed(lib.arange(3))),
+               lib.arange(6).reshape(2, 3).__reversed__(), lib.tensor(3.7).__long__(),
+               lib.tensor([3]).__nonzero__(), lib.tensor(0.0).__nonzero__(),
+               type(numpy.sin(x)).__name__, numpy.sin(x)]
+        for f in (lambda: "a" in x, lambda: x.__delitem__(0)):
+            try:
+                f()
+            except (RuntimeError, TypeError) as e:
+                out.append(type(e).__name__ + ": " + str(e))
+        # jtorch's AttributeError here is its UnsupportedError subclass (the Tensor fallback).
+        out.append(hasattr(x, "__cuda_array_interface__"))
+        return out
+    compat.value(run)
+
+
+def test_torch_function_default(compat):
+    def run(lib):
+        class S(lib.Tensor):
+            pass
+        r = lib.Tensor.__torch_function__(lib.add, (lib.Tensor,), (lib.ones(2), lib.ones(2)))
+        s = S.__torch_function__(lib.add, (S,), (lib.ones(2), lib.ones(2)))
+        return type(r).__name__, r, type(s).__name__
+    compat.value(run)

@@ -203,3 +203,9 @@ from ._removed import METHODS as _REMOVED_METHODS  # noqa: E402
 for _name, _fn in _REMOVED_METHODS.items():
     setattr(Tensor, _name, _fn)
 del _name, _fn
+from . import _tensor_extras  # noqa: E402
+_tensor_extras.bind()
+from ._storage import (StorageBase, TypedStorage, UntypedStorage, is_storage,  # noqa: E402,F401
+                       LEGACY as _LEGACY_STORAGES)
+globals().update(_LEGACY_STORAGES)
+Storage = _LEGACY_STORAGES["FloatStorage"]  # torch's legacy default storage class

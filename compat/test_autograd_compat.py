@@ -42,19 +42,9 @@ def _setitem(x, y):
     return z
 
 
-# torch names grad_fn per overload (SumBackward1 for sum(dim)); jtorch has one name per op.
-OVERLOAD_NAMED = {"sum_dim_keepdim"}
-
-
 @pytest.mark.parametrize("name", sorted(EXPRESSIONS))
 def test_gradients(compat, name):
-    compat.same(EXPRESSIONS[name], X, Y, grad_fn=name not in OVERLOAD_NAMED)
-
-
-@pytest.mark.xfail(strict=True, reason="jtorch gives each op one grad_fn name; torch's sum(dim) "
-                   "is SumBackward1")
-def test_sum_dim_grad_fn_name(compat):
-    compat.same(EXPRESSIONS["sum_dim_keepdim"], X, Y)
+    compat.same(EXPRESSIONS[name], X, Y)
 
 
 def test_matmul_chain(compat):

@@ -1,7 +1,7 @@
 """The method loop and the operator table: attach every registered op to Tensor and jtorch."""
 from __future__ import annotations
 
-from . import _functions as F, _indexing, _sampling, _shape
+from . import _functions as F, _indexing, _inplace_view, _sampling, _shape
 from ._tensor import Tensor
 from .ops._registry import REGISTRY
 
@@ -28,7 +28,8 @@ _METHODS = {
     "cfloat": F._conv_named("complex64"), "cdouble": F._conv_named("complex128"),
     "cpu": F.cpu, "cuda": F.cuda,
 }
-_PROPERTIES = {"T": _shape.T, "mT": _shape.mT, "mH": _shape.mT, "H": _shape.T,
+_METHODS.update(_inplace_view.METHODS)  # t_, transpose_, squeeze_, unsqueeze_, as_strided_, ...
+_PROPERTIES = {"T": _shape.T, "mT": _shape.mT, "mH": _shape.mH, "H": _shape.H,
                "real": _shape.real, "imag": _shape.imag}
 
 # Python operators -> (op name, reflected?). In-place operators use the op's `_` variant.

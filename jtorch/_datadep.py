@@ -58,7 +58,10 @@ def masked_select(input, mask, *, out=None):
     x = input.expand(*shape) if tuple(input.shape) != shape else input
     mb = np.broadcast_to(m, shape)
     res = x.reshape(-1)[_long(np.nonzero(mb.reshape(-1))[0])]
-    return Tensor._write_out(out, res) if out is not None else res
+    if out is not None:
+        return Tensor._write_out(out, res)
+    from .autograd.engine import rename
+    return rename(res, "MaskedSelectBackward0")
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

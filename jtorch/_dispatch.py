@@ -111,9 +111,27 @@ def _hashable(v):
     return v
 
 
+def _broadcast_error(err, arrs, kw):
+    """JAX's shape-mismatch TypeError/ValueError as PyTorch's RuntimeError, naming the sizes;
+    any other error passes unchanged."""
+    if "broadcast" not in str(err).lower():
+        return err
+    shapes = [tuple(a.shape) for a in list(arrs) + list(kw.values()) if hasattr(a, "shape")]
+    acc = shapes[0] if shapes else ()
+    for sh in shapes[1:]:
+        n = max(len(acc), len(sh))
+        a, b = (1,) * (n - len(acc)) + acc, (1,) * (n - len(sh)) + sh
+        for d in reversed(range(n)):
+            if a[d] != b[d] and a[d] != 1 and b[d] != 1:
+                return RuntimeError(f"The size of tensor a ({a[d]}) must match the size of tensor b "
+                                    f"({b[d]}) at non-singleton dimension {d}")
+        acc = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
+    return RuntimeError(str(err))
+
+
 def _retry_hashable(err, fn, args, kwargs):
     if "hashable" not in str(err):
-        raise err
+        raise _broadcast_error(err, args, kwargs) from None
     # A static argument came as a list (e.g. dim=[0, 1]); tuples hash.
     return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
 
@@ -174,6 +192,8 @@ def apply(op: Op, args, kwargs=_EMPTY):
             out = f(*arrs, **kw)
         except ValueError as e:
             out = _retry_hashable(e, f, arrs, kw)
+        except TypeError as e:
+            raise _broadcast_error(e, arrs, kw) from None
         res = _wrap_out(out, None, mode)
     else:
         paths = tuple(paths)
@@ -181,7 +201,10 @@ def apply(op: Op, args, kwargs=_EMPTY):
             out, pb = op.jit_vjp(paths, *arrs, **kw)
         except ValueError as e:
             out, pb = _retry_hashable(e, op.jit_vjp, [paths] + arrs, kw)
-        node = op.node_cls(pb, tuple(edges), out)
+        except TypeError as e:
+            raise _broadcast_error(e, arrs, kw) from None
+        cls = op.node_cls if op.grad_names is None else engine.node_type(op.grad_names(args, kwargs))
+        node = cls(pb, tuple(edges), out)
         node.ctx = (op, paths, arrs, kw)
         if op.saves == "inputs":
             node.saved = tuple((o, o._sv) for o in (t._owner() for t in inputs))

@@ -80,9 +80,24 @@ def _basic_items(self, key):
     return items, starts
 
 
+def _view_name(key):
+    """The grad_fn PyTorch shows for a basic index: that of the last op its indexing applies
+    (int: select, None: unsqueeze, a slice other than `:`: slice)."""
+    name = None
+    for k in (key if type(key) is tuple else (key,)):
+        if k is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(k, slice):
+            if k != slice(None):  # a plain `:` applies nothing
+                name = "SliceBackward0"
+        elif k is not Ellipsis:
+            name = "SelectBackward0"
+    return name or "SliceBackward0"
+
+
 def _basic_view(self, key):
     items, starts = _basic_items(self, key)
-    name = "SelectBackward0" if any(i[0] == "i" for i in items) else "SliceBackward0"
+    name = _view_name(key)
     if not key:
         return _shape.make_view(self, ("reshape", tuple(self.shape)), name="AliasBackward0")
     return _shape.make_view(self, ("index", tuple(items)), tuple(starts), name)

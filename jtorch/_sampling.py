@@ -28,9 +28,15 @@ def rand(*shape, size=None, generator=None, out=None, dtype=None, layout=None, d
 
 def randn(*shape, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
-    """Matches `torch.randn`."""
+    """Matches `torch.randn` (complex dtypes: real and imaginary parts each of variance 1/2)."""
+    sh = _size(shape if size is None else (size,))
+    if dtype is not None and dtype.is_complex:
+        part = D.float32 if dtype == D.complex64 else D.float64
+        ri = _gen(generator).draw("normal", sh + (2,), part.np, 0.0, 0.5 ** 0.5)
+        a = jnp.asarray(ri[..., 0] + 1j * ri[..., 1], dtype.np)
+        return _out(out, _finish(a, dtype, device, requires_grad))
     d = _float(dtype)
-    a = _gen(generator).draw("normal", _size(shape if size is None else (size,)), d.np, 0.0, 1.0)
+    a = _gen(generator).draw("normal", sh, d.np, 0.0, 1.0)
     return _out(out, _finish(a, d, device, requires_grad))
 
 

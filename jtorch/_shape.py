@@ -145,10 +145,10 @@ def squeeze(self, dim=None):
     else:
         dims = [_wrap_dim(d, len(sh)) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
         dims = [d for d in dims if sh[d] == 1] if sh else []
-    if not dims:
-        return make_view(self, ("reshape", tuple(sh)), name="SqueezeBackward0")
+    # PyTorch names the node by overload: squeeze() 0, squeeze(int) 1, squeeze(dims) 2.
+    name = "SqueezeBackward" + ("0" if dim is None else "2" if isinstance(dim, (tuple, list)) else "1")
     new = tuple(s for i, s in enumerate(sh) if i not in dims)
-    return make_view(self, ("reshape", new), name="SqueezeBackward1")
+    return make_view(self, ("reshape", new), name=name)
 
 
 def unsqueeze(self, dim):
@@ -197,6 +197,31 @@ def mT(self):
     if self.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
     return transpose(self, -2, -1)
+
+
+def _conj(t):
+    if not t.dtype.is_complex:
+        return t
+    from ._dispatch import apply
+    from .ops._registry import REGISTRY
+    return apply(REGISTRY["conj"], (t,))
+
+
+def H(self):
+    if self.ndim == 0:
+        return _conj(self)
+    if self.ndim != 2:
+        more = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.ndim}-D tensor.{more}")
+    return _conj(transpose(self, 0, 1))
+
+
+def mH(self):
+    if self.ndim < 2:
+        raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. Got "
+                           f"{self.ndim}-D tensor.")
+    return _conj(transpose(self, -2, -1))
 
 
 def movedim(self, source, destination):
@@ -252,6 +277,10 @@ def broadcast_to(self, size):
 
 
 def narrow(self, dim, start, length):
+    return _narrow(self, dim, start, length, "SliceBackward0")  # torch narrows by slicing
+
+
+def _narrow(self, dim, start, length, name):
     if self.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, self.ndim)
@@ -267,17 +296,21 @@ def narrow(self, dim, start, length):
         start += n
     if not 0 <= start <= n or length < 0 or start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return index_view(self, (("a",),) * d + (("s", int(length), 1),), (start,), "NarrowBackward0")
+    return index_view(self, (("a",),) * d + (("s", int(length), 1),), (start,), name)
 
 
 def select(self, dim, index):
+    return _select(self, dim, index, "SelectBackward0")
+
+
+def _select(self, dim, index, name):
     d = _wrap_dim(dim, self.ndim)
     n = self.shape[d]
     i = int(index)
     if not -n <= i < n:
         raise IndexError(f"select(): index {i} out of range for tensor of size {list(self.shape)} "
                          f"at dimension {d}")
-    return index_view(self, (("a",),) * d + (("i",),), (i % n,), "SelectBackward0")
+    return index_view(self, (("a",),) * d + (("i",),), (i % n,), name)
 
 
 def index_view(self, items, starts, name="SliceBackward0"):
@@ -302,7 +335,7 @@ def index_view(self, items, starts, name="SliceBackward0"):
 
 def unbind(self, dim=0):
     d = _wrap_dim(dim, self.ndim)
-    return tuple(select(self, d, i) for i in range(self.shape[d]))
+    return tuple(_select(self, d, i, "UnbindBackward0") for i in range(self.shape[d]))
 
 
 def split(self, split_size_or_sections, dim=0):
@@ -316,9 +349,10 @@ def split(self, split_size_or_sections, dim=0):
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                                f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+    name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
     out, start = [], 0
     for s in sizes:
-        out.append(narrow(self, d, start, s))
+        out.append(_narrow(self, d, start, s, name))
         start += s
     return tuple(out)
 

@@ -8,7 +8,9 @@ Args of `op(...)`:
         "default" (common dtype), "float" (common dtype, integers become the default float),
         "compare" (common dtype; the body returns bool), None (the body sees inputs as given).
     diff: False for ops with no gradient (their outputs never require grad).
-    grad_name: the `grad_fn` class name PyTorch shows (default `<Name>Backward0`).
+    grad_name: the `grad_fn` class name PyTorch shows (default `<Name>Backward0`), or a
+        function `(args, kwargs) -> name` of the call for ops whose name depends on the
+        overload PyTorch picks (`sum(x)` is SumBackward0, `sum(x, dim)` SumBackward1).
     saves: which tensors backward needs unchanged: "inputs", "output" or "none"; an
         in-place change to them before backward raises PyTorch's error.
     public: also export as `jtorch.<name>` (default True).
@@ -28,7 +30,7 @@ class Op:
 
     __slots__ = ("name", "fn", "promote", "diff", "grad_name", "saves", "method", "inplace",
                  "public", "sig", "value_names", "static_names", "jit_plain", "jit_nograd",
-                 "jit_vjp", "jit_donate", "node_cls", "__weakref__")
+                 "jit_vjp", "jit_donate", "node_cls", "grad_names", "__weakref__")
 
     def __init__(self, fn, name, method, inplace, promote, diff, grad_name, saves, public):
         self.fn = fn
@@ -39,6 +41,9 @@ class Op:
         self.diff = diff
         self.saves = saves
         self.public = public
+        self.grad_names = grad_name if callable(grad_name) else None
+        if callable(grad_name):
+            grad_name = None
         self.grad_name = grad_name or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
         self.sig = inspect.signature(fn)
         vals, stat = [], []
@@ -53,6 +58,14 @@ class Op:
 
     def __repr__(self):
         return f"<jtorch op {self.name}>"
+
+
+def by_dim(base: str):
+    """A grad_name function: `<base>Backward1` when the call names a dim (even None), as
+    PyTorch's dim overloads of sum/mean do; `<base>Backward0` otherwise."""
+    def name(args, kwargs):
+        return base + ("Backward1" if len(args) > 1 or "dim" in kwargs else "Backward0")
+    return name
 
 
 def op(name=None, *, method=True, inplace=False, promote="default", diff=True, grad_name=None,

@@ -48,7 +48,8 @@ def mul(input: Array, other: Array):
     return input * other
 
 
-@op(inplace=True, promote=None, grad_name="DivBackward0")
+@op(inplace=True, promote=None,
+    grad_name=lambda a, k: "DivBackward2" if k.get("rounding_mode") is not None else "DivBackward0")
 def div(input: Array, other: Array, *, rounding_mode: str | None = None):
     """Matches `torch.div` (true division promotes integers to the default float)."""
     from .._promote import promote_args
@@ -109,7 +110,16 @@ def fmod(input: Array, other: Array):
     return jnp.fmod(input, other)
 
 
-@op(inplace=True, grad_name="PowBackward0")
+def _pow_name(args, kwargs):
+    # PyTorch's overloads: Tensor ** number (0), Tensor ** Tensor (1), number ** Tensor (2).
+    base = args[0] if args else kwargs.get("input", kwargs.get("self"))
+    e = args[1] if len(args) > 1 else kwargs.get("exponent")
+    if not hasattr(base, "_rg"):
+        return "PowBackward2"
+    return "PowBackward1" if hasattr(e, "_rg") else "PowBackward0"
+
+
+@op(inplace=True, grad_name=_pow_name)
 def pow(input: Array, exponent: Array):
     """Matches `torch.pow`."""
     if _is_int(input) and _is_int(exponent):
@@ -117,7 +127,7 @@ def pow(input: Array, exponent: Array):
     return jnp.power(input, exponent)
 
 
-@op(inplace=True, promote=None)
+@op(inplace=True, promote=None, grad_name=_pow_name)
 def float_power(input: Array, exponent: Array):
     """Matches `torch.float_power` (computes in float64/complex128)."""
     dt = jnp.complex128 if jnp.iscomplexobj(input) or jnp.iscomplexobj(exponent) else jnp.float64
@@ -181,7 +191,13 @@ def addcdiv(input: Array, tensor1: Array, tensor2: Array, *, value: Array = 1):
     return input + value * tensor1 / tensor2
 
 
-@op(inplace=True, promote=None, grad_name="ClampBackward1")
+def _clamp_name(args, kwargs):
+    # PyTorch's overloads: tensor bounds (ClampBackward0), number bounds (ClampBackward1).
+    bounds = list(args[1:]) + [kwargs.get("min"), kwargs.get("max")]
+    return "ClampBackward0" if any(hasattr(b, "_rg") for b in bounds) else "ClampBackward1"
+
+
+@op(inplace=True, promote=None, grad_name=_clamp_name)
 def clamp(input: Array, min: Array = None, max: Array = None):
     """Matches `torch.clamp` (gradient passes at the bounds, as in PyTorch)."""
     if min is None and max is None:

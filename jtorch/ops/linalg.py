@@ -101,7 +101,18 @@ def einsum(equation: str, operands: list[Array]):
     return jnp.einsum(equation, *operands)
 
 
-@op(promote=None, method=False, grad_name="AddmmBackward0")
+def _linear_name(args, kwargs):
+    # PyTorch's linear is addmm/mm for a matrix input, a matmul plus reshapes otherwise.
+    x = args[0] if args else kwargs["input"]
+    bias = args[2] if len(args) > 2 else kwargs.get("bias")
+    if x.ndim == 2:
+        return "MmBackward0" if bias is None else "AddmmBackward0"
+    if bias is not None:
+        return "ViewBackward0"
+    return "SqueezeBackward4" if x.ndim == 1 else "UnsafeViewBackward0"
+
+
+@op(promote=None, method=False, grad_name=_linear_name)
 def linear(input: Array, weight: Array, bias: Array = None):
     """Matches `torch.nn.functional.linear`.
 

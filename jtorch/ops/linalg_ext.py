@@ -326,7 +326,7 @@ def _dims(dim, ndim):
     return tuple(d % max(ndim, 1) for d in dim)
 
 
-@op("linalg_vector_norm", **_P)
+@op("linalg_vector_norm", grad_name="LinalgVectorNormBackward0", **_P)
 def vector_norm(x: Array, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.linalg.vector_norm`."""
     if dtype is not None:
@@ -346,7 +346,10 @@ def vector_norm(x: Array, ord: float = 2, dim=None, keepdim: bool = False, *, dt
         s = jnp.sum(a * a, axis=ax, keepdims=keepdim)
         # torch's gradient of the 2-norm at zero is 0, not NaN
         return jnp.where(s == 0, 0.0, jnp.sqrt(jnp.where(s == 0, 1.0, s))).astype(a.dtype)
-    return jnp.sum(a ** ord, axis=ax, keepdims=keepdim) ** (1.0 / ord)
+    s = jnp.sum(a ** ord, axis=ax, keepdims=keepdim)
+    if ord > 1:  # as for ord 2: the gradient at zero is 0 (torch), not NaN
+        return jnp.where(s == 0, 0.0, jnp.where(s == 0, 1.0, s) ** (1.0 / ord)).astype(a.dtype)
+    return s ** (1.0 / ord)
 
 
 @op("linalg_matrix_norm", **_P)

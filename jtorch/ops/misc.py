@@ -282,10 +282,10 @@ def column_stack(tensors: list[Array]):
     return jnp.concatenate(xs, axis=1)
 
 
-@op(promote=None, saves="none")
+@op(promote=None, saves="none", grad_name="RepeatBackward0")  # torch tiles by repeat
 def tile(input: Array, dims):
     """Matches `torch.tile`."""
-    return jnp.tile(input, tuple(dims))
+    return jnp.tile(input, (dims,) if isinstance(dims, int) else tuple(dims))
 
 
 @op(promote=None, saves="none", public=False, method=False)

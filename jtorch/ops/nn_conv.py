@@ -209,7 +209,7 @@ def _im2col(x, k, d, p, s):
     win = _windows(x, k, s, p, d, out, 0)  # (N, C, *out, K)
     n, c = x.shape[:2]
     win = jnp.moveaxis(win, -1, 2)  # (N, C, K, *out)
-    return win.reshape(n, c * win.shape[2], -1)
+    return win.reshape(n, c * win.shape[2], int(np.prod(out)))  # explicit: n may be 0
 
 
 @op(**_PRIVATE, grad_name="Im2ColBackward0")
@@ -270,7 +270,15 @@ def _interp_matrix(size, out, mode, align_corners, scale):
     return m
 
 
-@op(**_PRIVATE, grad_name="UpsampleBilinear2DBackward0")
+def _interp_name(args, kwargs):
+    # _interpolate(input, size, mode, ...): PyTorch names one kernel per mode and rank.
+    n, mode = len(args[1]), args[2]
+    kind = {"nearest": "Nearest", "nearest-exact": "NearestExact", "cubic": "Bicubic",
+            "linear": ("Linear", "Bilinear", "Trilinear")[n - 1]}[mode]
+    return f"Upsample{kind}{n}DBackward0"
+
+
+@op(**_PRIVATE, grad_name=_interp_name)
 def _interpolate(input: Array, size, mode: str, align_corners: bool, scales):
     x = input
     for i, o in enumerate(size):

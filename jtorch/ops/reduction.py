@@ -8,7 +8,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from .._checks import wrap_dims
-from ._registry import op
+from ._registry import by_dim, op
 
 
 def _np(dtype):
@@ -32,7 +32,7 @@ def _acc_dtype(x, dtype):
     return None
 
 
-@op(promote=None, saves="none")
+@op(promote=None, saves="none", grad_name=by_dim("Sum"))
 def sum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.sum`."""
     return jnp.sum(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
@@ -44,7 +44,7 @@ def nansum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     return jnp.nansum(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
 
 
-@op(promote=None)
+@op(promote=None, grad_name=by_dim("Prod"))
 def prod(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.prod`."""
     return jnp.prod(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
@@ -66,7 +66,7 @@ def _tname(d):
     return _type_name(D.from_np(d))
 
 
-@op(promote=None, saves="none")
+@op(promote=None, saves="none", grad_name=by_dim("Mean"))
 def mean(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.mean`."""
     _need_float("mean", input, dtype)
@@ -323,19 +323,18 @@ def logcumsumexp(input: Array, dim: int):
     return jax.lax.cumlogsumexp(input, axis=d)
 
 
-@op(promote=None)
+def _norm_name(args, kwargs):
+    # torch.norm runs linalg.vector_norm, except 'nuc' (a sum of singular values).
+    p = args[1] if len(args) > 1 else kwargs.get("p", "fro")
+    return "SumBackward1" if p == "nuc" else "LinalgVectorNormBackward0"
+
+
+@op(promote=None, grad_name=_norm_name)
 def norm(input: Array, p="fro", dim=None, keepdim: bool = False, dtype=None):
     """Matches `torch.norm` (vector norms; 'fro' and 'nuc' over two dims)."""
+    from .linalg_ext import vector_norm
     x = input if dtype is None else input.astype(dtype.np)
     ax = _axis(dim, x.ndim)
-    if p == "fro" or p == 2 or p is None:
-        return jnp.sqrt(jnp.sum(jnp.abs(x) ** 2, axis=ax, keepdims=keepdim))
     if p == "nuc":
         return jnp.linalg.norm(x, ord="nuc", axis=ax, keepdims=keepdim)
-    if p == float("inf"):
-        return jnp.max(jnp.abs(x), axis=ax, keepdims=keepdim)
-    if p == float("-inf"):
-        return jnp.min(jnp.abs(x), axis=ax, keepdims=keepdim)
-    if p == 0:
-        return jnp.sum(x != 0, axis=ax, keepdims=keepdim).astype(x.dtype)
-    return jnp.sum(jnp.abs(x) ** p, axis=ax, keepdims=keepdim) ** (1.0 / p)
+    return vector_norm(x, 2 if p in ("fro", None) else p, ax, keepdim)

@@ -78,3 +78,8 @@ def test_complex_randn_variance(compat):
         z = lib.randn(40000, dtype=lib.complex64)
         return [str(z.dtype), round(z.real.var().item(), 1), round(z.imag.var().item(), 1)]
     compat.value(run)
+
+
+@pytest.mark.parametrize("expr", ["x.tile(2)", "x.tile(2, 2)", "x.tile(dims=(2, 1, 1))", "L.tile(x, 2)"])
+def test_tile_call_forms(compat, expr):
+    compat.value(lambda lib: tuple(eval(expr, {"L": lib, "x": lib.ones(3, 4)}).shape))

@@ -16,7 +16,7 @@ _METHODS = {
     "select": _shape.select, "unbind": _shape.unbind, "split": _shape.split, "chunk": _shape.chunk,
     "diagonal": _shape.diagonal, "unfold": _shape.unfold, "as_strided": _shape.as_strided,
     "contiguous": _shape.contiguous,
-    "max": F.max, "min": F.min, "to": F.to, "type_as": F.type_as, "repeat": F.repeat,
+    "max": F.max, "min": F.min, "to": F.to, "type_as": F.type_as, "repeat": F.repeat, "tile": F.tile,
     "fill_": F.fill_, "zero_": F.zero_, "copy_": _indexing.copy_, "index_put_": _indexing.index_put_,
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
     "uniform_": _sampling.uniform_, "normal_": _sampling.normal_, "bernoulli_": _sampling.bernoulli_,

@@ -247,6 +247,16 @@ def repeat(self, *sizes):
     return apply(REGISTRY["_repeat"], (self,), {"repeats": sizes})
 
 
+def tile(self, *dims, **kwargs):
+    """Tensor.tile: dims as one sequence, as separate ints (`x.tile(2, 2)`) or as dims=."""
+    from ._shape import _shape_arg
+    if "dims" in kwargs and not dims:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"tile() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return apply(REGISTRY["tile"], (self, _shape_arg(dims)))
+
+
 def fill_(self, value):
     return inplace_method(REGISTRY["fill"])(self, value)
 

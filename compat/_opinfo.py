@@ -159,8 +159,23 @@ _DT = {getattr(torch, n): getattr(jtorch, n) for n in (
     "bool", "complex64", "complex128")}
 
 
-def to_j(v, leaves):
-    """torch value -> jtorch value; float leaves keep requires_grad and are collected."""
+# Ops whose result depends on the input's storage, not only on its values.
+STORAGE_RELATIVE = ("as_strided", "as_strided_scatter", "as_strided_copy")
+
+
+def to_j(v, leaves, storage=False):
+    """torch value -> jtorch value; float leaves keep requires_grad and are collected. With
+    `storage`, a view of part of a larger storage becomes a jtorch view of that storage."""
+    if storage and isinstance(v, torch.Tensor) and v.layout == torch.strided and \
+            v.untyped_storage().nbytes() > v.numel() * v.element_size():
+        # as_strided.partial_views: storage-relative ops must see the same memory
+        full = torch.empty(0, dtype=v.dtype).set_(v.untyped_storage()).resolve_conj().numpy()
+        t = jtorch.tensor(full, dtype=_DT[v.dtype]).as_strided(
+            tuple(v.shape), v.stride(), v.storage_offset())
+        if v.requires_grad:
+            t.requires_grad_(True)
+            leaves.append((v, t))
+        return t
     if isinstance(v, torch.Tensor):
         t = jtorch.tensor(v.detach().cpu().resolve_conj().resolve_neg().numpy(), dtype=_DT[v.dtype])
         if v.requires_grad:
@@ -297,7 +312,7 @@ def run_sample(op, jfn, s, dt, check_grad):
     random = entry_name(op) in RANDOM
     values = not (op.has_nondeterministic_output or random)
     tout = op.op(s.input, *s.args, **s.kwargs)
-    jin = to_j(s.input, leaves)
+    jin = to_j(s.input, leaves, storage=op.name in STORAGE_RELATIVE)
     jargs, jkw = to_j(s.args, leaves), to_j(s.kwargs, leaves)
     jout = jfn(jin, *jargs, **jkw)
     r = compare(tout, jout, dt, values=values) or (_random_check(op, s, jout) if random else None)

@@ -657,3 +657,83 @@ def test_torch_function_default(compat):
         s = S.__torch_function__(lib.add, (S,), (lib.ones(2), lib.ones(2)))
         return type(r).__name__, r, type(s).__name__
     compat.value(run)
+
+
+# ---- nn modules and init aliases --------------------------------------------------------------
+
+def _copy_params(lib, m, seed=20):
+    for i, p in enumerate(m.parameters()):  # the same weights in both libraries
+        with lib.no_grad():
+            p.copy_(lib.tensor(randn(*p.shape, seed=seed + i, dtype="float32") * 0.5))
+    return m
+
+
+@pytest.mark.parametrize("name,shape", [("LazyBatchNorm1d", (4, 3)), ("LazyBatchNorm2d", (4, 3, 2, 2)),
+                                        ("LazyBatchNorm3d", (2, 3, 2, 2, 2)),
+                                        ("LazyInstanceNorm1d", (2, 3, 4)), ("LazyInstanceNorm2d", (2, 3, 4, 4)),
+                                        ("LazyInstanceNorm3d", (2, 3, 2, 2, 2))])
+def test_lazy_norms(compat, name, shape):
+    def run(lib, x):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = getattr(lib.nn, name)(affine=True, track_running_stats=True)
+        before = (repr(m), m.has_uninitialized_params())
+        y = m(x)
+        sd = m.state_dict()
+        return (before, type(m).__name__, repr(m), y, sorted(sd), m.running_mean, m.running_var,
+                m.num_batches_tracked)
+    compat.same(run, randn(*shape, dtype="float32"), rtol=1e-5)
+
+
+def test_sync_batchnorm_single_process(compat):
+    def run(lib, x):
+        m = lib.nn.SyncBatchNorm(3)
+        y = m(x)
+        m.eval()
+        z = m(x)
+        seq = lib.nn.Sequential(lib.nn.Conv2d(3, 3, 1), lib.nn.BatchNorm2d(3))
+        s = lib.nn.SyncBatchNorm.convert_sync_batchnorm(seq)
+        try:
+            m(lib.ones(3))
+        except ValueError as e:
+            err = str(e)
+        return repr(m), y, z, m.running_mean, repr(s), s[1].weight is seq[1].weight, err
+    compat.same(run, randn(4, 3, 2, 2, dtype="float32"), rtol=1e-5)
+
+
+def test_cross_map_lrn2d(compat):
+    def run(lib, x):
+        m = lib.nn.CrossMapLRN2d(3, alpha=0.5, beta=0.75, k=1.0)
+        return repr(m), m(x), lib.nn.CrossMapLRN2d(2)(x), lib.nn.CrossMapLRN2d(5, alpha=1.0)(x)
+    compat.same(run, randn(2, 5, 3, 3, dtype="float32"), rtol=1e-5)
+
+
+def test_adaptive_log_softmax(compat):
+    def run(lib, x):
+        lib.manual_seed(0)
+        m = _copy_params(lib, lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 8], div_value=2.0, head_bias=True))
+        t = lib.tensor([0, 3, 5, 9, 8, 4])
+        out = m(x, t)
+        single = m(x[0], t[0])
+        errs = []
+        for bad in (lib.tensor([0, 3, 5, 9, 8, 10]),):
+            try:
+                m(x, bad)
+            except RuntimeError as e:
+                errs.append(str(e))
+        return (repr(m), type(out).__name__, out.output, out.loss, single.output, m.log_prob(x),
+                m.predict(x), errs, m.head_size, m.shortlist_size, m.n_clusters, m.cutoffs)
+    compat.same(run, randn(6, 8, dtype="float32"), rtol=1e-5, grad_fn=False)
+
+
+@pytest.mark.parametrize("name", ["eye", "dirac"])
+def test_init_deprecated_aliases(compat, name):
+    def run(lib):
+        import warnings
+        w = lib.empty(3, 3) if name == "eye" else lib.empty(2, 2, 3)
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            getattr(lib.nn.init, name)(w)
+        return w, [type(m.message).__name__ + ": " + str(m.message) for m in rec]
+    compat.value(run)

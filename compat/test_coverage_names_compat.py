@@ -737,3 +737,29 @@ def test_init_deprecated_aliases(compat, name):
             getattr(lib.nn.init, name)(w)
         return w, [type(m.message).__name__ + ": " + str(m.message) for m in rec]
     compat.value(run)
+
+
+# ---- autograd names -------------------------------------------------------------------------
+
+def test_autograd_names(compat):
+    def run(lib):
+        A = lib.autograd
+        out = [[(k, int(v)) for k, v in E.__members__.items()]
+               for E in (A.DeviceType, A.ProfilerActivity, A.ProfilerState)]
+        out += [repr(A.DeviceType.CPU), str(A.ProfilerActivity.CUDA), A.ProfilerActivity.CPU == 0,
+                A.grad_mode.set_multithreading_enabled is A.set_multithreading_enabled,
+                A.grad_mode.enforce_grad_layout_policy is A.enforce_grad_layout_policy]
+        x = lib.ones(2, requires_grad=True)
+        with A.enforce_grad_layout_policy(False):
+            (x * 2).sum().backward()
+
+        @A.enforce_grad_layout_policy(False)
+        def f():
+            return 1
+        out += [x.grad, f()]
+        try:
+            A.variable(1)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+    compat.value(run)

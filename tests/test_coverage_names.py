@@ -141,3 +141,13 @@ def test_deterministic_debug_mode():
     finally:
         torch.set_deterministic_debug_mode(0)
     assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_autograd_compat_names():
+    A = torch.autograd
+    assert int(A.DeviceType.CUDA) == 1 and A.ProfilerActivity.CPU != 0
+    with pytest.raises(RuntimeError, match="torch.tensor"):
+        A.variable(1)
+    with A.enforce_grad_layout_policy(False):
+        pass
+    assert A.grad_mode.set_multithreading_enabled is A.set_multithreading_enabled

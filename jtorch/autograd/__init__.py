@@ -140,6 +140,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 Variable = None  # set in jtorch/__init__ (torch.autograd.Variable is Tensor)
 
+from ._compat_names import (DeviceType, ProfilerActivity, ProfilerState,  # noqa: E402,F401
+                            enforce_grad_layout_policy, variable)
+grad_mode.enforce_grad_layout_policy = enforce_grad_layout_policy
+grad_mode.set_multithreading_enabled = set_multithreading_enabled
+
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
            "grad_mode", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "gradcheck",

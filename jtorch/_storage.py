@@ -110,7 +110,11 @@ class TypedStorage:
 
     def __setitem__(self, i, value):
         o = self._owner
-        o._set_array(self._flat().at[i].set(value).reshape(o._sa.shape))
+        a = self._flat().at[i].set(value).reshape(o._sa.shape)
+        if o._st is o:  # a root that became a view of its own storage (t_()): write the storage
+            o._sa, o._sv = a, o._sv + 1
+        else:
+            o._set_array(a)
 
     def data_ptr(self) -> int:
         from ._tensor import _fake_address

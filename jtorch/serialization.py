@@ -50,7 +50,8 @@ def _reduce_tensor(t: Tensor):
     (size, stride, offset), so views pickled together still share storage after unpickling."""
     state = {k: v for k, v in vars(t).items() if not k.startswith("_")}
     owner = t._owner()
-    if t._st is None or t.dtype is not owner.dtype:  # a root, or a reinterpreting view (.real)
+    # a root, a root that became a view of its own storage (t_()), or a reinterpreting view (.real)
+    if t._st is None or t._st is t or t.dtype is not owner.dtype:
         a = np.asarray(t._concrete("pickle"))
         return (_rebuild_root, (type(t), a.tobytes(), t.dtype.name, a.shape, t.requires_grad, state,
                                 str(device_of(t._data))))
@@ -226,7 +227,8 @@ class _Pickler(pickle._Pickler):
             shape, stride, offset = tuple(t.shape), _contiguous_strides(t.shape), 0
         ref = self.storages.get(id(owner))
         if ref is None:
-            a = owner._concrete("jtorch.save")
+            # A root that became a view of itself (t_()) keeps its storage in _sa, not _data.
+            a = owner._concrete("jtorch.save") if owner._st is None else owner._sa
             ref = _StorageRef(str(len(self.storages)), np.ascontiguousarray(np.asarray(a)).reshape(-1),
                               str(device_of(a)))
             self.storages[id(owner)] = ref

@@ -134,7 +134,13 @@ class CompiledFunction:
                     return self.fn(*args, **kwargs)
                 self.cache[key] = prog
             self._last = (sig, state, prog) if state.rec.fit else None
-        return prog.run(state, ins)
+        out = prog.run(state, ins)
+        if self._last is not None:
+            if prog.stationary:
+                state.rec.refresh()  # the versions this call's own write-back produced
+            else:
+                self._last = None  # the call changed a state shape or dtype: walk next time
+        return out
 
     def _fallback(self, err, args, kwargs):
         where = _user_line(err)
@@ -494,6 +500,34 @@ def _guard_key(state: _State, sig):
 
 # ---- tracing and replay --------------------------------------------------------------------
 
+def _refcount_base():
+    """What `sys.getrefcount` reports, through `map`, for an object held by one attribute and
+    one list: a state array held only by its tensor and the argument list."""
+    a = object()
+    holder = types.SimpleNamespace(a=a)
+    lst = [a]
+    del a
+    n = next(map(sys.getrefcount, lst))
+    del holder
+    return n
+
+
+_BASE = _refcount_base()
+
+
+def _donatable(arrays, grads, carriers):
+    """Copy, in the argument lists, every buffer about to be donated that something else still
+    references (a user's array, an autograd residual, an old `.grad` tensor the user kept, a
+    buffer shared by two state tensors), so donation only ever consumes buffers nobody sees."""
+    for i, n in enumerate(map(sys.getrefcount, arrays)):
+        if n > _BASE:
+            arrays[i] = jnp.copy(arrays[i])
+    gts = [c._grad for c in carriers]
+    for i, (n, m) in enumerate(zip(map(sys.getrefcount, grads), map(sys.getrefcount, gts))):
+        if grads[i] is not None and (n > _BASE or m > _BASE):
+            grads[i] = jnp.copy(grads[i])
+
+
 def _hyper_sig(k, v):
     if k in _LIFTED and isinstance(v, (int, float)) and not isinstance(v, bool):
         return "lifted"
@@ -541,11 +575,16 @@ class _Program:
         self.grad_spec = box["grad_spec"]    # per carrier: None / "none" / "keep" / "new"
         self.in_written = box["in_written"]  # indexes of argument tensors the program writes
         self.n_sched = n_sched               # deferred scheduler.step() calls per scheduler
+        self.donated = box.get("donated", False)
+        self.stationary = box["stationary"]  # written state keeps its shapes and dtypes
 
     def run(self, state, ins):
         if self.diff is not None and _MODE.get() & 1:
             return self._run_diff(state, ins)
-        new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(*_live_inputs(state, ins))
+        live = _live_inputs(state, ins)
+        _donatable(live[0], live[1], state.carriers)
+        new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(*live)
+        del live
         self._write_back(state, ins, new_arrays, new_key, new_inputs)
         for c, g, spec in zip(state.carriers, new_grads, self.grad_spec):
             if spec == "none":
@@ -557,7 +596,10 @@ class _Program:
                     c._grad._set_array(g)
         return _rebuild_outputs(self.out_tree, self.float_mask, outs, [])
 
-    def _write_back(self, state, ins, new_arrays, new_key, new_inputs):
+    def _write_back(self, state, ins, new_arrays, new_key, new_inputs, donated=True):
+        if donated and self.donated:  # every state array came back (old buffers are gone)
+            for t, a in zip(state.tensors, new_arrays):
+                t._sa = a
         for i in self.written:
             t = state.tensors[i]
             t._sa = new_arrays[i]
@@ -575,7 +617,7 @@ class _Program:
         fl, pb, (new_arrays, _, new_key, other, new_inputs) = compiled(*_live_inputs(state, ins))
         edges = tuple([state.carriers[i]._edge() for i in d_carriers] + [ins[i]._edge() for i in d_in])
         node = engine.node_type("CompiledFunctionBackward")(pb, edges, list(fl))
-        self._write_back(state, ins, new_arrays, new_key, new_inputs)
+        self._write_back(state, ins, new_arrays, new_key, new_inputs, donated=False)
         return _rebuild_outputs(self.out_tree, self.float_mask, fl, other, node)
 
 
@@ -653,9 +695,13 @@ def _trace(fn, state: _State, args, kwargs, leaves, classes=None) -> _Program:
             out = fn(*call_args, **call_kwargs)
             in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays))
                           if t is not None and t._sa is not a]
-            # Unchanged state is not returned (returning an input would copy it every call).
-            new_arrays = [t._sa if t._sa is not a else None for t, a in zip(tensors, arrays)]
+            # Unchanged state is not returned (returning an input would copy it every call),
+            # unless it is donated: then it must come back, and XLA aliases it (no copy).
+            passthrough = donating and not strip
+            new_arrays = [t._sa if t._sa is not a or passthrough else None
+                          for t, a in zip(tensors, arrays)]
             written = [i for i, (t, a) in enumerate(zip(tensors, arrays)) if t._sa is not a]
+            box["stationary"] = all(_aval(tensors[i]._sa) == _aval(arrays[i]) for i in written)
             grad_spec, new_grads = [], []
             for c, (g0, _), gin in zip(carriers, saved_c, grads):
                 g = c._grad
@@ -665,13 +711,16 @@ def _trace(fn, state: _State, args, kwargs, leaves, classes=None) -> _Program:
                 else:
                     grad_spec.append("new" if g is not g0 else "keep")
                     data = g._data
-                    new_grads.append(None if data is gin else data)
+                    new_grads.append(None if data is gin and not passthrough else data)
+                if passthrough and gin is not None and grad_spec[-1] is None:
+                    grad_spec[-1] = "keep"  # a donated .grad the function left alone
+                    new_grads[-1] = gin
             leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
             kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
             consts = [None if isinstance(x, Tensor) else x for x in leaves]
             tens = [x for x in leaves if isinstance(x, Tensor)]
             box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts),
-                       in_written=in_written,
+                       in_written=in_written, donated=passthrough,
                        float_mask=[jnp.issubdtype(x._data.dtype, jnp.inexact) for x in tens])
             if not strip:
                 # Outputs that still need gradients, from a function that ran no backward
@@ -693,10 +742,10 @@ def _trace(fn, state: _State, args, kwargs, leaves, classes=None) -> _Program:
             for s in state.schedulers:
                 s.__dict__.pop("step", None)
 
-    # Donate state buffers (params, optimizer state) so XLA updates them without copies; only
-    # on accelerators and when no two state tensors share one buffer.
-    arr_ids = [id(t._sa) for t in tensors]
-    donate = (0,) if len(set(arr_ids)) == len(arr_ids) and jax.default_backend() != "cpu" else ()
+    # Donate the state and .grad buffers so XLA updates them in place (no new buffers per step);
+    # each call first copies any buffer that something else still references (`_donatable`).
+    donate = (0, 1)
+    donating = True
     ins = [x for x in leaves if isinstance(x, Tensor)]
     live = _live_inputs(state, ins)
     opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
@@ -708,7 +757,7 @@ def _trace(fn, state: _State, args, kwargs, leaves, classes=None) -> _Program:
             raise _NotPolymorphic()
     else:
         # Trace and compile now (errors surface here, not on replay).
-        lowered = jax.jit(pure, donate_argnums=donate).lower(*live)
+        lowered = jax.jit(pure, donate_argnums=donate, keep_unused=True).lower(*live)
         if _undo_new_optimizer_state(opt_state):
             raise _NeedsEager()
         compiled = lowered.compile()
@@ -730,14 +779,14 @@ def _export_batch_polymorphic(pure, donate, live, classes):
     ins = [spec(a) if c is None else jax.ShapeDtypeStruct((syms[c],) + a.shape[1:], a.dtype)
            for a, c in zip(in_arrays, classes)]
     try:
-        exp = jax.export.export(jax.jit(pure, donate_argnums=donate))(
+        exp = jax.export.export(jax.jit(pure, donate_argnums=donate, keep_unused=True))(
             [spec(a) for a in arrays], [spec(g) for g in grads], [spec(h) for h in hvals],
             spec(key), ins)
     except _UNTRACEABLE:
         raise
     except Exception:  # noqa: BLE001  (any failure of the symbolic trace means: use static shapes)
         return None
-    return jax.jit(exp.call, donate_argnums=donate)
+    return jax.jit(exp.call, donate_argnums=donate, keep_unused=True)
 
 
 class _NotPolymorphic(Exception):

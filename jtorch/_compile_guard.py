@@ -2,7 +2,7 @@
 
 A full walk (`_compile._discover`) visits every container the function can reach. While it
 walks, a `Rec` notes every edge it followed (container, key, child) and every fact the guard key
-reads (`_sa` shapes, `.grad` presence, `requires_grad`, `training`). Replaying that list with
+reads (storage versions, `.grad` presence, `requires_grad`, `training`). Replaying that list with
 C-level `map` calls is several times cheaper than the walk. If every edge still leads to the
 same object, the walk would visit the same objects and find the same state, so the cached
 state and program are reused; any difference (a new parameter, a rebound attribute, a replaced
@@ -17,10 +17,8 @@ are singletons and compared by identity (the `training` flag).
 from __future__ import annotations
 
 from itertools import repeat
-from operator import attrgetter
 
 _MISSING = object()
-_SHAPE_DTYPE = attrgetter("shape", "dtype")
 
 
 class Rec:
@@ -35,7 +33,7 @@ class Rec:
         self.lt_objs, self.lt_idx, self.lt_types = [], [], []  # list items, by type
         self.a_objs, self.a_names, self.a_vals = [], [], []   # attributes, by identity
         self.at_objs, self.at_names, self.at_types = [], [], []  # attributes, by type
-        self.owners, self.avals = [], []  # storage owners and their (shape, dtype)
+        self.owners, self.versions = [], []  # storage owners and their version counters
         self.missing = None               # (globals, names the function uses that are unbound)
         self.tensor_ids = set()           # every tensor the walk met (inputs must not be one)
         self.pinned = []                  # non-tensor argument leaves, kept alive for their ids
@@ -44,7 +42,13 @@ class Rec:
         self.d_ids = list(map(id, self.d_vals))
         self.l_ids = list(map(id, self.l_vals))
         self.a_ids = list(map(id, self.a_vals))
-        self.avals = list(map(_SHAPE_DTYPE, (t._sa for t in self.owners)))
+        self.refresh()
+
+    def refresh(self):
+        """Note the owners' versions (after a compiled call wrote its results back). Every
+        write to a storage bumps its version (views depend on that too), so an unchanged
+        version means an unchanged array, shape and dtype."""
+        self.versions = list(map(getattr, self.owners, repeat("_sv")))
 
     # ---- recording (called by the walk) ------------------------------------------------------
     def dict_entry(self, d, key, v, by_id):
@@ -87,7 +91,7 @@ class Rec:
                 return False
             if list(map(type, map(getattr, self.at_objs, self.at_names))) != self.at_types:
                 return False
-            if list(map(_SHAPE_DTYPE, map(getattr, self.owners, repeat("_sa")))) != self.avals:
+            if list(map(getattr, self.owners, repeat("_sv"))) != self.versions:
                 return False
             if self.missing is not None and any(map(self.missing[0].__contains__, self.missing[1])):
                 return False

@@ -292,7 +292,12 @@ def test_replaced_grad_and_rebound_data_are_read():
 
     def rebind(env):
         w["t"].data = torch.full((3,), -2.0)
-    _twin([None, None, None, new_grad, None, drop_grad, None, rebind, None], make)
+
+    def scale_in_place(env):
+        with torch.no_grad():
+            w["t"].mul_(3.0)
+    _twin([None, None, None, new_grad, None, drop_grad, None, rebind, None, scale_in_place, None],
+          make)
 
 
 def test_closure_number_and_state_tensor_passed_as_argument():
@@ -434,3 +439,23 @@ def test_grad_scaler_step_compiles_to_one_program_like_eager():
         np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(oc.state[q]["momentum_buffer"].numpy(),
                                    oe.state[p]["momentum_buffer"].numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_donated_buffers_never_free_what_the_user_still_holds():
+    model, _, _, step = _setup()
+    f = torch.compile(step)
+    x, y = _data()
+    f(x, y)
+    f(x, y)
+    p = next(model.parameters())
+    old_grad = p.grad  # zero_grad() in the next step replaces it; torch keeps its values
+    old_grad_val = old_grad.numpy().copy()
+    alias = p.detach()  # shares storage: follows the update
+    view = p.detach().numpy()  # a numpy view of the current buffer
+    view_val = view.copy()
+    f(x, y)
+    np.testing.assert_array_equal(old_grad.numpy(), old_grad_val)
+    np.testing.assert_array_equal(view, view_val)
+    assert not np.array_equal(alias.numpy(), view_val)
+    np.testing.assert_array_equal(alias.numpy(), p.detach().numpy())
+    assert p.grad is not old_grad

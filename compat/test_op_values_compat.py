@@ -28,6 +28,20 @@ CASES = {
     "tensor_split_tensor": (lambda lib, x: [*lib.tensor_split(x, lib.tensor(2), dim=1),
                                             *x.tensor_split(lib.tensor([1, 4]), 1)], (M,)),
     "tensor_split_float_tensor_raises": (lambda lib, x: lib.tensor_split(x, lib.tensor([1.0])), (M,)),
+    # bool inputs
+    "sign_sgn_square_bool": (lambda lib, x: [lib.sign(x), lib.sgn(x), lib.square(x), x.sign()], (B3,)),
+    "scatter_add_bool": (lambda lib, x: lib.scatter_add(x, 0, lib.tensor([1, 1, 2]), lib.tensor([True, False, False])),
+                         (B3,)),
+    "scatter_reduce_sum_bool": (lambda lib, x: [
+        lib.scatter_reduce(x, 0, lib.tensor([1, 1, 2]), lib.tensor([True, False, False]), "sum"),
+        lib.scatter_reduce(x, 0, lib.tensor([0, 1, 2]), lib.tensor([False, True, False]), "sum",
+                           include_self=False)], (B3,)),
+    "scatter_add_0dim": (lambda lib, x: lib.scatter_add(x, 0, lib.tensor(0), x * 3), (S0,)),
+    # unfold with an empty batch
+    "unfold_empty_batch": (lambda lib, x: lib.nn.functional.unfold(x, (2, 1), padding=(0, 1)),
+                           (np.zeros((0, 1, 5, 5)),)),
+    "unfold_values": (lambda lib, x: lib.nn.functional.unfold(x, (2, 2), dilation=(1, 2), padding=1, stride=(2, 1)),
+                      (randn(2, 3, 4, 5),)),
 }
 
 # grad_fn class names differ where torch composes an op from others

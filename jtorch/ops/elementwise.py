@@ -415,9 +415,17 @@ neg = _unary("neg", _negative, float_only=False, saves="none")
 negative = neg
 abs = _unary("abs", jnp.abs, float_only=False)
 absolute = abs
-sign = _unary("sign", jnp.sign, float_only=False)
-sgn = _unary("sgn", jnp.sign, float_only=False)
-square = _unary("square", jnp.square, float_only=False, grad_name="PowBackward0")
+
+
+def _sign(x):
+    return x if x.dtype == jnp.bool_ else jnp.sign(x)  # jnp.sign rejects bool; torch keeps it
+
+
+sign = _unary("sign", _sign, float_only=False)
+sgn = _unary("sgn", _sign, float_only=False)
+# torch squares a bool tensor as int64 (jnp.square would give int32)
+square = _unary("square", lambda x: jnp.square(x.astype(jnp.int64) if x.dtype == jnp.bool_ else x),
+                float_only=False, grad_name="PowBackward0")
 # PyTorch's relu passes the gradient through NaN inputs (jax.nn.relu's rule gives 0 there).
 relu = _unary("relu", lambda x: jnp.where(x <= 0, jnp.zeros_like(x), x), float_only=False,
               saves="output")

@@ -431,6 +431,8 @@ def _reduce_at(x, where, src, reduce, include_self):
     """Reduce `src` into `x` at index tuple `where` (torch's scatter_reduce/index_reduce rules)."""
     if reduce == "sum":
         base = x if include_self else x.at[where].set(0)
+        if x.dtype == jnp.bool_:  # bool accumulation is logical or
+            return base.at[where].max(src.astype(x.dtype))
         return base.at[where].add(src)
     if reduce == "prod":
         base = x if include_self else x.at[where].set(1)

@@ -200,9 +200,13 @@ def scatter_add(input: Array, dim: int, index: Array, src: Array):
     if src.dtype != input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     dim = _check_index_shape(input, dim, index, src, "self")
+    if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
+        return scatter_add(input.reshape(1), 0, index.reshape(-1), src.reshape(-1)).reshape(())
     idx = list(jnp.indices(index.shape, sparse=True))
     idx[dim] = index.astype(jnp.int64)
     vals = src[tuple(slice(0, n) for n in index.shape)].astype(input.dtype)
+    if input.dtype == jnp.bool_:  # bool accumulation is logical or
+        return input.at[tuple(idx)].max(vals)
     return input.at[tuple(idx)].add(vals)
 
 

@@ -74,3 +74,40 @@ def test_tensor_split_with_tensor_indices_or_sections():
         jtorch.tensor_split(x, jtorch.tensor([1.0]))
     with pytest.raises(RuntimeError, match="one-dimensional"):
         jtorch.tensor_split(x, jtorch.tensor([[1]]))
+
+
+# ---- bool inputs --------------------------------------------------------------------------
+
+def test_sign_sgn_square_on_bool():
+    b = jtorch.tensor([True, False])
+    for r in (jtorch.sign(b), jtorch.sgn(b), b.sign()):
+        assert r.dtype == jtorch.bool and r.tolist() == [True, False]
+    r = jtorch.square(b)
+    assert r.dtype == jtorch.int64 and r.tolist() == [1, 0]
+    assert jtorch.square(jtorch.tensor([2], dtype=jtorch.int8)).dtype == jtorch.int8
+
+
+def test_scatter_add_and_scatter_reduce_sum_on_bool_are_logical_or():
+    x = jtorch.tensor([True, False, False, True])
+    r = jtorch.scatter_add(x, 0, jtorch.tensor([1, 1, 2]), jtorch.tensor([True, False, False]))
+    assert r.dtype == jtorch.bool and r.tolist() == [True, True, False, True]
+    r = jtorch.scatter_reduce(x, 0, jtorch.tensor([1, 1, 2]), jtorch.tensor([True, False, False]), "sum")
+    assert r.tolist() == [True, True, False, True]
+    r = jtorch.scatter_reduce(x, 0, jtorch.tensor([0, 1, 2]), jtorch.tensor([False, True, False]), "sum",
+                              include_self=False)
+    assert r.tolist() == [False, True, False, True]
+
+
+def test_scatter_add_on_0dim_input():
+    r = jtorch.scatter_add(jtorch.tensor(1.0), 0, jtorch.tensor(0), jtorch.tensor(3.0))
+    assert r.shape == ()
+    close(r, 4.0)
+
+
+# ---- unfold with an empty batch -----------------------------------------------------------
+
+def test_unfold_empty_batch_and_values():
+    F = jtorch.nn.functional
+    assert F.unfold(jtorch.zeros(0, 1, 5, 5), (2, 1), padding=(0, 1)).shape == (0, 2, 28)
+    x = jtorch.tensor([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 2, 2)
+    close(F.unfold(x, (2, 1)), [[[1, 2], [3, 4]]])

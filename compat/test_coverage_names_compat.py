@@ -763,3 +763,68 @@ def test_autograd_names(compat):
             out.append(str(e))
         return out
     compat.value(run)
+
+
+# ---- more torch.* / Tensor names ------------------------------------------------------------
+
+def test_hash_tensor(compat):
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        out = [lib.hash_tensor(x), lib.hash_tensor(x, [1]), lib.hash_tensor(x, [0], keepdim=True),
+               lib.hash_tensor(lib.tensor([True, False])), lib.hash_tensor(lib.tensor([1, 2], dtype=lib.int32)),
+               lib.hash_tensor(lib.tensor([1.5], dtype=lib.float16)), x.hash_tensor()]
+        for f in (lambda: lib.hash_tensor(lib.zeros(0)), lambda: lib.hash_tensor(lib.tensor([1 + 1j]))):
+            try:
+                f()
+            except (RuntimeError, NotImplementedError) as e:
+                out.append(type(e).__name__)
+        return [str(v) if not isinstance(v, str) else v for v in out]  # uint64 values as text
+    compat.value(run)
+
+
+@pytest.mark.parametrize("left,transpose", [(True, False), (True, True), (False, False), (False, True)])
+def test_ormqr(compat, left, transpose):
+    def run(lib, a_in, c):
+        a, tau = lib.geqrf(a_in)
+        other = c if left else c.T
+        return lib.ormqr(a, tau, other, left, transpose), a.ormqr(tau, other, left=left, transpose=transpose)
+    compat.same(run, randn(4, 3), randn(4, 2, seed=1), grad=False)
+
+
+def test_dense_tensor_sparse_queries(compat):
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        out = [x.to_dense() is x, x.to_dense(dtype=lib.float64).dtype, x.sparse_dim(), x.dense_dim()]
+        for n in ("is_coalesced", "coalesce", "indices", "values", "crow_indices", "col_indices",
+                  "ccol_indices", "row_indices"):
+            try:
+                getattr(x, n)()
+            except RuntimeError as e:
+                out.append(str(e))
+        return out
+    compat.value(run)
+
+
+def test_small_torch_functions(compat):
+    def run(lib):
+        out = [lib.resize_as_(lib.zeros(3), lib.ones(2, 2)).shape]
+        lib.set_anomaly_enabled(True)
+        out.append(lib.is_anomaly_enabled())
+        lib.set_anomaly_enabled(False, False)
+        out += [lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled()]
+        lib.set_anomaly_enabled(False, True)
+        with lib.DisableTorchFunctionSubclass():
+            out.append((lib.ones(2) + 1).sum())
+        with lib.DisableTorchFunction():
+            out.append(lib.ones(1).item())
+        return out
+    compat.value(run)
+
+
+def test_batch_norm_update_stats(compat):
+    def run(lib, x):
+        rm, rv = lib.zeros(3, dtype=lib.float64), lib.ones(3, dtype=lib.float64)
+        m, v = lib.batch_norm_update_stats(x, rm, rv, 0.1)
+        m2, v2 = lib.batch_norm_update_stats(x.reshape(2, 3, 2), None, None, 0.1)
+        return m, v, rm, rv, m2, v2
+    compat.same(run, randn(4, 3), grad=False)

@@ -209,3 +209,7 @@ from ._storage import (StorageBase, TypedStorage, UntypedStorage, is_storage,  #
                        LEGACY as _LEGACY_STORAGES)
 globals().update(_LEGACY_STORAGES)
 Storage = _LEGACY_STORAGES["FloatStorage"]  # torch's legacy default storage class
+from ._tensor_extras import (DisableTorchFunction, DisableTorchFunctionSubclass,  # noqa: E402,F401
+                             resize_as_)
+from ._aten_math import hash_tensor, ormqr  # noqa: E402,F401
+from .autograd._compat_names import set_anomaly_enabled  # noqa: E402,F401

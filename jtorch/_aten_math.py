@@ -76,3 +76,38 @@ def binomial(count, prob, generator=None):
 
 _C_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
            "bool": "Bool"}
+
+
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """Matches `torch.ormqr`: multiplies `other` by the Q of a `geqrf` result (Q^H with
+    transpose=True), from the left or the right; Q is built with `linalg.householder_product`."""
+    from . import nn
+    from .linalg import householder_product
+    m = input.shape[-2]
+    a = nn.functional.pad(input, (0, m - input.shape[-1]))
+    t = nn.functional.pad(tau, (0, m - tau.shape[-1]))
+    q = householder_product(a, t)
+    q = q.mH if transpose else q
+    r = q @ other if left else other @ q
+    return Tensor._write_out(out, r) if out is not None else r
+
+
+def hash_tensor(input, dim=(), *, keepdim=False, mode=0, out=None):
+    """Matches `torch.hash_tensor` (mode 0): the XOR of the elements' 64-bit patterns (floating
+    values as float64 bits, integers as int64), as uint64."""
+    import jax.numpy as jnp
+    if input.dtype.is_complex:
+        raise NotImplementedError(f'"xor_sum_cpu" not implemented for \'{input.dtype}\'')
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims and input.numel() == 0:
+        raise RuntimeError("hash_tensor: Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    x = input.detach()._data
+    x = x.astype(jnp.float64) if input.dtype.is_floating_point else x.astype(jnp.int64)
+    bits = jax.lax.bitcast_convert_type(x, jnp.uint64)
+    axes = tuple(d % max(input.dim(), 1) for d in dims) if dims else tuple(range(input.dim()))
+    r = jax.lax.reduce(bits, jnp.uint64(0), jax.lax.bitwise_xor, axes) if axes else bits
+    if keepdim:
+        r = jnp.expand_dims(r, axes)
+    r = Tensor._from_array(r)
+    return Tensor._write_out(out, r) if out is not None else r

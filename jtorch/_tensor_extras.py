@@ -215,6 +215,54 @@ def geometric_(self, p, *, generator=None):
     return self.copy_(Tensor._from_array(jnp.maximum(k, 1.0)))
 
 
+# ---- sparse queries on dense tensors ----------------------------------------------------------
+
+def to_dense(self, dtype=None, *, masked_grad=None):
+    """Matches `Tensor.to_dense` on a dense tensor: itself (or a cast to `dtype`)."""
+    return self if dtype is None else self.to(dtype)
+
+
+def sparse_dim(self) -> int:
+    """Matches `Tensor.sparse_dim` on a dense tensor (0)."""
+    return 0
+
+
+def dense_dim(self) -> int:
+    """Matches `Tensor.dense_dim` on a dense tensor (all of its dims)."""
+    return self.dim()
+
+
+def _sparse_only(name, layout):
+    def fn(self, *args, **kwargs):
+        raise RuntimeError(f"{name} expected {layout} layout but got Strided")
+    fn.__name__ = name
+    fn.__doc__ = f"Matches `Tensor.{name}` on a dense tensor: raises, as torch does."
+    return fn
+
+
+_SPARSE_ONLY = [_sparse_only(n, lay) for n, lay in (
+    ("is_coalesced", "sparse coordinate tensor"), ("coalesce", "sparse coordinate tensor"),
+    ("indices", "sparse coordinate tensor"), ("values", "sparse tensor"),
+    ("crow_indices", "sparse row compressed tensor"), ("col_indices", "sparse row compressed tensor"),
+    ("ccol_indices", "sparse column compressed tensor"),
+    ("row_indices", "sparse column compressed tensor"))]
+
+
+class DisableTorchFunction:
+    """Matches `torch.DisableTorchFunction` (a no-op: jtorch ops never dispatch through
+    `__torch_function__`)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class DisableTorchFunctionSubclass(DisableTorchFunction):
+    """Matches `torch.DisableTorchFunctionSubclass` (a no-op, see DisableTorchFunction)."""
+
+
 # ---- dunders ------------------------------------------------------------------------------------
 
 def __contains__(self, element) -> bool:
@@ -286,7 +334,9 @@ def bind():
         apply_, map_, map2_, resize_, resize_as_, resize, resize_as, set_, is_set_to, storage,
         storage_type, share_memory_, record_stream, dim_order, const_data_ptr, module_load,
         reinforce, cauchy_, log_normal_, geometric_, __contains__, __reversed__, __delitem__,
-        __array_wrap__, __setstate__, as_subclass)}
+        __array_wrap__, __setstate__, as_subclass, to_dense, sparse_dim, dense_dim, *_SPARSE_ONLY)}
+    from ._aten_math import hash_tensor, ormqr
+    methods.update(hash_tensor=hash_tensor, ormqr=ormqr)
     methods["__long__"] = lambda self: int(self)
     methods["__nonzero__"] = lambda self: bool(self)
     methods["volatile"] = property(_volatile)

@@ -151,3 +151,24 @@ def test_autograd_compat_names():
     with A.enforce_grad_layout_policy(False):
         pass
     assert A.grad_mode.set_multithreading_enabled is A.set_multithreading_enabled
+
+
+def test_hash_tensor_xors_bit_patterns():
+    assert int(torch.hash_tensor(torch.tensor([1, 2, 3])).item()) == 0
+    assert torch.hash_tensor(torch.tensor([5])).dtype is torch.uint64
+
+
+def test_ormqr_applies_q():
+    a_in = torch.randn(4, 3, dtype=torch.float64)
+    a, tau = torch.geqrf(a_in)
+    q = torch.ormqr(a, tau, torch.eye(4, dtype=torch.float64))
+    assert torch.allclose(q.T @ q, torch.eye(4, dtype=torch.float64), atol=1e-10)
+    r = torch.ormqr(a, tau, a_in, transpose=True)  # Q^T A = R (upper triangular)
+    assert torch.allclose(r.tril(-1), torch.zeros(4, 3, dtype=torch.float64), atol=1e-10)
+
+
+def test_dense_answers_sparse_queries():
+    x = torch.ones(2, 3)
+    assert x.to_dense() is x and x.sparse_dim() == 0 and x.dense_dim() == 2
+    with pytest.raises(RuntimeError, match="sparse"):
+        x.indices()

@@ -6,6 +6,12 @@ import enum
 import functools
 
 
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Matches `torch.set_anomaly_enabled` (the switch under `detect_anomaly`)."""
+    from .anomaly_mode import set_detect_anomaly
+    set_detect_anomaly(enabled, check_nan)
+
+
 def variable(*args, **kwargs):
     """Matches `torch.autograd.variable`: removed in torch; raises, pointing at torch.tensor."""
     raise RuntimeError("torch.autograd.variable(...) is deprecated, use torch.tensor(...) instead")

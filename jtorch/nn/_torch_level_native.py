@@ -19,7 +19,7 @@ from ._conv_tbc import conv_tbc  # noqa: F401  (torch.conv_tbc and F.conv_tbc ar
 __all__ = ["native_batch_norm", "native_layer_norm", "native_group_norm", "native_dropout",
            "convolution", "conv_tbc", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
            "affine_grid_generator", "embedding_bag", "embedding_renorm_", "segment_reduce",
-           "rnn_tanh", "rnn_relu", "gru", "lstm"]
+           "rnn_tanh", "rnn_relu", "gru", "lstm", "batch_norm_update_stats"]
 
 
 def _stats(x, dims, eps, grad=False):
@@ -55,6 +55,20 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     out = F.group_norm(input, group, weight, bias, eps)
     mean, rstd = _stats(input.reshape(N, group, -1), [2], eps, grad=True)
     return out, mean.reshape(N, group), rstd.reshape(N, group)
+
+
+def batch_norm_update_stats(input, running_mean, running_var, momentum):
+    """Matches `torch.batch_norm_update_stats`: (batch mean, biased batch var); updates the running
+    statistics in place (with the unbiased variance) when given."""
+    dims = [0] + list(range(2, input.dim()))
+    x = input.detach()
+    mean, var = x.mean(dims), x.var(dims, unbiased=False)
+    n = input.numel() // input.shape[1]
+    if running_mean is not None:
+        running_mean.mul_(1 - momentum).add_(mean * momentum)
+    if running_var is not None:
+        running_var.mul_(1 - momentum).add_(var * (n / max(n - 1, 1)) * momentum)
+    return mean, var
 
 
 def native_dropout(input, p, train):

@@ -21,6 +21,8 @@ _METHODS = {
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
     "uniform_": _sampling.uniform_, "normal_": _sampling.normal_, "bernoulli_": _sampling.bernoulli_,
     "random_": _sampling.random_, "exponential_": _sampling.exponential_,
+    "cauchy_": _sampling.cauchy_, "log_normal_": _sampling.log_normal_,
+    "geometric_": _sampling.geometric_,
     "float": F._conv_named("float32"), "double": F._conv_named("float64"),
     "half": F._conv_named("float16"), "bfloat16": F._conv_named("bfloat16"),
     "long": F._conv_named("int64"), "int": F._conv_named("int32"), "short": F._conv_named("int16"),

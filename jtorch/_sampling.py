@@ -148,6 +148,8 @@ def _fill_with(self, a):
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     return _fill_with(self, _gen(generator).draw("uniform", tuple(self.shape), _real(self), float(a), float(b)))
 
 
@@ -173,7 +175,35 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _fill_with(self, _gen(generator).draw("exponential", tuple(self.shape), _real(self), float(lambd)))
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """Matches `Tensor.cauchy_` (the quantile function of a uniform draw)."""
+    if sigma <= 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    u = _gen(generator).draw("uniform", tuple(self.shape), _real(self), 0.0, 1.0)
+    return _fill_with(self, median + sigma * jnp.tan(jnp.pi * (u - 0.5)))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    """Matches `Tensor.log_normal_`."""
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill_with(self, jnp.exp(_gen(generator).draw("normal", tuple(self.shape), _real(self),
+                                                         float(mean), float(std))))
+
+
+def geometric_(self, p, *, generator=None):
+    """Matches `Tensor.geometric_`: the number of Bernoulli(p) trials up to the first success."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    u = _gen(generator).draw("uniform", tuple(self.shape), jnp.float64, 0.0, 1.0)
+    # 1 - u lies in (0, 1]; the max keeps u == 0 at the smallest count, 1
+    k = jnp.maximum(jnp.ceil(jnp.log1p(-u) / jnp.log1p(-p)), 1.0)
+    return _fill_with(self, k)
 
 
 def _real(t):

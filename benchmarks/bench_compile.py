@@ -4,9 +4,14 @@ Models (issue 7): MLP 784-512-512-10 batch 128 + SGD; CNN (conv3x3 32, pool, con
 pool, linear) batch 64 + SGD; 4-layer causal transformer (d_model 128, 4 heads, context 64,
 vocab 65) batch 16 + AdamW + cosine schedule + grad clipping. Prints steady-state step time,
 compile time (first compiled call) and their ratios to hand-written JAX; jtorch eager and torch
-eager for reference.
+eager for reference. Compile times are cold: jtorch's on-disk XLA cache is off for this run (with
+it, whichever program was compiled before loads from disk and the comparison says nothing).
+"hand-written JAX, donated" gives XLA its parameter and optimizer buffers, as jtorch.compile
+does; jtorch.compile also keeps every `.grad` after the step (torch semantics), which the JAX
+steps drop: that is most of the memory difference.
 
-Run: python benchmarks/bench_compile.py [--steps 30] [--models mlp,cnn,gpt]
+Run: python benchmarks/bench_compile.py [--steps 30] [--models mlp,cnn,gpt] [--rounds 5]
+     [--clock wall|cpu]
 """
 from __future__ import annotations
 
@@ -14,9 +19,13 @@ import _util  # noqa: F401  (one intra-op thread)
 from _util import fmt, table, try_torch
 
 import argparse
+import functools
 import math
+import os
 import statistics
 import time
+
+os.environ.setdefault("JTORCH_CACHE_DIR", "0")  # cold compile times (see above)
 
 import jax
 import jax.numpy as jnp
@@ -118,8 +127,9 @@ def data(kind, seed=0):
 
 # ---- hand-written JAX references ------------------------------------------------------------
 
-def jax_reference(kind, params_np):
-    """A jitted pure-JAX step over the same parameters (dict name -> array) and optimizer."""
+def jax_reference(kind, params_np, donate=False):
+    """A jitted pure-JAX step over the same parameters (dict name -> array) and optimizer.
+    `donate`: give the parameter and optimizer-state buffers to XLA (updated in place)."""
     def linear(p, name, x):
         y = jax.lax.dot_general(x, p[name + ".weight"], (((x.ndim - 1,), (1,)), ((), ())))
         return y + p[name + ".bias"] if name + ".bias" in p else y
@@ -144,7 +154,7 @@ def jax_reference(kind, params_np):
             logp = jax.nn.log_softmax(logits)
             return -jnp.mean(jnp.take_along_axis(logp, y[:, None], 1))
 
-        @jax.jit
+        @functools.partial(jax.jit, donate_argnums=(0, 1) if donate else ())
         def step(p, buf, x, y):
             loss, g = jax.value_and_grad(loss_fn)(p, x, y)
             buf = {k: 0.9 * buf[k] + g[k] for k in g}
@@ -183,7 +193,7 @@ def jax_reference(kind, params_np):
         logp = jax.nn.log_softmax(logits)
         return -jnp.mean(jnp.take_along_axis(logp, tgt[..., None], -1))
 
-    @jax.jit
+    @functools.partial(jax.jit, donate_argnums=(0, 1, 2, 3) if donate else ())
     def step(p, m, v, t, lr, x, y):
         loss, g = jax.value_and_grad(loss_fn)(p, x, y)
         norm = jnp.sqrt(sum(jnp.sum(gg ** 2) for gg in g.values()))
@@ -237,20 +247,23 @@ def timed_steps(step, x, y, n, sync):
     return first, statistics.median(times) if times else None
 
 
+_CLOCK = [time.perf_counter]  # --clock cpu: process CPU time (steadier on a shared machine)
+
+
 def interleaved(runs, rounds=5, steps=6):
     """Median step time per entry, measured in alternating rounds (the machine is noisy)."""
     per = {name: [] for name in runs}
     for _ in range(rounds):
         for name, (fn, x, y, sync) in runs.items():
-            t = time.perf_counter()
+            t = _CLOCK[0]()
             for _ in range(steps):
                 out = fn(x, y)
             sync(out)
-            per[name].append((time.perf_counter() - t) / steps)
+            per[name].append((_CLOCK[0]() - t) / steps)
     return {name: statistics.median(v) for name, v in per.items()}
 
 
-def bench(kind, steps):
+def bench(kind, steps, rounds=5):
     build = {"mlp": mlp, "cnn": cnn, "gpt": gpt}[kind]
     xn, yn = data(kind)
     jtorch.manual_seed(0)
@@ -269,6 +282,8 @@ def bench(kind, steps):
     ref = jax_reference(kind, params)
     jx, jy = jnp.asarray(xn), jnp.asarray(yn)
     ref_first, _ = timed_steps(ref, jx, jy, 0, jax_sync)
+    ref_d = jax_reference(kind, params, donate=True)
+    ref_d_first, _ = timed_steps(ref_d, jx, jy, 0, jax_sync)
     jtorch.manual_seed(0)
     model_e = build(jtorch)
     eager = make_step(jtorch, kind, model_e)
@@ -277,8 +292,10 @@ def bench(kind, steps):
         jax.block_until_ready([loss._data] + [p._data for p in model_e.parameters()])
     eager_first, _ = timed_steps(eager, x, y, 1, eager_sync)
     runs = {"jtorch.compile": (step, x, y, jt_sync), "hand-written JAX": (ref, jx, jy, jax_sync),
+            "hand-written JAX, donated": (ref_d, jx, jy, jax_sync),
             "jtorch eager": (eager, x, y, eager_sync)}
-    firsts = {"jtorch.compile": compile_t, "hand-written JAX": ref_first, "jtorch eager": eager_first}
+    firsts = {"jtorch.compile": compile_t, "hand-written JAX": ref_first,
+              "hand-written JAX, donated": ref_d_first, "jtorch eager": eager_first}
     if torch is not None:
         torch.manual_seed(0)
         tm = build(torch)
@@ -286,9 +303,9 @@ def bench(kind, steps):
         tstep = make_step(torch, kind, tm)
         firsts["torch eager"], _ = timed_steps(tstep, tx, ty, 1, lambda l: None)
         runs["torch eager"] = (tstep, tx, ty, lambda l: None)
-    med = interleaved(runs, rounds=5, steps=max(1, steps // 5))
+    med = interleaved(runs, rounds=rounds, steps=max(1, steps // 5))
     mem = {"jtorch.compile": _mem(next(iter(step.cache.values())).compiled),
-           "hand-written JAX": ref.memory(jx, jy)}
+           "hand-written JAX": ref.memory(jx, jy), "hand-written JAX, donated": ref_d.memory(jx, jy)}
     return {name: (firsts[name], med[name], mem.get(name)) for name in runs}
 
 
@@ -296,9 +313,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--models", default="mlp,cnn,gpt")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="steady-state clock: wall time, or process CPU time (all threads)")
     args = ap.parse_args()
+    if args.clock == "cpu":
+        _CLOCK[0] = time.process_time
     for kind in args.models.split(","):
-        rows = bench(kind, args.steps)
+        rows = bench(kind, args.steps, args.rounds)
         ref_first, ref_steady, ref_mem = rows["hand-written JAX"]
         out = []
         for name, (first, steady, mem) in rows.items():

@@ -828,3 +828,23 @@ def test_batch_norm_update_stats(compat):
         m2, v2 = lib.batch_norm_update_stats(x.reshape(2, 3, 2), None, None, 0.1)
         return m, v, rm, rv, m2, v2
     compat.same(run, randn(4, 3), grad=False)
+
+
+def test_grouped_mm(compat):
+    def run(lib, a3, b3, a2, b2, k2):
+        F = lib.nn.functional
+        offs = lib.tensor([4, 8], dtype=lib.int32)
+        out = [F.grouped_mm(a3, b3), F.grouped_mm(a2, b3, offs=offs), F.grouped_mm(a3, b2, offs=offs),
+               F.grouped_mm(k2, b2.T.contiguous(), offs=offs),
+               F.grouped_mm(a2, b3, offs=lib.tensor([4, 6], dtype=lib.int32))[:6]]
+        for f in (lambda: F.grouped_mm(a3, b3, out_dtype=lib.float64),
+                  lambda: F.grouped_mm(a3, b3, bias=lib.ones(2, 4))):
+            try:
+                f()
+            except RuntimeError as e:
+                out.append(str(e))
+        return out
+    # torch's CPU kernel wants 16-byte aligned strides: float32 dims are multiples of 4.
+    compat.same(run, randn(2, 4, 4, dtype="float32"), randn(2, 4, 4, seed=1, dtype="float32"),
+                randn(8, 4, seed=2, dtype="float32"), randn(4, 8, seed=3, dtype="float32"),
+                randn(4, 8, seed=4, dtype="float32"), rtol=1e-5, grad=False)

@@ -19,6 +19,7 @@ from ..random import default_generator
 from ._functional_conv import *  # noqa: F401,F403
 from ._functional_conv import _adaptive_avg, _batched, _op, _tuple
 from ._conv_tbc import conv_tbc  # noqa: F401
+from ._grouped_mm import grouped_mm  # noqa: F401
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 
 

@@ -697,3 +697,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                          f"'border', or 'reflection', but got: '{padding_mode}'")
     return _op("_grid_sample", input, grid, mode, padding_mode, bool(align_corners))
 
+
+def __getattr__(name):
+    """A torch.nn.functional name jtorch does not ship raises the not-supported error naming it."""
+    from .._unsupported import module_getattr
+    return module_getattr("jtorch.nn.functional", name)

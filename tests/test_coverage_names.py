@@ -172,3 +172,11 @@ def test_dense_answers_sparse_queries():
     assert x.to_dense() is x and x.sparse_dim() == 0 and x.dense_dim() == 2
     with pytest.raises(RuntimeError, match="sparse"):
         x.indices()
+
+
+def test_grouped_mm_groups_rows():
+    F = torch.nn.functional
+    a, b = torch.randn(6, 4), torch.randn(2, 4, 3)
+    out = F.grouped_mm(a, b, offs=torch.tensor([2, 6], dtype=torch.int32))
+    assert torch.allclose(out[:2], a[:2] @ b[0], atol=1e-6) and torch.allclose(out[2:], a[2:] @ b[1], atol=1e-6)
+    assert torch.allclose(F.grouped_mm(b.transpose(1, 2), b), torch.bmm(b.transpose(1, 2), b))

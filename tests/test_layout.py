@@ -51,3 +51,10 @@ def test_float8_round_trip():
     t = torch.tensor([1.0, 2.5, 300.0]).to(torch.float8_e4m3fn)
     assert t.dtype is torch.float8_e4m3fn and t.float().tolist() == [1.0, 2.5, 288.0]
     assert torch.finfo(torch.float8_e4m3fn).max == 448.0
+
+
+def test_sparse_layouts_are_refused_by_factories():
+    from jtorch._unsupported import UnsupportedError
+    with pytest.raises(UnsupportedError, match="sparse"):
+        torch.zeros(2, layout=torch.sparse_coo)
+    assert torch.zeros(2, layout=torch.strided).layout is torch.strided

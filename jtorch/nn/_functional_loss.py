@@ -154,7 +154,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
     _check_margin_input(input)
-    n, c = (input.shape[0], input.shape[1]) if input.dim() == 2 else (1, input.shape[-1])
+    n, c = (input.shape[0], input.shape[1]) if input.dim() == 2 else (1, input.numel())
     if target.dim() > 1 or target.numel() != n:
         raise RuntimeError(f"inconsistent target size, target tensor should be 1-D with size equal to "
                            f"the batch size. Expected target size [{n}], but got {list(target.shape)}")
@@ -166,7 +166,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 
 def _check_margin_input(x):
-    if not (x.dim() == 1 and x.numel() or x.dim() == 2 and x.shape[1]):
+    if not (x.dim() == 0 or x.dim() == 1 and x.numel() or x.dim() == 2 and x.shape[1]):
         raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but "
                            f"got: {list(x.shape)}")
 

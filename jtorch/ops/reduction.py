@@ -213,7 +213,7 @@ def amin(input: Array, dim=(), keepdim: bool = False):
 
 def _extreme_axis(name, x, dim):
     # max/min have no identity: torch refuses empty reductions (jnp raises ValueError).
-    dims = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     ax = wrap_dims(dims, x.ndim)
     if x.size == 0:
         if not ax:

@@ -869,3 +869,17 @@ def test_sparse_layout_factories(compat):
             sparse = "torch.sparse_coo"  # jtorch refuses sparse tensors with the not-supported error
         return str(t.layout), sparse
     compat.value(run)
+
+
+@pytest.mark.parametrize("name", LIMITED + ["float8_e4m3fn", "float8_e5m2"])
+def test_new_dtypes_checkpoint_both_ways(tmp_path, name):
+    # torch writes these dtypes as untyped storages with a _rebuild_tensor_v3 record.
+    torch = pytest.importorskip("torch")
+    import jtorch
+    vals = [1.0, 2.0, 3.0]
+    torch.save({"t": torch.tensor(vals).to(getattr(torch, name))}, tmp_path / "a.pt")
+    t = jtorch.load(tmp_path / "a.pt")["t"]
+    assert t.dtype is getattr(jtorch, name) and t.float().tolist() == vals
+    jtorch.save({"t": jtorch.tensor(vals).to(getattr(jtorch, name))}, tmp_path / "b.pt")
+    u = torch.load(tmp_path / "b.pt")["t"]
+    assert u.dtype is getattr(torch, name) and u.float().tolist() == vals

@@ -17,7 +17,7 @@ ALLOWED_NAMES = frozenset({
     "torch.serialization._get_layout",
     "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
     "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
-    "torch._tensor._rebuild_from_type_v2",
+    "torch._tensor._rebuild_from_type_v2", "torch.storage.UntypedStorage",
 })
 
 _safe: dict[str, object] = {}

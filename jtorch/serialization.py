@@ -159,6 +159,9 @@ class _Pickler(pickle._Pickler):
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
             dtype = D.from_np(obj.array.dtype)
+            if dtype.name not in _STORAGE_NAMES:  # uint16.., float8: torch writes untyped bytes
+                return ("storage", _g("torch.storage", "UntypedStorage"), obj.key, obj.location,
+                        int(obj.array.nbytes))
             return ("storage", _g("torch", _STORAGE_NAMES[dtype.name]), obj.key, obj.location,
                     int(obj.array.size))
         return None
@@ -213,6 +216,8 @@ class _Pickler(pickle._Pickler):
         ref, offset, size, stride = self._storage_of(t)
         args = (ref, offset, size, stride, t.requires_grad, collections.OrderedDict())
         rebuild = _g("torch._utils", "_rebuild_tensor_v2")
+        if t.dtype.name not in _STORAGE_NAMES:  # an untyped storage: the dtype goes in the record
+            args, rebuild = args + (t.dtype,), _g("torch._utils", "_rebuild_tensor_v3")
         if state:  # as torch writes a tensor carrying Python attributes
             self.save_reduce(_g("torch._tensor", "_rebuild_from_type_v2"),
                              (rebuild, _g("torch", "Tensor"), args, state), obj=t)
@@ -444,6 +449,8 @@ def _torch_name(module, name, loader):
         if name.endswith("Storage"):
             return _StorageType(_STORAGE_DTYPES.get(name))
         return {"Size": Size, "device": _device_cls, "Tensor": Tensor}.get(name)
+    if module == "torch.storage" and name == "UntypedStorage":
+        return _StorageType(None)  # the tensor record (_rebuild_tensor_v3) carries the dtype
     if module == "torch._utils":
         return {"_rebuild_tensor_v2": loader.rebuild_tensor, "_rebuild_tensor_v3": loader.rebuild_tensor_v3,
                 "_rebuild_parameter": _rebuild_parameter,

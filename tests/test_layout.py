@@ -58,3 +58,12 @@ def test_sparse_layouts_are_refused_by_factories():
     with pytest.raises(UnsupportedError, match="sparse"):
         torch.zeros(2, layout=torch.sparse_coo)
     assert torch.zeros(2, layout=torch.strided).layout is torch.strided
+
+
+def test_new_dtypes_save_and_load(tmp_path):
+    t = torch.tensor([1, 2, 3]).to(torch.uint16)
+    f = torch.tensor([1.5, 2.0]).to(torch.float8_e5m2)
+    torch.save({"t": t, "f": f}, tmp_path / "x.pt")
+    back = torch.load(tmp_path / "x.pt")
+    assert back["t"].dtype is torch.uint16 and back["t"].tolist() == [1, 2, 3]
+    assert back["f"].dtype is torch.float8_e5m2 and back["f"].float().tolist() == [1.5, 2.0]

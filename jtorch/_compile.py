@@ -13,6 +13,9 @@ Numbers in optimizer `param_groups` (lr, momentum, betas, ...) are traced inputs
 scheduler changing them never recompiles. `scheduler.step()` called inside the function is
 deferred: it runs eagerly after each compiled call (its math is Python). Other Python side
 effects inside the function happen when it is traced, not on every call.
+
+The state walk is in `_compile_state.py`, the guard key and the cheap per-call check in
+`_compile_guard.py`; this file traces, compiles, replays and writes back.
 """
 from __future__ import annotations
 
@@ -31,7 +34,9 @@ from . import random as _random
 from ._tensor import Tensor
 from .autograd import engine
 from .autograd.grad_mode import _MODE
-from ._compile_guard import Rec
+from ._compile_guard import (_LIFTED, _arg_sig, _aval, _batch_classes, _dynamic_sig,
+                             _explain, _guard_key, _is_tensor, _only_batch_changed)
+from ._compile_state import _discover
 from .compile_errors import UntraceableError
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
@@ -73,6 +78,8 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
 
 class CompiledFunction:
     """The wrapper `compile` returns for a function."""
+
+    _jtorch_no_walk = True  # the state walk does not look inside compiled functions
 
     def __init__(self, fn, fullgraph=False, dynamic=None):
         self.fn = fn
@@ -125,7 +132,7 @@ class CompiledFunction:
                     try:
                         prog = _trace(self.fn, state, args, kwargs, leaves, classes)
                     except _NotPolymorphic:
-                        self._note_static(tdef, leaves)
+                        self._note_static()
                         return self(*args, **kwargs)
                 except _UNTRACEABLE as e:
                     return self._fallback(e, args, kwargs)
@@ -154,7 +161,7 @@ class CompiledFunction:
         self.eager_only = True
         return self.fn(*args, **kwargs)
 
-    def _note_static(self, tdef, leaves):
+    def _note_static(self):
         """Symbolic batch sizes did not trace: from now on one trace per shape, as dynamic=False."""
         self.dynamic_batch = False
         self.dynamic = False
@@ -209,295 +216,6 @@ class OptimizedModule:
         return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
 
 
-# ---- finding the state ---------------------------------------------------------------------
-
-class _State:
-    """What a function can reach.
-
-    `tensors`: storage owners (the data that is passed in and written back).
-    `carriers`: the tensor objects whose value is a whole owner (roots, `nn.Parameter`s,
-    `.data`/`detach()` aliases): they carry `.grad` and `requires_grad`; `owner_of[i]` is the
-    index of carrier i's owner in `tensors`. `consts`: Python numbers and strings the function
-    reads from its closure or globals (baked into the trace, so part of the guard key).
-    `rec`: the walk's record, replayed by the cheap per-call check (`_compile_guard`).
-    """
-
-    def __init__(self):
-        self.tensors, self.ids = [], {}
-        self.carriers, self.carrier_ids, self.owner_of = [], set(), []
-        self.optimizers, self.schedulers, self.modules = [], [], []
-        self.groups = set()  # ids of optimizer param groups
-        self.consts = []
-        self.alias = ()      # per argument tensor: the state owner it shares storage with, or -1
-        self.rec = Rec()
-
-
-def _discover(fn, leaves) -> _State:
-    """The state `fn` can reach, given the flattened arguments of this call."""
-    st = _State()
-    rec = st.rec
-    seen = set()
-    roots = [x for x in leaves if not isinstance(x, Tensor)]
-    rec.pinned = roots[:]
-    f = fn
-    if isinstance(f, types.MethodType):
-        roots.append(f.__self__)
-        f = f.__func__
-    code = getattr(f, "__code__", None)
-    if code is not None:
-        for cell in (f.__closure__ or ()):
-            try:
-                v = cell.cell_contents
-            except ValueError:
-                rec.fit = False  # an unbound cell may be bound later: always walk
-                continue
-            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
-            roots.append(v)
-        g = getattr(f, "__globals__", {})
-        missing = []
-        for n in code.co_names:
-            if n in g:
-                rec.dict_entry(g, n, g[n], _entry(st, g[n], False))
-                roots.append(g[n])
-            else:
-                missing.append(n)
-        rec.missing = (g, missing) if missing else None
-    for r in roots:
-        _walk(r, st, seen, 0)
-    # A `.grad` is handled with its carrier, not as state of its own.
-    grads = {id(c._grad) for c in st.carriers if c._grad is not None}
-    if grads & set(st.ids):
-        keep = [i for i, t in enumerate(st.tensors) if id(t) not in grads]
-        remap = {old: new for new, old in enumerate(keep)}
-        st.tensors = [st.tensors[i] for i in keep]
-        st.ids = {id(t): i for i, t in enumerate(st.tensors)}
-        pairs = [(c, remap[o]) for c, o in zip(st.carriers, st.owner_of)
-                 if o in remap and id(c) not in grads]
-        st.carriers = [c for c, _ in pairs]
-        st.owner_of = [o for _, o in pairs]
-    for c in st.carriers:  # what the guard key reads of a carrier
-        rec.attr(c, "_rg", c._rg)
-        rec.attr(c, "_grad", c._grad, by_id=False)
-    # Argument tensors are inputs, passed in every call, unless they share storage with state
-    # (the state tensor itself or a view of it): then the traced function uses them as they are.
-    st.alias = tuple(st.ids.get(id(x._owner()), -1) for x in leaves if isinstance(x, Tensor))
-    if any(a >= 0 for a in st.alias):
-        rec.fit = False
-    rec.owners = st.tensors
-    rec.freeze()
-    return st
-
-
-_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ = range(7)
-_KINDS: dict = {}
-
-
-def _kind(t):
-    """How to walk objects of type t (decided once per type)."""
-    k = _KINDS.get(t)
-    if k is None:
-        if issubclass(t, Tensor):
-            k = _TENSOR
-        elif issubclass(t, types.FunctionType):  # before the "builtins" rule: functions are
-            k = _FUNC                            # defined there, but their closures hold state
-        elif issubclass(t, types.MethodType):
-            k = _METHOD
-        elif issubclass(t, (str, bytes, int, float, complex, bool, type(None), types.ModuleType,
-                            type, types.BuiltinFunctionType, np.ndarray, np.generic,
-                            _random.Generator, CompiledFunction)) or t.__module__.split(".")[0] in (
-                                "jax", "jaxlib", "numpy", "builtins") and not issubclass(
-                                    t, (dict, list, tuple, set, frozenset)):
-            k = _SKIP
-        elif issubclass(t, dict):
-            k = _DICT
-        elif issubclass(t, (list, tuple, set, frozenset)):
-            k = _SEQ
-        else:
-            k = _OBJ
-        _KINDS[t] = k
-    return k
-
-
-_NUMBERS = (int, float, complex, str)
-
-
-def _entry(st, v, loose):
-    """How the record compares child v: True by identity, False by type. Python numbers and
-    strings are baked into the trace, so they join the guard key (`consts`) unless `loose`:
-    inside a scheduler, whose counters and lr lists the deferred `scheduler.step()` rebinds
-    every call and which the traced function never reads."""
-    t = type(v)
-    if loose and (t in _NUMBERS or _kind(t) in (_DICT, _SEQ)):
-        return False
-    if t in _NUMBERS:
-        st.consts.append(v)
-    elif t is np.ndarray or isinstance(v, jax.Array):  # baked in as constants too
-        st.consts.append(("array", id(v)))
-    return True
-
-
-def _walk(obj, st, seen, depth, loose=False):
-    k = _kind(type(obj))
-    if k == _SKIP or depth > 12:
-        return
-    i = id(obj)
-    if i in seen:
-        return
-    seen.add(i)
-    rec = st.rec
-    if k == _TENSOR:
-        rec.tensor_ids.add(i)
-        rec.attr(obj, "_st", obj._st)
-        rec.attr(obj, "_vw", obj._vw)
-        owner = obj._owner()
-        idx = st.ids.get(id(owner))
-        if idx is None:
-            idx = st.ids[id(owner)] = len(st.tensors)
-            st.tensors.append(owner)
-            rec.tensor_ids.add(id(owner))
-        for t in (owner, obj):
-            if id(t) not in st.carrier_ids and (t._vw is None or not t._vw[0]):
-                st.carrier_ids.add(id(t))
-                st.carriers.append(t)
-                st.owner_of.append(idx)
-        return
-    depth += 1
-    if k == _DICT:
-        rec.length(obj)
-        lifted = i in st.groups  # an optimizer param group: lr is a traced input
-        for key, v in obj.items():
-            _walk(key, st, seen, depth)
-            _walk(v, st, seen, depth, loose)
-            rec.dict_entry(obj, key, v, _entry(st, v, loose or lifted and key in _LIFTED))
-    elif k == _SEQ:
-        if isinstance(obj, list):
-            rec.length(obj)
-            for j, v in enumerate(obj):
-                _walk(v, st, seen, depth, loose)
-                rec.list_item(obj, j, v, _entry(st, v, loose))
-        else:
-            if isinstance(obj, set) and obj:
-                rec.fit = False  # a mutable set: no cheap replay, always walk
-            for v in obj:  # tuples and frozensets cannot change
-                _entry(st, v, loose)
-                _walk(v, st, seen, depth, loose)
-    elif k == _FUNC:
-        for cell in (obj.__closure__ or ()):
-            try:
-                v = cell.cell_contents
-            except ValueError:
-                rec.fit = False
-                continue
-            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
-            _walk(v, st, seen, depth)
-    elif k == _METHOD:
-        _walk(obj.__self__, st, seen, depth)
-    else:
-        n_sched = len(st.schedulers)
-        _note_role(obj, st)
-        loose = len(st.schedulers) > n_sched
-        d = getattr(obj, "__dict__", None)
-        if d is not None:
-            rec.attr(obj, "__dict__", d)
-            rec.length(d)
-            internal = _MODULE_INTERNAL if "_parameters" in d else ()
-            for name, v in d.items():
-                if name not in internal:
-                    _walk(v, st, seen, depth, loose)
-                    rec.dict_entry(d, name, v, _entry(st, v, loose))
-
-
-# Bookkeeping attributes of nn.Module that never hold tensors (hook tables and flags); skipping
-# them keeps the per-call state walk short. (`training` is walked: a bool, compared by identity.)
-_MODULE_INTERNAL = frozenset((
-    "_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
-    "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
-    "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
-    "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks", "_non_persistent_buffers_set",
-    "_is_full_backward_hook"))
-
-
-def _note_role(obj, st):
-    mod = type(obj).__module__ or ""
-    if mod.startswith("jtorch.optim"):
-        if hasattr(obj, "param_groups") and hasattr(obj, "state"):
-            st.optimizers.append(obj)
-            st.groups.update(id(g) for g in obj.param_groups)
-        elif hasattr(obj, "optimizer") and hasattr(obj, "last_epoch") or \
-                "Plateau" in type(obj).__name__:
-            st.schedulers.append(obj)
-    elif isinstance(obj, _module_type()):  # user subclasses too: their `training` is guarded
-        st.modules.append(obj)
-
-
-@functools.lru_cache(maxsize=None)
-def _module_type():
-    from .nn.modules.module import Module
-    return Module
-
-
-def _aval(a):
-    return (a.shape, a.dtype)
-
-
-def _leaf_sig(x):
-    if isinstance(x, Tensor):
-        return ("T",) + _aval(x._data) + (x._rg,)
-    if isinstance(x, (int, float, complex, bool, str, type(None))):
-        return ("P", type(x).__name__, x)  # Python values are baked into the trace
-    return ("O", id(x))
-
-
-def _batch_classes(leaves):
-    """Per argument tensor with a leading dimension: the index of the first such tensor with the
-    same leading size (tensors whose batch sizes agree share one symbolic dimension)."""
-    first, out = {}, []
-    for x in leaves:
-        if isinstance(x, Tensor):
-            shape = x._data.shape
-            out.append(first.setdefault(shape[0], len(first)) if shape else None)
-    return tuple(out)
-
-
-def _dynamic_sig(sig, classes):
-    """`sig` with the leading size of each argument tensor replaced by its batch class."""
-    it = iter(classes)
-    leaves = tuple(s if s[0] != "T" else (lambda c: s if c is None else
-                                          ("T", ("batch", c) + s[1][1:]) + s[2:])(next(it))
-                   for s in sig[1])
-    return (sig[0], leaves) + sig[2:]
-
-
-def _only_batch_changed(old, new):
-    """True when two argument signatures differ only in leading sizes of argument tensors."""
-    if old[0] != new[0] or old[2:] != new[2:] or len(old[1]) != len(new[1]):
-        return False
-    return any(a != b for a, b in zip(old[1], new[1])) and all(
-        a == b or a[0] == b[0] == "T" and a[1][1:] == b[1][1:] and a[2:] == b[2:] and a[1]
-        for a, b in zip(old[1], new[1]))
-
-
-def _is_tensor(x):
-    return isinstance(x, Tensor)
-
-
-def _arg_sig(tdef, leaves):
-    """The guards that depend on this call's arguments and modes (cheap: computed every call)."""
-    from .amp import autocast_mode
-    return (tdef, tuple(_leaf_sig(x) for x in leaves), _MODE.get(), autocast_mode.state())
-
-
-def _guard_key(state: _State, sig):
-    tens = (tuple((id(t),) + _aval(t._sa) for t in state.tensors),
-            tuple((id(c), c._rg, c._grad is None) for c in state.carriers))
-    flags = tuple(m.training for m in state.modules)
-    # Only `lr` is a traced input; other hyper-parameters (momentum, betas, ...) are baked in,
-    # so a change of them retraces.
-    groups = tuple(tuple(sorted((k, _hyper_sig(k, v)) for k, v in g.items() if k != "params"))
-                   for o in state.optimizers for g in o.param_groups)
-    return sig + (tens, flags, groups, tuple(state.consts), state.alias)
-
-
 # ---- tracing and replay --------------------------------------------------------------------
 
 def _refcount_base():
@@ -528,20 +246,7 @@ def _donatable(arrays, grads, carriers):
             grads[i] = jnp.copy(grads[i])
 
 
-def _hyper_sig(k, v):
-    if k in _LIFTED and isinstance(v, (int, float)) and not isinstance(v, bool):
-        return "lifted"
-    try:
-        hash(v)
-        return (type(v).__name__, v)
-    except TypeError:
-        return (type(v).__name__, id(v))
-
-
-_LIFTED = ("lr",)
-
-
-def _hyper(state: _State):
+def _hyper(state):
     """Learning rates, lifted to traced inputs: (slots, values). Schedulers change them."""
     slots, vals = [], []
     for o in state.optimizers:
@@ -644,7 +349,7 @@ def _rebuild_outputs(out_tree, float_mask, fl, other, node=None):
     return jax.tree_util.tree_unflatten(tdef, leaves)
 
 
-def _trace(fn, state: _State, args, kwargs, leaves, classes=None) -> _Program:
+def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
     tensors, carriers = state.tensors, state.carriers
     slots, _ = _hyper(state)
     sched_counts = [0] * len(state.schedulers)
@@ -840,20 +545,6 @@ def _differentiable(pure, state, ins, live):
         return jax.vjp(f, *dvals, has_aux=True)
     compiled = jax.jit(g).lower(*live).compile()
     return compiled, d_carriers, d_in
-
-
-_GUARD_NAMES = ("the structure of the arguments", "argument shapes, dtypes or Python values",
-                "the grad mode", "the autocast policy",
-                "the set of state tensors or their shapes, requires_grad or .grad presence",
-                "module training flags (train()/eval())", "optimizer options other than lr",
-                "Python numbers, strings or arrays the function can reach",
-                "which arguments are state tensors (or views of them)")
-
-
-def _explain(old, new):
-    """Which guard changed between two keys, in words."""
-    changed = [name for name, a, b in zip(_GUARD_NAMES, old, new) if a != b]
-    return "changed: " + (", ".join(changed) if changed else "unknown")
 
 
 def _caller_line():

@@ -1,4 +1,5 @@
-"""The cheap per-call check of jtorch.compile: "would a full state walk find the same thing?".
+"""The guards of jtorch.compile: the guard key of a call, and the cheap per-call check "would a
+full state walk find the same thing?".
 
 A full walk (`_compile._discover`) visits every container the function can reach. While it
 walks, a `Rec` notes every edge it followed (container, key, child) and every fact the guard key
@@ -17,6 +18,9 @@ are singletons and compared by identity (the `training` flag).
 from __future__ import annotations
 
 from itertools import repeat
+
+from ._tensor import Tensor
+from .autograd.grad_mode import _MODE
 
 _MISSING = object()
 
@@ -98,3 +102,95 @@ class Rec:
         except (IndexError, AttributeError, ValueError, TypeError):
             return False  # a list shrank, an attribute or a closure cell went away
         return True
+
+
+# ---- the guard key ----------------------------------------------------------------------
+
+def _aval(a):
+    return (a.shape, a.dtype)
+
+
+def _leaf_sig(x):
+    if isinstance(x, Tensor):
+        return ("T",) + _aval(x._data) + (x._rg,)
+    if isinstance(x, (int, float, complex, bool, str, type(None))):
+        return ("P", type(x).__name__, x)  # Python values are baked into the trace
+    return ("O", id(x))
+
+
+def _batch_classes(leaves):
+    """Per argument tensor with a leading dimension: the index of the first such tensor with the
+    same leading size (tensors whose batch sizes agree share one symbolic dimension)."""
+    first, out = {}, []
+    for x in leaves:
+        if isinstance(x, Tensor):
+            shape = x._data.shape
+            out.append(first.setdefault(shape[0], len(first)) if shape else None)
+    return tuple(out)
+
+
+def _dynamic_sig(sig, classes):
+    """`sig` with the leading size of each argument tensor replaced by its batch class."""
+    it = iter(classes)
+    leaves = tuple(s if s[0] != "T" else (lambda c: s if c is None else
+                                          ("T", ("batch", c) + s[1][1:]) + s[2:])(next(it))
+                   for s in sig[1])
+    return (sig[0], leaves) + sig[2:]
+
+
+def _only_batch_changed(old, new):
+    """True when two argument signatures differ only in leading sizes of argument tensors."""
+    if old[0] != new[0] or old[2:] != new[2:] or len(old[1]) != len(new[1]):
+        return False
+    return any(a != b for a, b in zip(old[1], new[1])) and all(
+        a == b or a[0] == b[0] == "T" and a[1][1:] == b[1][1:] and a[2:] == b[2:] and a[1]
+        for a, b in zip(old[1], new[1]))
+
+
+def _is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def _arg_sig(tdef, leaves):
+    """The guards that depend on this call's arguments and modes (cheap: computed every call)."""
+    from .amp import autocast_mode  # amp imports jtorch's ops: not at module import time
+    return (tdef, tuple(_leaf_sig(x) for x in leaves), _MODE.get(), autocast_mode.state())
+
+
+def _guard_key(state, sig):
+    """The full guard key of a call: `sig` and what the state walk found."""
+    tens = (tuple((id(t),) + _aval(t._sa) for t in state.tensors),
+            tuple((id(c), c._rg, c._grad is None) for c in state.carriers))
+    flags = tuple(m.training for m in state.modules)
+    # Only `lr` is a traced input; other hyper-parameters (momentum, betas, ...) are baked in,
+    # so a change of them retraces.
+    groups = tuple(tuple(sorted((k, _hyper_sig(k, v)) for k, v in g.items() if k != "params"))
+                   for o in state.optimizers for g in o.param_groups)
+    return sig + (tens, flags, groups, tuple(state.consts), state.alias)
+
+
+def _hyper_sig(k, v):
+    if k in _LIFTED and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return "lifted"
+    try:
+        hash(v)
+        return (type(v).__name__, v)
+    except TypeError:
+        return (type(v).__name__, id(v))
+
+
+_LIFTED = ("lr",)
+
+
+_GUARD_NAMES = ("the structure of the arguments", "argument shapes, dtypes or Python values",
+                "the grad mode", "the autocast policy",
+                "the set of state tensors or their shapes, requires_grad or .grad presence",
+                "module training flags (train()/eval())", "optimizer options other than lr",
+                "Python numbers, strings or arrays the function can reach",
+                "which arguments are state tensors (or views of them)")
+
+
+def _explain(old, new):
+    """Which guard changed between two keys, in words."""
+    changed = [name for name, a, b in zip(_GUARD_NAMES, old, new) if a != b]
+    return "changed: " + (", ".join(changed) if changed else "unknown")

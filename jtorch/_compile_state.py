@@ -1,0 +1,245 @@
+"""What a compiled function can reach: the state walk of jtorch.compile (`_discover`).
+
+The walk starts at the function's closure cells, the globals it names, `self` of a bound method
+and the non-tensor arguments, and follows Modules, Optimizers, containers, nested functions and
+object attributes. It collects storage owners (passed in and written back), the tensors that
+carry `.grad`/`requires_grad`, optimizers, schedulers and modules, the Python numbers the trace
+bakes in, and a record of every edge it followed (`_compile_guard.Rec`) for the cheap check.
+"""
+from __future__ import annotations
+
+import functools
+import types
+
+import jax
+import numpy as np
+
+from . import random as _random
+from ._compile_guard import _LIFTED, Rec
+from ._tensor import Tensor
+
+
+class _State:
+    """What a function can reach.
+
+    `tensors`: storage owners (the data that is passed in and written back).
+    `carriers`: the tensor objects whose value is a whole owner (roots, `nn.Parameter`s,
+    `.data`/`detach()` aliases): they carry `.grad` and `requires_grad`; `owner_of[i]` is the
+    index of carrier i's owner in `tensors`. `consts`: the Python numbers, strings and arrays
+    the function can reach (baked into the trace, so part of the guard key).
+    `rec`: the walk's record, replayed by the cheap per-call check (`_compile_guard`).
+    """
+
+    def __init__(self):
+        self.tensors, self.ids = [], {}
+        self.carriers, self.carrier_ids, self.owner_of = [], set(), []
+        self.optimizers, self.schedulers, self.modules = [], [], []
+        self.groups = set()  # ids of optimizer param groups
+        self.consts = []
+        self.alias = ()      # per argument tensor: the state owner it shares storage with, or -1
+        self.rec = Rec()
+
+
+def _discover(fn, leaves) -> _State:
+    """The state `fn` can reach, given the flattened arguments of this call."""
+    st = _State()
+    rec = st.rec
+    seen = set()
+    roots = [x for x in leaves if not isinstance(x, Tensor)]
+    rec.pinned = roots[:]
+    f = fn
+    if isinstance(f, types.MethodType):
+        roots.append(f.__self__)
+        f = f.__func__
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        for cell in (f.__closure__ or ()):
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                rec.fit = False  # an unbound cell may be bound later: always walk
+                continue
+            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
+            roots.append(v)
+        g = getattr(f, "__globals__", {})
+        missing = []
+        for n in code.co_names:
+            if n in g:
+                rec.dict_entry(g, n, g[n], _entry(st, g[n], False))
+                roots.append(g[n])
+            else:
+                missing.append(n)
+        rec.missing = (g, missing) if missing else None
+    for r in roots:
+        _walk(r, st, seen, 0)
+    # A `.grad` is handled with its carrier, not as state of its own.
+    grads = {id(c._grad) for c in st.carriers if c._grad is not None}
+    if grads & set(st.ids):
+        keep = [i for i, t in enumerate(st.tensors) if id(t) not in grads]
+        remap = {old: new for new, old in enumerate(keep)}
+        st.tensors = [st.tensors[i] for i in keep]
+        st.ids = {id(t): i for i, t in enumerate(st.tensors)}
+        pairs = [(c, remap[o]) for c, o in zip(st.carriers, st.owner_of)
+                 if o in remap and id(c) not in grads]
+        st.carriers = [c for c, _ in pairs]
+        st.owner_of = [o for _, o in pairs]
+    for c in st.carriers:  # what the guard key reads of a carrier
+        rec.attr(c, "_rg", c._rg)
+        rec.attr(c, "_grad", c._grad, by_id=False)
+    # Argument tensors are inputs, passed in every call, unless they share storage with state
+    # (the state tensor itself or a view of it): then the traced function uses them as they are.
+    st.alias = tuple(st.ids.get(id(x._owner()), -1) for x in leaves if isinstance(x, Tensor))
+    if any(a >= 0 for a in st.alias):
+        rec.fit = False
+    rec.owners = st.tensors
+    rec.freeze()
+    return st
+
+
+_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ = range(7)
+_KINDS: dict = {}
+
+
+def _kind(t):
+    """How to walk objects of type t (decided once per type)."""
+    k = _KINDS.get(t)
+    if k is None:
+        if issubclass(t, Tensor):
+            k = _TENSOR
+        elif issubclass(t, types.FunctionType):  # before the "builtins" rule: functions are
+            k = _FUNC                            # defined there, but their closures hold state
+        elif issubclass(t, types.MethodType):
+            k = _METHOD
+        elif issubclass(t, (str, bytes, int, float, complex, bool, type(None), types.ModuleType,
+                            type, types.BuiltinFunctionType, np.ndarray, np.generic,
+                            _random.Generator)) or getattr(t, "_jtorch_no_walk", False) or \
+                t.__module__.split(".")[0] in (
+                                "jax", "jaxlib", "numpy", "builtins") and not issubclass(
+                                    t, (dict, list, tuple, set, frozenset)):
+            k = _SKIP
+        elif issubclass(t, dict):
+            k = _DICT
+        elif issubclass(t, (list, tuple, set, frozenset)):
+            k = _SEQ
+        else:
+            k = _OBJ
+        _KINDS[t] = k
+    return k
+
+
+_NUMBERS = (int, float, complex, str)
+
+
+def _entry(st, v, loose):
+    """How the record compares child v: True by identity, False by type. Python numbers and
+    strings are baked into the trace, so they join the guard key (`consts`) unless `loose`:
+    inside a scheduler, whose counters and lr lists the deferred `scheduler.step()` rebinds
+    every call and which the traced function never reads."""
+    t = type(v)
+    if loose and (t in _NUMBERS or _kind(t) in (_DICT, _SEQ)):
+        return False
+    if t in _NUMBERS:
+        st.consts.append(v)
+    elif t is np.ndarray or isinstance(v, jax.Array):  # baked in as constants too
+        st.consts.append(("array", id(v)))
+    return True
+
+
+def _walk(obj, st, seen, depth, loose=False):
+    k = _kind(type(obj))
+    if k == _SKIP or depth > 12:
+        return
+    i = id(obj)
+    if i in seen:
+        return
+    seen.add(i)
+    rec = st.rec
+    if k == _TENSOR:
+        rec.tensor_ids.add(i)
+        rec.attr(obj, "_st", obj._st)
+        rec.attr(obj, "_vw", obj._vw)
+        owner = obj._owner()
+        idx = st.ids.get(id(owner))
+        if idx is None:
+            idx = st.ids[id(owner)] = len(st.tensors)
+            st.tensors.append(owner)
+            rec.tensor_ids.add(id(owner))
+        for t in (owner, obj):
+            if id(t) not in st.carrier_ids and (t._vw is None or not t._vw[0]):
+                st.carrier_ids.add(id(t))
+                st.carriers.append(t)
+                st.owner_of.append(idx)
+        return
+    depth += 1
+    if k == _DICT:
+        rec.length(obj)
+        lifted = i in st.groups  # an optimizer param group: lr is a traced input
+        for key, v in obj.items():
+            _walk(key, st, seen, depth)
+            _walk(v, st, seen, depth, loose)
+            rec.dict_entry(obj, key, v, _entry(st, v, loose or lifted and key in _LIFTED))
+    elif k == _SEQ:
+        if isinstance(obj, list):
+            rec.length(obj)
+            for j, v in enumerate(obj):
+                _walk(v, st, seen, depth, loose)
+                rec.list_item(obj, j, v, _entry(st, v, loose))
+        else:
+            if isinstance(obj, set) and obj:
+                rec.fit = False  # a mutable set: no cheap replay, always walk
+            for v in obj:  # tuples and frozensets cannot change
+                _entry(st, v, loose)
+                _walk(v, st, seen, depth, loose)
+    elif k == _FUNC:
+        for cell in (obj.__closure__ or ()):
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                rec.fit = False
+                continue
+            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
+            _walk(v, st, seen, depth)
+    elif k == _METHOD:
+        _walk(obj.__self__, st, seen, depth)
+    else:
+        n_sched = len(st.schedulers)
+        _note_role(obj, st)
+        loose = len(st.schedulers) > n_sched
+        d = getattr(obj, "__dict__", None)
+        if d is not None:
+            rec.attr(obj, "__dict__", d)
+            rec.length(d)
+            internal = _MODULE_INTERNAL if "_parameters" in d else ()
+            for name, v in d.items():
+                if name not in internal:
+                    _walk(v, st, seen, depth, loose)
+                    rec.dict_entry(d, name, v, _entry(st, v, loose))
+
+
+# Bookkeeping attributes of nn.Module that never hold tensors (hook tables and flags); skipping
+# them keeps the per-call state walk short. (`training` is walked: a bool, compared by identity.)
+_MODULE_INTERNAL = frozenset((
+    "_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+    "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
+    "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks", "_non_persistent_buffers_set",
+    "_is_full_backward_hook"))
+
+
+def _note_role(obj, st):
+    mod = type(obj).__module__ or ""
+    if mod.startswith("jtorch.optim"):
+        if hasattr(obj, "param_groups") and hasattr(obj, "state"):
+            st.optimizers.append(obj)
+            st.groups.update(id(g) for g in obj.param_groups)
+        elif hasattr(obj, "optimizer") and hasattr(obj, "last_epoch") or \
+                "Plateau" in type(obj).__name__:
+            st.schedulers.append(obj)
+    elif isinstance(obj, _module_type()):  # user subclasses too: their `training` is guarded
+        st.modules.append(obj)
+
+
+@functools.lru_cache(maxsize=None)
+def _module_type():
+    from .nn.modules.module import Module
+    return Module

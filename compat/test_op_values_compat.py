@@ -42,6 +42,17 @@ CASES = {
                            (np.zeros((0, 1, 5, 5)),)),
     "unfold_values": (lambda lib, x: lib.nn.functional.unfold(x, (2, 2), dilation=(1, 2), padding=1, stride=(2, 1)),
                       (randn(2, 3, 4, 5),)),
+    # digamma / polygamma: poles, negative inputs, gradients
+    "digamma_poles_negative": (lambda lib, x: lib.digamma(x), (np.array([0.0, -0.0, -1.0, -2.5, -9.9, 0.3, 7.5]),)),
+    "digamma_grad_negative": (lambda lib, x: lib.digamma(x), (np.array([-2.5, -9.9, -20.01, -0.3, 0.3, 7.5]),)),
+    "polygamma_negative": (lambda lib, x: [lib.polygamma(n, x) for n in (1, 2, 3, 4)],
+                           (np.array([-2.5, -9.9, -20.01, -0.3, 0.3, 7.5, 55.5]),)),
+    "polygamma_negative_float32": (lambda lib, x: [lib.polygamma(n, x.float()) for n in (1, 2, 3, 4)],
+                                   (np.array([-2.5, -9.9, -0.3, 0.3, 7.5]),)),
+    "polygamma_poles": (lambda lib, x: [lib.polygamma(n, x) for n in (1, 2, 3)] + [lib.special.polygamma(2, x)],
+                        (np.array([0.0, -3.0, np.inf, -np.inf]),)),
+    "polygamma_int_input": (lambda lib, x: [lib.polygamma(n, x) for n in (0, 1, 2)],
+                            (np.array([-3, -1, 0, 1, 4]),)),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
+from . import _gamma
 from ._registry import op
 
 
@@ -401,7 +402,7 @@ erf = _unary("erf", jax.scipy.special.erf)
 erfc = _unary("erfc", jax.scipy.special.erfc)
 erfinv = _unary("erfinv", jax.scipy.special.erfinv)
 lgamma = _unary("lgamma", jax.scipy.special.gammaln)
-digamma = _unary("digamma", jax.scipy.special.digamma)
+digamma = _unary("digamma", _gamma.digamma)  # torch's values at 0 and gradient for x < 0
 reciprocal = _unary("reciprocal", lambda x: 1 / x, saves="output")
 def _negative(x):
     if x.dtype == jnp.bool_:

@@ -9,6 +9,7 @@ import jax.scipy.special as jss
 from jax import Array
 
 from .._checks import type_name, wrap_dim
+from . import _gamma
 from ._registry import REGISTRY, op
 from .elementwise import _is_int, _to_float, _unary
 
@@ -103,10 +104,7 @@ _FREXP.__module__ = "torch.return_types"
 @op(promote=None, public=False, method=False, grad_name="PolygammaBackward0")
 def _polygamma(input: Array, n: int):
     # torch's order is polygamma(n, input); the Tensor-level wrappers live in _datadep.
-    x = _to_float(lambda v: v, input)
-    if n == 0:
-        return jss.digamma(x)
-    return jss.polygamma(n, x)
+    return _gamma.polygamma(n, _to_float(lambda v: v, input))
 
 
 @op(inplace=True, promote=None)

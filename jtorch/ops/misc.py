@@ -430,7 +430,7 @@ def _lowest(dt, largest):
 def _reduce_at(x, where, src, reduce, include_self):
     """Reduce `src` into `x` at index tuple `where` (torch's scatter_reduce/index_reduce rules)."""
     if reduce == "sum":
-        base = x if include_self else x.at[where].set(0)
+        base = x if include_self else x.at[where].set(jnp.zeros((), x.dtype))
         if x.dtype == jnp.bool_:  # bool accumulation is logical or
             return base.at[where].max(src.astype(x.dtype))
         return base.at[where].add(src)

@@ -111,3 +111,50 @@ def test_unfold_empty_batch_and_values():
     assert F.unfold(jtorch.zeros(0, 1, 5, 5), (2, 1), padding=(0, 1)).shape == (0, 2, 28)
     x = jtorch.tensor([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 2, 2)
     close(F.unfold(x, (2, 1)), [[[1, 2], [3, 4]]])
+
+
+# ---- digamma / polygamma ------------------------------------------------------------------
+
+ZETA3 = 1.2020569031595942
+
+
+def _psi_shift(n, x, base, base_value):
+    """psi_n(x) from psi_n(base) (base - x a positive integer): psi_n(y) = psi_n(y+1) - (-1)^n n! / y^(n+1)."""
+    v = base_value
+    for y in np.arange(base - 1, x - 0.5, -1.0):
+        v = v - (-1) ** n * math.factorial(n) / y ** (n + 1)
+    return v
+
+
+def test_digamma_poles_and_negative_inputs():
+    x = jtorch.tensor([0.0, -0.0, -1.0, -0.5, 0.5], dtype=jtorch.float64)
+    d = jtorch.digamma(x).tolist()
+    assert d[0] == -math.inf and d[1] == math.inf and math.isnan(d[2])
+    psi_half = -0.5772156649015329 - 2 * math.log(2)
+    close(jtorch.tensor(d[3:]), [psi_half + 2, psi_half], rtol=1e-12)  # psi(x) = psi(x + 1) - 1/x
+
+
+def test_trigamma_and_polygamma_for_negative_inputs_and_digamma_grad():
+    half1 = math.pi ** 2 / 2  # psi_1(1/2)
+    half2 = -14 * ZETA3  # psi_2(1/2)
+    x = jtorch.tensor([-2.5, -9.5, 0.5], dtype=jtorch.float64, requires_grad=True)
+    want1 = [_psi_shift(1, v, 0.5, half1) for v in (-2.5, -9.5)] + [half1]
+    want2 = [_psi_shift(2, v, 0.5, half2) for v in (-2.5, -9.5)] + [half2]
+    close(jtorch.polygamma(1, x), want1, rtol=1e-12)
+    close(jtorch.polygamma(2, x), want2, rtol=1e-10)
+    close(jtorch.special.polygamma(2, x.float()), want2, rtol=1e-5)
+    jtorch.digamma(x).sum().backward()
+    close(x.grad, want1, rtol=1e-12)
+    x.grad = None
+    jtorch.polygamma(1, x).sum().backward()
+    close(x.grad, want2, rtol=1e-10)
+
+
+def test_polygamma_at_poles_follows_torch():
+    x = jtorch.tensor([0.0, -2.0, math.inf, -math.inf], dtype=jtorch.float64)
+    p2, p3 = jtorch.polygamma(2, x).tolist(), jtorch.polygamma(3, x).tolist()
+    assert p2[:2] == [-math.inf, -math.inf] and math.isnan(p2[2]) and p2[3] == -math.inf
+    assert p3[:2] == [math.inf, math.inf] and math.isnan(p3[2]) and p3[3] == math.inf
+    assert jtorch.polygamma(1, jtorch.tensor(0.0)).item() == math.inf
+    # torch's reflection formula gives a huge finite number at negative integers
+    assert 1e30 < jtorch.polygamma(1, jtorch.tensor(-1.0, dtype=jtorch.float64)).item() < math.inf

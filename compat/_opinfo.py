@@ -373,6 +373,17 @@ def run_sample(op, jfn, s, dt, check_grad):
     return None
 
 
+def _torch_grad_known_wrong(op, dt):
+    """op_db marks torch's own gradcheck of this entry as an expected failure (as_strided_scatter,
+    istft, ...): torch's gradient is no reference, so gradients are not compared."""
+    for d in op.decorators:
+        if getattr(d, "test_name", None) == "test_fn_grad" and d.is_active(
+                "TestBwdGradients", "test_fn_grad", "cpu", dt, {}) and any(
+                getattr(x, "__name__", "") == "expectedFailure" for x in d.decorators):
+            return True
+    return False
+
+
 def run_entry(op, max_samples=None, dtypes=DTYPES, errors=True):
     """Run every (or the first `max_samples`) sample of `op` for each dtype; a `Result`."""
     name = entry_name(op)
@@ -385,7 +396,8 @@ def run_entry(op, max_samples=None, dtypes=DTYPES, errors=True):
     # complex-only ops (view_as_real, ...) run on complex64 instead of being left untested
     run = [d for d in dtypes if d in supported] or [d for d in (torch.complex64,) if d in supported]
     for dt in run:
-        grad = op.supports_autograd and dt.is_floating_point and dt in op.supported_backward_dtypes("cpu")
+        grad = op.supports_autograd and dt.is_floating_point and dt in op.supported_backward_dtypes("cpu") \
+            and not _torch_grad_known_wrong(op, dt)
         try:
             samples = list(op.sample_inputs("cpu", dt, requires_grad=grad))
         except Exception as e:  # the OpInfo itself failed to build samples

@@ -303,6 +303,8 @@ def _setitem(input: Array, key: Array, value: Array, structure, accumulate: bool
     from .._indexing import rebuild_key
     k = rebuild_key(key, structure)
     v = value.astype(input.dtype) if hasattr(value, "astype") else jnp.asarray(value, input.dtype)
+    if accumulate and input.dtype == jnp.bool_:  # torch accumulates bools as a logical or
+        return input.at[k].max(v)
     return input.at[k].add(v) if accumulate else input.at[k].set(v)
 
 

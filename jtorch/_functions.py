@@ -170,7 +170,6 @@ def _minmax(kind, input, dim=None, keepdim=False, *, out=None):
             raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         return apply(REGISTRY[f"_{kind}_all"], (input,), kw)
-    _wrap_dim(dim, input.ndim)
     return apply(REGISTRY[f"_{kind}_dim"], (input, dim, keepdim), kw)
 
 

@@ -105,6 +105,7 @@ def diff(input: Array, n: int = 1, dim: int = -1, prepend: Array = None, append:
 def trapezoid(y: Array, x: Array = None, *, dx: float | None = None, dim: int = -1):
     """Matches `torch.trapezoid`."""
     yy = y.astype(jnp.float32) if _is_int(y) else y
+    dim = _wrap(dim, y.ndim)
     if x is not None:
         return jnp.trapezoid(yy, x=x, axis=dim)
     return jnp.trapezoid(yy, dx=1.0 if dx is None else dx, axis=dim)

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
+from .._checks import wrap_dim
 from ._registry import op
 
 _PRIVATE = dict(public=False, method=False, promote=None)
@@ -136,6 +137,7 @@ def threshold(input: Array, threshold: float, value: float):
 @op(**_PRIVATE)
 def glu(input: Array, dim: int = -1):
     """Matches `torch.nn.functional.glu`."""
+    dim = wrap_dim(dim, input.ndim)
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} is "
                            f"size {input.shape[dim]}")
@@ -406,7 +408,7 @@ def pdist(input: Array, p: float = 2.0):
 @op(**_PRIVATE, grad_name="DivBackward0")
 def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
     """Matches `torch.nn.functional.normalize`."""
-    return input / jnp.maximum(_pnorm(input, p, dim, True), eps)
+    return input / jnp.maximum(_pnorm(input, p, wrap_dim(dim, input.ndim), True), eps)
 
 
 @op(**_PRIVATE, diff=False)

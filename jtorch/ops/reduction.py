@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from .._checks import wrap_dims
+from .._checks import wrap_dim, wrap_dims
 from ._registry import by_dim, op
 
 
@@ -18,9 +18,8 @@ def _np(dtype):
 def _axis(dim, ndim):
     if dim is None or dim == () or dim == []:
         return None
-    if isinstance(dim, (tuple, list)):
-        return tuple(d % max(ndim, 1) for d in dim) if ndim else None
-    return dim % max(ndim, 1) if ndim else None
+    ax = wrap_dims(dim, ndim) if isinstance(dim, (tuple, list)) else wrap_dim(dim, ndim)
+    return ax if ndim else None
 
 
 def _acc_dtype(x, dtype):
@@ -182,9 +181,10 @@ def _max_all(input: Array):
 
 @op(promote=None, grad_name="MaxBackward0")
 def _max_dim(input: Array, dim: int, keepdim: bool = False):
+    dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:  # a 0-dim tensor is its own max, at index 0
         return RETURN_TYPES["max"](input, jnp.zeros((), jnp.int64))
-    return RETURN_TYPES["max"](*_select(input, dim % max(input.ndim, 1), keepdim, _argmax_nan))
+    return RETURN_TYPES["max"](*_select(input, dim, keepdim, _argmax_nan))
 
 
 @op(promote=None, grad_name="MinBackward1")
@@ -194,9 +194,10 @@ def _min_all(input: Array):
 
 @op(promote=None, grad_name="MinBackward0")
 def _min_dim(input: Array, dim: int, keepdim: bool = False):
+    dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:  # a 0-dim tensor is its own min, at index 0
         return RETURN_TYPES["min"](input, jnp.zeros((), jnp.int64))
-    return RETURN_TYPES["min"](*_select(input, dim % max(input.ndim, 1), keepdim, _argmin_nan))
+    return RETURN_TYPES["min"](*_select(input, dim, keepdim, _argmin_nan))
 
 
 @op(promote=None)
@@ -228,19 +229,21 @@ def _extreme_axis(name, x, dim):
 @op(promote=None, diff=False)
 def argmax(input: Array, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.argmax` (first index among ties; NaN counts as the maximum)."""
+    dim = None if dim is None else wrap_dim(dim, input.ndim)
     if dim is None or input.ndim == 0:  # a 0-dim input has one element whatever the dim
         r = _argmax_nan(input.reshape(-1), 0, False)
         return (r.reshape((1,) * input.ndim) if keepdim else r).astype(jnp.int64)
-    return _argmax_nan(input, dim % max(input.ndim, 1), keepdim).astype(jnp.int64)
+    return _argmax_nan(input, dim, keepdim).astype(jnp.int64)
 
 
 @op(promote=None, diff=False)
 def argmin(input: Array, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.argmin`."""
+    dim = None if dim is None else wrap_dim(dim, input.ndim)
     if dim is None or input.ndim == 0:  # a 0-dim input has one element whatever the dim
         r = _argmin_nan(input.reshape(-1), 0, False)
         return (r.reshape((1,) * input.ndim) if keepdim else r).astype(jnp.int64)
-    return _argmin_nan(input, dim % max(input.ndim, 1), keepdim).astype(jnp.int64)
+    return _argmin_nan(input, dim, keepdim).astype(jnp.int64)
 
 
 @op(promote=None, diff=False)
@@ -295,12 +298,13 @@ def log_softmax(input: Array, dim: int | None = None, dtype=None):
 def _implicit_dim(dim, ndim):
     if dim is None:
         return 0 if ndim in (0, 1, 3) else 1
-    return dim
+    return wrap_dim(dim, ndim)
 
 
 @op(promote=None, saves="none", inplace=True)
 def cumsum(input: Array, dim: int, *, dtype=None):
     """Matches `torch.cumsum`."""
+    dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:  # a 0-dim tensor is its own cumulative sum
         return jnp.cumsum(input.reshape(1), dtype=_acc_dtype(input, dtype)).reshape(())
     return jnp.cumsum(input, axis=dim, dtype=_acc_dtype(input, dtype))
@@ -309,6 +313,7 @@ def cumsum(input: Array, dim: int, *, dtype=None):
 @op(promote=None, inplace=True)
 def cumprod(input: Array, dim: int, *, dtype=None):
     """Matches `torch.cumprod`."""
+    dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:
         return jnp.cumprod(input.reshape(1), dtype=_acc_dtype(input, dtype)).reshape(())
     return jnp.cumprod(input, axis=dim, dtype=_acc_dtype(input, dtype))

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from .. import _view
-from .._checks import is_number, wrap_dim
+from .._checks import is_number, wrap_dim, wrap_dims
 from ._registry import op
 
 
@@ -84,13 +84,14 @@ def stack(tensors: list[Array], dim: int = 0):
     """Matches `torch.stack`."""
     from .._promote import promote_args
     ts = promote_args("default", *tensors)
-    return jnp.stack(ts, axis=dim)
+    return jnp.stack(ts, axis=wrap_dim(dim, ts[0].ndim + 1) if ts else dim)
 
 
 @op(promote=None, saves="none")
 def flip(input: Array, dims):
     """Matches `torch.flip`."""
-    return jnp.flip(input, axis=tuple(dims) if isinstance(dims, (list, tuple)) else dims)
+    return jnp.flip(input, axis=wrap_dims(dims if isinstance(dims, (list, tuple)) else (dims,), input.ndim)
+                    if input.ndim else None)
 
 
 @op(promote=None, saves="none")
@@ -215,7 +216,7 @@ def index_select(input: Array, dim: int, index: Array):
     """Matches `torch.index_select`."""
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return jnp.take(input.reshape(1), index.astype(jnp.int64).reshape(-1), axis=0).reshape(())
-    return jnp.take(input, index.astype(jnp.int64).reshape(-1), axis=dim)
+    return jnp.take(input, index.astype(jnp.int64).reshape(-1), axis=wrap_dim(dim, input.ndim))
 
 
 @op(promote=None, saves="none", inplace=True)
@@ -242,6 +243,7 @@ def index_copy(input: Array, dim: int, index: Array, source: Array):
     """Matches `torch.index_copy`."""
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return index_copy(input.reshape(1), 0, index, jnp.reshape(source, 1)).reshape(())
+    dim = wrap_dim(dim, input.ndim)
     x = jnp.moveaxis(input, dim, 0)
     s = jnp.moveaxis(source, dim, 0).astype(input.dtype)
     return jnp.moveaxis(x.at[index.astype(jnp.int64).reshape(-1)].set(s), 0, dim)
@@ -252,6 +254,7 @@ def index_fill(input: Array, dim: int, index: Array, value: Array):
     """Matches `torch.index_fill`."""
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return index_fill(input.reshape(1), 0, index, value).reshape(())
+    dim = wrap_dim(dim, input.ndim)
     x = jnp.moveaxis(input, dim, 0)
     return jnp.moveaxis(x.at[index.astype(jnp.int64)].set(jnp.asarray(value, input.dtype)), 0, dim)
 
@@ -319,4 +322,4 @@ def take_along_dim(input: Array, indices: Array, dim: int | None = None):
     """Matches `torch.take_along_dim`."""
     if dim is None:
         return jnp.take(input.reshape(-1), indices.reshape(-1).astype(jnp.int64))
-    return jnp.take_along_axis(input, indices.astype(jnp.int64), axis=dim)
+    return jnp.take_along_axis(input, indices.astype(jnp.int64), axis=wrap_dim(dim, input.ndim))

@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
+from .._checks import wrap_dim
 from ._registry import op
 from .reduction import RETURN_TYPES
 
@@ -28,6 +29,7 @@ def _argsort(x, dim, descending):
 @op(promote=None, grad_name="SortBackward0")
 def sort(input: Array, dim: int = -1, descending: bool = False, stable: bool | None = False):
     """Matches `torch.sort` (NaN sorts as the largest value; always stable)."""
+    dim = wrap_dim(dim, input.ndim)
     idx = _argsort(input, dim, descending)
     vals = input if input.ndim == 0 else jnp.take_along_axis(input, idx, axis=dim)
     return RETURN_TYPES["sort"](vals, idx)
@@ -36,7 +38,7 @@ def sort(input: Array, dim: int = -1, descending: bool = False, stable: bool | N
 @op(promote=None, diff=False)
 def argsort(input: Array, dim: int = -1, descending: bool = False, stable: bool = False):
     """Matches `torch.argsort` (always stable)."""
-    return _argsort(input, dim, descending)
+    return _argsort(input, wrap_dim(dim, input.ndim), descending)
 
 
 @op(promote=None)
@@ -48,6 +50,7 @@ def msort(input: Array):
 @op(promote=None)
 def topk(input: Array, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """Matches `torch.topk` (ties keep their original order)."""
+    d = wrap_dim(dim, input.ndim)
     if input.ndim == 0:
         if k > 1:
             raise RuntimeError("selected index k out of range")
@@ -62,7 +65,7 @@ def topk(input: Array, k: int, dim: int = -1, largest: bool = True, sorted: bool
 def _kth(input, k, dim, keepdim, name):
     if input.ndim == 0:
         return RETURN_TYPES[name](input, jnp.zeros((), jnp.int64))
-    d = dim % input.ndim
+    d = wrap_dim(dim, input.ndim)
     idx = jax.lax.slice_in_dim(_argsort(input, d, False), k, k + 1, axis=d)
     vals = jnp.take_along_axis(input, idx, axis=d)
     if not keepdim:
@@ -73,7 +76,8 @@ def _kth(input, k, dim, keepdim, name):
 @op(promote=None)
 def kthvalue(input: Array, k: int, dim: int = -1, keepdim: bool = False):
     """Matches `torch.kthvalue` (k is 1-based)."""
-    n = input.shape[dim % input.ndim] if input.ndim else 1
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     return _kth(input, k - 1, dim, keepdim, "kthvalue")
@@ -82,7 +86,7 @@ def kthvalue(input: Array, k: int, dim: int = -1, keepdim: bool = False):
 def _median(input, dim, keepdim, ignore_nan, name):
     flat = dim is None
     x = input.reshape(-1) if flat else input
-    d = 0 if flat else (dim % x.ndim if x.ndim else 0)
+    d = 0 if flat else wrap_dim(dim, x.ndim)
     if x.ndim == 0:
         return x if flat else RETURN_TYPES[name](x, jnp.zeros((), jnp.int64))
     n = x.shape[d]
@@ -122,16 +126,16 @@ def nanmedian(input: Array, dim: int | None = None, keepdim: bool = False):
 def _nonempty(name, x, dim):
     if x.size == 0 and dim is None:
         return
-    if x.ndim and dim is not None and x.shape[dim % x.ndim] == 0:
+    if x.ndim and dim is not None and x.shape[wrap_dim(dim, x.ndim)] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
 
 
 @op(promote=None)
 def mode(input: Array, dim: int = -1, keepdim: bool = False):
     """Matches `torch.mode` (the smallest most frequent value; index of its last occurrence)."""
+    d = wrap_dim(dim, input.ndim)
     if input.ndim == 0:
         return RETURN_TYPES["mode"](input, jnp.zeros((), jnp.int64))
-    d = dim % input.ndim
     x = jnp.moveaxis(input, d, -1)
     n = x.shape[-1]
     eq = x[..., :, None] == x[..., None, :]

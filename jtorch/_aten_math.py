@@ -33,8 +33,8 @@ def _warn_once(name, text):
 
 def frobenius_norm(input, dim, keepdim=False, *, out=None):
     """Matches `torch.frobenius_norm` (deprecated in torch; warns once, as torch does)."""
-    _warn_once("frobenius_norm", "at::frobenius_norm is deprecated and it is just left for JIT compatibility. "
-                  "Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead")
+    _warn_once("frobenius_norm", "at::frobenius_norm is deprecated and it is just left for JIT "
+               "compatibility. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead")
     from .linalg import vector_norm
     dim = (dim,) if isinstance(dim, int) else tuple(dim)
     r = vector_norm(input, 2.0, dim, keepdim)
@@ -44,8 +44,8 @@ def frobenius_norm(input, dim, keepdim=False, *, out=None):
 def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
     """Matches `torch.nuclear_norm` (`(input, keepdim)` or `(input, dim, keepdim)`; deprecated in
     torch; warns once, as torch does)."""
-    _warn_once("nuclear_norm", "at::nuclear_norm is deprecated and it is just left for JIT compatibility. "
-                  "Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead")
+    _warn_once("nuclear_norm", "at::nuclear_norm is deprecated and it is just left for JIT "
+               "compatibility. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead")
     if isinstance(dim, bool):
         dim, keepdim = None, dim
     from .linalg import matrix_norm

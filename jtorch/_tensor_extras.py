@@ -1,8 +1,8 @@
 """Tensor methods from torch's reference list that are Python-level rather than ops: element-wise
 Python callbacks (`apply_`, `map_`, `map2_`), storage rebinding (`resize_`, `set_`), storage
-handles (`storage`, `storage_type`), the `cauchy_`/`geometric_`/`log_normal_` samplers, removed
-or no-op APIs (`volatile`, `reinforce`, `share_memory_`, `record_stream`) and a few dunders.
-`bind()` attaches them to `Tensor`.
+handles (`storage`, `storage_type`), removed or no-op APIs (`volatile`, `reinforce`,
+`share_memory_`, `record_stream`), dense answers to sparse queries and a few dunders. `bind()`
+attaches them to `Tensor`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype as D
 from ._tensor import Tensor
 
 
@@ -173,48 +172,6 @@ def reinforce(self, reward):
                        "distribution and add -log_prob(action) * reward to the loss).")
 
 
-# ---- samplers -----------------------------------------------------------------------------------
-
-def _uniform(self, generator):
-    from .random import _gen
-    dt = self.dtype.np if self.dtype.is_floating_point else np.float64
-    return _gen(generator).draw("uniform", tuple(self.shape), dt, 0.0, 1.0)
-
-
-# The C++ type names torch's messages print.
-_CXX = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-        "uint8": "unsigned char", "bool": "bool"}
-
-
-def cauchy_(self, median=0, sigma=1, *, generator=None):
-    """Matches `Tensor.cauchy_` (draws from jtorch's generator)."""
-    if not self.dtype.is_floating_point:
-        raise RuntimeError(f"Cauchy distribution is a continuous probability distribution. dtype "
-                           f"must be a floating point but you specified {_CXX.get(self.dtype.name)}")
-    u = _uniform(self, generator)
-    return self.copy_(Tensor._from_array(median + sigma * jnp.tan(jnp.pi * (u - 0.5))))
-
-
-def log_normal_(self, mean=1, std=2, *, generator=None):
-    """Matches `Tensor.log_normal_`."""
-    from .random import _gen
-    if not self.dtype.is_floating_point:
-        raise NotImplementedError(f'"log_normal_cpu" not implemented for \'{D._C_NAME[self.dtype.name]}\'')
-    if std <= 0:
-        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    z = _gen(generator).draw("normal", tuple(self.shape), self.dtype.np, 0.0, 1.0)
-    return self.copy_(Tensor._from_array(jnp.exp(mean + std * z)))
-
-
-def geometric_(self, p, *, generator=None):
-    """Matches `Tensor.geometric_`: the number of Bernoulli(p) trials up to the first success."""
-    if not 0 < p < 1:
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    u = _uniform(self, generator)
-    k = jnp.ceil(jnp.log1p(-u) / math.log1p(-p))
-    return self.copy_(Tensor._from_array(jnp.maximum(k, 1.0)))
-
-
 # ---- sparse queries on dense tensors ----------------------------------------------------------
 
 def to_dense(self, dtype=None, *, masked_grad=None):
@@ -333,7 +290,7 @@ def bind():
     methods = {f.__name__: f for f in (
         apply_, map_, map2_, resize_, resize_as_, resize, resize_as, set_, is_set_to, storage,
         storage_type, share_memory_, record_stream, dim_order, const_data_ptr, module_load,
-        reinforce, cauchy_, log_normal_, geometric_, __contains__, __reversed__, __delitem__,
+        reinforce, __contains__, __reversed__, __delitem__,
         __array_wrap__, __setstate__, as_subclass, to_dense, sparse_dim, dense_dim, *_SPARSE_ONLY)}
     from ._aten_math import hash_tensor, ormqr
     methods.update(hash_tensor=hash_tensor, ormqr=ormqr)

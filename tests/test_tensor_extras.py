@@ -36,16 +36,6 @@ def test_storage_writes_through():
     assert torch.FloatStorage([1.0, 2.0]).tolist() == [1.0, 2.0]
 
 
-def test_samplers_use_the_generator():
-    torch.manual_seed(1)
-    a = torch.zeros(50).log_normal_()
-    torch.manual_seed(1)
-    b = torch.zeros(50).log_normal_()
-    assert torch.equal(a, b) and bool((a > 0).all())
-    g = torch.zeros(100).geometric_(0.5)
-    assert bool((g >= 1).all()) and bool((g == g.round()).all())
-
-
 def test_dunders():
     x = torch.tensor([1.0, 2.0])
     assert 2.0 in x and 5.0 not in x

@@ -55,7 +55,6 @@ def topk(input: Array, k: int, dim: int = -1, largest: bool = True, sorted: bool
         if k > 1:
             raise RuntimeError("selected index k out of range")
         return RETURN_TYPES["topk"](input, jnp.zeros((), jnp.int64))
-    d = dim % input.ndim
     if k > input.shape[d] or k < 0:
         raise RuntimeError("selected index k out of range")
     idx = jax.lax.slice_in_dim(_argsort(input, d, largest), 0, k, axis=d)

@@ -53,6 +53,23 @@ CASES = {
                         (np.array([0.0, -3.0, np.inf, -np.inf]),)),
     "polygamma_int_input": (lambda lib, x: [lib.polygamma(n, x) for n in (0, 1, 2)],
                             (np.array([-3, -1, 0, 1, 4]),)),
+    # integer / bool inputs of nn.functional give the default float; avg_pool keeps integers
+    "nn_int_inputs": (lambda lib, x: [lib.nn.functional.softsign(x), lib.nn.functional.tanhshrink(x),
+                                      lib.nn.functional.local_response_norm(x.reshape(1, 2, 3), 2),
+                                      lib.nn.functional.pairwise_distance(x, x + 1),
+                                      lib.nn.functional.cosine_embedding_loss(x, x * 2, lib.tensor([1, -1])),
+                                      lib.nn.functional.margin_ranking_loss(x, x * 2, lib.ones_like(x)),
+                                      lib.nn.functional.triplet_margin_loss(x, x + 1, x * 2, swap=True)],
+                      (np.array([[1, 2, 3], [4, 5, -6]]),)),
+    "cosine_embedding_bool": (lambda lib, x: lib.nn.functional.cosine_embedding_loss(x, ~x, lib.tensor([1, -1])),
+                              (np.array([[True, False, True], [False, False, True]]),)),
+    "lrn_empty_int": (lambda lib, x: lib.nn.functional.local_response_norm(x, 2), (np.zeros((0, 2, 3), np.int64),)),
+    "avg_pool_int": (lambda lib, x: [lib.nn.functional.avg_pool1d(x, 2), lib.nn.functional.avg_pool1d(-x, 4, ceil_mode=True),
+                                     lib.nn.functional.avg_pool1d(x, 3, padding=1, count_include_pad=False),
+                                     lib.nn.functional.avg_pool2d(x.reshape(1, 2, 3), (2, 2), padding=1, stride=1),
+                                     lib.nn.functional.avg_pool3d(x.reshape(1, 1, 1, 2, 3), (1, 2, 2), ceil_mode=True,
+                                                                  divisor_override=3)],
+                     (np.array([[[1, 2, 4, 7, -3, -4]]]),)),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -14,6 +14,7 @@ from jax import Array, lax
 
 from .._checks import wrap_dim
 from ._registry import op
+from .elementwise import _is_int, _to_float
 
 _PRIVATE = dict(public=False, method=False, promote=None)
 
@@ -92,7 +93,7 @@ def softplus(input: Array, beta: float = 1.0, threshold: float = 20.0):
 @op(**_PRIVATE)
 def softsign(input: Array):
     """Matches `torch.nn.functional.softsign`."""
-    return input / (1 + jnp.abs(input))
+    return _to_float(lambda x: x / (1 + jnp.abs(x)), input)  # integers give the default float
 
 
 @op(**_PRIVATE)
@@ -125,7 +126,7 @@ def softshrink(input: Array, lambd: float = 0.5):
 @op(**_PRIVATE)
 def tanhshrink(input: Array):
     """Matches `torch.nn.functional.tanhshrink`."""
-    return input - jnp.tanh(input)
+    return _to_float(lambda x: x - jnp.tanh(x), input)
 
 
 @op(public=True, method=False, promote=None)
@@ -263,13 +264,17 @@ def local_response_norm(input: Array, size: int, alpha: float = 1e-4, beta: floa
     """Matches `torch.nn.functional.local_response_norm`."""
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.size == 0:  # torch returns an empty input unchanged (integer dtype included)
+        return input
     sq = jnp.square(input)
     pad = [(0, 0)] * input.ndim
     pad[1] = (size // 2, (size - 1) // 2)
     sq = jnp.pad(sq, pad)
     c = input.shape[1]
-    win = sum(lax.slice_in_dim(sq, i, i + c, axis=1) for i in range(size)) / size
-    return input / jnp.power(k + alpha * win, beta)
+    win = sum(lax.slice_in_dim(sq, i, i + c, axis=1) for i in range(size))
+    # integers: torch averages the squares with integer (truncating) division, then goes float
+    win = _to_float(lambda w: w, lax.div(win, jnp.asarray(size, win.dtype))) if _is_int(win) else win / size
+    return _to_float(lambda x: x, input) / jnp.power(k + alpha * win, beta)
 
 
 # ---- dropout, embedding --------------------------------------------------------------------
@@ -370,7 +375,7 @@ def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8):
     return jnp.sum(a * b, axis=dim) / (na * nb)
 
 
-@op(public=True, method=False, promote="default", grad_name="NormBackward1")
+@op(public=True, method=False, promote="float", grad_name="NormBackward1")
 def pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False):
     """Matches `torch.pairwise_distance`."""

@@ -126,16 +126,24 @@ def _avg_pool(input: Array, kernel_size, stride, padding, ceil_mode: bool,
                                f"pad={p[i]}, kernel_size={k[i]} and dilation=1")
     out = tuple(pool_out_size(spatial[i], k[i], s[i], p[i], 1, ceil_mode) for i in range(nd))
     total = jnp.sum(_windows(input, k, s, p, (1,) * nd, out, 0), axis=-1)
+    if jnp.issubdtype(input.dtype, jnp.integer):  # torch keeps integers: C division (truncates)
+        d = divisor_override or _avg_divisor(k, s, p, spatial, out, count_include_pad)
+        return lax.div(total, jnp.broadcast_to(jnp.asarray(d, total.dtype), total.shape))
     if divisor_override:
         return total / divisor_override
-    div = np.ones(out)
+    return total / jnp.asarray(_avg_divisor(k, s, p, spatial, out, count_include_pad), input.dtype)
+
+
+def _avg_divisor(k, s, p, spatial, out, count_include_pad):
+    nd = len(k)
+    div = np.ones(out, np.int64)
     for i in range(nd):
         start = np.arange(out[i]) * s[i] - p[i]
         end = np.minimum(start + k[i], spatial[i] + p[i])
         n = end - start if count_include_pad else \
             np.minimum(end, spatial[i]) - np.maximum(start, 0)
         div = div * n.reshape((-1,) + (1,) * (nd - 1 - i))
-    return total / jnp.asarray(div, input.dtype)
+    return div
 
 
 def _adaptive_ranges(size, out):

@@ -201,7 +201,7 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, margin: f
                           reduction: str = "mean"):
     """Matches `torch.nn.functional.cosine_embedding_loss`."""
     eps = 1e-12
-    a, b = input1, input2
+    a, b = _pair(input1, input2)  # integers give the default float
     d = a.ndim - 1
     cos = jnp.sum(a * b, d) / jnp.sqrt((jnp.sum(a * a, d) + eps) * (jnp.sum(b * b, d) + eps))
     z = cos - margin
@@ -213,6 +213,7 @@ def cosine_embedding_loss(input1: Array, input2: Array, target: Array, margin: f
 def margin_ranking_loss(input1: Array, input2: Array, target: Array, margin: float = 0.0,
                         reduction: str = "mean"):
     """Matches `torch.nn.functional.margin_ranking_loss`."""
+    input1, input2 = _pair(input1, input2)
     z = -target * (input1 - input2) + margin
     return _reduce(jnp.where(z < 0, 0, z), reduction)
 
@@ -291,6 +292,8 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, margin:
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
                         reduction: str = "mean"):
     """Matches `torch.nn.functional.triplet_margin_loss`."""
+    from .._promote import promote_args
+    anchor, positive, negative = promote_args("float", anchor, positive, negative)
     dim = anchor.ndim - 1
     d_ap = _pnorm(anchor - positive + eps, p, dim)
     d_an = _pnorm(anchor - negative + eps, p, dim)

@@ -158,3 +158,35 @@ def test_polygamma_at_poles_follows_torch():
     assert jtorch.polygamma(1, jtorch.tensor(0.0)).item() == math.inf
     # torch's reflection formula gives a huge finite number at negative integers
     assert 1e30 < jtorch.polygamma(1, jtorch.tensor(-1.0, dtype=jtorch.float64)).item() < math.inf
+
+
+# ---- integer inputs of nn.functional ------------------------------------------------------
+
+def test_nn_functional_integer_inputs_give_the_default_float():
+    F = jtorch.nn.functional
+    i = jtorch.tensor([[1, 2, 3], [4, 5, 6]])
+    t = jtorch.tensor([1, -1])
+    outs = {"softsign": F.softsign(i), "tanhshrink": F.tanhshrink(i),
+            "lrn": F.local_response_norm(i.reshape(1, 2, 3), 2),
+            "pairwise": F.pairwise_distance(i, i + 1),
+            "cosine_embedding": F.cosine_embedding_loss(i, i * 2, t),
+            "margin_ranking": F.margin_ranking_loss(i, i * 2, jtorch.ones_like(i)),
+            "triplet": F.triplet_margin_loss(i, i + 1, i * 2)}
+    for name, r in outs.items():
+        assert r.dtype == jtorch.float32, name
+    close(outs["softsign"][0], [1 / 2, 2 / 3, 3 / 4])
+    close(outs["pairwise"], [math.sqrt(3) * (1 - 1e-6)] * 2, rtol=1e-5)
+    close(outs["margin_ranking"], 3.5)
+    assert F.local_response_norm(jtorch.zeros(0, 2, 3, dtype=jtorch.int64), 2).dtype == jtorch.int64
+    b = jtorch.tensor([[True, False, True], [False, False, True]])
+    assert F.cosine_embedding_loss(b, b, t).dtype == jtorch.float32
+
+
+def test_avg_pool_keeps_integers_and_truncates():
+    F = jtorch.nn.functional
+    x = jtorch.tensor([[[1, 2, 4, 7, -3, -4]]])
+    r = F.avg_pool1d(x, 2)
+    assert r.dtype == jtorch.int64 and r.tolist() == [[[1, 5, -3]]]
+    assert F.avg_pool1d(x, 3, padding=1, count_include_pad=False).tolist() == [[[1, 2]]]
+    assert F.avg_pool1d(-x, 4, ceil_mode=True).tolist() == [[[-3, 3]]]
+    assert F.avg_pool2d(x.reshape(1, 2, 3), (1, 2), divisor_override=3).tolist() == [[[1], [1]]]

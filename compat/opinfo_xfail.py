@@ -6,6 +6,9 @@ Each entry is a known, accepted difference; the report lists it as XFAIL instead
 XFAIL = {
     # Random draws are compared by shape, dtype and support only (compat/_opinfo.py RANDOM),
     # so they need no entry here.
+    # Randomized algorithms whose result depends on the random sketch for some samples.
+    "svd_lowrank": "samples with M= have rank(A - M) > q: the randomized approximation then depends "
+                   "on the Gaussian sketch, which jtorch's PRNG cannot reproduce (exact samples pass)",
     # Which index torch reports among equal values is its selection algorithm's accident.
     "kthvalue": "index among tied integer values differs (torch's quickselect order)",
     "sort": "indices of tied values with stable=False follow torch's unstable CPU sort (jtorch is stable)",

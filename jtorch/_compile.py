@@ -99,7 +99,10 @@ class CompiledFunction:
         self.calls += 1
         if self.calls == 1 or self.eager_only:
             return self.fn(*args, **kwargs)
-        leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+        if not kwargs and all(type(a) is Tensor for a in args):  # the common call, flattened
+            leaves, tdef = list(args), len(args)
+        else:
+            leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
         sig = _arg_sig(tdef, leaves)
         classes = None
         if self.dynamic_batch:
@@ -278,6 +281,7 @@ class _Program:
         self.float_mask = box["float_mask"]
         self.written = box["written"]        # indexes of state tensors the program writes
         self.grad_spec = box["grad_spec"]    # per carrier: None / "none" / "keep" / "new"
+        self.grad_touched = [i for i, s in enumerate(self.grad_spec) if s is not None]
         self.in_written = box["in_written"]  # indexes of argument tensors the program writes
         self.n_sched = n_sched               # deferred scheduler.step() calls per scheduler
         self.donated = box.get("donated", False)
@@ -291,10 +295,12 @@ class _Program:
         new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(*live)
         del live
         self._write_back(state, ins, new_arrays, new_key, new_inputs)
-        for c, g, spec in zip(state.carriers, new_grads, self.grad_spec):
+        carriers = state.carriers
+        for i in self.grad_touched:
+            spec, g, c = self.grad_spec[i], new_grads[i], carriers[i]
             if spec == "none":
                 c._grad = None
-            elif spec is not None and g is not None:
+            elif g is not None:
                 if c._grad is None or spec == "new":
                     c._grad = Tensor._from_array(g)
                 else:

@@ -17,6 +17,7 @@ are singletons and compared by identity (the `training` flag).
 """
 from __future__ import annotations
 
+import functools
 from itertools import repeat
 
 from ._tensor import Tensor
@@ -112,7 +113,9 @@ def _aval(a):
 
 def _leaf_sig(x):
     if isinstance(x, Tensor):
-        return ("T",) + _aval(x._data) + (x._rg,)
+        a = x._data
+        av = getattr(a, "aval", a)  # a jax array's .shape and .dtype are properties reading .aval
+        return ("T", av.shape, av.dtype, x._rg)
     if isinstance(x, (int, float, complex, bool, str, type(None))):
         return ("P", type(x).__name__, x)  # Python values are baked into the trace
     return ("O", id(x))
@@ -152,9 +155,19 @@ def _is_tensor(x):
 
 
 def _arg_sig(tdef, leaves):
-    """The guards that depend on this call's arguments and modes (cheap: computed every call)."""
+    """The guards that depend on this call's arguments and modes (cheap: computed every call).
+    `tdef`: the arguments' tree structure, or their count when all are tensors (no kwargs)."""
+    return (tdef, tuple(map(_leaf_sig, leaves)), _MODE.get(), _autocast_state())
+
+
+@functools.lru_cache(maxsize=None)
+def _autocast_module():
     from .amp import autocast_mode  # amp imports jtorch's ops: not at module import time
-    return (tdef, tuple(_leaf_sig(x) for x in leaves), _MODE.get(), autocast_mode.state())
+    return autocast_mode
+
+
+def _autocast_state():
+    return _autocast_module().state()
 
 
 def _guard_key(state, sig):

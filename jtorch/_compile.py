@@ -119,18 +119,19 @@ class CompiledFunction:
             state = _discover(self.fn, leaves)
             key = _guard_key(state, sig)
             prog = self.cache.get(key)
+            switched = False
             if prog is None and self.dynamic is None and not self.dynamic_batch and self.cache \
                     and _only_batch_changed(next(reversed(self.cache))[:4], sig):
                 # As torch's automatic dynamic shapes: after a batch-size change, trace once
                 # with symbolic batch dimensions instead of once per size.
-                self.dynamic_batch = True
+                self.dynamic_batch = switched = True
                 classes = _batch_classes(leaves)
                 sig = _dynamic_sig(sig, classes)
                 key = _guard_key(state, sig)
                 prog = self.cache.get(key)
             if prog is None:
                 if self.cache:
-                    self._note_recompile(key)
+                    self._note_recompile(key, switched)
                 try:
                     try:
                         prog = _trace(self.fn, state, args, kwargs, leaves, classes)
@@ -172,8 +173,10 @@ class CompiledFunction:
         self.recompiles.append(f"changed: batch sizes; {getattr(self.fn, '__qualname__', self.fn)} "
                                "does not trace with symbolic batch sizes, so it is traced per shape")
 
-    def _note_recompile(self, key):
+    def _note_recompile(self, key, to_dynamic=False):
         reason = _explain(next(reversed(self.cache)), key)
+        if to_dynamic:
+            reason += "; tracing once with symbolic batch sizes (dynamic=None: automatic)"
         where = _caller_line()
         reason = f"{reason} (called from {where})"
         self.recompiles.append(reason)

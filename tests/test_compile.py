@@ -376,6 +376,7 @@ def test_dynamic_true_traces_once_for_all_batch_sizes():
 def test_dynamic_default_goes_symbolic_at_the_first_batch_change():
     f, traces = _run_sizes(None, [8, 8, 5, 3, 8, 6])
     assert traces == 2 and len(f.cache) == 2  # static for 8, then one symbolic trace
+    assert len(f.recompiles) == 1 and "symbolic batch sizes" in f.recompiles[0]
 
 
 def test_dynamic_false_keeps_exact_shape_guards():

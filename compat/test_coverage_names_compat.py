@@ -391,11 +391,21 @@ def test_cond_and_while_loop_eager(compat):
         c = lib.cond(lib.tensor(False), lambda v: [v * 2], lambda v: [v - 1], [x])
         i, w = lib.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2), (lib.tensor(0), x))
         return a, type(b).__name__, b[0], type(c).__name__, c[0], i, w
-    # Eager while_loop runs the Python loop op by op: its result's node is the last op's
-    # (MulBackward0), where torch wraps the loop in WhileLoopAutogradOpBackward; gradients agree.
+    # Eager cond/while_loop run the Python branch or loop op by op: results carry the last op's
+    # node (MulBackward0) where torch's are CondAutogradOpBackward/WhileLoopAutogradOpBackward;
+    # values and gradients agree.
     compat.same(run, randn(3), grad_fn=False)
-    compat.value(lambda lib: type(lib.cond(lib.tensor(True), lambda v: v * 2, lambda v: v + 1,
-                                           (lib.ones(2, requires_grad=True),)).grad_fn).__name__)
+
+
+def test_cond_gradient_to_closed_over_parameters(compat):
+    def run(lib):
+        lib.manual_seed(0)
+        lin = _copy_params(lib, lib.nn.Linear(3, 2))
+        x = lib.ones(2, 3)
+        y = lib.cond(x.sum() > 0, lambda a: lin(a) * 3, lambda a: lin(a), (x,))
+        y.sum().backward()
+        return y.detach(), lin.weight.grad, lin.bias.grad
+    compat.value(run)
 
 
 # ---- native nn entry points -----------------------------------------------------------------

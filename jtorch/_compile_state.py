@@ -59,13 +59,13 @@ def _discover(fn, leaves) -> _State:
             except ValueError:
                 rec.fit = False  # an unbound cell may be bound later: always walk
                 continue
-            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
+            rec.attr(cell, "cell_contents", v, _entry(st, v, GUARDED))
             roots.append(v)
         g = getattr(f, "__globals__", {})
         missing = []
         for n in code.co_names:
             if n in g:
-                rec.dict_entry(g, n, g[n], _entry(st, g[n], False))
+                rec.dict_entry(g, n, g[n], _entry(st, g[n], GUARDED))
                 roots.append(g[n])
             else:
                 missing.append(n)
@@ -130,13 +130,19 @@ def _kind(t):
 _NUMBERS = (int, float, complex, str)
 
 
+# How numbers are compared under an object (`loose`): GUARDED, by value in the guard key (they
+# are baked into the trace): the closure, globals, plain containers, Modules and Optimizers;
+# NUMBERS_LOOSE, by type: a plain user object's numbers (a trainer's step counter or running
+# loss changes every call, and guarding it would retrace every call); SCHEDULER, numbers and
+# containers by type: a scheduler's counters and lr lists, which the deferred `scheduler.step()`
+# rebinds every call and which the traced function never reads.
+GUARDED, NUMBERS_LOOSE, SCHEDULER = 0, 1, 2
+
+
 def _entry(st, v, loose):
-    """How the record compares child v: True by identity, False by type. Python numbers and
-    strings are baked into the trace, so they join the guard key (`consts`) unless `loose`:
-    inside a scheduler, whose counters and lr lists the deferred `scheduler.step()` rebinds
-    every call and which the traced function never reads."""
+    """How the record compares child v: True by identity, False by type."""
     t = type(v)
-    if loose and (t in _NUMBERS or _kind(t) in (_DICT, _SEQ)):
+    if loose and t in _NUMBERS or loose == SCHEDULER and _kind(t) in (_DICT, _SEQ):
         return False
     if t in _NUMBERS:
         st.consts.append(v)
@@ -145,7 +151,7 @@ def _entry(st, v, loose):
     return True
 
 
-def _walk(obj, st, seen, depth, loose=False):
+def _walk(obj, st, seen, depth, loose=GUARDED):
     k = _kind(type(obj))
     if k == _SKIP or depth > 12:
         return
@@ -177,7 +183,8 @@ def _walk(obj, st, seen, depth, loose=False):
         for key, v in obj.items():
             _walk(key, st, seen, depth)
             _walk(v, st, seen, depth, loose)
-            rec.dict_entry(obj, key, v, _entry(st, v, loose or lifted and key in _LIFTED))
+            lift = lifted and key in _LIFTED
+            rec.dict_entry(obj, key, v, _entry(st, v, max(loose, NUMBERS_LOOSE) if lift else loose))
     elif k == _SEQ:
         if isinstance(obj, list):
             rec.length(obj)
@@ -197,14 +204,19 @@ def _walk(obj, st, seen, depth, loose=False):
             except ValueError:
                 rec.fit = False
                 continue
-            rec.attr(cell, "cell_contents", v, _entry(st, v, False))
+            rec.attr(cell, "cell_contents", v, _entry(st, v, GUARDED))
             _walk(v, st, seen, depth)
     elif k == _METHOD:
         _walk(obj.__self__, st, seen, depth)
     else:
-        n_sched = len(st.schedulers)
+        n_sched, n_opt, n_mod = len(st.schedulers), len(st.optimizers), len(st.modules)
         _note_role(obj, st)
-        loose = len(st.schedulers) > n_sched
+        if len(st.schedulers) > n_sched:
+            loose = SCHEDULER
+        elif len(st.optimizers) > n_opt or len(st.modules) > n_mod:
+            loose = GUARDED
+        else:
+            loose = NUMBERS_LOOSE
         d = getattr(obj, "__dict__", None)
         if d is not None:
             rec.attr(obj, "__dict__", d)

@@ -460,3 +460,36 @@ def test_donated_buffers_never_free_what_the_user_still_holds():
     assert not np.array_equal(alias.numpy(), view_val)
     np.testing.assert_array_equal(alias.numpy(), p.detach().numpy())
     assert p.grad is not old_grad
+
+
+def test_numbers_guarded_on_modules_not_on_plain_objects():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 2)
+            self.temperature = 2.0  # read by forward: baked into the trace, so guarded
+
+        def forward(self, x):
+            return self.lin(x) / self.temperature
+
+    class Trainer:  # a plain object: its counters change every call and are never read
+        def __init__(self):
+            torch.manual_seed(0)
+            self.model = Scaled()
+            self.step_count, self.running_loss, self.history = 0, 0.0, []
+
+        def step(self, x):
+            return self.model(x).pow(2).mean()
+
+    tr = Trainer()
+    f = torch.compile(tr.step)
+    x = _data()[0]
+    for i in range(5):
+        loss = f(x)
+        tr.step_count += 1
+        tr.running_loss = 0.9 * tr.running_loss + loss.item()
+        tr.history.append(loss.item())
+    assert len(f.cache) == 1
+    tr.model.temperature = 4.0
+    np.testing.assert_allclose(f(x).item(), tr.step(x).item(), rtol=1e-6)
+    assert len(f.cache) == 2

@@ -873,3 +873,20 @@ def test_new_dtypes_checkpoint_both_ways(tmp_path, name):
     jtorch.save({"t": jtorch.tensor(vals).to(getattr(jtorch, name))}, tmp_path / "b.pt")
     u = torch.load(tmp_path / "b.pt")["t"]
     assert u.dtype is getattr(torch, name) and u.float().tolist() == vals
+
+
+def test_memory_format_errors_and_preserve(compat):
+    def run(lib):
+        x = lib.ones(2, 3, 4, 5)
+        out = [x.is_contiguous(memory_format=lib.preserve_format),
+               x.contiguous(memory_format=lib.preserve_format).stride(),
+               x.is_contiguous(memory_format=lib.channels_last_3d)]
+        for f in (lambda: x.to(memory_format=lib.channels_last_3d),
+                  lambda: lib.empty(2, 3, memory_format=lib.channels_last),
+                  lambda: x.contiguous(memory_format="x")):
+            try:
+                f()
+            except (RuntimeError, TypeError) as e:
+                out.append(type(e).__name__ + (": " + str(e) if isinstance(e, RuntimeError) else ""))
+        return out
+    compat.value(run)

@@ -890,3 +890,33 @@ def test_memory_format_errors_and_preserve(compat):
                 out.append(type(e).__name__ + (": " + str(e) if isinstance(e, RuntimeError) else ""))
         return out
     compat.value(run)
+
+
+def test_fork_wait_future(compat):
+    def run(lib):
+        def f(a, b=1):
+            return a + b
+
+        def g():
+            raise ValueError("boom")
+        fu = lib.fork(f, 1, b=2)
+        out = [type(fu).__name__, fu.done(), lib.wait(fu), fu.value()]
+        try:
+            lib.fork(g)
+        except ValueError as e:
+            out.append(str(e))
+        h = lib.Future([])
+        out.append(h.done())
+        h.set_result(5)
+        out += [h.wait(), h.then(lambda x: x.value() * 2).wait(), h.value()]
+        try:
+            h.set_result(6)
+        except RuntimeError as e:
+            out.append(str(e).split(".")[0])
+        for bad in (lambda: lib.wait(3),):
+            try:
+                bad()
+            except TypeError as e:
+                out.append(type(e).__name__)
+        return out
+    compat.value(run)

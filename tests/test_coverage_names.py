@@ -191,3 +191,16 @@ def test_grouped_mm_groups_rows():
     out = F.grouped_mm(a, b, offs=torch.tensor([2, 6], dtype=torch.int32))
     assert torch.allclose(out[:2], a[:2] @ b[0], atol=1e-6) and torch.allclose(out[2:], a[2:] @ b[1], atol=1e-6)
     assert torch.allclose(F.grouped_mm(b.transpose(1, 2), b), torch.bmm(b.transpose(1, 2), b))
+
+
+def test_future_callbacks():
+    f = torch.Future()
+    seen = []
+    f.add_done_callback(lambda fut: seen.append(fut.value()))
+    g = f.then(lambda fut: fut.value() + 1)
+    f.set_result(1)
+    assert seen == [1] and g.wait() == 2 and torch.wait(torch.fork(lambda: 3)) == 3
+    e = torch.Future()
+    e.set_exception(ValueError("x"))
+    with pytest.raises(ValueError):
+        e.wait()

@@ -186,6 +186,7 @@ from ._strided import as_strided_scatter, empty_permuted, empty_strided  # noqa:
 from ._index_ops import index_put, nonzero_static  # noqa: E402,F401
 from ._histogramdd import histogramdd  # noqa: E402,F401
 from ._lowrank import pca_lowrank, svd_lowrank  # noqa: E402,F401
+from ._stft import istft, stft  # noqa: E402,F401
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402,F401
 # Reference-list names shipped late (issue 4): control flow, runtime facts, bytes, removed
 # linalg functions, native nn entry points, storages and streams.

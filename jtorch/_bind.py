@@ -1,7 +1,7 @@
 """The method loop and the operator table: attach every registered op to Tensor and jtorch."""
 from __future__ import annotations
 
-from . import _functions as F, _index_ops, _indexing, _inplace_view, _sampling, _shape, _strided
+from . import _functions as F, _index_ops, _indexing, _inplace_view, _sampling, _shape, _stft, _strided
 from ._tensor import Tensor
 from .ops._registry import REGISTRY
 
@@ -32,7 +32,7 @@ _METHODS = {
 }
 _METHODS.update(_inplace_view.METHODS)  # t_, transpose_, squeeze_, unsqueeze_, as_strided_, ...
 _METHODS.update(new_empty_strided=_strided.new_empty_strided, nonzero_static=_index_ops.nonzero_static,
-                as_strided_scatter=_strided.as_strided_scatter)
+                as_strided_scatter=_strided.as_strided_scatter, stft=_stft.stft, istft=_stft.istft)
 _PROPERTIES = {"T": _shape.T, "mT": _shape.mT, "mH": _shape.mH, "H": _shape.H,
                "real": _shape.real, "imag": _shape.imag}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 from jax import Array, lax
 
-from .._checks import type_name
+from .._checks import broadcast_shapes, type_name
 from ._registry import op
 
 
@@ -27,11 +27,38 @@ def matmul(input: Array, other: Array):
     if k1 != k2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input)} and "
                            f"{_shape_str(other)})")
+    broadcast_shapes(input.shape[:-2], other.shape[:-2])
     return jnp.matmul(input, other)
 
 
 def _shape_str(x):
     return "x".join(str(n) for n in (x.shape if x.ndim > 1 else (1,) + x.shape))
+
+
+def _check_mm(a, b):
+    for name, m in (("mat1", a), ("mat2", b)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if a.shape[-1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a)} and "
+                           f"{_shape_str(b)})")
+
+
+def _check_bmm(a, b):
+    for name, m in (("batch1", a), ("batch2", b)):
+        if m.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+
+
+def _check_mv(mat, vec):
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {mat.ndim}, {vec.ndim}")
+    if mat.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({mat.shape[0]}), mat "
+                           f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
 
 
 @op(promote=None)
@@ -40,6 +67,7 @@ def mm(input: Array, mat2: Array):
     _check_same("mm", input, mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"self must be a matrix (mm expects 2D tensors, got {input.ndim}D and {mat2.ndim}D)")
+    _check_mm(input, mat2)
     return input @ mat2
 
 
@@ -49,6 +77,7 @@ def bmm(input: Array, mat2: Array):
     _check_same("bmm", input, mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
+    _check_bmm(input, mat2)
     return jnp.matmul(input, mat2)
 
 
@@ -56,6 +85,7 @@ def bmm(input: Array, mat2: Array):
 def mv(input: Array, vec: Array):
     """Matches `torch.mv`."""
     _check_same("mv", input, vec)
+    _check_mv(input, vec)
     return input @ vec
 
 
@@ -89,6 +119,9 @@ def vdot(input: Array, other: Array):
 @op(promote="default")
 def outer(input: Array, vec2: Array):
     """Matches `torch.outer`."""
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return jnp.outer(input, vec2)
 
 
@@ -120,6 +153,14 @@ def linear(input: Array, weight: Array, bias: Array = None):
     materialise `weight.T` on every call.
     """
     _check_same("linear", input, weight)
+    if input.shape[-1] != weight.shape[-1]:
+        rows = 1
+        for n in input.shape[:-1]:
+            rows *= n
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[-1]}x{weight.shape[0]})")
+    if bias is not None:
+        broadcast_shapes(input.shape[:-1] + weight.shape[:1], bias.shape)
     y = lax.dot_general(input, weight, (((input.ndim - 1,), (1,)), ((), ())))
     return y if bias is None else y + bias
 
@@ -127,16 +168,20 @@ def linear(input: Array, weight: Array, bias: Array = None):
 @op(promote="default", inplace=True)
 def addmm(input: Array, mat1: Array, mat2: Array, *, beta: Array = 1, alpha: Array = 1):
     """Matches `torch.addmm`."""
+    _check_mm(mat1, mat2)
+    broadcast_shapes((mat1.shape[0], mat2.shape[1]), input.shape)
     return beta * input + alpha * (mat1 @ mat2)
 
 
 @op(promote="default", inplace=True)
 def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta: Array = 1, alpha: Array = 1):
     """Matches `torch.baddbmm`."""
+    _check_bmm(batch1, batch2)
     return beta * input + alpha * jnp.matmul(batch1, batch2)
 
 
 @op(promote="default", inplace=True)
 def addmv(input: Array, mat: Array, vec: Array, *, beta: Array = 1, alpha: Array = 1):
     """Matches `torch.addmv`."""
+    _check_mv(mat, vec)
     return beta * input + alpha * (mat @ vec)

@@ -410,7 +410,16 @@ def multi_dot(tensors: list[Array]):
     """Matches `torch.linalg.multi_dot`."""
     if len(tensors) < 2:
         raise RuntimeError("multi_dot(): expected at least 2 tensors but got " + str(len(tensors)))
+    check_chain(tensors)
     return jnp.linalg.multi_dot(tensors)
+
+
+def check_chain(tensors):
+    """torch's error for a chain of matrix products whose inner sizes differ."""
+    for i, (a, b) in enumerate(zip(tensors, tensors[1:])):
+        if a.shape[-1] != b.shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(a.shape)} and "
+                               f"{list(b.shape)} cannot be multiplied")
 
 
 @op("linalg_vecdot", promote="default", public=False, method=False)

@@ -194,6 +194,9 @@ def inner(input: Array, other: Array):
     """Matches `torch.inner`."""
     if input.ndim == 0 or other.ndim == 0:
         return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(input.shape)} and {list(other.shape)}")
     return jnp.inner(input, other)
 
 
@@ -211,6 +214,10 @@ def addr(input: Array, vec1: Array, vec2: Array, *, beta: Array = 1, alpha: Arra
 @op(inplace=True, promote="default")
 def addbmm(input: Array, batch1: Array, batch2: Array, *, beta: Array = 1, alpha: Array = 1):
     """Matches `torch.addbmm`."""
+    if batch1.ndim == 3 and batch2.ndim == 3 and (batch1.shape[0] != batch2.shape[0] or
+                                                  batch1.shape[2] != batch2.shape[1]):
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} "
+                           f"and {batch2.shape[1]}x{batch2.shape[2]})")
     s = jnp.sum(jnp.matmul(batch1, batch2), axis=0)
     return beta * input + alpha * s if not (isinstance(beta, int) and beta == 0) else alpha * s
 

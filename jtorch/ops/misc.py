@@ -48,6 +48,17 @@ def tensordot(a: Array, b: Array, dims=2):
         dims = (tuple(dims[0]), tuple(dims[1]))
     elif isinstance(dims, (list, tuple)) and len(dims) == 2:
         dims = ((dims[0],), (dims[1],))
+    pairs = (zip(range(x.ndim - dims, x.ndim), range(dims)) if isinstance(dims, int)
+             else zip(*dims))
+    for i, j in [(i % max(x.ndim, 1), j % max(y.ndim, 1)) for i, j in pairs]:
+        # a contracted dim of size 1 broadcasts, as in torch
+        if x.shape[i] != y.shape[j] and 1 not in (x.shape[i], y.shape[j]):
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{x.shape[i]} in dim {i} and second has size {y.shape[j]} in dim {j}")
+        if x.shape[i] == 1 != y.shape[j]:
+            x = jnp.broadcast_to(x, x.shape[:i] + (y.shape[j],) + x.shape[i + 1:])
+        elif y.shape[j] == 1 != x.shape[i]:
+            y = jnp.broadcast_to(y, y.shape[:j] + (x.shape[i],) + y.shape[j + 1:])
     return jnp.tensordot(x, y, axes=dims)
 
 
@@ -73,6 +84,8 @@ def cdist(x1: Array, x2: Array, p: float = 2.0, compute_mode: str | None = None)
 @op(promote=None, method=False, public=False)
 def _chain_matmul(matrices: list[Array]):
     """Matches `torch.chain_matmul`."""
+    from .linalg_ext import check_chain
+    check_chain(matrices)
     return jnp.linalg.multi_dot(matrices) if len(matrices) > 1 else matrices[0]
 
 

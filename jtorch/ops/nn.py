@@ -425,6 +425,10 @@ def one_hot(tensor: Array, num_classes: int = -1):
 @op(**_PRIVATE, grad_name="BilinearBackward0")
 def bilinear(input1: Array, input2: Array, weight: Array, bias: Array = None):
     """Matches `torch.nn.functional.bilinear`."""
+    for name, x, n in (("input1", input1, weight.shape[1]), ("input2", input2, weight.shape[2])):
+        if x.shape[-1] != n:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {n}")
     y = jnp.einsum("...i,oij,...j->...o", input1, weight, input2)
     return y if bias is None else y + bias
 

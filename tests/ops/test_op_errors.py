@@ -57,6 +57,17 @@ CASES = [
     (lambda: _f(4).normal_(0, -1), RuntimeError, "normal expects std >= 0.0"),
     (lambda: T.multinomial(T.ones((1, 2), dtype=T.int64), 2), RuntimeError, "floating-point dtypes"),
     (lambda: T.multinomial(_f(3), 0), RuntimeError, "n_sample <= 0"),
+    (lambda: T.mm(_f(3, 4), _f(3, 4)), RuntimeError, r"shapes cannot be multiplied \(3x4 and 3x4\)"),
+    (lambda: T.bmm(_f(2, 3, 4), _f(2, 3, 5)), RuntimeError, "first two dimensions of batch2"),
+    (lambda: T.matmul(_f(2, 3, 4), _f(3, 4, 5)), RuntimeError, "non-singleton dimension 0"),
+    (lambda: F.linear(_f(2, 4), _f(3, 5)), RuntimeError, r"\(2x4 and 5x3\)"),
+    (lambda: T.tensordot(_f(2, 3), _f(4, 5), 1), RuntimeError, "contracted dimensions need to match"),
+    (lambda: T.linalg.multi_dot([_f(2, 3), _f(4, 5)]), RuntimeError, "cannot be multiplied"),
+    (lambda: T.sum(_f(2, 3), 2), IndexError, r"range of \[-2, 1\], but got 2"),
+    (lambda: T.sum(_f(2, 3), (1, -1)), RuntimeError, "dim 1 appears multiple times"),
+    (lambda: T.softmax(_f(), 1), IndexError, r"range of \[-1, 0\], but got 1"),
+    (lambda: T.sort(_f(2, 3), -3), IndexError, "Dimension out of range"),
+    (lambda: T.flip(_f(2, 3), (1, 1)), RuntimeError, "appears multiple times"),
     (lambda: F.max_pool1d(_f(1, 2, 6), 2, stride=0), RuntimeError, "stride must be greater than zero"),
     (lambda: F.max_pool1d(_f(1, 2, 6), 2, padding=-1), RuntimeError, "pad must be non-negative"),
     (lambda: F.max_pool2d(_f(1, 1, 4), 2), RuntimeError, "Output size is too small"),
@@ -95,3 +106,5 @@ def test_valid_calls_still_work():
     assert T.amax(_f(2, 0), dim=0).shape == (0,)
     assert T.scatter(T.zeros(3), 0, T.tensor([1]), 2.0).tolist() == [0.0, 2.0, 0.0]
     assert T.movedim(_f(2, 3, 4), (0, 1), (2, 0)).shape == (3, 4, 2)
+    assert T.tensordot(T.ones(2, 1), T.ones(3, 2), dims=([-1], [0])).shape == (2, 2)
+    assert T.sum(_f(), 0).shape == () and T.sum(_f(2, 3), (0, -1)).item() == 3.0

@@ -30,8 +30,9 @@ def test_opdb_extra(compat, name):
 @pytest.mark.parametrize("bins", [3, (2, 4)])
 @pytest.mark.parametrize("density", [False, True])
 def test_histogramdd(compat, bins, density):
-    compat.same(lambda lib, p, w: list(lib.histogramdd(p.float(), bins=bins, weight=w.float(), density=density,
-                                                      range=None if bins == 3 else [-3.0, 3.0, -2.0, 2.0])),
+    rng = None if bins == 3 else [-3.0, 3.0, -2.0, 2.0]
+    compat.same(lambda lib, p, w: list(lib.histogramdd(p.float(), bins=bins, weight=w.float(),
+                                                      density=density, range=rng)),
                 P, W, grad=False, rtol=1e-5, atol=1e-6)
 
 

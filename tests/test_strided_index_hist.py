@@ -34,7 +34,8 @@ def test_index_put_and_nonzero_static():
     b = jtorch.zeros(4, dtype=jtorch.bool)
     b.index_put_((jtorch.tensor([0, 0, 2]),), jtorch.tensor([True, False, False]), accumulate=True)
     assert b.tolist() == [True, False, False, False]
-    assert jtorch.nonzero_static(jtorch.tensor([0, 1, 0, 2]), size=3, fill_value=-5).tolist() == [[1], [3], [-5]]
+    r = jtorch.nonzero_static(jtorch.tensor([0, 1, 0, 2]), size=3, fill_value=-5)
+    assert r.tolist() == [[1], [3], [-5]]
     assert jtorch.tensor([[0, 1], [3, 2]]).nonzero_static(size=2).tolist() == [[0, 1], [1, 0]]
     assert jtorch.nonzero_static(jtorch.tensor(3.0), size=2).shape == (2, 0)
     assert jtorch.nonzero_static(jtorch.zeros(0, 2), size=1).tolist() == [[-1, -1]]
@@ -48,4 +49,5 @@ def test_histogramdd():
     # unsorted edges are searched like torch's bisection
     h = jtorch.histogramdd(x[:2], bins=[jtorch.tensor([0.0, 2.0, 1.0]), jtorch.tensor([0.0, 1.0])])
     assert h.hist.tolist() == [[2.0], [0.0]]
-    assert [e.tolist() for e in jtorch.histogramdd(jtorch.zeros(3, 1), bins=2).bin_edges] == [[-0.5, 0.0, 0.5]]
+    edges = jtorch.histogramdd(jtorch.zeros(3, 1), bins=2).bin_edges
+    assert [e.tolist() for e in edges] == [[-0.5, 0.0, 0.5]]

@@ -167,7 +167,10 @@ def test_set_and_is_set_to(compat):
         same = (z.is_set_to(x), z.data_ptr() == x.data_ptr(), lib.zeros(2).is_set_to(x))
         x.add_(1)
         e = lib.zeros(3).set_()
-        return z, same, e.shape, x[1:].is_set_to(x)
+        w = lib.arange(6.0).reshape(2, 3)
+        s = lib.zeros(1).set_(w.untyped_storage())
+        w.add_(1)
+        return z, same, e.shape, x[1:].is_set_to(x), s
     compat.value(run)
 
 

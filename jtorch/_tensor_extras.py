@@ -108,8 +108,8 @@ def set_(self, source=None, storage_offset=None, size=None, stride=None):
             raise RuntimeError(f"Could not set tensor of type {source.dtype} to a tensor of type "
                                f"{self.dtype}")
         _rebind(self, source)
-    else:  # a storage handle
-        _rebind(self, source._owner)
+    else:  # a storage handle: a 1-D tensor over all of it
+        _rebind(self, source._owner.reshape(-1))
     return self
 
 

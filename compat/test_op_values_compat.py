@@ -70,6 +70,12 @@ CASES = {
                                      lib.nn.functional.avg_pool3d(x.reshape(1, 1, 1, 2, 3), (1, 2, 2), ceil_mode=True,
                                                                   divisor_override=3)],
                      (np.array([[[1, 2, 4, 7, -3, -4]]]),)),
+    # linalg
+    "lstsq_drivers": (lambda lib, a, b: [list(lib.linalg.lstsq(a, b, driver=d)) for d in
+                                         (None, "gelsy", "gels", "gelsd", "gelss")], (randn(2, 4, 3), randn(2, 4, 2, seed=1))),
+    "lstsq_wide": (lambda lib, a, b: [list(lib.linalg.lstsq(a, b, driver=d)) for d in ("gelsd", "gelss", "gels")],
+                   (randn(3, 4), randn(3, 2, seed=1))),
+    "vander_0dim": (lambda lib, x: lib.linalg.vander(x, N=3), (np.array(2.5),)),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -121,6 +121,14 @@ for _n in ("eigh", "eigvalsh", "eig", "eigvals", "qr", "svd", "svdvals", "lu", "
            "cross", "vander", "tensorinv", "tensorsolve"):
     globals()[_n] = _fn(_n)
 del _n
+_lstsq = lstsq
+
+
+def lstsq(A, B, rcond=None, *, driver=None, out=None):  # noqa: F811
+    """Matches `torch.linalg.lstsq` (see `ops/linalg_ext.lstsq`)."""
+    r = _lstsq(A, B, rcond, driver=driver, **({} if out is None else {"out": out}))
+    # torch's singular values do not require grad (the op's other float outputs do)
+    return type(r)(r.solution, r.residuals, r.rank, r.singular_values.detach())
 
 
 # ---- torch-level names (`torch.det`, `Tensor.inverse`, ...) ------------------------------------

@@ -263,7 +263,8 @@ def pinv(A: Array, *, atol: Array = None, rtol: Array = None, hermitian: bool = 
 @op("linalg_lstsq", **_P)
 def lstsq(A: Array, B: Array, rcond: float | None = None, *, driver: str | None = None):
     """Matches `torch.linalg.lstsq` (solution via the pseudo-inverse; residuals, rank and singular
-    values as the default CPU driver 'gelsy' reports them: empty, rank, empty)."""
+    values are filled in as torch's CPU `driver` fills them; residuals are also given for a
+    rank-deficient tall A, where torch's gelsd/gelss leave them empty)."""
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     vec = B.ndim == A.ndim - 1
@@ -272,7 +273,13 @@ def lstsq(A: Array, B: Array, rcond: float | None = None, *, driver: str | None 
     s = jnp.linalg.svd(A, compute_uv=False)
     tol = (jnp.finfo(A.dtype).eps * max(A.shape[-2:]) if rcond is None else rcond) * jnp.max(s, axis=-1, keepdims=True)
     rank = jnp.sum(s > tol, axis=-1).astype(jnp.int64)
-    return RT["linalg_lstsq"](X[..., 0] if vec else X, jnp.zeros((0,), A.dtype), rank, jnp.zeros((0,), s.dtype))
+    driver = driver or "gelsy"
+    m, n = A.shape[-2:]
+    empty = jnp.zeros((0,), s.dtype)
+    res = jnp.sum(jnp.abs(A @ X - Bm) ** 2, axis=-2) if m > n and driver != "gelsy" else empty
+    return RT["linalg_lstsq"](X[..., 0] if vec else X, res[..., 0] if vec and res.ndim else res,
+                              jnp.zeros((0,), jnp.int64) if driver == "gels" else rank,
+                              lax.stop_gradient(s) if driver in ("gelsd", "gelss") else empty)
 
 
 @op("linalg_matrix_exp", **_P)
@@ -445,6 +452,7 @@ def cross(input: Array, other: Array, *, dim: int = -1):
 @op("linalg_vander", **_P)
 def vander(x: Array, *, N: int | None = None):
     """Matches `torch.linalg.vander` (increasing powers)."""
+    x = x.reshape(1) if x.ndim == 0 else x  # a 0-dim x is one point: one row
     n = x.shape[-1] if N is None else N
     return x[..., :, None] ** jnp.arange(n, dtype=jnp.int64 if not jnp.issubdtype(x.dtype, jnp.inexact)
                                           else x.dtype)

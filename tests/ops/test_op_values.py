@@ -190,3 +190,31 @@ def test_avg_pool_keeps_integers_and_truncates():
     assert F.avg_pool1d(x, 3, padding=1, count_include_pad=False).tolist() == [[[1, 2]]]
     assert F.avg_pool1d(-x, 4, ceil_mode=True).tolist() == [[[-3, 3]]]
     assert F.avg_pool2d(x.reshape(1, 2, 3), (1, 2), divisor_override=3).tolist() == [[[1], [1]]]
+
+
+# ---- linalg -----------------------------------------------------------------------------------
+
+def test_lstsq_outputs_per_driver():
+    A = jtorch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], dtype=jtorch.float64)
+    B = jtorch.tensor([[1.0], [2.0], [4.0]], dtype=jtorch.float64)
+    shapes = {None: [(2, 1), (0,), (), (0,)], "gelsy": [(2, 1), (0,), (), (0,)],
+              "gels": [(2, 1), (1,), (0,), (0,)], "gelsd": [(2, 1), (1,), (), (2,)],
+              "gelss": [(2, 1), (1,), (), (2,)]}
+    for driver, want in shapes.items():
+        r = jtorch.linalg.lstsq(A, B, driver=driver)
+        assert [tuple(t.shape) for t in r] == want, driver
+    r = jtorch.linalg.lstsq(A, B, driver="gelsd")
+    # normal equations: [[2, 1], [1, 5]] x = [5, 8] -> x = [17/9, 11/9]; residual |Ax - B|^2
+    x = np.array([17 / 9, 11 / 9])
+    close(r.solution[:, 0], x, rtol=1e-12)
+    close(r.residuals, [np.sum((np.array([[1, 0], [0, 2], [1, 1]]) @ x - [1, 2, 4]) ** 2)], rtol=1e-12)
+    assert r.rank.item() == 2
+    close(r.singular_values, np.linalg.svd([[1, 0], [0, 2], [1, 1]], compute_uv=False), rtol=1e-12)
+    # a square A has no residuals
+    assert jtorch.linalg.lstsq(A[:2], B[:2], driver="gelsd").residuals.shape == (0,)
+
+
+def test_linalg_vander_of_0dim_is_one_row():
+    r = jtorch.linalg.vander(jtorch.tensor(2.0), N=3)
+    assert r.shape == (1, 3)
+    close(r, [[1, 2, 4]])

@@ -76,6 +76,9 @@ CASES = {
     "lstsq_wide": (lambda lib, a, b: [list(lib.linalg.lstsq(a, b, driver=d)) for d in ("gelsd", "gelss", "gels")],
                    (randn(3, 4), randn(3, 2, seed=1))),
     "vander_0dim": (lambda lib, x: lib.linalg.vander(x, N=3), (np.array(2.5),)),
+    # replicate padding with negative pads crops
+    "pad_replicate_negative": (lambda lib, x: [lib.nn.functional.pad(x, (-1, 2, 1, -1), mode="replicate"),
+                                               lib.nn.functional.pad(x, (2, -3), mode="replicate")], (randn(1, 3, 4),)),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -339,6 +339,14 @@ def _pad(input: Array, pad, mode: str = "constant", value: float | None = None):
             widths = [(max(a, 0), max(b, 0)) for a, b in widths]
             return jnp.pad(x, widths, constant_values=jnp.asarray(value or 0, input.dtype))
         return jnp.pad(input, widths, constant_values=jnp.asarray(value or 0, input.dtype))
+    if mode == "replicate" and any(a < 0 or b < 0 for a, b in widths):
+        # output i reads input clamp(i - before, 0, n - 1): negative pads crop
+        x = input
+        for ax, (a, b) in enumerate(widths):
+            if a or b:
+                n = x.shape[ax]
+                x = jnp.take(x, jnp.clip(jnp.arange(n + a + b) - a, 0, n - 1), axis=ax)
+        return x
     jmode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
     return jnp.pad(input, widths, mode=jmode)
 

@@ -218,3 +218,14 @@ def test_linalg_vander_of_0dim_is_one_row():
     r = jtorch.linalg.vander(jtorch.tensor(2.0), N=3)
     assert r.shape == (1, 3)
     close(r, [[1, 2, 4]])
+
+
+def test_pad_replicate_with_negative_pads_crops():
+    F = jtorch.nn.functional
+    x = jtorch.arange(1.0, 5.0).reshape(1, 1, 4)
+    assert F.pad(x, (-1, 2), mode="replicate").tolist() == [[[2, 3, 4, 4, 4]]]
+    assert F.pad(x, (2, -3), mode="replicate").tolist() == [[[1, 1, 1]]]
+    y = jtorch.arange(6.0, requires_grad=True)
+    F.pad(y.reshape(1, 2, 3), (-1, 1, 1, -1), mode="replicate").sum().backward()
+    # rows: only row 0 survives (padded above by itself); columns: 1, 2, 2
+    assert y.grad.tolist() == [0, 2, 4, 0, 0, 0]

@@ -401,3 +401,25 @@ def test_grouped_mm(compat):
     compat.same(run, randn(2, 4, 4, dtype="float32"), randn(2, 4, 4, seed=1, dtype="float32"),
                 randn(8, 4, seed=2, dtype="float32"), randn(4, 8, seed=3, dtype="float32"),
                 randn(4, 8, seed=4, dtype="float32"), rtol=1e-5, grad=False)
+
+
+def test_grad_dtype(compat):
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        out = [x.grad_dtype]
+        x.grad_dtype = lib.float64
+        x.grad = lib.ones(2, dtype=lib.float64)
+        out += [x.grad_dtype, x.grad.dtype]
+        z = lib.ones(2, requires_grad=True)
+        z.grad_dtype = None
+        z.grad = lib.ones(2, dtype=lib.float64)
+        out += [z.grad_dtype, z.grad.dtype]
+        for f in (lambda: setattr(lib.ones(2, requires_grad=True), "grad", lib.ones(2, dtype=lib.float64)),
+                  lambda: setattr(lib.ones(2, dtype=lib.float64), "grad", lib.ones(2, dtype=lib.float16)),
+                  lambda: setattr(lib.ones(2), "grad_dtype", "a")):
+            try:
+                f()
+            except RuntimeError as e:
+                out.append(str(e).split(". ")[0])
+        return out
+    compat.value(run)

@@ -100,6 +100,8 @@ CASES = {
     "stack_dim": lambda lib: lib.stack([_f(lib, 2), _f(lib, 2)], 2),
     "index_select_dim": lambda lib: lib.index_select(_f(lib, 2, 3), 2, _i(lib, 0)),
     "normalize_dim": lambda lib: lib.nn.functional.normalize(_f(lib, 2, 3), dim=2),
+    "tile_negative": lambda lib: lib.tile(_f(lib, 2, 3), (-1,)),
+    "batch_norm_stats": lambda lib: lib.nn.functional.batch_norm(_f(lib, 2, 3), _f(lib, 4), _f(lib, 3)),
     # creation
     "eye_negative": lambda lib: lib.eye(-1),
     "linspace_negative": lambda lib: lib.linspace(0, 3, -1),

@@ -53,6 +53,14 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(out)
 
 
+def nonnegative_shape(shape) -> tuple:
+    """`shape`, or torch's RuntimeError when one of its sizes is negative."""
+    for d in shape:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {list(shape)}")
+    return tuple(shape)
+
+
 def type_name(np_dtype) -> str:
     """torch's scalar type name for an array dtype ("Float", "Long"), as its messages spell it."""
     from . import _dtype as D

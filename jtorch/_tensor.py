@@ -380,9 +380,28 @@ class Tensor:
             if g.shape != self.shape:
                 raise RuntimeError(f"assigned grad has data of a different size: {list(g.shape)} "
                                    f"vs {list(self.shape)}")
-            if g.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+            want = self.grad_dtype
+            if want is not None and g.dtype is not want:
+                from ._dtype import _C_NAME
+                got = _CXX_NAME.get(g.dtype.name, g.dtype.name)
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{got}' to a tensor with "
+                    f"grad_dtype '{_C_NAME[want.name]}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+                    "grad_dtype attribute with a specific dtype, or None to allow any dtype.")
         self._grad = g
+
+    @property
+    def grad_dtype(self):
+        """The dtype `.grad` must have (default: the tensor's; None: any). Matches torch."""
+        return self.__dict__.get("_gdt", self.dtype)
+
+    @grad_dtype.setter
+    def grad_dtype(self, d):
+        from ._dtype import dtype
+        if d is not None and not isinstance(d, dtype):
+            raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got {type(d).__name__}")
+        self.__dict__["_gdt"] = d
 
     @property
     def retains_grad(self) -> bool:
@@ -586,6 +605,13 @@ def _wrap_dim(dim, n):
     return dim % m
 
 
+
+
+# The C++ type names torch's grad-dtype error prints.
+_CXX_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>", "int64": "long int", "int32": "int",
+             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def _fake_address(owner):

@@ -298,7 +298,6 @@ def bind():
     methods["__nonzero__"] = lambda self: bool(self)
     methods["volatile"] = property(_volatile)
     methods["name"] = property(lambda self: None)  # named tensors: jtorch's are all unnamed
-    methods["grad_dtype"] = property(lambda self: self.dtype)
     methods["__cuda_array_interface__"] = property(__cuda_array_interface__)
     methods["__torch_function__"] = classmethod(__torch_function__)
     for name, fn in methods.items():

@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from .._checks import tensor_args
+from .._checks import nonnegative_shape, tensor_args
 from ._registry import op
 from .elementwise import _is_int
 from .reduction import RETURN_TYPES
@@ -299,7 +299,11 @@ def column_stack(tensors: list[Array]):
 @op(promote=None, saves="none", grad_name="RepeatBackward0")  # torch tiles by repeat
 def tile(input: Array, dims):
     """Matches `torch.tile`."""
-    return jnp.tile(input, (dims,) if isinstance(dims, int) else tuple(dims))
+    reps = (dims,) if isinstance(dims, int) else tuple(dims)
+    reps = (1,) * (input.ndim - len(reps)) + reps
+    shape = (1,) * (len(reps) - input.ndim) + input.shape
+    nonnegative_shape(tuple(n * r for n, r in zip(shape, reps)))
+    return jnp.tile(input, reps)
 
 
 @op(promote=None, saves="none", public=False, method=False)

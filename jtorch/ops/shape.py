@@ -5,7 +5,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from .. import _view
-from .._checks import is_number, wrap_dim, wrap_dims
+from .._checks import is_number, nonnegative_shape, wrap_dim, wrap_dims
 from ._registry import op
 
 
@@ -128,6 +128,7 @@ def triu(input: Array, diagonal: int = 0):
 def _repeat(input: Array, repeats):
     lead = len(repeats) - input.ndim
     x = input.reshape((1,) * lead + input.shape)
+    nonnegative_shape(tuple(n * r for n, r in zip(x.shape, repeats)))
     return jnp.tile(x, repeats)
 
 

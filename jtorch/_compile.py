@@ -426,9 +426,12 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
                     grad_spec.append("new" if g is not g0 else "keep")
                     data = g._data
                     new_grads.append(None if data is gin and not passthrough else data)
-                if passthrough and gin is not None and grad_spec[-1] is None:
-                    grad_spec[-1] = "keep"  # a donated .grad the function left alone
+                if passthrough and gin is not None and grad_spec[-1] in (None, "none"):
+                    # A donated .grad must come back (aliased, no copy): one the function left
+                    # alone is kept, one it set to None is dropped after the call.
                     new_grads[-1] = gin
+                    if grad_spec[-1] is None:
+                        grad_spec[-1] = "keep"
             leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
             kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
             consts = [None if isinstance(x, Tensor) else x for x in leaves]

@@ -493,3 +493,19 @@ def test_numbers_guarded_on_modules_not_on_plain_objects():
     tr.model.temperature = 4.0
     np.testing.assert_allclose(f(x).item(), tr.step(x).item(), rtol=1e-6)
     assert len(f.cache) == 2
+
+
+def test_freezing_and_replacing_a_parameter_retrace():
+    def freeze(env):
+        env["model"][0].weight.requires_grad_(False)
+
+    def replace(env):
+        env["model"][2].bias = nn.Parameter(torch.full((3,), 0.25))
+        env["opt"].add_param_group({"params": [env["model"][2].bias]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "donated buffers were not usable" from jax
+        ee, ec, fc = _twin([None, None, freeze, None, None, replace, None, None], _sgd_env)
+    for p, q in zip(ee["model"].parameters(), ec["model"].parameters()):
+        np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-6)
+    # freeze; then the frozen weight has no .grad any more; then the new parameter
+    assert len(fc.cache) == 4

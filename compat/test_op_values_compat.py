@@ -79,6 +79,8 @@ CASES = {
     # replicate padding with negative pads crops
     "pad_replicate_negative": (lambda lib, x: [lib.nn.functional.pad(x, (-1, 2, 1, -1), mode="replicate"),
                                                lib.nn.functional.pad(x, (2, -3), mode="replicate")], (randn(1, 3, 4),)),
+    "nextafter_grad": (lambda lib, x, y: lib.nextafter(x, y), (randn(3, 4), randn(4, seed=1))),
+    "nextafter_float32": (lambda lib, x, y: lib.nextafter(x.float(), y.float()), (randn(3, 4), np.array(np.inf))),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -146,10 +146,20 @@ def heaviside(input: Array, values: Array):
     return jnp.where(input == 0, values, (input > 0).astype(input.dtype)).astype(input.dtype)
 
 
-@op(inplace=True, promote="default", diff=False)
+@jax.custom_jvp
+def _nextafter(x, y):
+    return jnp.nextafter(x, y)
+
+
+# torch differentiates nextafter as the identity in input (and zero in other)
+_nextafter.defjvp(lambda p, t: (_nextafter(*p), jnp.broadcast_to(t[0], jnp.broadcast_shapes(
+    jnp.shape(p[0]), jnp.shape(p[1]))).astype(jnp.result_type(*p))))
+
+
+@op(inplace=True, promote="default")
 def nextafter(input: Array, other: Array):
     """Matches `torch.nextafter`."""
-    return jnp.nextafter(input, other)
+    return _nextafter(input, other)
 
 
 @op(inplace=True, promote="float")

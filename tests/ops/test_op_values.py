@@ -229,3 +229,13 @@ def test_pad_replicate_with_negative_pads_crops():
     F.pad(y.reshape(1, 2, 3), (-1, 1, 1, -1), mode="replicate").sum().backward()
     # rows: only row 0 survives (padded above by itself); columns: 1, 2, 2
     assert y.grad.tolist() == [0, 2, 4, 0, 0, 0]
+
+
+def test_nextafter_values_and_identity_gradient():
+    x = jtorch.tensor([1.0, 2.0], requires_grad=True)
+    y = jtorch.tensor([3.0, 0.0], requires_grad=True)
+    r = jtorch.nextafter(x, y)
+    assert r.requires_grad and type(r.grad_fn).__name__ == "NextafterBackward0"
+    assert r.tolist() == [1.0 + 2.0 ** -23, 2.0 - 2.0 ** -23]
+    r.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0] and y.grad.tolist() == [0.0, 0.0]

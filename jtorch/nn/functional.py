@@ -482,6 +482,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _ema(old, new, m):
+    if old.size != new.size:
+        raise RuntimeError(f"running stats should contain {new.size} elements not {old.size}")
     return (old * (1 - m) + new.astype(old.dtype) * m).astype(old.dtype)
 
 

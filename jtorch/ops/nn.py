@@ -234,9 +234,17 @@ def rms_norm(input: Array, normalized_shape, weight: Array = None, eps: float | 
     return y if weight is None else y * weight
 
 
+def _check_bn_sizes(x, **params):
+    c = x.shape[1] if x.ndim > 1 else 1
+    for name, t in params.items():
+        if t is not None and t.size != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.size}")
+
+
 @op(**_PRIVATE, grad_name="NativeBatchNormBackward0")
 def _batch_norm_train(input: Array, weight: Array, bias: Array, eps: float):
     """Normalize with the batch's statistics; also return the mean and unbiased variance."""
+    _check_bn_sizes(input, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     x = input.astype(_stats_dtype(input))
@@ -253,6 +261,8 @@ def _batch_norm_train(input: Array, weight: Array, bias: Array, eps: float):
 def _batch_norm_eval(input: Array, running_mean: Array, running_var: Array, weight: Array,
                      bias: Array, eps: float):
     """Normalize with given (running) statistics."""
+    _check_bn_sizes(input, running_mean=running_mean, running_var=running_var, weight=weight,
+                    bias=bias)
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     y = (input - running_mean.reshape(shape)) * lax.rsqrt(running_var.reshape(shape) + eps)
     return _affine(y.astype(input.dtype), weight, bias, shape)

@@ -17,6 +17,7 @@ CASES = {
         lib.arange(9.0).reshape(3, 3), -lib.ones(2, 2), (2, 2), (2, 1), 3),
     "index_put": lambda lib: lib.index_put(lib.zeros(3, 3), (lib.tensor([0, 2, 0]), lib.tensor([1, 1, 1])),
                                           lib.tensor([1.0, 2.0, 3.0]), accumulate=True),
+    "sum_to_size_empty": lambda lib: [lib.tensor(True).sum_to_size(()), lib.ones(2, 3).sum_to_size(())],
     "nonzero_static": lambda lib: [lib.nonzero_static(lib.tensor([[0, 1, 0], [2, 0, 3]]), size=s)
                                    for s in (0, 2, 5)],
 }

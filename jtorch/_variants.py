@@ -163,6 +163,8 @@ _HIST.__module__ = "torch.return_types"
 def sum_to_size(self, *size):
     """Matches `Tensor.sum_to_size`."""
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if not size:  # torch sums everything for an empty size, even a 0-dim input (bool -> int64)
+        return self.sum()
     lead = self.ndim - len(size)
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and self.shape[lead + i] != 1)
     r = self.sum(dims, keepdim=True) if dims else self

@@ -59,8 +59,8 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
     function or counting as a recompile. `dynamic=None` (default) starts static and turns this
     on at the first call whose arguments differ from the last trace only in leading sizes
     (torch's automatic dynamic shapes). `dynamic=False`: one trace per shape. A function that
-    needs concrete sizes (a Python branch on `x.shape[0]`, dropout's random draw, BatchNorm's
-    batch check, a differentiable compiled forward) falls back to one trace per shape, and
+    needs concrete sizes (a Python branch on `x.shape[0]`, BatchNorm's batch check in training,
+    a differentiable compiled forward) falls back to one trace per shape, and
     `jtorch.compiler.recompile_reasons` says so.
     """
     if model is None:

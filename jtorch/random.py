@@ -91,6 +91,11 @@ class Generator:
         # Draw a power-of-two-sized flat block and take the first numel values: one compiled
         # sampler serves every shape up to that size (XLA compiles a sampler in ~0.1-1 s).
         n = math.prod(shape)
+        if not isinstance(n, (int, np.integer)) and jax.config.jax_threefry_partitionable:
+            # A symbolic size (jtorch.compile(dynamic=True)): partitionable threefry gives the
+            # same leading values for any block size, so an exact-size draw matches the stream.
+            self._key, x = _draw(self._key, kind, shape, dtype, *params)
+            return x
         bucket = max(16, 1 << (n - 1).bit_length())
         self._key, x = _draw(self._key, kind, (bucket,), dtype, *params)
         if isinstance(x, jax.core.Tracer):

@@ -81,6 +81,11 @@ CASES = {
                                                lib.nn.functional.pad(x, (2, -3), mode="replicate")], (randn(1, 3, 4),)),
     "nextafter_grad": (lambda lib, x, y: lib.nextafter(x, y), (randn(3, 4), randn(4, seed=1))),
     "nextafter_float32": (lambda lib, x, y: lib.nextafter(x.float(), y.float()), (randn(3, 4), np.array(np.inf))),
+    # scatter_reduce prod: gradients with repeated indices and zeros
+    "scatter_reduce_prod_grad": (lambda lib, x, s: [lib.scatter_reduce(x, 1, lib.tensor([[0, 1, 0], [2, 2, 2]]), s, "prod",
+                                                                       include_self=inc) for inc in (True, False)],
+                                 (np.array([[2.0, 0.0, 3.0, 1.5], [1.0, -2.0, 0.5, 4.0]]),
+                                  np.array([[4.0, 0.0, -1.5, 9.0], [0.0, 6.0, 0.0, 1.0]]))),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -482,9 +482,26 @@ def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str
     where = tuple(index if a == d else grids[a] for a in range(input.ndim)) if input.ndim else ()
     s = src[tuple(slice(0, n) for n in index.shape)] if src.ndim else src
     if input.ndim == 0:
+        if reduce == "prod":
+            return _scatter_prod(input.reshape(1), 0, index.reshape(-1), s.reshape(-1), include_self).reshape(())
         return _reduce_at(input.reshape(1), (index.reshape(-1),), s.reshape(-1), reduce,
                           include_self).reshape(())
+    if reduce == "prod":
+        return _scatter_prod(input, d, index, s, include_self)
     return _reduce_at(input, where, s, reduce, include_self)
+
+
+def _scatter_prod(x, d, index, src, include_self):
+    # jax's scatter-multiply has no gradient for repeated indices; a masked product has the
+    # exact one (torch's too: with zeros, the product of the other factors).
+    xm, im, sm = jnp.moveaxis(x, d, 0), jnp.moveaxis(index, d, 0), jnp.moveaxis(src, d, 0)
+    slots = jnp.arange(xm.shape[0]).reshape((-1,) + (1,) * im.ndim)
+    hit = im[None] == slots  # (slot, k, *rest of index)
+    prod = jnp.prod(jnp.where(hit, sm[None], jnp.ones((), x.dtype)), axis=1)
+    region = tuple(slice(0, n) for n in prod.shape)
+    part = xm[region]
+    base = part if include_self else jnp.where(hit.any(axis=1), jnp.ones((), x.dtype), part)
+    return jnp.moveaxis(xm.at[region].set((base * prod).astype(x.dtype)), 0, d)
 
 
 @op(promote=None, inplace=True)

@@ -239,3 +239,18 @@ def test_nextafter_values_and_identity_gradient():
     assert r.tolist() == [1.0 + 2.0 ** -23, 2.0 - 2.0 ** -23]
     r.sum().backward()
     assert x.grad.tolist() == [1.0, 1.0] and y.grad.tolist() == [0.0, 0.0]
+
+
+def test_scatter_reduce_prod_gradient_with_repeated_indices_and_zeros():
+    x = jtorch.tensor([2.0, 0.0, 3.0, 5.0], requires_grad=True)
+    s = jtorch.tensor([4.0, 0.0, 0.0, 6.0, 7.0], requires_grad=True)
+    i = jtorch.tensor([0, 1, 2, 2, 0])
+    r = jtorch.scatter_reduce(x, 0, i, s, "prod")
+    assert r.tolist() == [56.0, 0.0, 0.0, 5.0]
+    r.sum().backward()  # d/da of a product is the product of the other factors
+    assert x.grad.tolist() == [28.0, 0.0, 0.0, 1.0] and s.grad.tolist() == [14.0, 0.0, 18.0, 0.0, 8.0]
+    x.grad = s.grad = None
+    r = jtorch.scatter_reduce(x, 0, i, s, "prod", include_self=False)
+    assert r.tolist() == [28.0, 0.0, 0.0, 5.0]
+    r.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0] and s.grad.tolist() == [7.0, 1.0, 6.0, 0.0, 4.0]

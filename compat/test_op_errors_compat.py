@@ -102,6 +102,7 @@ CASES = {
     "normalize_dim": lambda lib: lib.nn.functional.normalize(_f(lib, 2, 3), dim=2),
     "tile_negative": lambda lib: lib.tile(_f(lib, 2, 3), (-1,)),
     "batch_norm_stats": lambda lib: lib.nn.functional.batch_norm(_f(lib, 2, 3), _f(lib, 4), _f(lib, 3)),
+    "einsum_sizes": lambda lib: lib.einsum("ij,jk->ik", _f(lib, 3, 4), _f(lib, 3, 4)),
     # creation
     "eye_negative": lambda lib: lib.eye(-1),
     "linspace_negative": lambda lib: lib.linspace(0, 3, -1),

@@ -131,7 +131,27 @@ ger = outer
 @op(promote=None, method=False)
 def einsum(equation: str, operands: list[Array]):
     """Matches `torch.einsum` (operands as a list; the public wrapper accepts both forms)."""
+    _check_einsum(equation, operands)
     return jnp.einsum(equation, *operands)
+
+
+def _check_einsum(equation, operands):
+    """torch's RuntimeError when a subscript has two different (non-1) sizes."""
+    terms = equation.replace(" ", "").split("->")[0].split(",")
+    if len(terms) != len(operands):
+        raise RuntimeError(f"einsum(): {len(operands)} operands were provided but the equation "
+                           f"specifies {len(terms)}")
+    seen = {}
+    for k, (term, x) in enumerate(zip(terms, operands)):
+        head, _, tail = term.partition("...")
+        labels = list(zip(head, x.shape[:len(head)])) + (
+            list(zip(tail, x.shape[x.ndim - len(tail):])) if tail else [])
+        for label, n in labels:
+            if seen.get(label, n) != n and 1 not in (n, seen[label]):
+                raise RuntimeError(f"einsum(): subscript {label} has size {n} for operand {k} which "
+                                   f"does not broadcast with previously seen size {seen[label]}")
+            if n != 1 or label not in seen:
+                seen[label] = n
 
 
 def _linear_name(args, kwargs):

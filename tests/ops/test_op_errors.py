@@ -71,6 +71,7 @@ CASES = [
     (lambda: T.tile(_f(2, 3), (-1,)), RuntimeError, "negative dimension -3"),
     (lambda: _f(2, 3).repeat(2, -1), RuntimeError, "negative dimension"),
     (lambda: F.batch_norm(_f(2, 3), T.zeros(4), T.ones(3)), RuntimeError, "running_mean should contain 3 elements not 4"),
+    (lambda: T.einsum("ij,jk->ik", _f(3, 4), _f(3, 4)), RuntimeError, "subscript j has size 3 for operand 1"),
     (lambda: F.max_pool1d(_f(1, 2, 6), 2, stride=0), RuntimeError, "stride must be greater than zero"),
     (lambda: F.max_pool1d(_f(1, 2, 6), 2, padding=-1), RuntimeError, "pad must be non-negative"),
     (lambda: F.max_pool2d(_f(1, 1, 4), 2), RuntimeError, "Output size is too small"),
@@ -110,4 +111,5 @@ def test_valid_calls_still_work():
     assert T.scatter(T.zeros(3), 0, T.tensor([1]), 2.0).tolist() == [0.0, 2.0, 0.0]
     assert T.movedim(_f(2, 3, 4), (0, 1), (2, 0)).shape == (3, 4, 2)
     assert T.tensordot(T.ones(2, 1), T.ones(3, 2), dims=([-1], [0])).shape == (2, 2)
+    assert T.einsum("...ij,...jk->...ik", _f(2, 3, 4), _f(2, 4, 5)).shape == (2, 3, 5)
     assert T.sum(_f(), 0).shape == () and T.sum(_f(2, 3), (0, -1)).item() == 3.0

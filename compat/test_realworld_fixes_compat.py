@@ -64,6 +64,9 @@ def _numpy_file(lib):
 @pytest.mark.parametrize("env,kw", [({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {}),
                                     ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": True}),
                                     ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "yes"}, {"weights_only": False}),
+                                    ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "True"}, {}),
+                                    ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "YES"}, {"weights_only": False}),
+                                    ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "on"}, {}),
                                     ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1",
                                       "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {})])
 def test_load_environment_overrides_match(monkeypatch, env, kw):

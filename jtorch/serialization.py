@@ -503,8 +503,8 @@ def _weights_only_from_env(weights_only):
     """torch's overrides: TORCH_FORCE_WEIGHTS_ONLY_LOAD wins over any argument,
     TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD only over an unset one (with a warning)."""
     yes = ("1", "y", "yes", "true")
-    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0") in yes
-    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0") in yes
+    force = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in yes
+    force_no = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in yes
     if force and force_no:
         raise RuntimeError("Only one of TORCH_FORCE_WEIGHTS_ONLY_LOAD and "
                            "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD can be set")

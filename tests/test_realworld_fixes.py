@@ -88,6 +88,15 @@ def test_force_weights_only_env_wins_over_argument(monkeypatch):
         jtorch.load(_numpy_file())
 
 
+def test_load_environment_switches_ignore_case(monkeypatch):
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "TRUE")
+    with pytest.warns(UserWarning, match="TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"):
+        np.testing.assert_array_equal(jtorch.load(_numpy_file()), np.arange(3.0))
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "on")  # not one of torch's words
+    with pytest.raises(pickle.UnpicklingError):
+        jtorch.load(_numpy_file())
+
+
 def test_dropout2d_accepts_older_ranks_like_torch():
     F = nn.functional
     jtorch.manual_seed(0)

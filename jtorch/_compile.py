@@ -91,6 +91,9 @@ class CompiledFunction:
         self.recompiles = []     # (reason, line) for jtorch.compiler helpers
         self._last = None        # (argument signature, _State, _Program) of the last call
         self.dynamic_batch = dynamic is True  # dynamic=None turns it on at a batch-size change
+        # Plain objects' numbers: those seen to change are lifted to traced inputs, unless
+        # the function needs their values (a Python branch on them): then `pinned`, by value.
+        self.lifted, self.pinned, self._plain_seen = frozenset(), frozenset(), {}
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else types.MethodType(self, obj)
@@ -116,9 +119,14 @@ class CompiledFunction:
                 last[1].rec.tensor_ids.isdisjoint(map(id, map(Tensor._owner, ins))):
             state, prog = last[1], last[2]
         else:
-            state = _discover(self.fn, leaves)
+            state = _discover(self.fn, leaves, self.lifted)
             key = _guard_key(state, sig)
             prog = self.cache.get(key)
+            if prog is None and self._lift_changed(state):
+                state = _discover(self.fn, leaves, self.lifted)
+                key = _guard_key(state, sig)
+                prog = self.cache.get(key)
+            self._plain_seen = {(id(h), k): v for h, k, v, _ in state.plain}
             switched = False
             if prog is None and self.dynamic is None and not self.dynamic_batch and self.cache \
                     and _only_batch_changed(next(reversed(self.cache))[:4], sig):
@@ -139,7 +147,14 @@ class CompiledFunction:
                         self._note_static()
                         return self(*args, **kwargs)
                 except _UNTRACEABLE as e:
+                    if state.lift_slots:  # the function needs those numbers' values: pin them
+                        self.pinned |= self.lifted
+                        self.lifted = frozenset()
+                        self.calls -= 1
+                        return self(*args, **kwargs)
                     return self._fallback(e, args, kwargs)
+                except _SideEffect as e:
+                    return self._fallback(e, args, kwargs, side_effect=True)
                 except _NeedsEager:
                     self._last = None
                     return self.fn(*args, **kwargs)
@@ -153,11 +168,28 @@ class CompiledFunction:
                 self._last = None  # the call changed a state shape or dtype: walk next time
         return out
 
-    def _fallback(self, err, args, kwargs):
+    def _lift_changed(self, state):
+        """Lift plain objects' numbers that changed since the last call; True if any."""
+        seen = self._plain_seen
+        new = {(id(h), k) for h, k, v, _ in state.plain
+               if (id(h), k) in seen and (type(seen[(id(h), k)]) is not type(v)
+                                          or seen[(id(h), k)] != v)}
+        new -= self.pinned | self.lifted
+        if new:
+            self.lifted |= new
+        return bool(new)
+
+    def _fallback(self, err, args, kwargs, side_effect=False):
         where = _user_line(err)
-        msg = (f"jtorch.compile: {type(err).__name__} at {where}: {str(err).splitlines()[0]} "
-               "— this function needs concrete values (e.g. .item(), bool(tensor), printing or a "
-               "data-dependent shape), so it runs eagerly from now on.")
+        if side_effect:
+            msg = (f"jtorch.compile: {getattr(self.fn, '__qualname__', self.fn)} changes the Python "
+                   f"value(s) {err} — a compiled program cannot repeat Python side effects, so it "
+                   "runs eagerly from now on. Keep such counters outside the compiled function or "
+                   "in tensors.")
+        else:
+            msg = (f"jtorch.compile: {type(err).__name__} at {where}: {str(err).splitlines()[0]} "
+                   "— this function needs concrete values (e.g. .item(), bool(tensor), printing or a "
+                   "data-dependent shape), so it runs eagerly from now on.")
         if self.fullgraph:
             raise UntraceableError(msg.replace("so it runs eagerly from now on.",
                                                "fullgraph=True forbids falling back to eager.")) from err
@@ -253,7 +285,8 @@ def _donatable(arrays, grads, carriers):
 
 
 def _hyper(state):
-    """Learning rates, lifted to traced inputs: (slots, values). Schedulers change them."""
+    """Learning rates and changing numbers of plain objects, lifted to traced inputs:
+    (slots, values). Schedulers change the former, the user's code the latter."""
     slots, vals = [], []
     for o in state.optimizers:
         for g in o.param_groups:
@@ -262,7 +295,28 @@ def _hyper(state):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     slots.append((g, k))
                     vals.append(np.float64(v))
+    for d, k in state.lift_slots:  # weakly typed, so they promote like the Python numbers
+        slots.append((d, k))
+        vals.append(jnp.asarray(d[k]))
     return slots, vals
+
+
+def _undo_numbers(state):
+    """Put back the Python numbers a trace changed (side effects); their labels, joined."""
+    labels = []
+    for h, k, v, label in state.numbers:
+        cur = h.get(k, None) if type(h) is dict else getattr(h, k, None)
+        if type(cur) is not type(v) or cur != v:
+            labels.append(label)
+            if type(h) is dict:
+                h[k] = v
+            else:
+                setattr(h, k, v)
+    return ", ".join(labels)
+
+
+class _SideEffect(Exception):
+    """The function changes Python numbers outside itself: a compiled program would not."""
 
 
 def _live_inputs(state, ins):
@@ -466,18 +520,25 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
     ins = [x for x in leaves if isinstance(x, Tensor)]
     live = _live_inputs(state, ins)
     opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
-    compiled = None
-    if classes is not None and any(c is not None for c in classes):
-        compiled = _export_batch_polymorphic(pure, donate, live, classes)
-        if compiled is None or box.get("needs_grad"):
-            _undo_new_optimizer_state(opt_state)
-            raise _NotPolymorphic()
-    else:
-        # Trace and compile now (errors surface here, not on replay).
-        lowered = jax.jit(pure, donate_argnums=donate, keep_unused=True).lower(*live)
-        if _undo_new_optimizer_state(opt_state):
-            raise _NeedsEager()
-        compiled = lowered.compile()
+    try:
+        compiled = None
+        if classes is not None and any(c is not None for c in classes):
+            compiled = _export_batch_polymorphic(pure, donate, live, classes)
+            if compiled is None or box.get("needs_grad"):
+                _undo_new_optimizer_state(opt_state)
+                raise _NotPolymorphic()
+        else:
+            # Trace and compile now (errors surface here, not on replay).
+            lowered = jax.jit(pure, donate_argnums=donate, keep_unused=True).lower(*live)
+            if _undo_new_optimizer_state(opt_state):
+                raise _NeedsEager()
+            compiled = lowered.compile()
+    except BaseException:
+        _undo_numbers(state)  # a failed trace must not leave its Python side effects behind
+        raise
+    changed = _undo_numbers(state)
+    if changed:  # the eager run that follows does them for real
+        raise _SideEffect(changed)
     prog = _Program(compiled, dict(box), list(sched_counts))
     if box.get("needs_grad"):
         prog.diff = _differentiable(pure, state, ins, live)

@@ -38,11 +38,22 @@ class _State:
         self.consts = []
         self.alias = ()      # per argument tensor: the state owner it shares storage with, or -1
         self.rec = Rec()
+        # Python numbers reached, as (holder, key, value, label): a trace that changes one has a
+        # side effect no compiled program repeats. `plain`: those on plain user objects, which
+        # are lifted to traced inputs (`lift_slots`) once they are seen to change (`lifted`).
+        self.numbers, self.plain, self.lift_slots = [], [], []
+        self.lifted = frozenset()
 
 
-def _discover(fn, leaves) -> _State:
-    """The state `fn` can reach, given the flattened arguments of this call."""
+def _number(v):
+    return type(v) is int or type(v) is float
+
+
+def _discover(fn, leaves, lifted=frozenset()) -> _State:
+    """The state `fn` can reach, given the flattened arguments of this call; `lifted`: the
+    (id(holder), key) of plain objects' numbers to pass as traced inputs."""
     st = _State()
+    st.lifted = lifted
     rec = st.rec
     seen = set()
     roots = [x for x in leaves if not isinstance(x, Tensor)]
@@ -53,18 +64,22 @@ def _discover(fn, leaves) -> _State:
         f = f.__func__
     code = getattr(f, "__code__", None)
     if code is not None:
-        for cell in (f.__closure__ or ()):
+        for name, cell in zip(code.co_freevars, f.__closure__ or ()):
             try:
                 v = cell.cell_contents
             except ValueError:
                 rec.fit = False  # an unbound cell may be bound later: always walk
                 continue
             rec.attr(cell, "cell_contents", v, _entry(st, v, GUARDED))
+            if _number(v):
+                st.numbers.append((cell, "cell_contents", v, name))
             roots.append(v)
         g = getattr(f, "__globals__", {})
         missing = []
         for n in code.co_names:
             if n in g:
+                if _number(g[n]):
+                    st.numbers.append((g, n, g[n], n))
                 rec.dict_entry(g, n, g[n], _entry(st, g[n], GUARDED))
                 roots.append(g[n])
             else:
@@ -132,8 +147,9 @@ _NUMBERS = (int, float, complex, str)
 
 # How numbers are compared under an object (`loose`): GUARDED, by value in the guard key (they
 # are baked into the trace): the closure, globals, plain containers, Modules and Optimizers;
-# NUMBERS_LOOSE, by type: a plain user object's numbers (a trainer's step counter or running
-# loss changes every call, and guarding it would retrace every call); SCHEDULER, numbers and
+# NUMBERS_LOOSE, a plain user object's numbers: by value until one changes between calls, then
+# lifted to a traced input (a trainer's step counter changes every call: lifted, it never
+# retraces; read by the step, it is never stale; see CompiledFunction); SCHEDULER, numbers and
 # containers by type: a scheduler's counters and lr lists, which the deferred `scheduler.step()`
 # rebinds every call and which the traced function never reads.
 GUARDED, NUMBERS_LOOSE, SCHEDULER = 0, 1, 2
@@ -185,6 +201,8 @@ def _walk(obj, st, seen, depth, loose=GUARDED):
             _walk(v, st, seen, depth, loose)
             lift = lifted and key in _LIFTED
             rec.dict_entry(obj, key, v, _entry(st, v, max(loose, NUMBERS_LOOSE) if lift else loose))
+            if loose != SCHEDULER and _number(v):
+                st.numbers.append((obj, key, v, repr(key)))
     elif k == _SEQ:
         if isinstance(obj, list):
             rec.length(obj)
@@ -223,9 +241,23 @@ def _walk(obj, st, seen, depth, loose=GUARDED):
             rec.length(d)
             internal = _MODULE_INTERNAL if "_parameters" in d else ()
             for name, v in d.items():
-                if name not in internal:
-                    _walk(v, st, seen, depth, loose)
-                    rec.dict_entry(d, name, v, _entry(st, v, loose))
+                if name in internal:
+                    continue
+                if loose != SCHEDULER and _number(v):
+                    label = f"{type(obj).__name__}.{name}"
+                    st.numbers.append((d, name, v, label))
+                    if loose == NUMBERS_LOOSE:
+                        # A plain object's number: baked in and guarded by value until it is
+                        # seen to change, then a traced input (never stale, never retraced).
+                        st.plain.append((d, name, v, label))
+                        if (id(d), name) in st.lifted:
+                            st.lift_slots.append((d, name))
+                            rec.dict_entry(d, name, v, False)
+                        else:
+                            rec.dict_entry(d, name, v, _entry(st, v, GUARDED))
+                        continue
+                _walk(v, st, seen, depth, loose)
+                rec.dict_entry(d, name, v, _entry(st, v, loose))
 
 
 # Bookkeeping attributes of nn.Module that never hold tensors (hook tables and flags); skipping

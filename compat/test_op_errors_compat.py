@@ -103,6 +103,11 @@ CASES = {
     "tile_negative": lambda lib: lib.tile(_f(lib, 2, 3), (-1,)),
     "batch_norm_stats": lambda lib: lib.nn.functional.batch_norm(_f(lib, 2, 3), _f(lib, 4), _f(lib, 3)),
     "einsum_sizes": lambda lib: lib.einsum("ij,jk->ik", _f(lib, 3, 4), _f(lib, 3, 4)),
+    "gather_out_dtype": lambda lib: lib.gather(_f(lib, 2, 2), 1, lib.zeros((2, 2), dtype=lib.int64),
+                                               out=_f(lib, 2, 2, dtype="float64")),
+    "mm_out_dtype": lambda lib: lib.mm(_f(lib, 2, 2), _f(lib, 2, 2), out=_f(lib, 2, 2, dtype="float64")),
+    "sort_out_dtype": lambda lib: lib.sort(_f(lib, 3), out=(_f(lib, 3, dtype="float64"),
+                                                            lib.zeros(3, dtype=lib.int64))),
     # creation
     "eye_negative": lambda lib: lib.eye(-1),
     "linspace_negative": lambda lib: lib.linspace(0, 3, -1),

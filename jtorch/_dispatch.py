@@ -212,8 +212,29 @@ def apply(op: Op, args, kwargs=_EMPTY):
         if op.saves == "output":
             node.save_output(res)
     if out_t is not None:
+        if op.name in EXACT_OUT:
+            _check_out_dtype(out_t, res)
         return Tensor._write_out(out_t, res)
     return res
+
+
+# Ops whose `out=` must have the result's dtype (torch casts into `out` only for elementwise
+# and reduction kernels; these raise instead).
+EXACT_OUT = frozenset({
+    "gather", "index_select", "take", "mm", "matmul", "bmm", "cross", "linalg_cross", "tril", "triu",
+    "sort", "topk", "_max_dim", "_min_dim", "aminmax", "amax", "amin", "argmax", "argmin", "diag",
+    "index_add", "scatter", "complex", "polar", "kthvalue", "median", "cummax", "cummin", "where",
+    "clamp"})
+
+
+def _check_out_dtype(out, res):
+    if isinstance(out, (tuple, list)):
+        for o, r in zip(out, res):
+            _check_out_dtype(o, r)
+        return
+    if out.dtype is not res.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {res.dtype}, but got {out.dtype} "
+                           "instead; pass an out tensor of the result's dtype")
 
 
 def _autocast_args(dtype, args, kwargs):

@@ -72,6 +72,9 @@ CASES = [
     (lambda: _f(2, 3).repeat(2, -1), RuntimeError, "negative dimension"),
     (lambda: F.batch_norm(_f(2, 3), T.zeros(4), T.ones(3)), RuntimeError, "running_mean should contain 3 elements not 4"),
     (lambda: T.einsum("ij,jk->ik", _f(3, 4), _f(3, 4)), RuntimeError, "subscript j has size 3 for operand 1"),
+    (lambda: T.gather(_f(2, 2), 1, T.zeros((2, 2), dtype=T.int64), out=_f(2, 2, dtype=T.float64)),
+     RuntimeError, "Expected out tensor to have dtype torch.float32, but got torch.float64"),
+    (lambda: T.argmax(_f(2, 3), 0, out=T.empty(3, dtype=T.int32)), RuntimeError, "dtype torch.int64"),
     (lambda: F.max_pool1d(_f(1, 2, 6), 2, stride=0), RuntimeError, "stride must be greater than zero"),
     (lambda: F.max_pool1d(_f(1, 2, 6), 2, padding=-1), RuntimeError, "pad must be non-negative"),
     (lambda: F.max_pool2d(_f(1, 1, 4), 2), RuntimeError, "Output size is too small"),
@@ -111,5 +114,6 @@ def test_valid_calls_still_work():
     assert T.scatter(T.zeros(3), 0, T.tensor([1]), 2.0).tolist() == [0.0, 2.0, 0.0]
     assert T.movedim(_f(2, 3, 4), (0, 1), (2, 0)).shape == (3, 4, 2)
     assert T.tensordot(T.ones(2, 1), T.ones(3, 2), dims=([-1], [0])).shape == (2, 2)
+    assert T.cat([_f(2), _f(2)], out=T.empty(4, dtype=T.float64)).dtype == T.float64  # casts, as torch
     assert T.einsum("...ij,...jk->...ik", _f(2, 3, 4), _f(2, 4, 5)).shape == (2, 3, 5)
     assert T.sum(_f(), 0).shape == () and T.sum(_f(2, 3), (0, -1)).item() == 3.0

@@ -86,6 +86,9 @@ CASES = {
                                                                        include_self=inc) for inc in (True, False)],
                                  (np.array([[2.0, 0.0, 3.0, 1.5], [1.0, -2.0, 0.5, 4.0]]),
                                   np.array([[4.0, 0.0, -1.5], [0.0, 6.0, 0.0]]))),
+    # max_unpool: the gradient reaches every input, repeated indices included
+    "max_unpool_repeated_indices_grad": (lambda lib, x: lib.nn.functional.max_unpool2d(
+        x, lib.tensor([[[[0, 0], [5, 5]]]]), 2) * lib.arange(16.0, dtype=lib.float64).reshape(4, 4), (randn(1, 1, 2, 2),)),
 }
 
 # grad_fn class names differ where torch composes an op from others

@@ -5,6 +5,7 @@ first maximum of each window, exactly like PyTorch, so indices and tie gradients
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -203,10 +204,28 @@ def _adaptive_max_pool(input: Array, output_size):
 def _max_unpool(input: Array, indices: Array, output_size):
     n, c = input.shape[:2]
     total = int(np.prod(output_size))
-    flat = jnp.zeros((n, c, total), input.dtype)
-    flat = flat.at[jnp.arange(n)[:, None, None], jnp.arange(c)[None, :, None],
-                   indices.reshape(n, c, -1)].set(input.reshape(n, c, -1))
+    flat = _unpool_flat(input.reshape(n, c, -1), indices.reshape(n, c, -1), total)
     return flat.reshape((n, c) + tuple(output_size))
+
+
+# torch's gradient gathers the output gradient at every index, repeated ones included (a plain
+# scatter-set gives it only to the value that was written last).
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _unpool_flat(x, idx, total):
+    n, c = x.shape[:2]
+    return jnp.zeros((n, c, total), x.dtype).at[
+        jnp.arange(n)[:, None, None], jnp.arange(c)[None, :, None], idx].set(x)
+
+
+def _unpool_fwd(x, idx, total):
+    return _unpool_flat(x, idx, total), idx
+
+
+def _unpool_bwd(total, idx, g):
+    return jnp.take_along_axis(g, idx, axis=-1), None
+
+
+_unpool_flat.defvjp(_unpool_fwd, _unpool_bwd)
 
 
 # ---- unfold / fold ---------------------------------------------------------------------------

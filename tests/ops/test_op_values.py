@@ -254,3 +254,12 @@ def test_scatter_reduce_prod_gradient_with_repeated_indices_and_zeros():
     assert r.tolist() == [28.0, 0.0, 0.0, 5.0]
     r.sum().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0] and s.grad.tolist() == [7.0, 1.0, 6.0, 0.0, 4.0]
+
+
+def test_max_unpool_gradient_reaches_repeated_indices():
+    F = jtorch.nn.functional
+    x = jtorch.tensor([[[1.0, 2.0, 3.0]]], requires_grad=True)
+    r = F.max_unpool1d(x, jtorch.tensor([[[1, 1, 3]]]), 2)
+    assert r.shape == (1, 1, 6) and r[0, 0, 3].item() == 3.0 and r[0, 0, 0].item() == 0.0
+    (r * jtorch.arange(6.0)).sum().backward()
+    assert x.grad.tolist() == [[[1.0, 1.0, 3.0]]]  # the output gradient gathered at each index

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import time
 
 import jax
@@ -61,9 +62,9 @@ class Generator:
         self._key = jax.random.PRNGKey(_DEFAULT_SEED)
 
     def manual_seed(self, seed) -> "Generator":
-        seed = int(seed)
-        self._seed = seed
-        self._key = jax.random.PRNGKey(seed & 0xFFFFFFFFFFFFFFFF if seed >= 0 else seed % 2**64)
+        u = int(seed) % 2**64  # torch takes any 64-bit seed; JAX's key wants a signed int64
+        self._seed = u
+        self._key = jax.random.PRNGKey(u - 2**64 if u >= 2**63 else u)
         return self
 
     def seed(self) -> int:
@@ -103,7 +104,9 @@ class Generator:
         return jnp.asarray(np.asarray(x)[:n].reshape(shape))
 
 
-default_generator = Generator()
+# As in PyTorch, a new Generator starts at the fixed default seed, but the process-wide default
+# generator is seeded from the OS at start-up: unseeded programs differ from run to run.
+default_generator = Generator().manual_seed(int.from_bytes(os.urandom(8), "little"))
 
 
 def _gen(generator):

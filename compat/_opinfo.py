@@ -5,6 +5,14 @@ converted to jtorch tensors; the function variant's outputs are compared with to
 (shape, dtype, values); method, in-place and operator variants must agree with torch too;
 for floating dtypes the gradients of `sum()` of every differentiable output are compared;
 `error_inputs` must raise the same exception type. Used by `opinfo_report` and `test_opinfo`.
+
+An entry counts as shipped when jtorch has the function of its name or when the entry's own
+op (a wrapper lambda, or a Tensor method such as `x.mT`) re-binds to jtorch (`resolve_entry`);
+method and in-place variants are the OpInfo's own, re-bound the same way (`rebind`). Values
+are not compared where they are undefined or random: op_db's `has_nondeterministic_output`
+entries (empty, empty_like, ...) and the random draws in RANDOM (shape, dtype and support);
+GAUGE factorizations are compared through op_db's gauge-invariant `output_process_fn_grad`.
+Gradients are not compared where op_db marks torch's own gradcheck as an expected failure.
 """
 from __future__ import annotations
 

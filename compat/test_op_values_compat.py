@@ -89,10 +89,18 @@ CASES = {
     # max_unpool: the gradient reaches every input, repeated indices included
     "max_unpool_repeated_indices_grad": (lambda lib, x: lib.nn.functional.max_unpool2d(
         x, lib.tensor([[[[0, 0], [5, 5]]]]), 2) * lib.arange(16.0, dtype=lib.float64).reshape(4, 4), (randn(1, 1, 2, 2),)),
+    # modified Bessel K0/K1 (plain and scaled); j0/j1 at 0
+    "bessel_k": (lambda lib, x: [lib.special.modified_bessel_k0(x), lib.special.modified_bessel_k1(x),
+                                 lib.special.scaled_modified_bessel_k0(x), lib.special.scaled_modified_bessel_k1(x),
+                                 lib.special.modified_bessel_k0(x.float()), lib.special.scaled_modified_bessel_k1(x.float())],
+                 (np.array([0.0, -0.5, 1e-8, 0.3, 1.999, 2.0, 2.001, 5.5, 17.0, 90.0, 750.0, np.inf, np.nan]),)),
+    "bessel_k_int": (lambda lib, x: [lib.special.modified_bessel_k0(x), lib.special.scaled_modified_bessel_k1(x)],
+                     (np.array([0, 1, 3, 12]),)),
+    "bessel_j_at_zero": (lambda lib, x: [lib.special.bessel_j0(x), lib.special.bessel_j1(x)], (np.array([0.0, 1.0, -2.0]),)),
 }
 
-# grad_fn class names differ where torch composes an op from others
-NO_GRAD = {"tensor_split_float_tensor_raises"}
+# cases where torch gives no gradient (or raises): outputs only
+NO_GRAD = {"tensor_split_float_tensor_raises", "bessel_j_at_zero"}  # torch: no bessel_j grads
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

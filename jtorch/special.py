@@ -37,10 +37,6 @@ def _missing(name):
 airy_ai = _missing("airy_ai")
 bessel_y0 = _missing("bessel_y0")
 bessel_y1 = _missing("bessel_y1")
-modified_bessel_k0 = _missing("modified_bessel_k0")
-modified_bessel_k1 = _missing("modified_bessel_k1")
-scaled_modified_bessel_k0 = _missing("scaled_modified_bessel_k0")
-scaled_modified_bessel_k1 = _missing("scaled_modified_bessel_k1")
 
 
 def __getattr__(name):

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 from jax import Array, lax
 
+from ._bessel_k import bessel_k
 from ._registry import op
 from .elementwise import _to_float
 
@@ -25,11 +26,11 @@ def _jn(x, v):
 
 
 def _j0(x):
-    return _jn(x, 0)
+    return jnp.where(x == 0, jnp.ones_like(x), _jn(x, 0))  # bessel_jn gives NaN at 0
 
 
 def _j1(x):
-    return jnp.sign(x) * _jn(x, 1)
+    return jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x) * _jn(x, 1))
 
 
 def _sph_j0(x):
@@ -41,6 +42,10 @@ for _n, _f in (("entr", jss.entr), ("erfcx", jss.erfcx), ("i0e", jss.i0e), ("i1"
                ("bessel_j0", _j0), ("bessel_j1", _j1), ("spherical_bessel_j0", _sph_j0),
                ("modified_bessel_i0", jss.i0), ("modified_bessel_i1", jss.i1)):
     _u(_n, _f)
+for _n, _f in (("modified_bessel_k0", lambda x: bessel_k(0, x)), ("modified_bessel_k1", lambda x: bessel_k(1, x)),
+               ("scaled_modified_bessel_k0", lambda x: bessel_k(0, x, scaled=True)),
+               ("scaled_modified_bessel_k1", lambda x: bessel_k(1, x, scaled=True))):
+    _u(_n, _f, diff=False)  # torch has no derivative for these
 
 
 @op("special_zeta", promote="float", public=False, method=False)

@@ -263,3 +263,32 @@ def test_max_unpool_gradient_reaches_repeated_indices():
     assert r.shape == (1, 1, 6) and r[0, 0, 3].item() == 3.0 and r[0, 0, 0].item() == 0.0
     (r * jtorch.arange(6.0)).sum().backward()
     assert x.grad.tolist() == [[[1.0, 1.0, 3.0]]]  # the output gradient gathered at each index
+
+
+# ---- Bessel functions -------------------------------------------------------------------------
+
+K0 = {0.5: 0.9244190712276659, 1: 0.42102443824070834, 2: 0.11389387274953344, 3: 0.03473950438627925,
+      10: 1.778006231616765e-05}
+K1 = {0.5: 1.656441120003301, 1: 0.6019072301972346, 2: 0.13986588181652243, 3: 0.040156431128194184,
+      10: 1.8648773453825585e-05}
+
+
+def test_modified_bessel_k0_k1_and_scaled():
+    sp = jtorch.special
+    xs = list(K0)
+    x = jtorch.tensor(xs, dtype=jtorch.float64)
+    close(sp.modified_bessel_k0(x), [K0[v] for v in xs], rtol=1e-12)
+    close(sp.modified_bessel_k1(x), [K1[v] for v in xs], rtol=1e-12)
+    close(sp.scaled_modified_bessel_k0(x), [K0[v] * math.exp(v) for v in xs], rtol=1e-12)
+    close(sp.scaled_modified_bessel_k1(x), [K1[v] * math.exp(v) for v in xs], rtol=1e-12)
+    e = sp.modified_bessel_k0(jtorch.tensor([0.0, -1.0, math.inf])).tolist()
+    assert e[0] == math.inf and math.isnan(e[1]) and e[2] == 0.0
+    r = sp.modified_bessel_k1(jtorch.tensor([1, 2]))
+    assert r.dtype == jtorch.float32 and not sp.modified_bessel_k0(x.requires_grad_()).requires_grad
+
+
+def test_bessel_j0_j1_at_zero():
+    x = jtorch.tensor([0.0, 1.0])
+    close(jtorch.special.bessel_j0(x), [1.0, 0.7651976865579666], rtol=1e-6)
+    close(jtorch.special.bessel_j1(x), [0.0, 0.44005058574493355], rtol=1e-6)
+    assert jtorch.special.bessel_j1(jtorch.tensor([True, False])).tolist()[1] == 0.0

@@ -35,8 +35,6 @@ def _missing(name):
 
 # No public JAX implementation to build these on.
 airy_ai = _missing("airy_ai")
-bessel_y0 = _missing("bessel_y0")
-bessel_y1 = _missing("bessel_y1")
 
 
 def __getattr__(name):

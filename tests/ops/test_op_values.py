@@ -292,3 +292,20 @@ def test_bessel_j0_j1_at_zero():
     close(jtorch.special.bessel_j0(x), [1.0, 0.7651976865579666], rtol=1e-6)
     close(jtorch.special.bessel_j1(x), [0.0, 0.44005058574493355], rtol=1e-6)
     assert jtorch.special.bessel_j1(jtorch.tensor([True, False])).tolist()[1] == 0.0
+
+
+Y0 = {0.5: -0.44451873350670656, 1: 0.08825696421567696, 3: 0.3768500100127904, 4.5: -0.19470500862950454,
+      10: 0.055671167283599395, 30: -0.11729573168666403}
+Y1 = {0.5: -1.471472392670243, 1: -0.7812128213002887, 3: 0.3246744247918, 4.5: 0.3009973230696546,
+      10: 0.24901542420695388, 30: 0.08442557066174723}
+
+
+def test_bessel_y0_y1():
+    sp = jtorch.special
+    xs = list(Y0)
+    x = jtorch.tensor(xs, dtype=jtorch.float64)
+    close(sp.bessel_y0(x), [Y0[v] for v in xs], rtol=1e-11, atol=1e-13)
+    close(sp.bessel_y1(x), [Y1[v] for v in xs], rtol=1e-11, atol=1e-13)
+    e = sp.bessel_y0(jtorch.tensor([0.0, -1.0, math.inf, math.nan])).tolist()
+    assert e[0] == -math.inf and all(math.isnan(v) for v in e[1:])
+    assert sp.bessel_y1(jtorch.tensor([2])).dtype == jtorch.float32

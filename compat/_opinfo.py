@@ -37,6 +37,33 @@ def _in(lo, hi):
     return lambda y: y.size == 0 or (y.min() >= lo and y.max() <= hi)
 
 
+def _dropout(y, s, alpha=False):
+    """Each output element is dropped or kept-and-rescaled, as torch's (alpha_)dropout defines."""
+    x = as_np(s.input).astype(np.float64)
+    p, train = s.kwargs.get("p", 0.5), s.kwargs.get("training", not alpha)  # F's defaults
+    if not train or p == 0:
+        return np.allclose(y, x, equal_nan=True)
+    if p == 1:
+        return np.array_equal(y, np.zeros_like(y))
+    close = functools.partial(np.isclose, y, rtol=1e-4, atol=1e-5)
+    if not alpha:
+        return bool(np.all(close(0.0) | close(x / (1 - p))))
+    al = 1.7580993408473766  # SELU's alpha * scale
+    a = 1.0 / math.sqrt((al * al * p + 1) * (1 - p))
+    return bool(np.all(close(a * x + al * a * p) | close(al * a * (p - 1))))
+
+
+def _rrelu(y, s):
+    """Negative inputs are scaled by a slope drawn from [lower, upper] (training), others kept."""
+    x = as_np(s.input).astype(np.float64)
+    lo, hi = s.kwargs.get("lower", 1 / 8), s.kwargs.get("upper", 1 / 3)
+    if not s.kwargs.get("training", False):
+        return np.allclose(y, np.where(x >= 0, x, x * (lo + hi) / 2), rtol=1e-5, atol=1e-6)
+    neg = x < 0
+    return bool(np.allclose(y[~neg], x[~neg]) and np.all(
+        (y[neg] <= x[neg] * lo + 1e-5) & (y[neg] >= x[neg] * hi - 1e-5)))
+
+
 # Entries whose outputs are random draws: jtorch's JAX PRNG cannot reproduce torch's stream, so
 # their outputs are compared by shape and dtype plus the support of the distribution (a check
 # on jtorch's values given the sample), never value by value; their gradients (which depend on
@@ -57,6 +84,12 @@ RANDOM = {
     "multinomial": lambda y, s: _in(0, s.input.shape[-1] - 1)(y),
     "randint": lambda y, s: _in(*((0, s.input) if len(s.args) == 1 else (s.input, s.args[0])))(y),
     "randint_like": lambda y, s: _in(*((0, s.args[0]) if len(s.args) == 1 else s.args[:2]))(y),
+    "nn.functional.dropout": _dropout,
+    "nn.functional.dropout2d": _dropout,
+    "nn.functional.dropout3d": _dropout,
+    "nn.functional.alpha_dropout": functools.partial(_dropout, alpha=True),
+    "nn.functional.feature_alpha_dropout.with_train": functools.partial(_dropout, alpha=True),
+    "nn.functional.rrelu": _rrelu,
 }
 
 

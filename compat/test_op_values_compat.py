@@ -101,14 +101,18 @@ CASES = {
                  (np.array([0.0, -0.5, 1e-8, 0.3, 1.999, 3.9, 4.2, 30.5, 120.0, np.inf, np.nan]),)),
     "bessel_y_float32": (lambda lib, x: [lib.special.bessel_y0(x.float()), lib.special.bessel_y1(x.float())],
                          (np.array([0.0, -0.5, 1e-8, 0.3, 1.999, 3.9, 4.2, 30.5, 120.0, np.inf, np.nan]),)),
+    # Ai away from (-2.7, -2.4), where torch's own approximation is off by up to 2e-7
+    "airy_ai": (lambda lib, x: lib.special.airy_ai(x),
+                (np.array([-30.0, -8.5, -7.9, -4.0, -1.0, 0.0, 0.7, 1.999, 2.001, 6.0, 25.0, np.inf, np.nan]),)),
+    "airy_ai_float32": (lambda lib, x: lib.special.airy_ai(x.float()), (np.array([-30.0, -8.5, -2.5, 0.7, 6.0]),)),
     "bessel_j_at_zero": (lambda lib, x: [lib.special.bessel_j0(x), lib.special.bessel_j1(x)], (np.array([0.0, 1.0, -2.0]),)),
 }
 
 # cases where torch gives no gradient (or raises): outputs only
-NO_GRAD = {"tensor_split_float_tensor_raises", "bessel_j_at_zero", "bessel_y", "bessel_y_float32"}  # torch: no bessel_j grads
+NO_GRAD = {"tensor_split_float_tensor_raises", "bessel_j_at_zero", "bessel_y", "bessel_y_float32", "airy_ai", "airy_ai_float32"}  # torch: no bessel_j grads
 
 # float32 results computed by other float32 approximations than torch's
-TOLS = {"bessel_y_float32": (1e-4, 1e-6)}
+TOLS = {"bessel_y_float32": (1e-4, 1e-6), "airy_ai_float32": (1e-4, 1e-6)}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

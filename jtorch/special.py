@@ -24,19 +24,6 @@ def polygamma(n, input, *, out=None):
     return _pg(n, input, out=out)
 
 
-def _missing(name):
-    def fn(*args, **kwargs):
-        from ._unsupported import unsupported
-        unsupported(f"torch.special.{name}")
-    fn.__name__ = name
-    fn._jtorch_unsupported = True  # compat/coverage.py counts these as missing
-    return fn
-
-
-# No public JAX implementation to build these on.
-airy_ai = _missing("airy_ai")
-
-
 def __getattr__(name):
     from ._unsupported import module_getattr
     return module_getattr("jtorch.special", name)

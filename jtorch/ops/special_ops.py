@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 from jax import Array, lax
 
+from ._airy import airy_ai
 from ._bessel_k import bessel_k
 from ._bessel_y import bessel_y
 from ._registry import op
@@ -46,7 +47,8 @@ for _n, _f in (("entr", jss.entr), ("erfcx", jss.erfcx), ("i0e", jss.i0e), ("i1"
 for _n, _f in (("modified_bessel_k0", lambda x: bessel_k(0, x)), ("modified_bessel_k1", lambda x: bessel_k(1, x)),
                ("scaled_modified_bessel_k0", lambda x: bessel_k(0, x, scaled=True)),
                ("scaled_modified_bessel_k1", lambda x: bessel_k(1, x, scaled=True)),
-               ("bessel_y0", lambda x: bessel_y(0, x)), ("bessel_y1", lambda x: bessel_y(1, x))):
+               ("bessel_y0", lambda x: bessel_y(0, x)), ("bessel_y1", lambda x: bessel_y(1, x)),
+               ("airy_ai", airy_ai)):
     _u(_n, _f, diff=False)  # torch has no derivative for these
 
 

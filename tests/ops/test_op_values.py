@@ -309,3 +309,16 @@ def test_bessel_y0_y1():
     e = sp.bessel_y0(jtorch.tensor([0.0, -1.0, math.inf, math.nan])).tolist()
     assert e[0] == -math.inf and all(math.isnan(v) for v in e[1:])
     assert sp.bessel_y1(jtorch.tensor([2])).dtype == jtorch.float32
+
+
+AI = {-20: -0.1764061270779847, -5.5: 0.017781541276574976, -1: 0.5355608832923521, 0: 0.3550280538878172,
+      1: 0.13529241631288141, 3.5: 0.002584098786989635, 10: 1.1047532552898686e-10}
+
+
+def test_airy_ai():
+    xs = list(AI)
+    r = jtorch.special.airy_ai(jtorch.tensor(xs, dtype=jtorch.float64))
+    close(r, [AI[v] for v in xs], rtol=1e-9, atol=1e-12)
+    e = jtorch.special.airy_ai(jtorch.tensor([math.inf, -math.inf, math.nan])).tolist()
+    assert all(math.isnan(v) for v in e)
+    assert jtorch.special.airy_ai(jtorch.tensor([1])).dtype == jtorch.float32

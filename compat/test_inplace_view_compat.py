@@ -16,9 +16,7 @@ def _root_chain(lib, x):
     early = r[0]
     r.t_()
     r[0, 1] = 10.0
-    # early.detach(): the grad_fn of a view taken before t_() on a root that requires grad is
-    # not regenerated like torch's (see jtorch/_inplace_view.py); its values are
-    out = _meta(r) + [early.detach() * 1]
+    out = _meta(r) + [early * 1]  # a view taken before t_(): values and gradient as torch
     r.unsqueeze_(0).squeeze_(0).transpose_(0, 1)
     return out + _meta(r)
 

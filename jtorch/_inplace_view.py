@@ -3,9 +3,9 @@
 
 A view takes the longer view chain of the out-of-place op. A root keeps owning its storage and
 becomes a view of itself (`_st is self`, see _tensor.py), so views taken earlier still read and
-write the same memory and strides are reported as PyTorch reports them. Limit: a view taken
-*before* an in-place view op on a root that requires grad regenerates its grad_fn from the
-root's new layout (torch uses the storage layout).
+write the same memory and strides are reported as PyTorch reports them (views taken earlier
+differentiate through the root by undoing its layout steps, `_shape._relative`). Limit: such an
+earlier view cannot be differentiated through after `as_strided_()` on its root.
 """
 from __future__ import annotations
 

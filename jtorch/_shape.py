@@ -33,7 +33,28 @@ def make_view(t: Tensor, step, dyn=(), name="ViewBackward0") -> Tensor:
 
 def _relative(view: Tensor, base: Tensor):
     nb = len(base._vw[0]) if base._vw is not None else 0
+    if base._st is base and (view._vw[0][:nb], view._vw[1][:nb]) != base._vw:
+        # `view` was taken before its root `base` changed its own layout (t_(), squeeze_(), ...):
+        # undo the root's layout steps, then take the view's own from the storage
+        undo = _undo_layout(base)
+        return undo + view._vw[0], ((),) * len(undo) + view._vw[1]
     return view._vw[0][nb:], view._vw[1][nb:]
+
+
+def _undo_layout(t: Tensor):
+    """Steps from t's value back to its storage's layout (t's steps are perms and reshapes)."""
+    meta = (tuple(t._sa.shape), _view.contiguous_strides(tuple(t._sa.shape)), 0)
+    undo = []
+    for step, d in zip(*t._vw):
+        if step[0] == "perm":
+            undo.append(("perm", tuple(sorted(range(len(step[1])), key=step[1].__getitem__))))
+        elif step[0] == "reshape":
+            undo.append(("reshape", tuple(meta[0])))
+        else:
+            raise RuntimeError("a view taken before as_strided_() on its base cannot be "
+                               "differentiated through; take the view after the in-place op")
+        meta = _view.meta_step(meta, step, d)
+    return tuple(reversed(undo))
 
 
 def _rebase_on_write(view: Tensor, base: Tensor, new: Tensor):

@@ -64,3 +64,17 @@ def test_pickle_and_save_after_t_():
     x.untyped_storage()
     x.storage()[0] = 7.0
     assert x.tolist()[0] == [7.0, 3.0] and y.tolist() == [3.0, 4.0, 5.0]
+
+
+def test_view_taken_before_t_keeps_its_gradient():
+    x = jtorch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=jtorch.float64, requires_grad=True)
+    r = x * 1
+    early = r[0]
+    r.t_()
+    r[0, 1] = 10.0  # a write after the view was taken: early's grad_fn is rebuilt
+    e = early * 1
+    r.unsqueeze_(0).squeeze_(0).transpose_(0, 1)
+    w = jtorch.arange(6.0, dtype=jtorch.float64).reshape(2, 3)
+    ((r * w).sum() + (e * jtorch.tensor([1.0, 2.0, 3.0], dtype=jtorch.float64)).sum()).backward()
+    assert e.tolist() == [1.0, 2.0, 3.0]
+    assert x.grad.tolist() == [[1.0, 3.0, 5.0], [0.0, 4.0, 5.0]]  # recorded from torch

@@ -149,9 +149,6 @@ def test_requires_grad_int_raises(compat):
 
 
 KNOWN_DIFFERENCES = {
-    # Value-dependent errors: torch checks the data; jtorch's compiled ops cannot raise on values.
-    "int_negative_power": lambda lib: lib.tensor([2]) ** -1,
-    "int_floor_divide_by_zero": lambda lib: lib.tensor([1]) // 0,
     # torch refuses; jtorch returns an ml_dtypes bfloat16 array.
     "bfloat16_numpy": lambda lib: str(lib.ones(1, dtype=lib.bfloat16).numpy().dtype),
 }
@@ -161,6 +158,9 @@ ERROR_TYPES = {
     "bool_sub": lambda lib: lib.tensor([True]) - lib.tensor([True]),
     "bool_neg": lambda lib: -lib.tensor([True]),
     "matmul_shape_mismatch": lambda lib: lib.ones(2, 3) @ lib.ones(2, 3),
+    # Value-dependent errors: checked eagerly before the compiled op runs (_value_checks.py).
+    "int_negative_power": lambda lib: lib.tensor([2]) ** -1,
+    "int_floor_divide_by_zero": lambda lib: lib.tensor([1]) // 0,
 }
 
 

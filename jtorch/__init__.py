@@ -32,6 +32,8 @@ from ._tensor import Size, Tensor  # noqa: E402,F401
 from . import _shape, _indexing, _functions, _sampling, _bind  # noqa: E402
 
 _bind.bind()
+from . import _value_checks  # noqa: E402
+_value_checks.install()
 from . import _datadep  # noqa: E402
 _datadep.bind()
 globals().update({_k: _v for _k, _v in _datadep.FUNCTIONS.items() if _k not in globals()})

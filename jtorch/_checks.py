@@ -2,7 +2,8 @@
 the arguments (JAX would raise ValueError/TypeError with its own text).
 
 Every check reads static facts only (shapes, dtypes, Python values), so inside an op body it
-runs once per trace, never per call.
+runs once per trace, never per call; except the value checks at the end (`extrema`,
+`any_zero`), which read data eagerly before dispatch and are skipped under jit.
 """
 from __future__ import annotations
 
@@ -82,3 +83,99 @@ def tensor_args(name: str, **values):
             py = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}.get(
                 kind, type(v).__name__)
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {py}")
+
+
+# ---- value checks (eager only) ----------------------------------------------------------------
+# Unlike the checks above these read the data: one jitted reduction, read back to the host.
+# Under jax.jit / jtorch.compile the arrays are tracers with no host value, so the checks are
+# skipped there and out-of-range indices are clamped or filled as JAX does.
+
+def _extrema_body(arrays, ignores):
+    import jax.numpy as jnp
+    out = []
+    for a, ig in zip(arrays, ignores):
+        a = a.reshape(-1).astype(jnp.int64)
+        lo = hi = a
+        if ig is not None:
+            skip = a == ig
+            lo = jnp.where(skip, np.iinfo(np.int64).max, a)
+            hi = jnp.where(skip, np.iinfo(np.int64).min, a)
+        out += [jnp.min(lo), jnp.argmin(lo), jnp.max(hi), jnp.argmax(hi)]
+    return jnp.stack(out)
+
+
+_EXTREMA = None
+
+
+def _is_tracer(a) -> bool:
+    import jax
+    return isinstance(a, jax.core.Tracer)
+
+
+def extrema(arrays, ignores=None):
+    """[(min, argmin, max, argmax) or None] of each integer array (flat positions), skipping
+    values equal to its `ignores` entry; None for an array with no (unignored) values.
+
+    Device arrays go through one cached jitted reduction and one host read together; numpy
+    arrays are reduced on the host. Returns None when any array is a JAX tracer (no host value
+    under jit: the caller skips its check).
+    """
+    global _EXTREMA
+    ignores = tuple(ignores) if ignores is not None else (None,) * len(arrays)
+    out, dev = [None] * len(arrays), []
+    for i, a in enumerate(arrays):
+        if _is_tracer(a):
+            return None
+        if isinstance(a, np.ndarray):
+            v = a.reshape(-1).astype(np.int64)
+            if ignores[i] is not None:
+                v = v[v != ignores[i]]
+            if v.size:
+                out[i] = (int(v.min()), int(v.argmin()), int(v.max()), int(v.argmax()))
+        elif a.size:
+            dev.append(i)
+    if dev:
+        if _EXTREMA is None:
+            import jax
+            _EXTREMA = jax.jit(_extrema_body)
+        r = np.asarray(_EXTREMA(tuple(arrays[i] for i in dev), tuple(ignores[i] for i in dev)))
+        for j, i in enumerate(dev):
+            lo, alo, hi, ahi = (int(v) for v in r[4 * j:4 * j + 4])
+            if lo <= hi:  # else every value was ignored
+                out[i] = (lo, alo, hi, ahi)
+    return out
+
+
+def out_of_range(arr, low: int, high: int, ignore=None):
+    """The first extreme value of `arr` outside [low, high) and its flat position, or None
+    (also for a tracer: no check under jit). torch names the first bad value in memory order;
+    this names the largest (or smallest) one."""
+    e = extrema((arr,), (ignore,))
+    if e is None or e[0] is None:
+        return None
+    lo, alo, hi, ahi = e[0]
+    if hi >= high:
+        return hi, ahi
+    if lo < low:
+        return lo, alo
+    return None
+
+
+_ANY_ZERO = None
+
+
+def any_zero(arr) -> bool:
+    """Whether a concrete array holds a zero (one jitted reduction, one host read); False for
+    a tracer (no check under jit)."""
+    global _ANY_ZERO
+    if isinstance(arr, (builtins.bool, int, np.integer)):
+        return arr == 0
+    if _is_tracer(arr) or not arr.size:
+        return False
+    if isinstance(arr, np.ndarray):
+        return builtins.bool((arr == 0).any())
+    if _ANY_ZERO is None:
+        import jax
+        import jax.numpy as jnp
+        _ANY_ZERO = jax.jit(lambda a: jnp.any(a == 0))
+    return builtins.bool(_ANY_ZERO(arr))

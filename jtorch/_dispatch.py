@@ -186,6 +186,8 @@ def apply(op: Op, args, kwargs=_EMPTY):
                 kw[k] = a
     else:
         kw = kwargs
+    if op.check is not None:
+        op.check(arrs, kw)
     if paths is None:
         f = op.jit_plain if mode & ENABLED else op.jit_nograd
         try:

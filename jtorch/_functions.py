@@ -130,6 +130,8 @@ def inplace_method(op):
                     _dispatch._build(op)
                 a = [owner._sa] + [_dispatch._unwrap(x) for x in args]
                 k = {n: _dispatch._unwrap(v) for n, v in kwargs.items()} if kwargs else kwargs
+                if op.check is not None:
+                    op.check(a, k)
                 f = op.jit_donate
                 if any(x is a[0] for x in a[1:]) or any(v is a[0] for v in k.values()):
                     f = op.jit_nograd  # the same buffer is also read: it cannot be given away

@@ -30,7 +30,7 @@ class Op:
 
     __slots__ = ("name", "fn", "promote", "diff", "grad_name", "saves", "method", "inplace",
                  "public", "sig", "value_names", "static_names", "jit_plain", "jit_nograd",
-                 "jit_vjp", "jit_donate", "node_cls", "grad_names", "__weakref__")
+                 "jit_vjp", "jit_donate", "node_cls", "grad_names", "check", "__weakref__")
 
     def __init__(self, fn, name, method, inplace, promote, diff, grad_name, saves, public):
         self.fn = fn
@@ -55,6 +55,7 @@ class Op:
         self.static_names = tuple(stat)
         self.jit_plain = self.jit_nograd = self.jit_vjp = self.jit_donate = None
         self.node_cls = None
+        self.check = None  # value checks run eagerly before the body (_value_checks.py)
 
     def __repr__(self):
         return f"<jtorch op {self.name}>"

@@ -84,7 +84,8 @@ def _float_floor_div(x, y):
     div_ = jnp.where((mod != 0) & ((y < 0) != (mod < 0)), div_ - 1, div_)
     fl = jnp.floor(div_)
     fl = jnp.where(div_ - fl > 0.5, fl + 1, fl)
-    return jnp.where(div_ != 0, fl, jnp.copysign(jnp.zeros_like(div_), x / y))
+    q = jnp.where(div_ != 0, fl, jnp.copysign(jnp.zeros_like(div_), x / y))
+    return jnp.where(y == 0, x / y, q)  # fmod(x, 0) is NaN; torch gives x / 0 (inf, nan)
 
 
 true_divide = div
@@ -124,8 +125,18 @@ def _pow_name(args, kwargs):
 def pow(input: Array, exponent: Array):
     """Matches `torch.pow`."""
     if _is_int(input) and _is_int(exponent):
-        return lax.integer_pow(input, exponent) if isinstance(exponent, int) else jnp.power(input, exponent)
+        if isinstance(exponent, int):
+            return lax.integer_pow(input, exponent)
+        return _int_power(input, exponent)
     return jnp.power(input, exponent)
+
+
+def _int_power(x, e):
+    # XLA's integer power returns junk for negative exponents; torch truncates 1 / x**-e
+    # (0 except for bases 1 and -1, and 0 for base 0).
+    p = jnp.power(x, jnp.maximum(e, 0).astype(e.dtype))
+    neg = jnp.where(x == 1, 1, jnp.where(x == -1, jnp.where(e % 2 == 0, 1, -1), 0))
+    return jnp.where(e < 0, neg.astype(p.dtype), p)
 
 
 @op(inplace=True, promote=None, grad_name=_pow_name)

@@ -1,0 +1,215 @@
+"""Value-dependent argument checks: indices out of range, integer division by zero, integer
+powers with negative exponents. torch raises for these; a traced JAX body would clamp, fill
+with NaN or drop silently.
+
+`install()` sets `Op.check` on the ops below; `_dispatch.apply` (and the in-place donation
+path) call it with the unwrapped arguments before the compiled body runs. Each check costs
+one jitted reduction and one host read (`_checks.extrema`), eagerly only: under `jax.jit` /
+`jtorch.compile` the arguments are tracers and the checks are skipped.
+
+A check that meets arguments the body will refuse anyway (bad dim, float indices) returns
+without raising, so the body's own error wins.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import any_zero, extrema, out_of_range
+from .ops._registry import REGISTRY
+
+
+def _int(a) -> bool:
+    return hasattr(a, "dtype") and np.dtype(a.dtype).kind in "iu"
+
+
+def _size(x, dim):
+    """x's size along `dim` (a 0-dim x counts as one element), or None for a bad dim."""
+    shape = tuple(x.shape) or (1,)
+    if not isinstance(dim, (int, np.integer)) or not -len(shape) <= dim < len(shape):
+        return None
+    return int(dim) % len(shape), shape[dim]
+
+
+def _bounds(index, dim_size, err, negative=False):
+    """Raise `err(value, position)` when `index` leaves [0, n) ([-n, n) with `negative`)."""
+    if not _int(index) or dim_size is None:
+        return
+    n = dim_size
+    bad = out_of_range(index, -n if negative else 0, n)
+    if bad is not None:
+        raise err(*bad)
+
+
+def _dim_check(exc, fmt, negative=False, index="index", input="input"):
+    """Checks of ops indexing `input` along `dim` with `index`."""
+    def check(a):
+        x, ix = a.get(input), a.get(index)
+        s = _size(x, a.get("dim")) if x is not None else None
+        if s is None:
+            return
+        d, n = s
+        _bounds(ix, n, lambda v, _: exc(fmt.format(v=v, d=d, n=n)), negative)
+    return check
+
+
+_GATHER = "index {v} is out of bounds for dimension {d} with size {n}"
+_SELF = "index out of range in self"
+
+
+def _take(a, index="index"):
+    x = a["input"]
+    n = int(np.prod(x.shape))
+    _bounds(a.get(index), n, lambda v, _: IndexError(
+        f"out of range: tried to access index {v} on a tensor of {n} elements."), True)
+
+
+def _take_along_dim(a):
+    x, ix, dim = a["input"], a.get("indices"), a.get("dim")
+    if dim is None:  # torch checks the flattened lookup like gather
+        n = int(np.prod(x.shape))
+        _bounds(ix, n, lambda v, _: RuntimeError(_GATHER.format(v=v, d=0, n=n)))
+        return
+    s = _size(x, dim)
+    if s is not None:  # torch reads out of bounds here; negative indices wrap
+        _bounds(ix, s[1], lambda v, _: RuntimeError(_GATHER.format(v=v, d=s[0], n=s[1])), True)
+
+
+def _item(a):
+    """Advanced indexing: each index tensor against its dimension; torch numbers the
+    dimension among the index tensors."""
+    x, arrays, structure = a["input"], a["key"], a["structure"]
+    checked, dims = [], []
+    d = 0
+    for s in structure:
+        if s[0] == "t":
+            arr = arrays[s[1]]
+            if _int(arr) and d < x.ndim:
+                checked.append(arr)
+                dims.append((s[1], x.shape[d]))
+        elif s[0] == "i" and d < x.ndim and not -x.shape[d] <= s[1] < x.shape[d]:
+            raise IndexError(f"index {s[1]} is out of bounds for dimension {d} with size "
+                             f"{x.shape[d]}")
+        if s[0] != "n" and s[0] != "b":
+            d += 1
+    ex = extrema(checked) if checked else None
+    for e, (k, n) in zip(ex or (), dims):
+        if e is not None and (e[2] >= n or e[0] < -n):
+            v = e[2] if e[2] >= n else e[0]
+            raise IndexError(f"index {v} is out of bounds for dimension {k} with size {n}")
+
+
+def _embedding(a):
+    _bounds(a["input"], a["weight"].shape[0], lambda v, _: IndexError(_SELF))
+
+
+def _embedding_bag(a):
+    n = a["weight"].shape[0]
+    _bounds(a["input"], n, lambda v, i: RuntimeError(
+        f"Index {i} of input takes value {v} which is not in the valid range [0, {n})"))
+
+
+def _classes(input):
+    return input.shape[1] if input.ndim >= 2 else input.shape[0]
+
+
+def _nll(a):
+    t = a["target"]
+    if not _int(t):
+        return
+    bad = out_of_range(t, 0, _classes(a["input"]), a.get("ignore_index", -100))
+    if bad is not None:
+        raise IndexError(f"Target {bad[0]} is out of bounds.")
+
+
+def _multi_margin(a):
+    _bounds(a["target"], _classes(a["input"]), lambda v, _: RuntimeError("target out of range"))
+
+
+def _multilabel_margin(a):
+    t = a["target"]
+    if _int(t) and out_of_range(t, -1, _classes(a["input"])) is not None:
+        raise RuntimeError("argument #2 'target' is out of range")
+
+
+def _one_hot(a):
+    t, c = a["tensor"], a.get("num_classes", -1)
+    e = extrema((t,)) if _int(t) else None
+    if not e or e[0] is None:
+        return
+    if e[0][0] < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if c >= 0 and e[0][2] >= c:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+
+
+def _integral(v) -> bool:
+    if isinstance(v, (bool, int, np.integer)):
+        return True
+    return hasattr(v, "dtype") and np.dtype(v.dtype).kind in "iub"
+
+
+def _zero_division(a):
+    """Integer floor/trunc division and remainder by zero (torch raises; XLA returns junk)."""
+    x, y = a["input"], a["other"]
+    if _integral(x) and _integral(y) and any_zero(y):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _div(a):
+    if a.get("rounding_mode") is not None:
+        _zero_division(a)
+
+
+def _pow(a):
+    x, e = a["input"], a["exponent"]
+    if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "iub" and type(e) is int and e < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+CHECKS = {
+    "gather": _dim_check(RuntimeError, _GATHER),
+    "scatter": _dim_check(RuntimeError, _GATHER),
+    "scatter_add": _dim_check(RuntimeError, _GATHER),
+    "scatter_reduce": _dim_check(RuntimeError, _GATHER),
+    "index_select": _dim_check(IndexError, _SELF),
+    "index_add": _dim_check(IndexError, _SELF),
+    "index_reduce": _dim_check(IndexError, _SELF),
+    "index_copy": _dim_check(IndexError, "index_copy_(): " + _GATHER),
+    "index_fill": _dim_check(IndexError, _GATHER, negative=True),
+    "take": _take,
+    "put": _take,
+    "take_along_dim": _take_along_dim,
+    "_getitem": _item,
+    "_setitem": _item,
+    "embedding": _embedding,
+    "_embedding_bag": _embedding_bag,
+    "nll_loss": _nll,
+    "cross_entropy": _nll,
+    "multi_margin_loss": _multi_margin,
+    "multilabel_margin_loss": _multilabel_margin,
+    "one_hot": _one_hot,
+    "floor_divide": _zero_division,
+    "remainder": _zero_division,
+    "fmod": _zero_division,
+    "div": _div,
+    "pow": _pow,
+}
+
+
+def _bind(op, check):
+    sig = op.sig
+
+    def run(args, kwargs):
+        try:
+            bound = sig.bind(*args, **kwargs).arguments
+        except TypeError:
+            return  # a bad call: the compiled body raises its own error
+        check(bound)
+    return run
+
+
+def install():
+    """Attach the checks to their ops (after every ops module is imported)."""
+    for name, check in CHECKS.items():
+        op = REGISTRY[name]
+        op.check = _bind(op, check)

@@ -75,6 +75,10 @@ BAD = {
                                                                  _i(lib, 0)),
     "embedding_bag_negative": lambda lib: lib.nn.functional.embedding_bag(
         _i(lib, 1, -1), lib.ones(5, 2), _i(lib, 0)),
+    "embedding_bag_offsets_start": lambda lib: lib.nn.functional.embedding_bag(
+        _i(lib, 1, 2), lib.ones(5, 2), _i(lib, 1)),
+    "embedding_bag_offsets_past_end": lambda lib: lib.nn.functional.embedding_bag(
+        _i(lib, 1, 2), lib.ones(5, 2), _i(lib, 0, 5)),
     "nll_loss": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, 5)),
     "nll_loss_negative": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, -1)),
     "cross_entropy": lambda lib: lib.nn.functional.cross_entropy(lib.ones(2, 3), _i(lib, 0, 5)),
@@ -131,6 +135,8 @@ GOOD = {
     "index_fill_wrap": lambda lib: _x(lib).index_fill(0, _i(lib, -1), 9.0),
     "take_wrap": lambda lib: _x(lib).take(_i(lib, -1, 4)),
     "put_wrap": lambda lib: _x(lib).put(_i(lib, -1), lib.ones(1)),
+    "embedding_bag_last_offset": lambda lib: lib.nn.functional.embedding_bag(
+        _i(lib, 1, 2), lib.ones(5, 2), _i(lib, 0, 2), include_last_offset=True),
     "embedding_padding": lambda lib: lib.nn.functional.embedding(_i(lib, 2), lib.ones(3, 2),
                                                                  padding_idx=2),
     "nll_loss_ignored": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, -100)),

@@ -94,17 +94,24 @@ def _extrema_body(arrays, ignores):
     import jax.numpy as jnp
     out = []
     for a, ig in zip(arrays, ignores):
-        a = a.reshape(-1).astype(jnp.int64)
         lo = hi = a
         if ig is not None:
             skip = a == ig
-            lo = jnp.where(skip, np.iinfo(np.int64).max, a)
-            hi = jnp.where(skip, np.iinfo(np.int64).min, a)
-        out += [jnp.min(lo), jnp.argmin(lo), jnp.max(hi), jnp.argmax(hi)]
+            lo = jnp.where(skip, jnp.iinfo(a.dtype).max, a)
+            hi = jnp.where(skip, jnp.iinfo(a.dtype).min, a)
+        out += [jnp.min(lo).astype(jnp.int64), jnp.max(hi).astype(jnp.int64)]
     return jnp.stack(out)
 
 
-_EXTREMA = None
+_EXTREMA = _CPU = None
+
+
+def _on_cpu() -> bool:
+    global _CPU
+    if _CPU is None:
+        import jax
+        _CPU = jax.default_backend() == "cpu"
+    return _CPU
 
 
 def _is_tracer(a) -> bool:
@@ -113,25 +120,27 @@ def _is_tracer(a) -> bool:
 
 
 def extrema(arrays, ignores=None):
-    """[(min, argmin, max, argmax) or None] of each integer array (flat positions), skipping
-    values equal to its `ignores` entry; None for an array with no (unignored) values.
+    """[(min, max) or None] of each integer array, skipping values equal to its `ignores`
+    entry; None for an array with no (unignored) values.
 
-    Device arrays go through one cached jitted reduction and one host read together; numpy
-    arrays are reduced on the host. Returns None when any array is a JAX tracer (no host value
-    under jit: the caller skips its check).
+    Accelerator arrays go through one cached jitted reduction and one host read together;
+    numpy arrays, and jax arrays when the backend is the CPU (a zero-copy view), are reduced by
+    numpy, which costs less than a jit dispatch. Returns None when any array is a JAX tracer
+    (no host value under jit: the caller skips its check).
     """
     global _EXTREMA
+    cpu = _on_cpu()
     ignores = tuple(ignores) if ignores is not None else (None,) * len(arrays)
     out, dev = [None] * len(arrays), []
     for i, a in enumerate(arrays):
         if _is_tracer(a):
             return None
+        if cpu and not isinstance(a, np.ndarray):
+            a = np.asarray(a)
         if isinstance(a, np.ndarray):
-            v = a.reshape(-1).astype(np.int64)
-            if ignores[i] is not None:
-                v = v[v != ignores[i]]
+            v = a if ignores[i] is None else a[a != ignores[i]]
             if v.size:
-                out[i] = (int(v.min()), int(v.argmin()), int(v.max()), int(v.argmax()))
+                out[i] = (int(v.min()), int(v.max()))
         elif a.size:
             dev.append(i)
     if dev:
@@ -139,25 +148,24 @@ def extrema(arrays, ignores=None):
             import jax
             _EXTREMA = jax.jit(_extrema_body)
         r = np.asarray(_EXTREMA(tuple(arrays[i] for i in dev), tuple(ignores[i] for i in dev)))
+        r = r.tolist()
         for j, i in enumerate(dev):
-            lo, alo, hi, ahi = (int(v) for v in r[4 * j:4 * j + 4])
-            if lo <= hi:  # else every value was ignored
-                out[i] = (lo, alo, hi, ahi)
+            if r[2 * j] <= r[2 * j + 1]:  # else every value was ignored
+                out[i] = (r[2 * j], r[2 * j + 1])
     return out
 
 
 def out_of_range(arr, low: int, high: int, ignore=None):
-    """The first extreme value of `arr` outside [low, high) and its flat position, or None
-    (also for a tracer: no check under jit). torch names the first bad value in memory order;
-    this names the largest (or smallest) one."""
+    """The largest value of `arr` at or above `high`, else its smallest below `low`, else None
+    (also for a tracer: no check under jit). torch names the first bad value in memory order."""
     e = extrema((arr,), (ignore,))
     if e is None or e[0] is None:
         return None
-    lo, alo, hi, ahi = e[0]
+    lo, hi = e[0]
     if hi >= high:
-        return hi, ahi
+        return hi
     if lo < low:
-        return lo, alo
+        return lo
     return None
 
 
@@ -165,15 +173,15 @@ _ANY_ZERO = None
 
 
 def any_zero(arr) -> bool:
-    """Whether a concrete array holds a zero (one jitted reduction, one host read); False for
-    a tracer (no check under jit)."""
+    """Whether a concrete array holds a zero (numpy on the CPU backend, else one jitted
+    reduction and one host read); False for a tracer (no check under jit)."""
     global _ANY_ZERO
     if isinstance(arr, (builtins.bool, int, np.integer)):
         return arr == 0
     if _is_tracer(arr) or not arr.size:
         return False
-    if isinstance(arr, np.ndarray):
-        return builtins.bool((arr == 0).any())
+    if isinstance(arr, np.ndarray) or _on_cpu():
+        return builtins.bool((np.asarray(arr) == 0).any())
     if _ANY_ZERO is None:
         import jax
         import jax.numpy as jnp

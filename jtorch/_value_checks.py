@@ -31,13 +31,13 @@ def _size(x, dim):
 
 
 def _bounds(index, dim_size, err, negative=False):
-    """Raise `err(value, position)` when `index` leaves [0, n) ([-n, n) with `negative`)."""
+    """Raise `err(value)` when `index` leaves [0, n) ([-n, n) with `negative`)."""
     if not _int(index) or dim_size is None:
         return
     n = dim_size
     bad = out_of_range(index, -n if negative else 0, n)
     if bad is not None:
-        raise err(*bad)
+        raise err(bad)
 
 
 def _dim_check(exc, fmt, negative=False, index="index", input="input"):
@@ -48,7 +48,7 @@ def _dim_check(exc, fmt, negative=False, index="index", input="input"):
         if s is None:
             return
         d, n = s
-        _bounds(ix, n, lambda v, _: exc(fmt.format(v=v, d=d, n=n)), negative)
+        _bounds(ix, n, lambda v: exc(fmt.format(v=v, d=d, n=n)), negative)
     return check
 
 
@@ -59,7 +59,7 @@ _SELF = "index out of range in self"
 def _take(a, index="index"):
     x = a["input"]
     n = int(np.prod(x.shape))
-    _bounds(a.get(index), n, lambda v, _: IndexError(
+    _bounds(a.get(index), n, lambda v: IndexError(
         f"out of range: tried to access index {v} on a tensor of {n} elements."), True)
 
 
@@ -67,11 +67,11 @@ def _take_along_dim(a):
     x, ix, dim = a["input"], a.get("indices"), a.get("dim")
     if dim is None:  # torch checks the flattened lookup like gather
         n = int(np.prod(x.shape))
-        _bounds(ix, n, lambda v, _: RuntimeError(_GATHER.format(v=v, d=0, n=n)))
+        _bounds(ix, n, lambda v: RuntimeError(_GATHER.format(v=v, d=0, n=n)))
         return
     s = _size(x, dim)
     if s is not None:  # torch reads out of bounds here; negative indices wrap
-        _bounds(ix, s[1], lambda v, _: RuntimeError(_GATHER.format(v=v, d=s[0], n=s[1])), True)
+        _bounds(ix, s[1], lambda v: RuntimeError(_GATHER.format(v=v, d=s[0], n=s[1])), True)
 
 
 def _item(a):
@@ -93,19 +93,26 @@ def _item(a):
             d += 1
     ex = extrema(checked) if checked else None
     for e, (k, n) in zip(ex or (), dims):
-        if e is not None and (e[2] >= n or e[0] < -n):
-            v = e[2] if e[2] >= n else e[0]
+        if e is not None and (e[1] >= n or e[0] < -n):
+            v = e[1] if e[1] >= n else e[0]
             raise IndexError(f"index {v} is out of bounds for dimension {k} with size {n}")
 
 
 def _embedding(a):
-    _bounds(a["input"], a["weight"].shape[0], lambda v, _: IndexError(_SELF))
+    _bounds(a["input"], a["weight"].shape[0], lambda v: IndexError(_SELF))
 
 
 def _embedding_bag(a):
     n = a["weight"].shape[0]
-    _bounds(a["input"], n, lambda v, i: RuntimeError(
-        f"Index {i} of input takes value {v} which is not in the valid range [0, {n})"))
+    ix = a["input"]
+    _bounds(ix, n, lambda v: RuntimeError(
+        f"Index {_position(ix, v)} of input takes value {v} which is not in the valid range "
+        f"[0, {n})"))
+
+
+def _position(arr, v) -> int:
+    """The flat position of the first `v` in `arr` (for an error message only)."""
+    return int(np.argmax(np.asarray(arr).reshape(-1) == v))
 
 
 def _classes(input):
@@ -118,11 +125,11 @@ def _nll(a):
         return
     bad = out_of_range(t, 0, _classes(a["input"]), a.get("ignore_index", -100))
     if bad is not None:
-        raise IndexError(f"Target {bad[0]} is out of bounds.")
+        raise IndexError(f"Target {bad} is out of bounds.")
 
 
 def _multi_margin(a):
-    _bounds(a["target"], _classes(a["input"]), lambda v, _: RuntimeError("target out of range"))
+    _bounds(a["target"], _classes(a["input"]), lambda v: RuntimeError("target out of range"))
 
 
 def _multilabel_margin(a):
@@ -138,7 +145,7 @@ def _one_hot(a):
         return
     if e[0][0] < 0:
         raise RuntimeError("Class values must be non-negative.")
-    if c >= 0 and e[0][2] >= c:
+    if c >= 0 and e[0][1] >= c:
         raise RuntimeError("Class values must be smaller than num_classes.")
 
 

@@ -343,6 +343,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError("offsets has to be a 1D Tensor but got None")
         offs = np.asarray(offsets._data).astype(np.int64)
         n = input.shape[0]
+        _check_offsets(offs, n)
         nb = len(offs) - 1 if include_last_offset else len(offs)
         bounds = np.append(offs[:nb], n) if not include_last_offset else offs
         seg = np.zeros(n, np.int64)
@@ -350,6 +351,18 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             seg[bounds[i]:bounds[i + 1]] = i
         flat, psw = input, per_sample_weights
     return _op("_embedding_bag", flat, weight, jnp.asarray(seg), psw, nb, mode, padding_idx)
+
+
+def _check_offsets(offs, n):
+    """torch's errors for bag offsets that do not start at 0, pass the input or decrease."""
+    if offs.size and offs[0] != 0:
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has "
+                           f"to start from position 0. However, got {offs[0]}")
+    if offs.size and offs[-1] > n:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
+                           f"offsets[-1] of {offs[-1]}")
+    if (np.diff(offs) < 0).any():
+        raise IndexError("index out of range in self")
 
 
 def one_hot(tensor, num_classes=-1):

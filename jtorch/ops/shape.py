@@ -134,7 +134,7 @@ def _repeat(input: Array, repeats):
 
 @op(promote=None, saves="none", method=False)
 def gather(input: Array, dim: int, index: Array, *, sparse_grad: bool = False):
-    """Matches `torch.gather` (indices out of range are clamped, not an error)."""
+    """Matches `torch.gather` (indices out of range raise eagerly; under jit they are clamped)."""
     dim = _check_index_shape(input, dim, index)
     return jnp.take_along_axis(input, index.astype(jnp.int64), axis=dim, mode="clip") \
         if index.shape == input.shape else _gather_general(input, dim, index)
@@ -173,7 +173,8 @@ def _gather_general(x, dim, index):
 @op(promote=None, saves="none", inplace=True, method=True)
 def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: Array = None,
             reduce: str | None = None):
-    """Matches `torch.scatter` (src tensor or value=; indices out of range are not an error)."""
+    """Matches `torch.scatter` (src tensor or value=; indices out of range raise eagerly; under
+    jit they are dropped)."""
     src_t = src if src is not None and not is_number(src) and src.ndim else None
     if src_t is not None and src_t.dtype != input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -198,7 +199,8 @@ def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: A
 
 @op(promote=None, saves="none", inplace=True)
 def scatter_add(input: Array, dim: int, index: Array, src: Array):
-    """Matches `torch.scatter_add` (indices out of range are not an error)."""
+    """Matches `torch.scatter_add` (indices out of range raise eagerly; under jit they are
+    dropped)."""
     if src.dtype != input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     dim = _check_index_shape(input, dim, index, src, "self")

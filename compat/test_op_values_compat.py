@@ -75,6 +75,9 @@ CASES = {
                                          (None, "gelsy", "gels", "gelsd", "gelss")], (randn(2, 4, 3), randn(2, 4, 2, seed=1))),
     "lstsq_wide": (lambda lib, a, b: [list(lib.linalg.lstsq(a, b, driver=d)) for d in ("gelsd", "gelss", "gels")],
                    (randn(3, 4), randn(3, 2, seed=1))),
+    # eig: eigenvalue gradients and gauge-invariant eigenvector gradients (|v|^2 per entry)
+    "eig_grads": (lambda lib, a: [lib.linalg.eig(a)[0], lib.linalg.eig(a)[1].abs() ** 2], (randn(2, 4, 4, seed=5),)),
+    "eig_empty": (lambda lib, a: list(lib.linalg.eig(a)), (np.zeros((2, 0, 0)),)),
     "vander_0dim": (lambda lib, x: lib.linalg.vander(x, N=3), (np.array(2.5),)),
     # replicate padding with negative pads crops
     "pad_replicate_negative": (lambda lib, x: [lib.nn.functional.pad(x, (-1, 2, 1, -1), mode="replicate"),

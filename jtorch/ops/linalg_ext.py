@@ -106,7 +106,11 @@ def eigvalsh(A: Array, UPLO: str = "L"):
 def eig(A: Array):
     """Matches `torch.linalg.eig` (eigenvector phases may differ from LAPACK's)."""
     _square("eig", A)
-    w, v = jnp.linalg.eig(A)
+    if A.shape[-1] == 0:
+        c = jnp.result_type(A.dtype, jnp.complex64)
+        return RT["linalg_eig"](jnp.zeros(A.shape[:-1], c), jnp.zeros(A.shape, c))
+    # torch differentiates eigenvectors too (assuming distinct eigenvalues, as jax's rule does)
+    w, v = lax.linalg.eig(A, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
     return RT["linalg_eig"](w, v)
 
 

@@ -322,3 +322,16 @@ def test_airy_ai():
     e = jtorch.special.airy_ai(jtorch.tensor([math.inf, -math.inf, math.nan])).tolist()
     assert all(math.isnan(v) for v in e)
     assert jtorch.special.airy_ai(jtorch.tensor([1])).dtype == jtorch.float32
+
+
+def test_linalg_eig_gradients_and_empty():
+    A = jtorch.tensor([[2.0, 1.0], [0.5, -1.0]], dtype=jtorch.float64, requires_grad=True)
+    w, v = jtorch.linalg.eig(A)
+    w.real.sum().backward()  # sum of eigenvalues = trace
+    close(A.grad, np.eye(2), atol=1e-12)
+    A.grad = None
+    w, v = jtorch.linalg.eig(A)
+    (v.abs() ** 2).sum().backward()  # unit-norm eigenvectors: a constant, so no gradient
+    close(A.grad, np.zeros((2, 2)), atol=1e-10)
+    w, v = jtorch.linalg.eig(jtorch.zeros(3, 0, 0))
+    assert w.shape == (3, 0) and v.shape == (3, 0, 0) and w.dtype == jtorch.complex64

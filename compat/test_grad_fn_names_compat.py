@@ -83,3 +83,8 @@ def test_complex_randn_variance(compat):
 @pytest.mark.parametrize("expr", ["x.tile(2)", "x.tile(2, 2)", "x.tile(dims=(2, 1, 1))"])
 def test_tile_call_forms(compat, expr):
     compat.value(lambda lib: tuple(eval(expr, {"L": lib, "x": lib.ones(3, 4)}).shape))
+
+
+@pytest.mark.parametrize("dim", [0, -1, (0,), 1])
+def test_vector_norm_of_0dim(compat, dim):
+    compat.value(lambda lib: lib.linalg.vector_norm(lib.tensor(-3.0), dim=dim))

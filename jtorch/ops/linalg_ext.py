@@ -253,7 +253,13 @@ def pinv(A: Array, *, atol: Array = None, rtol: Array = None, hermitian: bool = 
     """Matches `torch.linalg.pinv`."""
     _float(A)
     if hermitian:
-        A = _herm(A)
+        # torch's gradient is the general pinv formula evaluated at the raw input A (not at the
+        # Hermitian matrix its lower triangle defines)
+        return _pinv_grad(A, lax.stop_gradient(_pinv(_herm(A), atol, rtol, True)))
+    return _pinv(A, atol, rtol, False)
+
+
+def _pinv(A, atol, rtol, hermitian):
     if atol is None and rtol is None:
         return jnp.linalg.pinv(A, hermitian=hermitian)
     u, s, vh = jnp.linalg.svd(A, full_matrices=False)
@@ -262,6 +268,23 @@ def pinv(A: Array, *, atol: Array = None, rtol: Array = None, hermitian: bool = 
                       (0.0 if rtol is None else jnp.asarray(rtol)[..., None]) * smax)
     sinv = jnp.where(s > tol, 1 / jnp.where(s > tol, s, 1), 0).astype(A.dtype)
     return jnp.conj(_mT(vh)) @ (sinv[..., :, None] * jnp.conj(_mT(u)))
+
+
+@jax.custom_vjp
+def _pinv_grad(A, P):
+    return P
+
+
+def _pinv_grad_bwd(res, g):
+    # d pinv: -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P, transposed
+    A, P = res
+    H = lambda x: jnp.conj(_mT(x))  # noqa: E731
+    gh = H(g)
+    gA = (-H(P) @ g @ H(P) + (gh - A @ (P @ gh)) @ P @ H(P) + H(P) @ P @ (gh - (gh @ P) @ A))
+    return gA, jnp.zeros_like(P)
+
+
+_pinv_grad.defvjp(lambda A, P: (P, (A, P)), _pinv_grad_bwd)
 
 
 @op("linalg_lstsq", **_P)
@@ -331,6 +354,10 @@ def logdet(input: Array):
 
 def _dims(dim, ndim):
     if dim is None:
+        return None
+    if ndim == 0:  # a 0-dim input has one element whatever the dim (0 or -1)
+        for d in (dim,) if isinstance(dim, int) else dim:
+            wrap_dim(d, 0)
         return None
     if isinstance(dim, int):
         return (dim % max(ndim, 1),)

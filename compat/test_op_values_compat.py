@@ -77,6 +77,11 @@ CASES = {
                    (randn(3, 4), randn(3, 2, seed=1))),
     # eig: eigenvalue gradients and gauge-invariant eigenvector gradients (|v|^2 per entry)
     "eig_grads": (lambda lib, a: [lib.linalg.eig(a)[0], lib.linalg.eig(a)[1].abs() ** 2], (randn(2, 4, 4, seed=5),)),
+    # eigh / pinv(hermitian): gradients for a non-symmetric input read through one triangle
+    "eigh_grads": (lambda lib, a: [*[lib.linalg.eigh(a, UPLO=u)[0] for u in "LU"],
+                                   *[lib.linalg.eigh(a, UPLO=u)[1].abs() ** 2 for u in "LU"]], (randn(2, 4, 4, seed=6),)),
+    "pinv_hermitian_grads": (lambda lib, a: lib.linalg.pinv(a, hermitian=True) * lib.arange(16.0, dtype=lib.float64).reshape(4, 4),
+                             (randn(4, 4, seed=7),)),
     "eig_empty": (lambda lib, a: list(lib.linalg.eig(a)), (np.zeros((2, 0, 0)),)),
     "vander_0dim": (lambda lib, x: lib.linalg.vander(x, N=3), (np.array(2.5),)),
     # replicate padding with negative pads crops

@@ -6,6 +6,7 @@ Tensor-level wrappers in `jtorch/linalg.py` turn a nonzero info into `LinAlgErro
 from __future__ import annotations
 
 import collections
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -56,11 +57,17 @@ def _mT(x):
     return jnp.swapaxes(x, -1, -2)
 
 
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
 def _herm(A, UPLO="L"):
     # torch reads only one triangle of a Hermitian input; rebuild the matrix from it
     T = jnp.tril(A, -1) if UPLO.upper() == "L" else jnp.triu(A, 1)
     d = jnp.real(jnp.diagonal(A, axis1=-2, axis2=-1)).astype(A.dtype)
     return T + jnp.conj(_mT(T)) + d[..., None] * jnp.eye(A.shape[-1], dtype=A.dtype)
+
+
+# torch's eigh gradient is the Hermitian part of the full-matrix gradient, spread over both
+# triangles (not folded onto the triangle that was read).
+_herm.defvjp(lambda A, UPLO: (_herm(A, UPLO), None), lambda UPLO, _, g: ((g + jnp.conj(_mT(g))) / 2,))
 
 
 def _lu_info(x):

@@ -335,3 +335,22 @@ def test_linalg_eig_gradients_and_empty():
     close(A.grad, np.zeros((2, 2)), atol=1e-10)
     w, v = jtorch.linalg.eig(jtorch.zeros(3, 0, 0))
     assert w.shape == (3, 0) and v.shape == (3, 0, 0) and w.dtype == jtorch.complex64
+
+
+def test_eigvalsh_gradient_is_symmetric_over_both_triangles():
+    # eigenvalues of [[a, b], [b, c]] read from the lower triangle: the gradient of their sum is I,
+    # and of lambda_max is v v^T spread over both triangles (torch's convention), not folded
+    A = jtorch.tensor([[2.0, 7.0], [1.0, 2.0]], dtype=jtorch.float64, requires_grad=True)
+    w = jtorch.linalg.eigvalsh(A)  # lower triangle: [[2, 1], [1, 2]] -> eigenvalues 1, 3
+    close(w, [1.0, 3.0], rtol=1e-12)
+    w[1].backward()
+    close(A.grad, [[0.5, 0.5], [0.5, 0.5]], atol=1e-12)
+
+
+def test_pinv_hermitian_gradient_is_the_general_formula_at_the_raw_input():
+    A = jtorch.tensor([[2.0, 0.0], [0.0, 4.0]], dtype=jtorch.float64, requires_grad=True)
+    P = jtorch.linalg.pinv(A, hermitian=True)
+    close(P, [[0.5, 0], [0, 0.25]], atol=1e-12)
+    P.sum().backward()  # invertible A: d(A^-1) = -A^-1 dA A^-1, so grad = -(A^-T 1 A^-T)
+    close(A.grad, -np.array([[0.5, 0], [0, 0.25]]) @ np.ones((2, 2)) @ np.array([[0.5, 0], [0, 0.25]]),
+          atol=1e-12)

@@ -16,6 +16,10 @@ def _i(lib, *vals):
     return lib.tensor(vals, dtype=lib.int64)
 
 
+def _F(lib):
+    return lib.nn.functional
+
+
 def _set(t, key, value):
     t[key] = value
     return t
@@ -67,39 +71,51 @@ BAD = {
     "put": lambda lib: _x(lib).put(_i(lib, 9), lib.ones(1)),
     "put_negative": lambda lib: _x(lib).put(_i(lib, -6), lib.ones(1)),
     "put_inplace": lambda lib: _x(lib).put_(_i(lib, 9), lib.ones(1)),
-    "embedding": lambda lib: lib.nn.functional.embedding(_i(lib, 9), lib.ones(5, 2)),
-    "embedding_negative": lambda lib: lib.nn.functional.embedding(_i(lib, -1), lib.ones(5, 2)),
-    "embedding_2d": lambda lib: lib.nn.functional.embedding(lib.tensor([[0, 3]]), lib.ones(3, 2)),
+    "embedding": lambda lib: _F(lib).embedding(_i(lib, 9), lib.ones(5, 2)),
+    "embedding_negative": lambda lib: _F(lib).embedding(_i(lib, -1), lib.ones(5, 2)),
+    "embedding_2d": lambda lib: _F(lib).embedding(lib.tensor([[0, 3]]), lib.ones(3, 2)),
     "embedding_module": lambda lib: lib.nn.Embedding(5, 2)(_i(lib, 5)),
-    "embedding_bag": lambda lib: lib.nn.functional.embedding_bag(_i(lib, 9), lib.ones(5, 2),
+    "embedding_bag": lambda lib: _F(lib).embedding_bag(_i(lib, 9), lib.ones(5, 2),
                                                                  _i(lib, 0)),
-    "embedding_bag_negative": lambda lib: lib.nn.functional.embedding_bag(
+    "embedding_bag_negative": lambda lib: _F(lib).embedding_bag(
         _i(lib, 1, -1), lib.ones(5, 2), _i(lib, 0)),
-    "embedding_bag_offsets_start": lambda lib: lib.nn.functional.embedding_bag(
+    "embedding_bag_offsets_start": lambda lib: _F(lib).embedding_bag(
         _i(lib, 1, 2), lib.ones(5, 2), _i(lib, 1)),
-    "embedding_bag_offsets_past_end": lambda lib: lib.nn.functional.embedding_bag(
+    "embedding_bag_offsets_past_end": lambda lib: _F(lib).embedding_bag(
         _i(lib, 1, 2), lib.ones(5, 2), _i(lib, 0, 5)),
-    "nll_loss": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, 5)),
-    "nll_loss_negative": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, -1)),
-    "cross_entropy": lambda lib: lib.nn.functional.cross_entropy(lib.ones(2, 3), _i(lib, 0, 5)),
-    "cross_entropy_smoothing": lambda lib: lib.nn.functional.cross_entropy(
+    "nll_loss": lambda lib: _F(lib).nll_loss(lib.ones(2, 3), _i(lib, 0, 5)),
+    "nll_loss_negative": lambda lib: _F(lib).nll_loss(lib.ones(2, 3), _i(lib, 0, -1)),
+    "cross_entropy": lambda lib: _F(lib).cross_entropy(lib.ones(2, 3), _i(lib, 0, 5)),
+    "cross_entropy_smoothing": lambda lib: _F(lib).cross_entropy(
         lib.ones(2, 3), _i(lib, 0, 5), label_smoothing=0.1),
-    "cross_entropy_weight": lambda lib: lib.nn.functional.cross_entropy(
+    "cross_entropy_weight": lambda lib: _F(lib).cross_entropy(
         lib.ones(2, 3), _i(lib, 0, 5), weight=lib.ones(3)),
-    "cross_entropy_spatial": lambda lib: lib.nn.functional.cross_entropy(
+    "cross_entropy_spatial": lambda lib: _F(lib).cross_entropy(
         lib.ones(2, 3, 4), lib.tensor([[0, 1, 2, 5], [0, 0, 0, 0]])),
-    "cross_entropy_unbatched": lambda lib: lib.nn.functional.cross_entropy(lib.ones(3), lib.tensor(5)),
+    "cross_entropy_unbatched": lambda lib: _F(lib).cross_entropy(lib.ones(3), lib.tensor(5)),
     "cross_entropy_module": lambda lib: lib.nn.CrossEntropyLoss()(lib.ones(2, 3), _i(lib, 0, 3)),
-    "one_hot": lambda lib: lib.nn.functional.one_hot(_i(lib, 5), 3),
-    "one_hot_negative": lambda lib: lib.nn.functional.one_hot(_i(lib, -1), 3),
-    "one_hot_auto_negative": lambda lib: lib.nn.functional.one_hot(_i(lib, -1)),
-    "multi_margin_loss": lambda lib: lib.nn.functional.multi_margin_loss(lib.ones(2, 3), _i(lib, 0, 5)),
-    "multi_margin_loss_negative": lambda lib: lib.nn.functional.multi_margin_loss(
+    "one_hot": lambda lib: _F(lib).one_hot(_i(lib, 5), 3),
+    "one_hot_negative": lambda lib: _F(lib).one_hot(_i(lib, -1), 3),
+    "one_hot_auto_negative": lambda lib: _F(lib).one_hot(_i(lib, -1)),
+    "multi_margin_loss": lambda lib: _F(lib).multi_margin_loss(lib.ones(2, 3), _i(lib, 0, 5)),
+    "multi_margin_loss_0dim": lambda lib: _F(lib).multi_margin_loss(lib.tensor(1.0), lib.tensor(1)),
+    "multi_margin_loss_negative": lambda lib: _F(lib).multi_margin_loss(
         lib.ones(2, 3), _i(lib, 0, -1)),
-    "multilabel_margin_loss": lambda lib: lib.nn.functional.multilabel_margin_loss(
+    "multilabel_margin_loss": lambda lib: _F(lib).multilabel_margin_loss(
         lib.ones(2, 3), lib.tensor([[0, 5, -1], [0, 1, -1]])),
-    "multilabel_margin_loss_below": lambda lib: lib.nn.functional.multilabel_margin_loss(
+    "multilabel_margin_loss_below": lambda lib: _F(lib).multilabel_margin_loss(
         lib.ones(1, 3), lib.tensor([[0, -2, -1]])),
+    "max_unpool1d": lambda lib: _F(lib).max_unpool1d(lib.ones(1, 1, 2), lib.tensor([[[0, 9]]]), 2),
+    "max_unpool1d_negative": lambda lib: _F(lib).max_unpool1d(
+        lib.ones(1, 1, 2), lib.tensor([[[0, -1]]]), 2),
+    "max_unpool2d": lambda lib: _F(lib).max_unpool2d(
+        lib.ones(1, 1, 2, 2), lib.tensor([[[[0, 1], [2, 16]]]]), 2),
+    "repeat_interleave_negative": lambda lib: lib.repeat_interleave(_i(lib, 1, -1)),
+    "repeat_interleave_tensor_negative": lambda lib: lib.repeat_interleave(lib.ones(2),
+                                                                           _i(lib, 1, -1)),
+    "repeat_interleave_0dim_negative": lambda lib: lib.repeat_interleave(lib.ones(2),
+                                                                         lib.tensor(-1)),
+    "repeat_interleave_int_negative": lambda lib: lib.repeat_interleave(lib.ones(2), -1),
     "bincount_negative": lambda lib: lib.bincount(_i(lib, -1, 2)),
     "floor_divide_int": lambda lib: _i(lib, 1) // 0,
     "floor_divide_tensor": lambda lib: _i(lib, 1, 2) // _i(lib, 1, 0),
@@ -135,17 +151,22 @@ GOOD = {
     "index_fill_wrap": lambda lib: _x(lib).index_fill(0, _i(lib, -1), 9.0),
     "take_wrap": lambda lib: _x(lib).take(_i(lib, -1, 4)),
     "put_wrap": lambda lib: _x(lib).put(_i(lib, -1), lib.ones(1)),
-    "embedding_bag_last_offset": lambda lib: lib.nn.functional.embedding_bag(
+    "embedding_bag_last_offset": lambda lib: _F(lib).embedding_bag(
         _i(lib, 1, 2), lib.ones(5, 2), _i(lib, 0, 2), include_last_offset=True),
-    "embedding_padding": lambda lib: lib.nn.functional.embedding(_i(lib, 2), lib.ones(3, 2),
+    "max_unpool_last": lambda lib: (
+        _F(lib).max_unpool1d(lib.ones(1, 1, 2), lib.tensor([[[0, 3]]]), 2)),
+    "repeat_interleave_zero": lambda lib: lib.repeat_interleave(lib.ones(2), _i(lib, 0, 2)),
+    "embedding_padding": lambda lib: _F(lib).embedding(_i(lib, 2), lib.ones(3, 2),
                                                                  padding_idx=2),
-    "nll_loss_ignored": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, -100)),
-    "nll_loss_ignore_index": lambda lib: lib.nn.functional.nll_loss(lib.ones(2, 3), _i(lib, 0, 5),
+    "nll_loss_ignored": lambda lib: _F(lib).nll_loss(lib.ones(2, 3), _i(lib, 0, -100)),
+    "nll_loss_ignore_index": lambda lib: _F(lib).nll_loss(lib.ones(2, 3), _i(lib, 0, 5),
                                                                     ignore_index=5),
-    "cross_entropy_probabilities": lambda lib: lib.nn.functional.cross_entropy(
+    "cross_entropy_probabilities": lambda lib: _F(lib).cross_entropy(
         lib.ones(2, 3), lib.full((2, 3), 1 / 3)),
-    "one_hot_last": lambda lib: lib.nn.functional.one_hot(_i(lib, 2), 3),
-    "multilabel_margin_stop": lambda lib: lib.nn.functional.multilabel_margin_loss(
+    "one_hot_last": lambda lib: _F(lib).one_hot(_i(lib, 2), 3),
+    "multi_margin_loss_0dim_ok": lambda lib: (
+        _F(lib).multi_margin_loss(lib.tensor(1.0), lib.tensor(0))),
+    "multilabel_margin_stop": lambda lib: _F(lib).multilabel_margin_loss(
         lib.ones(1, 3), lib.tensor([[2, -1, 0]])),
     "float_divide_by_zero": lambda lib: _i(lib, 1) / 0,
     "float_remainder_by_zero": lambda lib: lib.remainder(_i(lib, 1), 0.0),
@@ -154,7 +175,8 @@ GOOD = {
     "pow_float_base": lambda lib: lib.tensor([2.0]) ** -1,
     "float_div_floor_by_zero": lambda lib: lib.div(lib.tensor([1.0, -1.0, 0.0]), 0.0,
                                                    rounding_mode="floor"),
-    "pow_int_tensor_negative": lambda lib: lib.tensor([-2, -1, 0, 1, 2]) ** _i(lib, -3, -2, -1, -1, -2),
+    "pow_int_tensor_negative": lambda lib: (lib.tensor([-2, -1, 0, 1, 2])
+                                            ** _i(lib, -3, -2, -1, -1, -2)),
     "pow_int_tensor_odd_even": lambda lib: lib.tensor([-1, -1, 2]) ** _i(lib, -1, -2, 3),
     "pow_number_base_negative": lambda lib: lib.pow(-1, _i(lib, -1, -2)),
     "pow_bool_tensor_negative": lambda lib: lib.tensor([True, False]) ** lib.tensor(-1),

@@ -138,7 +138,12 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Matches `torch.repeat_interleave` (all three overloads)."""
     if repeats is None:
         r = _np(input, "torch.repeat_interleave (a data-dependent shape)")
+        _nonnegative_repeats(r)
         return _long(np.repeat(np.arange(r.size), r))
+    if isinstance(repeats, Tensor):
+        from ._checks import extrema
+        e = extrema((repeats._data,))
+        _nonnegative_repeats(np.asarray(e[0] if e and e[0] else 0))
     if isinstance(repeats, Tensor) and repeats.ndim > 0:
         total = output_size if output_size is not None else int(
             _np(repeats, "torch.repeat_interleave (a data-dependent shape)").sum())
@@ -146,9 +151,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             repeats = repeats.reshape(())
     else:
         r = int(repeats)
+        if r < 0:
+            raise RuntimeError("Repeats must be non-negative")
         n = input.numel() if dim is None else input.shape[_wrap_dim(dim, input.ndim)]
         total = r * n
     return apply(REGISTRY["_repeat_interleave"], (input, repeats), {"dim": dim, "total": total})
+
+
+def _nonnegative_repeats(r):
+    if r.size and r.min() < 0:
+        raise RuntimeError("repeats can not be negative")
 
 
 # ---- variadic helpers over views ----------------------------------------------------------------

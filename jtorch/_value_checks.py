@@ -7,8 +7,9 @@ path) call it with the unwrapped arguments before the compiled body runs. Each c
 one jitted reduction and one host read (`_checks.extrema`), eagerly only: under `jax.jit` /
 `jtorch.compile` the arguments are tracers and the checks are skipped.
 
-A check that meets arguments the body will refuse anyway (bad dim, float indices) returns
-without raising, so the body's own error wins.
+A check that meets arguments the body will refuse anyway (bad dim, float indices, wrong
+ranks) returns without raising, so the body's own error wins: checks report by raising
+`Refused`, and any other exception inside one is swallowed.
 """
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ import numpy as np
 
 from ._checks import any_zero, extrema, out_of_range
 from .ops._registry import REGISTRY
+
+
+class Refused(Exception):
+    """Carries a check's error out of `run`; any other exception inside a check means it
+    could not read the arguments, and the compiled body is left to report them."""
+
+    def __init__(self, error):
+        self.error = error
 
 
 def _int(a) -> bool:
@@ -37,7 +46,7 @@ def _bounds(index, dim_size, err, negative=False):
     n = dim_size
     bad = out_of_range(index, -n if negative else 0, n)
     if bad is not None:
-        raise err(bad)
+        raise Refused(err(bad))
 
 
 def _dim_check(exc, fmt, negative=False, index="index", input="input"):
@@ -87,15 +96,16 @@ def _item(a):
                 checked.append(arr)
                 dims.append((s[1], x.shape[d]))
         elif s[0] == "i" and d < x.ndim and not -x.shape[d] <= s[1] < x.shape[d]:
-            raise IndexError(f"index {s[1]} is out of bounds for dimension {d} with size "
-                             f"{x.shape[d]}")
+            raise Refused(IndexError(f"index {s[1]} is out of bounds for dimension {d} with "
+                                     f"size {x.shape[d]}"))
         if s[0] != "n" and s[0] != "b":
             d += 1
     ex = extrema(checked) if checked else None
     for e, (k, n) in zip(ex or (), dims):
         if e is not None and (e[1] >= n or e[0] < -n):
             v = e[1] if e[1] >= n else e[0]
-            raise IndexError(f"index {v} is out of bounds for dimension {k} with size {n}")
+            raise Refused(IndexError(f"index {v} is out of bounds for dimension {k} with size "
+                                     f"{n}"))
 
 
 def _embedding(a):
@@ -115,8 +125,15 @@ def _position(arr, v) -> int:
     return int(np.argmax(np.asarray(arr).reshape(-1) == v))
 
 
+def _max_unpool(a):
+    size = tuple(a["output_size"])
+    shown = "x".join(str(n) for n in (size if len(size) > 1 else size + (1,)))
+    _bounds(a["indices"], int(np.prod(size)), lambda v: RuntimeError(
+        f"Found an invalid max index: {v} (output volumes are of size {shown})"))
+
+
 def _classes(input):
-    return input.shape[1] if input.ndim >= 2 else input.shape[0]
+    return input.shape[1] if input.ndim >= 2 else (input.shape or (1,))[0]
 
 
 def _nll(a):
@@ -125,7 +142,7 @@ def _nll(a):
         return
     bad = out_of_range(t, 0, _classes(a["input"]), a.get("ignore_index", -100))
     if bad is not None:
-        raise IndexError(f"Target {bad} is out of bounds.")
+        raise Refused(IndexError(f"Target {bad} is out of bounds."))
 
 
 def _multi_margin(a):
@@ -135,7 +152,7 @@ def _multi_margin(a):
 def _multilabel_margin(a):
     t = a["target"]
     if _int(t) and out_of_range(t, -1, _classes(a["input"])) is not None:
-        raise RuntimeError("argument #2 'target' is out of range")
+        raise Refused(RuntimeError("argument #2 'target' is out of range"))
 
 
 def _one_hot(a):
@@ -144,9 +161,9 @@ def _one_hot(a):
     if not e or e[0] is None:
         return
     if e[0][0] < 0:
-        raise RuntimeError("Class values must be non-negative.")
+        raise Refused(RuntimeError("Class values must be non-negative."))
     if c >= 0 and e[0][1] >= c:
-        raise RuntimeError("Class values must be smaller than num_classes.")
+        raise Refused(RuntimeError("Class values must be smaller than num_classes."))
 
 
 def _integral(v) -> bool:
@@ -159,7 +176,7 @@ def _zero_division(a):
     """Integer floor/trunc division and remainder by zero (torch raises; XLA returns junk)."""
     x, y = a["input"], a["other"]
     if _integral(x) and _integral(y) and any_zero(y):
-        raise RuntimeError("ZeroDivisionError")
+        raise Refused(RuntimeError("ZeroDivisionError"))
 
 
 def _div(a):
@@ -170,7 +187,7 @@ def _div(a):
 def _pow(a):
     x, e = a["input"], a["exponent"]
     if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "iub" and type(e) is int and e < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+        raise Refused(RuntimeError("Integers to negative integer powers are not allowed."))
 
 
 CHECKS = {
@@ -195,6 +212,7 @@ CHECKS = {
     "multi_margin_loss": _multi_margin,
     "multilabel_margin_loss": _multilabel_margin,
     "one_hot": _one_hot,
+    "_max_unpool": _max_unpool,
     "floor_divide": _zero_division,
     "remainder": _zero_division,
     "fmod": _zero_division,
@@ -211,7 +229,12 @@ def _bind(op, check):
             bound = sig.bind(*args, **kwargs).arguments
         except TypeError:
             return  # a bad call: the compiled body raises its own error
-        check(bound)
+        try:
+            check(bound)
+        except Refused as r:
+            raise r.error from None
+        except Exception:  # noqa: BLE001 (arguments the body refuses with its own error)
+            return
     return run
 
 

@@ -186,7 +186,7 @@ def _div(a):
 
 def _pow(a):
     x, e = a["input"], a["exponent"]
-    if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "iub" and type(e) is int and e < 0:
+    if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "iub" and isinstance(e, (int, np.integer)) and not isinstance(e, bool) and e < 0:
         raise Refused(RuntimeError("Integers to negative integer powers are not allowed."))
 
 

@@ -32,6 +32,8 @@ RAISES = [
     (IndexError, "out of range: tried to access index 9 on a tensor of 5 elements.",
      lambda: X.take(_i(9))),
     (IndexError, "index out of range in self", lambda: F.embedding(_i(9), torch.ones(5, 2))),
+    # torch reads out of bounds here (no error, arbitrary values); jtorch refuses
+    (RuntimeError, "index 9 is out of bounds", lambda: X.take_along_dim(_i(9), 0)),
     (IndexError, "Target 5 is out of bounds.", lambda: F.cross_entropy(torch.ones(2, 3), _i(0, 5))),
     (IndexError, "Target -1 is out of bounds.", lambda: F.nll_loss(torch.ones(2, 3), _i(0, -1))),
     (IndexError, "index out of range in self",  # torch's error here depends on the values
@@ -41,6 +43,7 @@ RAISES = [
     (RuntimeError, "ZeroDivisionError", lambda: _i(1, 2) % _i(3, 0)),
     (RuntimeError, "ZeroDivisionError", lambda: torch.div(_i(1), 0, rounding_mode="trunc")),
     (RuntimeError, "Integers to negative integer powers are not allowed.", lambda: _i(2) ** -1),
+    (RuntimeError, "Integers to negative", lambda: _i(2) ** np.int64(-1)),
 ]
 
 

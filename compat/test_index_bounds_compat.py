@@ -116,6 +116,21 @@ BAD = {
     "repeat_interleave_0dim_negative": lambda lib: lib.repeat_interleave(lib.ones(2),
                                                                          lib.tensor(-1)),
     "repeat_interleave_int_negative": lambda lib: lib.repeat_interleave(lib.ones(2), -1),
+    "searchsorted_sorter": lambda lib: lib.searchsorted(lib.tensor([1.0, 2.0, 3.0]), lib.tensor([2.0]),
+                                                        sorter=_i(lib, 0, 1, 5)),
+    "select_scatter": lambda lib: lib.zeros(2).select_scatter(lib.tensor(1.0), 0, 5),
+    "select_scatter_negative": lambda lib: lib.zeros(2, 3).select_scatter(lib.zeros(2), 1, -4),
+    "randint_empty_range": lambda lib: lib.randint(3, 3, (2,)),
+    "histc_bins": lambda lib: lib.histc(lib.tensor([1.0]), bins=0),
+    "bernoulli_float_p": lambda lib: lib.bernoulli(lib.zeros(2), p=1.5),
+    "bernoulli_inplace_float_p": lambda lib: lib.zeros(2).bernoulli_(1.5),
+    "multinomial_negative": lambda lib: lib.multinomial(lib.tensor([-1.0, 2.0]), 1),
+    "multinomial_nan": lambda lib: lib.multinomial(lib.tensor([float("nan"), 1.0]), 1),
+    "multinomial_zero_row": lambda lib: lib.multinomial(lib.tensor([[1.0, 2.0], [0.0, 0.0]]), 1),
+    "ctc_input_lengths": lambda lib: _F(lib).ctc_loss(lib.zeros(5, 1, 3), _i(lib, 1, 2), _i(lib, 9),
+                                                      _i(lib, 2)),
+    "ctc_input_lengths_negative": lambda lib: _F(lib).ctc_loss(lib.zeros(5, 1, 3), _i(lib, 1, 2),
+                                                               _i(lib, -1), _i(lib, 2)),
     "bincount_negative": lambda lib: lib.bincount(_i(lib, -1, 2)),
     "floor_divide_int": lambda lib: _i(lib, 1) // 0,
     "floor_divide_tensor": lambda lib: _i(lib, 1, 2) // _i(lib, 1, 0),
@@ -156,6 +171,10 @@ GOOD = {
     "max_unpool_last": lambda lib: (
         _F(lib).max_unpool1d(lib.ones(1, 1, 2), lib.tensor([[[0, 3]]]), 2)),
     "repeat_interleave_zero": lambda lib: lib.repeat_interleave(lib.ones(2), _i(lib, 0, 2)),
+    "bernoulli_tensor_p_certain": lambda lib: lib.bernoulli(lib.zeros(2), p=lib.tensor(1.0)),
+    "histc_empty": lambda lib: lib.histc(lib.tensor([]), bins=4),
+    "bernoulli_certain": lambda lib: lib.bernoulli(lib.tensor([0.0, 1.0])),
+    "multinomial_certain": lambda lib: lib.multinomial(lib.tensor([[0.0, 1.0], [2.0, 0.0]]), 1),
     "embedding_padding": lambda lib: _F(lib).embedding(_i(lib, 2), lib.ones(3, 2),
                                                                  padding_idx=2),
     "nll_loss_ignored": lambda lib: _F(lib).nll_loss(lib.ones(2, 3), _i(lib, 0, -100)),
@@ -183,6 +202,14 @@ GOOD = {
 }
 
 
+# torch's message here ends in an advert for better messages: the type and start are compared.
+BAD_TYPE_ONLY = {
+    "bernoulli_tensor_p": lambda lib: lib.bernoulli(lib.tensor([-0.5])),
+    "bernoulli_inplace_0dim_p": lambda lib: lib.zeros(2).bernoulli_(lib.tensor(1.5)),
+    "bernoulli_inplace_tensor_p": lambda lib: lib.zeros(2).bernoulli_(lib.tensor([0.5, 2.0])),
+}
+
+
 def _error(fn):
     def run(lib):
         try:
@@ -196,6 +223,11 @@ def _error(fn):
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_input_raises(compat, name):
     compat.value(_error(BAD[name]))
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TYPE_ONLY))
+def test_bad_input_raises_type(compat, name):
+    compat.value(lambda lib: _error(BAD_TYPE_ONLY[name])(lib)[:60])
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))

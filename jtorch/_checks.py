@@ -187,3 +187,27 @@ def any_zero(arr) -> bool:
         import jax.numpy as jnp
         _ANY_ZERO = jax.jit(lambda a: jnp.any(a == 0))
     return builtins.bool(_ANY_ZERO(arr))
+
+
+_PROB_STATS = None
+
+
+def probability_stats(arr):
+    """(min, max, all finite, smallest sum along the last dim) of a concrete floating array
+    (numpy on the CPU backend, else one jitted reduction and one host read); None for a
+    tracer or an empty array (no check under jit)."""
+    global _PROB_STATS
+    if _is_tracer(arr) or not arr.size:
+        return None
+    if _on_cpu():
+        a = np.asarray(arr)
+        return float(a.min()), float(a.max()), builtins.bool(np.isfinite(a).all()), \
+            float(a.sum(-1).min()) if a.ndim else float(a)
+    if _PROB_STATS is None:
+        import jax
+        import jax.numpy as jnp
+        _PROB_STATS = jax.jit(lambda a: jnp.stack([
+            a.min(), a.max(), jnp.isfinite(a).all(), (a.sum(-1) if a.ndim else a).min()
+        ]).astype(jnp.float64))
+    lo, hi, fin, s = np.asarray(_PROB_STATS(arr)).tolist()
+    return lo, hi, builtins.bool(fin), s

@@ -315,6 +315,10 @@ def unravel_index(indices, shape):
 
 def select_scatter(input, src, dim, index):
     """Matches `torch.select_scatter`."""
+    n = input.shape[_wrap_dim(dim, input.ndim)]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {_wrap_dim(dim, input.ndim)}")
     return apply(REGISTRY["_scatter_into"], (input, src), {"kind": "select", "args": (dim, index)})
 
 

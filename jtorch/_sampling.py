@@ -4,7 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import _dtype as D
-from ._checks import type_name
+from ._checks import probability_stats, type_name
 from ._creation import _finish, _size
 from ._tensor import Tensor
 from .random import _gen
@@ -48,6 +48,9 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing required argument 'size'")
+    if int(low) >= int(high):
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={int(low)} "
+                           f">= to={int(high)}")
     d = dtype or D.int64
     a = _gen(generator).draw("randint", _size((size,)) if isinstance(size, int) else _size(tuple(size)),
                              jnp.int64, int(low), int(high))
@@ -97,14 +100,28 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Matches `torch.bernoulli`."""
-    probs = input._data if p is None else jnp.full(tuple(input.shape), p)
+    _check_p(input._data if p is None else p)
+    probs = input._data if p is None else jnp.full(tuple(input.shape), p._data if isinstance(p, Tensor) else p)
     a = _gen(generator).draw("bernoulli", tuple(input.shape), input.dtype.np, probs)
     return _out(out, Tensor._from_array(a))
 
 
+def _check_p(p):
+    """torch's errors for probabilities outside [0, 1] (tensors: eagerly; skipped under jit)."""
+    if isinstance(p, Tensor):
+        p = p._data
+    if isinstance(p, (int, float)):
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        return
+    st = probability_stats(p) if jnp.issubdtype(p.dtype, jnp.floating) else None
+    if st is not None and not (st[0] >= 0 and st[1] <= 1):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+
+
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Matches `torch.multinomial` (rows of non-negative weights; invalid weight values such as
-    negative, inf or NaN entries are not detected, as that would read the values back)."""
+    """Matches `torch.multinomial` (invalid weights are detected eagerly: one host read;
+    under jit they are not)."""
     p = input._data
     if p.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
@@ -119,6 +136,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("number of categories cannot exceed 2^24")
     if not replacement and num_samples > p.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    st = probability_stats(p)
+    if st is not None and not (st[0] >= 0 and st[2]):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if st is not None and not st[3] > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     logp = jnp.log(p.astype(jnp.float64 if p.dtype == jnp.float64 else jnp.float32))
     kind = "categorical" if replacement else "gumbel_topk"
     a = _gen(generator).draw(kind, p.shape[:-1] + (int(num_samples),), jnp.int64, logp)
@@ -164,6 +186,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
+    _check_p(p._data if isinstance(p, Tensor) else p)
     probs = p._data if isinstance(p, Tensor) else jnp.full(tuple(self.shape), float(p))
     return _fill_with(self, _gen(generator).draw("bernoulli", tuple(self.shape), self.dtype.np, probs))
 

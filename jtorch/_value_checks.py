@@ -132,6 +132,13 @@ def _max_unpool(a):
         f"Found an invalid max index: {v} (output volumes are of size {shown})"))
 
 
+def _searchsorted(a):
+    sorter, s = a.get("sorter"), a["sorted_sequence"]
+    if sorter is not None and s.ndim:
+        _bounds(sorter, s.shape[-1], lambda v: RuntimeError(
+            "torch.searchsorted(): sorter index out of range"))
+
+
 def _classes(input):
     return input.shape[1] if input.ndim >= 2 else (input.shape or (1,))[0]
 
@@ -213,6 +220,7 @@ CHECKS = {
     "multilabel_margin_loss": _multilabel_margin,
     "one_hot": _one_hot,
     "_max_unpool": _max_unpool,
+    "searchsorted": _searchsorted,
     "floor_divide": _zero_division,
     "remainder": _zero_division,
     "fmod": _zero_division,

@@ -254,6 +254,11 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                     np.int64).reshape(-1)
     unb = log_probs.dim() == 2
     lp = log_probs.unsqueeze(1) if unb else log_probs
+    if il.size and (il.max() > lp.shape[0] or il.min() < 0):
+        v, bound = ((il.max(), f"at most {lp.shape[0]}") if il.max() > lp.shape[0]
+                    else (il.min(), "at least 0"))
+        raise RuntimeError(f"Expected input_lengths to have value {bound}, but got value {v} "
+                           "(while checking arguments for ctc_loss_allocate_outputs)")
     tg = np.asarray(targets._data, np.int64)
     if tg.ndim == 1 and not unb:
         # Concatenated targets: split them into a padded (N, S) table.

@@ -203,10 +203,13 @@ def nanquantile(input: Array, q: Array, dim: int | None = None, keepdim: bool = 
 @op(promote=None, diff=False)
 def histc(input: Array, bins: int = 100, min: float = 0, max: float = 0):
     """Matches `torch.histc` (min == max uses the data's range)."""
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     x = input.reshape(-1)
-    lo, hi = (jnp.min(x), jnp.max(x)) if min == max else (jnp.asarray(min, x.dtype), jnp.asarray(max, x.dtype))
-    if min == max and x.size == 0:
+    if min == max and x.size == 0:  # jnp.min of nothing raises
         lo, hi = jnp.asarray(0, x.dtype), jnp.asarray(0, x.dtype)
+    else:
+        lo, hi = (jnp.min(x), jnp.max(x)) if min == max else (jnp.asarray(min, x.dtype), jnp.asarray(max, x.dtype))
     lo, hi = jnp.where(lo == hi, lo - 1, lo), jnp.where(lo == hi, hi + 1, hi)
     pos = ((x - lo) * bins / (hi - lo)).astype(jnp.int64)
     pos = jnp.where(x == hi, bins - 1, pos)

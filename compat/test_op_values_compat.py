@@ -70,6 +70,9 @@ CASES = {
                                      lib.nn.functional.avg_pool3d(x.reshape(1, 1, 1, 2, 3), (1, 2, 2), ceil_mode=True,
                                                                   divisor_override=3)],
                      (np.array([[[1, 2, 4, 7, -3, -4]]]),)),
+    # diff: n = 0 ignores prepend/append; n past the length gives an empty result
+    "diff_n0_and_long": (lambda lib, x: [lib.diff(x, 0, 0, x[:1], x[:2]), lib.diff(x, 6, 1), lib.diff(x > 0, 4, 1),
+                                         lib.diff(x, 2, 1, append=x[:, :1])], (randn(3, 4),)),
     # linalg
     "lstsq_drivers": (lambda lib, a, b: [list(lib.linalg.lstsq(a, b, driver=d)) for d in
                                          (None, "gelsy", "gels", "gelsd", "gelss")], (randn(2, 4, 3), randn(2, 4, 2, seed=1))),

@@ -99,13 +99,15 @@ def diff(input: Array, n: int = 1, dim: int = -1, prepend: Array = None, append:
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = _wrap(dim, input.ndim)
+    if n == 0:  # torch returns the input itself, without prepend/append
+        return input
     x = input
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         parts = [jnp.broadcast_to(p, x.shape[:d] + (1,) + x.shape[d + 1:]) if jnp.ndim(p) == 0 else p
                  for p in parts]
         x = jnp.concatenate(parts, axis=d)
-    for _ in range(n):
+    for _ in range(builtins.min(n, x.shape[d])):  # past the length the result stays empty
         if x.dtype == jnp.bool_:
             x = jnp.logical_xor(jax.lax.slice_in_dim(x, 1, None, axis=d),
                                 jax.lax.slice_in_dim(x, 0, -1, axis=d))

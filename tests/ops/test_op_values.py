@@ -354,3 +354,12 @@ def test_pinv_hermitian_gradient_is_the_general_formula_at_the_raw_input():
     P.sum().backward()  # invertible A: d(A^-1) = -A^-1 dA A^-1, so grad = -(A^-T 1 A^-T)
     close(A.grad, -np.array([[0.5, 0], [0, 0.25]]) @ np.ones((2, 2)) @ np.array([[0.5, 0], [0, 0.25]]),
           atol=1e-12)
+
+
+def test_diff_order_zero_and_past_the_length():
+    x = jtorch.tensor([1.0, 3.0, 6.0])
+    assert jtorch.diff(x, 0, prepend=jtorch.tensor([0.0])).tolist() == [1.0, 3.0, 6.0]
+    assert jtorch.diff(x, 2).tolist() == [1.0]
+    assert jtorch.diff(x, 5).shape == (0,)
+    b = jtorch.diff(jtorch.tensor([True, False, True]), 5)
+    assert b.shape == (0,) and b.dtype == jtorch.bool

@@ -9,7 +9,7 @@ import pytest
 
 import jtorch as torch
 import jtorch.nn.functional as F
-from jtorch._checks import any_zero, extrema, out_of_range
+from jtorch._checks import any_zero, extrema, out_of_range, probability_stats
 
 
 def _i(*v):
@@ -44,6 +44,19 @@ RAISES = [
     (RuntimeError, "ZeroDivisionError", lambda: torch.div(_i(1), 0, rounding_mode="trunc")),
     (RuntimeError, "Integers to negative integer powers are not allowed.", lambda: _i(2) ** -1),
     (RuntimeError, "Integers to negative", lambda: _i(2) ** np.int64(-1)),
+    (RuntimeError, "Found an invalid max index: 9",
+     lambda: F.max_unpool1d(torch.ones(1, 1, 2), torch.tensor([[[0, 9]]]), 2)),
+    (RuntimeError, "repeats can not be negative", lambda: torch.repeat_interleave(_i(1, -1))),
+    (RuntimeError, "sorter index out of range",
+     lambda: torch.searchsorted(torch.tensor([1.0, 2.0]), torch.tensor([2.0]), sorter=_i(0, 2))),
+    (IndexError, "select(): index 5", lambda: torch.zeros(2).select_scatter(torch.tensor(1.0), 0, 5)),
+    (RuntimeError, "random_ expects 'from' to be less than 'to'", lambda: torch.randint(3, 3, (2,))),
+    (RuntimeError, "bins must be > 0", lambda: torch.histc(torch.tensor([1.0]), bins=0)),
+    (RuntimeError, "p_in >= 0", lambda: torch.bernoulli(torch.tensor([-0.5]))),
+    (RuntimeError, "element < 0", lambda: torch.multinomial(torch.tensor([-1.0, 2.0]), 1)),
+    (RuntimeError, "sum of probabilities <= 0", lambda: torch.multinomial(torch.zeros(1, 2), 1)),
+    (RuntimeError, "input_lengths to have value at most 5",
+     lambda: F.ctc_loss(torch.zeros(5, 1, 3), _i(1, 2), _i(9), _i(2))),
 ]
 
 
@@ -97,6 +110,12 @@ def test_compiled_step_skips_the_check():
     np.testing.assert_array_equal(f(X, _i(7)).numpy(), [4.0])
 
 
+def test_probability_stats():
+    assert probability_stats(jnp.asarray([[0.5, 0.25], [1.0, 0.0]])) == (0.0, 1.0, True, 0.75)
+    assert probability_stats(jnp.asarray([np.nan, 1.0]))[2] is False
+    assert probability_stats(jnp.zeros((0,))) is None
+
+
 def test_accelerator_path_one_jitted_reduction(monkeypatch):
     # Off the CPU backend device arrays are reduced by one jitted call; force that path here.
     from jtorch import _checks
@@ -105,5 +124,6 @@ def test_accelerator_path_one_jitted_reduction(monkeypatch):
     assert extrema((a, b), (None, -100)) == [(-2, 7), (5, 5)]
     assert extrema((jnp.asarray([-100]),), (-100,)) == [None]
     assert any_zero(jnp.asarray([1, 0])) and not any_zero(jnp.asarray([1, 2]))
+    assert probability_stats(jnp.asarray([[0.5, 0.25], [1.0, 0.0]])) == (0.0, 1.0, True, 0.75)
     with pytest.raises(RuntimeError, match="index 7 is out of bounds"):
         X.gather(0, _i(7))

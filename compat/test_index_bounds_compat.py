@@ -20,6 +20,10 @@ def _F(lib):
     return lib.nn.functional
 
 
+def _singular(lib):
+    return lib.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=lib.float64)
+
+
 def _set(t, key, value):
     t[key] = value
     return t
@@ -131,6 +135,10 @@ BAD = {
                                                       _i(lib, 2)),
     "ctc_input_lengths_negative": lambda lib: _F(lib).ctc_loss(lib.zeros(5, 1, 3), _i(lib, 1, 2),
                                                                _i(lib, -1), _i(lib, 2)),
+    "matrix_power_negative_singular": lambda lib: lib.linalg.matrix_power(_singular(lib), -1),
+    "tensorinv_singular": lambda lib: lib.linalg.tensorinv(_singular(lib), 1),
+    "lu_factor_singular": lambda lib: lib.linalg.lu_factor(_singular(lib)),
+    "lu_factor_ex_check_errors": lambda lib: lib.linalg.lu_factor_ex(_singular(lib), check_errors=True),
     "bincount_negative": lambda lib: lib.bincount(_i(lib, -1, 2)),
     "floor_divide_int": lambda lib: _i(lib, 1) // 0,
     "floor_divide_tensor": lambda lib: _i(lib, 1, 2) // _i(lib, 1, 0),
@@ -173,6 +181,9 @@ GOOD = {
     "repeat_interleave_zero": lambda lib: lib.repeat_interleave(lib.ones(2), _i(lib, 0, 2)),
     "bernoulli_tensor_p_certain": lambda lib: lib.bernoulli(lib.zeros(2), p=lib.tensor(1.0)),
     "histc_empty": lambda lib: lib.histc(lib.tensor([]), bins=4),
+    "matrix_power_negative": lambda lib: lib.linalg.matrix_power(
+        lib.tensor([[2.0, 0.0], [1.0, 1.0]], dtype=lib.float64), -2),
+    "lu_factor_ex_singular_info": lambda lib: lib.linalg.lu_factor_ex(_singular(lib)).info,
     "bernoulli_certain": lambda lib: lib.bernoulli(lib.tensor([0.0, 1.0])),
     "multinomial_certain": lambda lib: lib.multinomial(lib.tensor([[0.0, 1.0], [2.0, 0.0]]), 1),
     "embedding_padding": lambda lib: _F(lib).embedding(_i(lib, 2), lib.ones(3, 2),

@@ -1,6 +1,8 @@
 """`jtorch.linalg`: matches `torch.linalg`. Op bodies live in `ops/linalg_ext.py`."""
 from __future__ import annotations
 
+import math
+
 import jax
 
 from . import _dispatch
@@ -80,15 +82,25 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     """Matches `torch.linalg.lu_factor_ex`."""
     r = _fn("lu_factor_ex")(A, pivot=pivot)
     if check_errors:
-        _check(r.info, "torch.linalg.lu_factor: U[{i},{i}] is zero and using it on lu_solve would "
-                       "result in a division by zero.")
+        _check_lu(r.info, "lu_factor_ex")
     return r
 
 
+def _check_lu(info, name):
+    # torch raises a plain RuntimeError here, not LinAlgError
+    try:
+        _check(info, f"torch.linalg.{name}: U[{{i}},{{i}}] is zero and using it on lu_solve would "
+                     "result in a division by zero. If you still want to perform the factorization, "
+                     "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    except LinAlgError as e:
+        raise RuntimeError(str(e)) from None
+
+
 def lu_factor(A, *, pivot=True, out=None):
-    """Matches `torch.linalg.lu_factor` (a singular input is not an error, as in torch)."""
+    """Matches `torch.linalg.lu_factor` (a singular input raises, eagerly; not under jit)."""
     from .ops.linalg_ext import RT
     r = lu_factor_ex(A, pivot=pivot)
+    _check_lu(r.info, "lu_factor")
     return RT["linalg_lu_factor"](r.LU, r.pivots)
 
 
@@ -129,6 +141,32 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):  # noqa: F811
     r = _lstsq(A, B, rcond, driver=driver, **({} if out is None else {"out": out}))
     # torch's singular values do not require grad (the op's other float outputs do)
     return type(r)(r.solution, r.residuals, r.rank, r.singular_values.detach())
+
+
+_matrix_power, _tensorinv = matrix_power, tensorinv
+
+
+def _check_invertible(A, what):
+    """torch's error for a singular matrix, checked eagerly (skipped under jit)."""
+    from .autograd.grad_mode import no_grad
+    with no_grad():
+        _check(_fn("inv_ex")(A).info, what)
+
+
+def matrix_power(A, n, *, out=None):  # noqa: F811
+    """Matches `torch.linalg.matrix_power` (a negative power of a singular matrix raises)."""
+    if n < 0:
+        _check_invertible(A, _SINGULAR.format(name="inv"))
+    return _matrix_power(A, n, **({} if out is None else {"out": out}))
+
+
+def tensorinv(A, ind=2, *, out=None):  # noqa: F811
+    """Matches `torch.linalg.tensorinv` (a singular input raises)."""
+    if 0 < ind < A.dim():
+        rows = math.prod(A.shape[:ind])
+        if rows * rows == A.numel():
+            _check_invertible(A.reshape(rows, rows), _SINGULAR.format(name="inv")[len("linalg."):])
+    return _tensorinv(A, ind, **({} if out is None else {"out": out}))
 
 
 # ---- torch-level names (`torch.det`, `Tensor.inverse`, ...) ------------------------------------

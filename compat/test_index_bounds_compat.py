@@ -135,6 +135,7 @@ BAD = {
                                                       _i(lib, 2)),
     "ctc_input_lengths_negative": lambda lib: _F(lib).ctc_loss(lib.zeros(5, 1, 3), _i(lib, 1, 2),
                                                                _i(lib, -1), _i(lib, 2)),
+    "cholesky_minor_order": lambda lib: lib.linalg.cholesky(lib.tensor([[1.0, 2.0], [2.0, 1.0]])),
     "matrix_power_negative_singular": lambda lib: lib.linalg.matrix_power(_singular(lib), -1),
     "tensorinv_singular": lambda lib: lib.linalg.tensorinv(_singular(lib), 1),
     "lu_factor_singular": lambda lib: lib.linalg.lu_factor(_singular(lib)),
@@ -183,6 +184,9 @@ GOOD = {
     "histc_empty": lambda lib: lib.histc(lib.tensor([]), bins=4),
     "matrix_power_negative": lambda lib: lib.linalg.matrix_power(
         lib.tensor([[2.0, 0.0], [1.0, 1.0]], dtype=lib.float64), -2),
+    "cholesky_ex_info": lambda lib: lib.linalg.cholesky_ex(lib.tensor(
+        [[[4.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0],
+                                                             [0.0, 0.0, -1.0]]])).info,
     "lu_factor_ex_singular_info": lambda lib: lib.linalg.lu_factor_ex(_singular(lib)).info,
     "bernoulli_certain": lambda lib: lib.bernoulli(lib.tensor([0.0, 1.0])),
     "multinomial_certain": lambda lib: lib.multinomial(lib.tensor([[0.0, 1.0], [2.0, 0.0]]), 1),

@@ -89,9 +89,28 @@ def cholesky_ex(A: Array, *, upper: bool = False, check_errors: bool = False):
     L = jnp.linalg.cholesky(A)
     d = jnp.diagonal(L, axis1=-2, axis2=-1)
     bad = ~jnp.isfinite(d) | (jnp.real(d) <= 0)
-    info = jnp.where(bad.any(axis=-1), jnp.argmax(bad, axis=-1) + 1, 0).astype(jnp.int32)
+    info = jnp.where(bad.any(axis=-1), _first_bad_minor(lax.stop_gradient(A)), 0).astype(jnp.int32)
     L = jnp.where(jnp.isfinite(L), L, 0)
     return RT["linalg_cholesky_ex"](jnp.conj(_mT(L)) if upper else L, info)
+
+
+def _first_bad_minor(A):
+    # JAX's cholesky fills a failed factor with NaN everywhere; torch's info is the order of the
+    # first leading minor that is not positive-definite: the first non-positive pivot of
+    # Gaussian elimination without pivoting on the lower triangle (as a Hermitian matrix).
+    n = A.shape[-1]
+    M = jnp.tril(A) + jnp.conj(_mT(jnp.tril(A, -1)))
+    idx = jnp.arange(n)
+
+    def step(k, carry):
+        M, info = carry
+        piv = jnp.real(M[..., k, k])
+        bad = ~(piv > 0)
+        info = jnp.where((info == 0) & bad, k + 1, info)
+        col = jnp.where(idx > k, M[..., :, k] / jnp.where(bad, 1, piv)[..., None], 0)
+        return M - col[..., :, None] * M[..., k, None, :], info
+    _, info = lax.fori_loop(0, n, step, (M, jnp.zeros(A.shape[:-2], jnp.int32)))
+    return info
 
 
 @op("linalg_eigh", **_P)

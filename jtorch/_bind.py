@@ -46,11 +46,29 @@ _OPERATORS = {
 _COMPARE = {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
 
 
+def _reflected_on_non_tensor(op, name, self, other):
+    """What torch's reflected operators do when `self` is not a Tensor: the C-level ones reject
+    it; the Python-level ones return NotImplemented, fail on `.reciprocal`, or compute."""
+    if name in ("add", "mul", "and", "or", "xor"):
+        raise TypeError(f"descriptor '__r{name}__' for 'Tensor' objects doesn't apply to a "
+                        f"'{type(self).__name__}' object")
+    if name == "truediv":
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute 'reciprocal'")
+    if name in ("sub", "matmul") or not isinstance(other, Tensor):
+        return NotImplemented
+    return F.apply(op, (other, self))
+
+
 def _reflected(op, name):
     # `2 - x`: the Python number is the left operand and keeps its wrapped-number promotion.
-    if name == "sub":
-        return lambda self, other: F.apply(REGISTRY["rsub"], (self, other))
-    return lambda self, other: F.apply(op, (other, self))
+    sub = name == "sub"
+
+    def reflected(self, other):
+        if not isinstance(self, Tensor):  # called unbound, e.g. Tensor.__radd__(2, t)
+            return _reflected_on_non_tensor(op, name, self, other)
+        return F.apply(REGISTRY["rsub"], (self, other)) if sub else F.apply(op, (other, self))
+    reflected.__name__ = f"__r{name}__"
+    return reflected
 
 
 def bind():

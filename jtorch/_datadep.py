@@ -433,7 +433,7 @@ METHODS.update({
     "tril_": lambda self, diagonal=0: _inplace("tril", self, diagonal),
     "triu_": lambda self, diagonal=0: _inplace("triu", self, diagonal),
     "__div__": lambda self, other: self.__truediv__(other),
-    "__rdiv__": lambda self, other: self.__rtruediv__(other),
+    "__rdiv__": lambda self, other: Tensor.__rtruediv__(self, other),
     "__idiv__": lambda self, other: self.__itruediv__(other),
     "pin_memory": lambda self, device=None: self, "is_pinned": lambda self, device=None: False,
     "polygamma": _polygamma_method, "polygamma_": _polygamma_, "fill_diagonal_": fill_diagonal_, "new_zeros": _new("zeros"), "new_ones": _new("ones"),

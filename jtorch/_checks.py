@@ -181,7 +181,7 @@ def any_zero(arr) -> bool:
     if _is_tracer(arr) or not arr.size:
         return False
     if isinstance(arr, np.ndarray) or _on_cpu():
-        return builtins.bool((np.asarray(arr) == 0).any())
+        return not np.asarray(arr).all()
     if _ANY_ZERO is None:
         import jax
         import jax.numpy as jnp

@@ -83,6 +83,13 @@ def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     transpose=True), from the left or the right; Q is built with `linalg.householder_product`."""
     from . import nn
     from .linalg import householder_product
+    for name, t in (("input", input), ("other", other)):
+        if t.dim() < 2:
+            raise RuntimeError(f"torch.ormqr: {name} must have at least 2 dimensions.")
+    if tau.dim() < 1 or tau.shape[-1] != min(other.shape[-2] if left else other.shape[-1],
+                                               input.shape[-1]):
+        raise RuntimeError("torch.ormqr: tau.shape[-1] must be equal to min(other.shape[-2], "
+                           "input.shape[-1])")
     m = input.shape[-2]
     a = nn.functional.pad(input, (0, m - input.shape[-1]))
     t = nn.functional.pad(tau, (0, m - tau.shape[-1]))

@@ -4,8 +4,9 @@ with NaN or drop silently.
 
 `install()` sets `Op.check` on the ops below; `_dispatch.apply` (and the in-place donation
 path) call it with the unwrapped arguments before the compiled body runs. Each check costs
-one jitted reduction and one host read (`_checks.extrema`), eagerly only: under `jax.jit` /
-`jtorch.compile` the arguments are tracers and the checks are skipped.
+one host read of a reduction (`_checks.extrema`: numpy on the CPU backend, one jitted
+min/max on accelerators), eagerly only: under `jax.jit` / `jtorch.compile` the arguments are
+tracers and the checks are skipped (indices are then clamped or dropped as JAX does).
 
 A check that meets arguments the body will refuse anyway (bad dim, float indices, wrong
 ranks) returns without raising, so the body's own error wins: checks report by raising

@@ -3,15 +3,16 @@
 Models (issue 7): MLP 784-512-512-10 batch 128 + SGD; CNN (conv3x3 32, pool, conv3x3 64,
 pool, linear) batch 64 + SGD; 4-layer causal transformer (d_model 128, 4 heads, context 64,
 vocab 65) batch 16 + AdamW + cosine schedule + grad clipping. Prints steady-state step time,
-compile time (first compiled call) and their ratios to hand-written JAX; jtorch eager and torch
-eager for reference. Compile times are cold: jtorch's on-disk XLA cache is off for this run (with
+compile time (first compiled call) and their ratios to hand-written JAX; jtorch eager, torch
+eager and torch.compile (inductor; its own on-disk cache may make its first call warm) for
+reference. Compile times are cold: jtorch's on-disk XLA cache is off for this run (with
 it, whichever program was compiled before loads from disk and the comparison says nothing).
 "hand-written JAX, donated" gives XLA its parameter and optimizer buffers, as jtorch.compile
 does; jtorch.compile also keeps every `.grad` after the step (torch semantics), which the JAX
 steps drop: that is most of the memory difference.
 
 Run: python benchmarks/bench_compile.py [--steps 30] [--models mlp,cnn,gpt] [--rounds 5]
-     [--clock wall|cpu]
+     [--clock wall|cpu] [--no-torch-compile]
 """
 from __future__ import annotations
 
@@ -263,6 +264,9 @@ def interleaved(runs, rounds=5, steps=6):
     return {name: statistics.median(v) for name, v in per.items()}
 
 
+_TORCH_COMPILE = [True]
+
+
 def bench(kind, steps, rounds=5):
     build = {"mlp": mlp, "cnn": cnn, "gpt": gpt}[kind]
     xn, yn = data(kind)
@@ -303,6 +307,14 @@ def bench(kind, steps, rounds=5):
         tstep = make_step(torch, kind, tm)
         firsts["torch eager"], _ = timed_steps(tstep, tx, ty, 1, lambda l: None)
         runs["torch eager"] = (tstep, tx, ty, lambda l: None)
+        if _TORCH_COMPILE[0]:
+            try:  # inductor needs a C++ compiler; the row is left out when it cannot build
+                torch.manual_seed(0)
+                tcstep = torch.compile(make_step(torch, kind, build(torch)))
+                firsts["torch.compile"], _ = timed_steps(tcstep, tx, ty, 1, lambda l: None)
+                runs["torch.compile"] = (tcstep, tx, ty, lambda l: None)
+            except Exception as e:  # noqa: BLE001 (reported, not hidden)
+                print(f"torch.compile row left out: {type(e).__name__}: {str(e)[:120]}")
     med = interleaved(runs, rounds=rounds, steps=max(1, steps // 5))
     mem = {"jtorch.compile": _mem(next(iter(step.cache.values())).compiled),
            "hand-written JAX": ref.memory(jx, jy), "hand-written JAX, donated": ref_d.memory(jx, jy)}
@@ -316,7 +328,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="steady-state clock: wall time, or process CPU time (all threads)")
+    ap.add_argument("--no-torch-compile", action="store_true",
+                    help="leave out the torch.compile row (inductor compiles for minutes)")
     args = ap.parse_args()
+    _TORCH_COMPILE[0] = not args.no_torch_compile
     if args.clock == "cpu":
         _CLOCK[0] = time.process_time
     for kind in args.models.split(","):
@@ -325,7 +340,7 @@ def main():
         out = []
         for name, (first, steady, mem) in rows.items():
             out.append([name, fmt(steady * 1e3), fmt(steady / ref_steady), fmt(first * 1e3),
-                        fmt(first / ref_first) if name != "jtorch eager" else "-",
+                        fmt(first / ref_first) if "eager" not in name else "-",
                         fmt(mem / 2**20) if mem else "-",
                         fmt(mem / ref_mem) if mem and ref_mem else "-"])
         table(f"{kind}: training step (median over interleaved rounds; first call = compile "

@@ -112,7 +112,15 @@ def hash_tensor(input, dim=(), *, keepdim=False, mode=0, out=None):
     x = input.detach()._data
     x = x.astype(jnp.float64) if input.dtype.is_floating_point else x.astype(jnp.int64)
     bits = jax.lax.bitcast_convert_type(x, jnp.uint64)
-    axes = tuple(d % max(input.dim(), 1) for d in dims) if dims else tuple(range(input.dim()))
+    from ._checks import wrap_dim
+    if input.dim() == 0:  # dim 0/-1 of a 0-dim input: the element itself
+        for d in dims:
+            wrap_dim(d, 0)
+        dims = ()
+    axes = tuple(wrap_dim(d, input.dim()) for d in dims) if dims else tuple(range(input.dim()))
+    for d in axes:
+        if input.shape[d] == 0:
+            raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
     r = jax.lax.reduce(bits, jnp.uint64(0), jax.lax.bitwise_xor, axes) if axes else bits
     if keepdim:
         r = jnp.expand_dims(r, axes)

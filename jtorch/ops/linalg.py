@@ -185,23 +185,34 @@ def linear(input: Array, weight: Array, bias: Array = None):
     return y if bias is None else y + bias
 
 
+def coef(c, like):
+    """alpha/beta of the addmm family: a Scalar in the result's dtype, never promoting it
+    (torch truncates 0.5 to 0 for integer tensors)."""
+    if like.dtype == jnp.bool_:
+        return jnp.asarray(bool(c))
+    return jnp.asarray(int(c) if jnp.issubdtype(like.dtype, jnp.integer) else c, like.dtype)
+
+
 @op(promote="default", inplace=True)
-def addmm(input: Array, mat1: Array, mat2: Array, *, beta: Array = 1, alpha: Array = 1):
+def addmm(input: Array, mat1: Array, mat2: Array, *, beta=1, alpha=1):
     """Matches `torch.addmm`."""
     _check_mm(mat1, mat2)
     broadcast_shapes((mat1.shape[0], mat2.shape[1]), input.shape)
-    return beta * input + alpha * (mat1 @ mat2)
+    p = mat1 @ mat2
+    return coef(beta, p) * input + coef(alpha, p) * p
 
 
 @op(promote="default", inplace=True)
-def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta: Array = 1, alpha: Array = 1):
+def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
     """Matches `torch.baddbmm`."""
     _check_bmm(batch1, batch2)
-    return beta * input + alpha * jnp.matmul(batch1, batch2)
+    p = jnp.matmul(batch1, batch2)
+    return coef(beta, p) * input + coef(alpha, p) * p
 
 
 @op(promote="default", inplace=True)
-def addmv(input: Array, mat: Array, vec: Array, *, beta: Array = 1, alpha: Array = 1):
+def addmv(input: Array, mat: Array, vec: Array, *, beta=1, alpha=1):
     """Matches `torch.addmv`."""
     _check_mv(mat, vec)
-    return beta * input + alpha * (mat @ vec)
+    p = mat @ vec
+    return coef(beta, p) * input + coef(alpha, p) * p

@@ -71,6 +71,8 @@ _herm.defvjp(lambda A, UPLO: (_herm(A, UPLO), None), lambda UPLO, _, g: ((g + jn
 
 
 def _lu_info(x):
+    if x.shape[-1] == 0:  # an empty matrix is invertible
+        return jnp.zeros(x.shape[:-2], jnp.int32)
     lu, _, _ = lax.linalg.lu(x)
     d = jnp.diagonal(lu, axis1=-2, axis2=-1)
     zero = (d == 0) | ~jnp.isfinite(d)

@@ -222,14 +222,16 @@ def addr(input: Array, vec1: Array, vec2: Array, *, beta: Array = 1, alpha: Arra
 
 
 @op(inplace=True, promote="default")
-def addbmm(input: Array, batch1: Array, batch2: Array, *, beta: Array = 1, alpha: Array = 1):
+def addbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
     """Matches `torch.addbmm`."""
     if batch1.ndim == 3 and batch2.ndim == 3 and (batch1.shape[0] != batch2.shape[0] or
                                                   batch1.shape[2] != batch2.shape[1]):
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} "
                            f"and {batch2.shape[1]}x{batch2.shape[2]})")
+    from .linalg import coef
     s = jnp.sum(jnp.matmul(batch1, batch2), axis=0)
-    return beta * input + alpha * s if not (isinstance(beta, int) and beta == 0) else alpha * s
+    return coef(beta, s) * input + coef(alpha, s) * s if not (isinstance(beta, int) and beta == 0) \
+        else coef(alpha, s) * s
 
 
 @op(promote="default")

@@ -387,6 +387,8 @@ def pixel_unshuffle(input: Array, downscale_factor: int):
 def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8):
     """Matches `torch.cosine_similarity`."""
     a, b = jnp.broadcast_arrays(x1, x2)
+    if a.ndim == 0:  # 0-dim inputs: dim 0/-1 names the single element
+        dim, a, b = 0, a[None], b[None]
     # PyTorch clamps each norm separately before dividing.
     na = jnp.maximum(jnp.sqrt(jnp.sum(a * a, axis=dim)), eps)
     nb = jnp.maximum(jnp.sqrt(jnp.sum(b * b, axis=dim)), eps)

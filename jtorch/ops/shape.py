@@ -179,6 +179,11 @@ def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: A
     if src_t is not None and src_t.dtype != input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     dim = _check_index_shape(input, dim, index, src_t, "self")
+    if input.ndim == 0:  # a 0-dim tensor scatters like a one-element vector
+        def one(a):
+            return a.reshape(1) if getattr(a, "ndim", None) == 0 else a
+        return scatter(input.reshape(1), 0, one(index), one(src), value=value,
+                       reduce=reduce).reshape(())
     idx = list(jnp.indices(index.shape, sparse=True))
     idx[dim] = index.astype(jnp.int64)
     idx = tuple(idx)
@@ -190,6 +195,8 @@ def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: A
         vals = src[tuple(slice(0, n) for n in index.shape)].astype(input.dtype)
     if reduce is None:
         return input.at[idx].set(vals)
+    if input.dtype == jnp.bool_ and reduce in ("add", "multiply"):  # logical or / and
+        return input.at[idx].max(vals) if reduce == "add" else input.at[idx].min(vals)
     if reduce == "add":
         return input.at[idx].add(vals)
     if reduce == "multiply":

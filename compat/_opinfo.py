@@ -98,6 +98,7 @@ RANDOM = {
 RANDOM_WHEN = {
     "nn.functional.multi_head_attention_forward":
         lambda s: bool(s.kwargs.get("training", True)) and s.args[9] > 0,
+    "nn.functional.scaled_dot_product_attention": lambda s: s.kwargs.get("dropout_p", 0) > 0,
 }
 
 

@@ -198,8 +198,8 @@ def combinations(input, r=2, with_replacement=False):
     n = input.shape[0]
     f = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(f(range(n), r)), np.int64).reshape(-1, r)
-    if idx.shape[0] == 0:
-        return Tensor._from_array(jnp.zeros((0, r) if r > 1 else (0,), input.dtype.np))
+    if idx.shape[0] == 0:  # still connected to input, as torch's (empty) result is
+        return input[_long(np.zeros(0, np.int64))].reshape((0, r) if r > 1 else (0,))
     return input[_long(idx)]
 
 

@@ -6,6 +6,7 @@ Tensor-level wrappers in `jtorch/linalg.py` turn a nonzero info into `LinAlgErro
 from __future__ import annotations
 
 import collections
+import math
 import functools
 
 import jax
@@ -526,7 +527,16 @@ def tensorinv(A: Array, ind: int = 2):
 @op("linalg_tensorsolve", **_P)
 def tensorsolve(A: Array, B: Array, dims=None):
     """Matches `torch.linalg.tensorsolve`."""
-    return jnp.linalg.tensorsolve(A, B, axes=dims)
+    if dims:  # torch moves these dims of A to the end, in order
+        rest = [d for d in range(A.ndim) if d not in {x % A.ndim for x in dims}]
+        A = jnp.transpose(A, rest + [d % A.ndim for d in dims])
+    # As torch: only the sizes' products must agree (A's leading shape need not equal B's).
+    out_shape = A.shape[B.ndim:]
+    n = math.prod(out_shape)
+    if math.prod(A.shape[:B.ndim]) != B.size or B.size != n:
+        raise RuntimeError("Expected self to satisfy the requirement prod(result.shape) == "
+                           "prod(other.shape)")
+    return jnp.linalg.solve(A.reshape(B.size, n), B.reshape(B.size, 1))[:, 0].reshape(out_shape)
 
 
 # ---- torch-level legacy forms ------------------------------------------------------------------

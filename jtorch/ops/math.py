@@ -255,7 +255,9 @@ def renorm(input: Array, p: float, dim: int, maxnorm: float):
     if input.ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
     axes = tuple(a for a in range(input.ndim) if a != wrap_dim(dim, input.ndim))
-    n = jnp.sum(jnp.abs(input) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    a = jnp.abs(input)
+    n = jnp.max(a, axis=axes, keepdims=True) if p == float("inf") else \
+        jnp.sum(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
     scale = jnp.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
     return (input * scale).astype(input.dtype)
 

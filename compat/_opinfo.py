@@ -90,7 +90,15 @@ RANDOM = {
     "nn.functional.alpha_dropout": functools.partial(_dropout, alpha=True),
     "nn.functional.feature_alpha_dropout.with_train": functools.partial(_dropout, alpha=True),
     "nn.functional.rrelu": _rrelu,
+    # pooling windows placed by random draws: every output is one of the input's values
+    # (the indices output, with return_indices=True, is an integer tensor: not checked)
+    "nn.functional.fractional_max_pool2d": lambda y, s: _in_input(y, s),
+    "nn.functional.fractional_max_pool3d": lambda y, s: _in_input(y, s),
 }
+
+
+def _in_input(y, s):
+    return y.dtype.kind in "iu" or bool(np.isin(y, s.input.detach().numpy()).all())
 
 
 # Entries with some random samples: those drawing a dropout mask (training=True, dropout_p > 0)

@@ -430,11 +430,11 @@ def _fractional_max_pool(input: Array, samples: Array, kernel_size, output_size)
     for d in range(nd):
         ax = 2 + 2 * d
         shp = [n, c] + [1] * (x.ndim - 2)
-        shp[ax] = -1
+        shp[ax] = output_size[d] * kernel_size[d]  # explicit sizes: a batch of 0 reshapes too
         x = jnp.take_along_axis(x, idx[d].reshape(shp), axis=ax)
         x = x.reshape(x.shape[:ax] + (output_size[d], kernel_size[d]) + x.shape[ax + 1:])
     perm = (0, 1) + tuple(2 + 2 * d for d in range(nd)) + tuple(3 + 2 * d for d in range(nd))
-    win = jnp.transpose(x, perm).reshape((n, c) + tuple(output_size) + (-1,))
+    win = jnp.transpose(x, perm).reshape((n, c) + tuple(output_size) + (math.prod(kernel_size),))
     arg = jnp.argmax(win, axis=-1)
     val = jnp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
     offs = jnp.unravel_index(arg, tuple(kernel_size))

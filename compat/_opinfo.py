@@ -230,6 +230,27 @@ _DT = {getattr(torch, n): getattr(jtorch, n) for n in (
 STORAGE_RELATIVE = ("as_strided", "as_strided_scatter", "as_strided_copy")
 
 
+def to_j_shared(v, memo):
+    """Like to_j, for error inputs: tensors sharing torch storage become jtorch views of one
+    shared base (so `out=` aliasing an input is visible to jtorch, as in torch)."""
+    if isinstance(v, torch.Tensor) and v.layout == torch.strided and v.dtype in _DT:
+        st = v.untyped_storage()
+        base = memo.get(st.data_ptr())
+        if base is None:
+            full = torch.empty(0, dtype=v.dtype).set_(st).resolve_conj().numpy()
+            base = memo[st.data_ptr()] = jtorch.tensor(full, dtype=_DT[v.dtype])
+        if base.dtype is _DT[v.dtype] and st.nbytes():
+            return base.as_strided(tuple(v.shape), v.stride(), v.storage_offset())
+        return to_j(v, [])
+    if isinstance(v, list):
+        return [to_j_shared(e, memo) for e in v]
+    if isinstance(v, tuple):
+        return tuple(to_j_shared(e, memo) for e in v)
+    if isinstance(v, dict):
+        return {k: to_j_shared(e, memo) for k, e in v.items()}
+    return to_j(v, [])
+
+
 def to_j(v, leaves, storage=False):
     """torch value -> jtorch value; float leaves keep requires_grad and are collected. With
     `storage`, a view of part of a larger storage becomes a jtorch view of that storage."""
@@ -516,7 +537,9 @@ def run_entry(op, max_samples=None, dtypes=DTYPES, errors=True):
                     res.reasons.append(f"error_inputs: raised {type(e).__name__}; torch (CPU) does not raise")
                 continue
             try:
-                jvar(to_j(s.input, []), *to_j(s.args, []), **to_j(s.kwargs, []))
+                memo = {}
+                jvar(to_j_shared(s.input, memo), *to_j_shared(s.args, memo),
+                     **to_j_shared(s.kwargs, memo))
                 ok, why = False, f"no {ei.error_type.__name__} raised"
             except Exception as e:
                 # the type torch 2.13 really raises counts too (op_db's declared type can be

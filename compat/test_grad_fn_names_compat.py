@@ -88,3 +88,29 @@ def test_tile_call_forms(compat, expr):
 @pytest.mark.parametrize("dim", [0, -1, (0,), 1])
 def test_vector_norm_of_0dim(compat, dim):
     compat.value(lambda lib: lib.linalg.vector_norm(lib.tensor(-3.0), dim=dim))
+
+
+OUT_OVERLAP = {
+    "index_select": lambda lib, x: lib.index_select(x, 0, lib.tensor([0, 1]), out=x[:2]),
+    "take_disjoint": lambda lib, x: lib.take(x, lib.tensor([0, 1]), out=x[8:]),
+    "take_overlap": lambda lib, x: lib.take(x, lib.tensor([0, 9]), out=x[8:]),
+    "cat": lambda lib, x: lib.cat([x[:2], x[2:4]], out=x[:4]),
+    "masked_select": lambda lib, x: lib.masked_select(x, x > 5, out=x[:4]),
+    "gather": lambda lib, x: lib.gather(x, 0, lib.tensor([1, 2]), out=x[5:7]),
+    "gather_elsewhere": lambda lib, x: lib.gather(x[:5], 0, lib.tensor([1, 2]), out=x[8:]),
+    "expanded_out": lambda lib, x: lib.index_select(x, 0, lib.tensor([1, 2]),
+                                                    out=lib.zeros(1).expand(2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OVERLAP))
+def test_out_overlapping_an_input(compat, name):
+    """out= sharing memory with an input of index_select/take/cat/...: torch's RuntimeError."""
+    def run(lib):
+        x = lib.arange(10.0)
+        try:
+            OUT_OVERLAP[name](lib, x)
+        except Exception as e:  # noqa: BLE001 (the type is what is compared)
+            return type(e).__name__
+        return x.tolist()
+    compat.value(run)

@@ -211,3 +211,40 @@ def probability_stats(arr):
         ]).astype(jnp.float64))
     lo, hi, fin, s = np.asarray(_PROB_STATS(arr)).tolist()
     return lo, hi, builtins.bool(fin), s
+
+
+def _elements(t):
+    """The storage positions a tensor covers (numpy, for the rare out= overlap check)."""
+    shape, strides, off = t._meta()
+    idx = np.full((), off, np.int64)
+    for n, s in zip(shape, strides):
+        idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
+    return idx.reshape(-1)
+
+
+def no_out_overlap(out, inputs):
+    """torch's check for ops whose out= may not share memory with an input (index_select, take,
+    masked_select, cat, gather, ...): RuntimeError when `out` covers an element of an input."""
+    from ._tensor import Tensor
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    flat = []
+    for a in inputs:
+        flat.extend(a if isinstance(a, (tuple, list)) else (a,))
+    for o in outs:
+        if not isinstance(o, Tensor) or o.numel() == 0:
+            continue
+        owner, cover = o._owner(), None
+        shape, strides, _ = o._meta()
+        if any(st == 0 and n > 1 for n, st in zip(shape, strides)):  # an expanded out=
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
+        for a in flat:
+            if not isinstance(a, Tensor) or a._owner() is not owner:
+                continue
+            if cover is None:
+                cover = _elements(o)
+            if np.intersect1d(cover, _elements(a)).size:
+                raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                                   "written-to tensor refer to a single memory location. Please clone() "
+                                   "the tensor before performing the operation.")

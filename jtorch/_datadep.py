@@ -59,6 +59,8 @@ def masked_select(input, mask, *, out=None):
     mb = np.broadcast_to(m, shape)
     res = x.reshape(-1)[_long(np.nonzero(mb.reshape(-1))[0])]
     if out is not None:
+        from ._checks import no_out_overlap
+        no_out_overlap(out, (input, mask))
         return Tensor._write_out(out, res)
     from .autograd.engine import rename
     return rename(res, "MaskedSelectBackward0")

@@ -216,8 +216,15 @@ def apply(op: Op, args, kwargs=_EMPTY):
     if out_t is not None:
         if op.name in EXACT_OUT:
             _check_out_dtype(out_t, res)
+        if op.name in NO_OVERLAP_OUT:
+            from ._checks import no_out_overlap
+            no_out_overlap(out_t, list(args) + list(kwargs.values()))
         return Tensor._write_out(out_t, res)
     return res
+
+
+# Ops whose `out=` may not share memory with an input (torch raises "unsupported operation").
+NO_OVERLAP_OUT = frozenset({"gather", "index_select", "take", "cat", "kthvalue", "bernoulli"})
 
 
 # Ops whose `out=` must have the result's dtype (torch casts into `out` only for elementwise

@@ -135,7 +135,12 @@ def _repeat(input: Array, repeats):
 @op(promote=None, saves="none", method=False)
 def gather(input: Array, dim: int, index: Array, *, sparse_grad: bool = False):
     """Matches `torch.gather` (indices out of range raise eagerly; under jit they are clamped)."""
+    if index.size == 0:  # torch checks nothing more for an empty index: an empty result
+        wrap_dim(dim, input.ndim)
+        return jnp.zeros(index.shape, input.dtype)
     dim = _check_index_shape(input, dim, index)
+    if input.ndim == 0:  # a 0-dim input gathers like a one-element vector
+        return jnp.take(input.reshape(1), index.astype(jnp.int64), mode="clip")
     return jnp.take_along_axis(input, index.astype(jnp.int64), axis=dim, mode="clip") \
         if index.shape == input.shape else _gather_general(input, dim, index)
 

@@ -55,7 +55,16 @@ for _n, _f in (("modified_bessel_k0", lambda x: bessel_k(0, x)), ("modified_bess
 @op("special_zeta", promote="float", public=False, method=False)
 def zeta(input: Array, other: Array):
     """Matches `torch.special.zeta` (Hurwitz zeta)."""
-    return jss.zeta(input, other)
+    x, q = jnp.broadcast_arrays(input, other)
+    z = jss.zeta(x, q)
+    # torch's domain rules, in its order: x == 1 -> inf; x < 1 -> nan; q a non-positive integer
+    # -> inf; q <= 0 with a non-integer x -> nan.
+    inf, nan = jnp.asarray(jnp.inf, z.dtype), jnp.asarray(jnp.nan, z.dtype)
+    qpole = (q <= 0) & (q == jnp.floor(q))
+    z = jnp.where((q <= 0) & (x != jnp.floor(x)), nan, z)
+    z = jnp.where(qpole, inf, z)
+    z = jnp.where(x < 1, nan, z)
+    return jnp.where(x == 1, inf, z)
 
 
 @op("special_xlog1py", promote="float", public=False, method=False)

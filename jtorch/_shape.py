@@ -416,7 +416,31 @@ def as_strided(self, size, stride, storage_offset=None):
     # as_strided is relative to the storage, so the view is built from the owner.
     base = self if self._vw is None and self._st is None else None
     src = base if base is not None else _owner_alias(self)
+    if self._rg and not src._rg and _is_grad_mode():
+        return _as_strided_from_view(self, size, stride, off)
     return make_view(src, ("strided", size, stride, off), name="AsStridedBackward0")
+
+
+def _is_grad_mode():
+    from .autograd.grad_mode import is_grad_enabled
+    return is_grad_enabled()
+
+
+def _as_strided_from_view(self, size, stride, off):
+    """as_strided of a view that requires grad over storage that does not (a leaf view): the
+    result reads the storage, with `self`'s elements differentiable (a copy, not a view)."""
+    import numpy as np
+    from ._checks import _elements
+    from ._dispatch import call_fn
+    mine = _elements(self)
+    out = np.full((), off, np.int64)
+    for n, st in zip(size, stride):
+        out = out[..., None] + np.arange(n, dtype=np.int64) * st
+    storage = self._owner()._sa.reshape(-1)
+
+    def f(v):
+        return storage.at[mine].set(v.reshape(-1))[out.reshape(-1)].reshape(size)
+    return call_fn(f, [self], name="AsStridedBackward0")
 
 
 def _owner_alias(t):

@@ -16,6 +16,10 @@ XFAIL = {
     "topk": "indices of tied integer values follow torch's selection order",
     "mode": "the index reported among tied values follows torch's CPU sort order",
     # Floating-point rounding, not a different result.
+    "special.bessel_j0": "float64 near 5 < x < 8: torch's own approximation is 2e-7 from the true "
+                         "value (mpmath); jtorch's is closer, the judge's tolerance is 1e-7",
+    "special.bessel_y1": "float64 near 5 < x < 8: torch's own approximation is up to 9e-7 from the "
+                         "true value (mpmath); jtorch's is closer, the judge's tolerance is 1e-7",
     "matrix_exp": "float32 entries near 1e5 differ by up to 0.08 (both libraries are ~0.03-0.05 "
                   "from the float64 result; the judge's absolute tolerance is 1e-5)",
     # Error inputs the judge cannot hand to jtorch, or where torch's error is an internal assert.

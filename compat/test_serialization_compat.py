@@ -157,9 +157,7 @@ def test_torch_saved_malicious_pickles_are_refused(payload):
 
 
 def test_whole_module_pickle_from_torch():
-    nn = pytest.importorskip("jtorch.nn")
-    if not hasattr(nn, "Linear"):
-        pytest.skip("jtorch.nn.Linear is not available yet")
+    nn = jtorch.nn
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 2)
     out = _to_jtorch(model, weights_only=False)
@@ -186,9 +184,7 @@ def test_safetensors_both_ways(tmp_path):
 
 
 def test_safe_globals_accept_jtorch_class_for_torch_name():
-    nn = pytest.importorskip("jtorch.nn")
-    if not hasattr(nn, "Linear"):
-        pytest.skip("jtorch.nn.Linear is not available yet")
+    nn = jtorch.nn
     buf = io.BytesIO()
     torch.save(torch.nn.Linear(2, 2), buf)
     buf.seek(0)
@@ -221,9 +217,7 @@ def test_tensor_attributes_both_ways():
 
 
 def test_training_resumes_in_torch_from_jtorch_checkpoint():
-    nn = pytest.importorskip("jtorch.nn")
-    if not hasattr(nn, "Linear") or not hasattr(jtorch, "optim"):
-        pytest.skip("jtorch.nn / jtorch.optim are not available yet")
+    nn = jtorch.nn
     m = nn.Linear(3, 2)
     opt = jtorch.optim.Adam(m.parameters(), lr=0.01)
     x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
@@ -243,9 +237,7 @@ def test_training_resumes_in_torch_from_jtorch_checkpoint():
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
 def test_whole_module_and_unsafe_globals_match_torch(legacy):
-    nn = pytest.importorskip("jtorch.nn")
-    if not hasattr(nn, "Linear"):
-        pytest.skip("jtorch.nn.Linear is not available yet")
+    nn = jtorch.nn
     buf = io.BytesIO()
     torch.save({"m": torch.nn.Linear(2, 3), "w": torch.ones(2)}, buf, _use_new_zipfile_serialization=not legacy)
     buf.seek(0)

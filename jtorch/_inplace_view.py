@@ -10,7 +10,7 @@ earlier view cannot be differentiated through after `as_strided_()` on its root.
 from __future__ import annotations
 
 from . import _shape
-from ._tensor import Tensor
+from ._tensor import Tensor, check_leaf_inplace
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
 
@@ -18,15 +18,7 @@ from .autograd.grad_mode import ENABLED, _MODE
 def _restride(self: Tensor, name: str, view_fn, *args) -> Tensor:
     """Give `self` the layout of `view_fn(self, *args)`; `name` is torch's node name for it."""
     if _MODE.get() & ENABLED:
-        if self._rg and self._node is None and self._base is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation. "
-                "Wrap the call in `with torch.no_grad():` or use the out-of-place view.")
-        base = self._base
-        if base is not None and base._rg and base._node is None and base._base is None:
-            raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation. Wrap the call in `with torch.no_grad():`.")
+        check_leaf_inplace(self, "or use the out-of-place view")
     v = view_fn(self, *args)
     if self._st is None:
         self._st = self

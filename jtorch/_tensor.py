@@ -154,15 +154,7 @@ class Tensor:
             raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                                "allowed; clone() it outside inference_mode first.")
         if mode & ENABLED:
-            if self._rg and self._node is None and self._base is None:
-                raise RuntimeError(
-                    "a leaf Variable that requires grad is being used in an in-place operation. "
-                    "Wrap the update in `with torch.no_grad():` or operate on `.data`/`.detach()`.")
-            base = self._base
-            if base is not None and base._rg and base._node is None and base._base is None:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place "
-                    "operation. Wrap the update in `with torch.no_grad():`.")
+            check_leaf_inplace(self, "or operate on `.data`/`.detach()`")
             if self._nograd_view and (new._rg or self._rg):
                 raise RuntimeError(
                     "A view was created in no_grad mode and is being modified inplace with grad "
@@ -638,3 +630,16 @@ def _type_name(d: D.dtype) -> str:
 
 _dispatch.Tensor = Tensor
 engine.Tensor = Tensor
+
+
+def check_leaf_inplace(t, alternative: str):
+    """PyTorch's errors for an in-place change of a leaf that requires grad, or of its view."""
+    if t._rg and t._node is None and t._base is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation. "
+            f"Wrap the update in `with torch.no_grad():` {alternative}.")
+    base = t._base
+    if base is not None and base._rg and base._node is None and base._base is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Wrap the update in `with torch.no_grad():`.")

@@ -53,7 +53,7 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     """Matches `torch.native_group_norm`: (output, mean, rstd), the statistics of shape (N, group).
     As in torch the statistics require grad (here they differentiate as mean and 1/std)."""
     out = F.group_norm(input, group, weight, bias, eps)
-    mean, rstd = _stats(input.reshape(N, group, -1), [2], eps, grad=True)
+    mean, rstd = _stats(input.reshape(N, group, (C // group) * HxW), [2], eps, grad=True)
     return out, mean.reshape(N, group), rstd.reshape(N, group)
 
 

@@ -216,7 +216,8 @@ def group_norm(input: Array, num_groups: int, weight: Array = None, bias: Array 
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
                            f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
-    x = input.astype(_stats_dtype(input)).reshape(n, num_groups, -1)
+    per_group = math.prod(input.shape[1:]) // num_groups  # explicit: a batch of 0 reshapes too
+    x = input.astype(_stats_dtype(input)).reshape(n, num_groups, per_group)
     mean = jnp.mean(x, axis=2, keepdims=True)
     var = jnp.mean(jnp.square(x - mean), axis=2, keepdims=True)
     y = ((x - mean) * lax.rsqrt(var + eps)).reshape(input.shape).astype(input.dtype)
@@ -358,7 +359,12 @@ def _pad(input: Array, pad, mode: str = "constant", value: float | None = None):
                 x = jnp.take(x, jnp.clip(jnp.arange(n + a + b) - a, 0, n - 1), axis=ax)
         return x
     jmode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
-    return jnp.pad(input, widths, mode=jmode)
+    x = input
+    if any(a < 0 or b < 0 for a, b in widths):  # reflect/circular: crop first, then pad
+        for ax, (a, b) in enumerate(widths):
+            x = lax.slice_in_dim(x, max(-a, 0), x.shape[ax] - max(-b, 0), axis=ax)
+        widths = [(max(a, 0), max(b, 0)) for a, b in widths]
+    return jnp.pad(x, widths, mode=jmode)
 
 
 @op(public=True, method=False, promote=None)
@@ -433,6 +439,8 @@ def pdist(input: Array, p: float = 2.0):
 @op(**_PRIVATE, grad_name="DivBackward0")
 def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
     """Matches `torch.nn.functional.normalize`."""
+    if input.ndim == 0:  # a 0-dim input normalizes as a one-element vector
+        return normalize(input.reshape(1), p, 0, eps).reshape(())
     return input / jnp.maximum(_pnorm(input, p, wrap_dim(dim, input.ndim), True), eps)
 
 

@@ -285,14 +285,20 @@ def _soft_dtype(x, dtype):
 def softmax(input: Array, dim: int | None = None, dtype=None):
     """Matches `torch.softmax`."""
     x = _soft_dtype(input, dtype)
-    return jax.nn.softmax(x, axis=_implicit_dim(dim, x.ndim))
+    ax = _implicit_dim(dim, x.ndim)
+    if x.ndim == 0:  # one element: its softmax is 1
+        return jax.nn.softmax(x.reshape(1), axis=0).reshape(())
+    return jax.nn.softmax(x, axis=ax)
 
 
 @op(promote=None, saves="output")
 def log_softmax(input: Array, dim: int | None = None, dtype=None):
     """Matches `torch.log_softmax`."""
     x = _soft_dtype(input, dtype)
-    return jax.nn.log_softmax(x, axis=_implicit_dim(dim, x.ndim))
+    ax = _implicit_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return jax.nn.log_softmax(x.reshape(1), axis=0).reshape(())
+    return jax.nn.log_softmax(x, axis=ax)
 
 
 def _implicit_dim(dim, ndim):

@@ -113,7 +113,8 @@ RANDOM_WHEN = {
 # Factorizations whose factors are unique only up to signs (and the random sketch): outputs are
 # compared by shape and dtype, and values through the sample's output_process_fn_grad (U V^H
 # and S for svd_lowrank), the gauge-invariant quantities op_db's own gradient tests use.
-GAUGE = {"svd_lowrank", "pca_lowrank", "linalg.eigh", "linalg.eig"}  # eigenvectors: up to sign/phase
+# (singular and eigen-vectors: up to sign/phase)
+GAUGE = {"svd_lowrank", "pca_lowrank", "linalg.eigh", "linalg.eig", "svd", "linalg.svd"}
 GAUGE_TOL = {torch.float32: (1e-3, 1e-3), torch.float64: TOL[torch.float64]}  # op_db's float32 override
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import math
 
 import jax.numpy as jnp
 import numpy as np
@@ -105,8 +106,11 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         d = 0
     else:
         d = _wrap_dim(dim, a.ndim)
+        if a.size == 0 and a.shape[d] != 0:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
         moved = np.moveaxis(a, d, 0)
-        rows, shape = moved.reshape(moved.shape[0], -1), None
+        rows, shape = moved.reshape(moved.shape[0], math.prod(moved.shape[1:])), None
     n = rows.shape[0]
     start = np.ones(n, bool)
     if n > 1:

@@ -164,8 +164,28 @@ def qr(A: Array, mode: str = "reduced"):
 def svd(A: Array, full_matrices: bool = True, *, driver: str | None = None):
     """Matches `torch.linalg.svd` (singular vectors are unique only up to sign)."""
     _float(A)
-    u, s, vh = jnp.linalg.svd(A, full_matrices=full_matrices)
-    return RT["linalg_svd"](u, s, vh)
+    return RT["linalg_svd"](*_svd(A, full_matrices))
+
+
+def _svd(A, full_matrices):
+    """jnp.linalg.svd, differentiable with full_matrices=True too: JAX differentiates only the
+    reduced SVD, so the values are the full decomposition's and, as in torch, the gradient flows
+    through the first min(m, n) singular vectors (the completing ones carry none)."""
+    m, n = A.shape[-2:]
+    if not full_matrices or m == n:
+        return jnp.linalg.svd(A, full_matrices=full_matrices)
+    k = min(m, n)
+    uf, sf, vhf = jnp.linalg.svd(lax.stop_gradient(A), full_matrices=True)
+    u, s, vh = jnp.linalg.svd(A, full_matrices=False)
+    # the reduced call may flip signs: align each vector with the full call's
+    sign = lax.stop_gradient(jnp.sign(jnp.sum(uf[..., :, :k] * u, axis=-2)))
+    sign = jnp.where(sign == 0, 1, sign)
+    u, vh = u * sign[..., None, :], vh * sign[..., :, None]
+    u = uf[..., :, :k] + (u - lax.stop_gradient(u))  # full call's values, reduced call's grads
+    vh = vhf[..., :k, :] + (vh - lax.stop_gradient(vh))
+    s = sf + (s - lax.stop_gradient(s))
+    return (jnp.concatenate([u, uf[..., :, k:]], axis=-1), s,
+            jnp.concatenate([vh, vhf[..., k:, :]], axis=-2))
 
 
 @op("linalg_svdvals", **_P)
@@ -544,7 +564,7 @@ def tensorsolve(A: Array, B: Array, dims=None):
 @op("svd", promote=None, method=True)
 def svd_legacy(input: Array, some: bool = True, compute_uv: bool = True):
     """Matches `torch.svd` (returns V, not Vh)."""
-    u, s, vh = jnp.linalg.svd(input, full_matrices=not some)
+    u, s, vh = _svd(input, not some)
     if not compute_uv:
         return RT["svd"](jnp.zeros_like(u), s, jnp.zeros_like(vh))
     return RT["svd"](u, s, jnp.conj(_mT(vh)))

@@ -213,13 +213,17 @@ def probability_stats(arr):
     return lo, hi, builtins.bool(fin), s
 
 
-def _elements(t):
-    """The storage positions a tensor covers (numpy, for the rare out= overlap check)."""
-    shape, strides, off = t._meta()
+def storage_positions(shape, strides, off):
+    """The storage positions of a strided layout, in its element order (numpy; rare paths)."""
     idx = np.full((), off, np.int64)
     for n, s in zip(shape, strides):
         idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
     return idx.reshape(-1)
+
+
+def _elements(t):
+    """The storage positions a tensor covers."""
+    return storage_positions(*t._meta())
 
 
 def no_out_overlap(out, inputs):

@@ -416,7 +416,11 @@ def as_strided(self, size, stride, storage_offset=None):
     # as_strided is relative to the storage, so the view is built from the owner.
     base = self if self._vw is None and self._st is None else None
     src = base if base is not None else _owner_alias(self)
-    if self._rg and not src._rg and _is_grad_mode():
+    # Build from the storage owner, unless autograd must not follow it there: a leaf view that
+    # requires grad over storage that does not, or a detached alias of storage that does.
+    if src is not self and self._base is None and src._rg and not self._rg:
+        src = src.detach()  # a detached alias: a view of the storage, without autograd
+    elif self._rg and src is not self and (not src._rg or self._base is None) and _is_grad_mode():
         return _as_strided_from_view(self, size, stride, off)
     return make_view(src, ("strided", size, stride, off), name="AsStridedBackward0")
 
@@ -429,17 +433,14 @@ def _is_grad_mode():
 def _as_strided_from_view(self, size, stride, off):
     """as_strided of a view that requires grad over storage that does not (a leaf view): the
     result reads the storage, with `self`'s elements differentiable (a copy, not a view)."""
-    import numpy as np
-    from ._checks import _elements
+    from ._checks import storage_positions
     from ._dispatch import call_fn
-    mine = _elements(self)
-    out = np.full((), off, np.int64)
-    for n, st in zip(size, stride):
-        out = out[..., None] + np.arange(n, dtype=np.int64) * st
+    mine = storage_positions(*self._meta())
+    out = storage_positions(size, stride, off)
     storage = self._owner()._sa.reshape(-1)
 
     def f(v):
-        return storage.at[mine].set(v.reshape(-1))[out.reshape(-1)].reshape(size)
+        return storage.at[mine].set(v.reshape(-1))[out].reshape(size)
     return call_fn(f, [self], name="AsStridedBackward0")
 
 

@@ -1,0 +1,1 @@
+"""Matches `torch.utils.benchmark.utils`."""

@@ -37,6 +37,7 @@ from .autograd.grad_mode import _MODE
 from ._compile_guard import (_LIFTED, _arg_sig, _aval, _batch_classes, _dynamic_sig,
                              _explain, _guard_key, _is_tensor, _only_batch_changed)
 from ._compile_state import _discover
+from ._compiled import audit as _audit
 from .compile_errors import UntraceableError
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
@@ -79,7 +80,7 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
 class CompiledFunction:
     """The wrapper `compile` returns for a function."""
 
-    _jtorch_no_walk = True  # the state walk does not look inside compiled functions
+    _jtorch_compiled = True  # the state walk looks at `fn` (a compiled function inside another)
 
     def __init__(self, fn, fullgraph=False, dynamic=None):
         self.fn = fn
@@ -94,11 +95,16 @@ class CompiledFunction:
         # Plain objects' numbers: those seen to change are lifted to traced inputs, unless
         # the function needs their values (a Python branch on them): then `pinned`, by value.
         self.lifted, self.pinned, self._plain_seen = frozenset(), frozenset(), {}
+        # Objects a trace used that no walked route reaches (the trace audit found them): roots
+        # of every later walk, so they are state (read and written back every call).
+        self.extra = []
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else types.MethodType(self, obj)
 
     def __call__(self, *args, **kwargs):
+        if _TRACING[0]:  # called while another compiled function traces: inline, as torch does
+            return self.fn(*args, **kwargs)
         self.calls += 1
         if self.calls == 1 or self.eager_only:
             return self.fn(*args, **kwargs)
@@ -119,11 +125,11 @@ class CompiledFunction:
                 last[1].rec.tensor_ids.isdisjoint(map(id, map(Tensor._owner, ins))):
             state, prog = last[1], last[2]
         else:
-            state = _discover(self.fn, leaves, self.lifted)
+            state = _discover(self.fn, leaves, self.lifted, self.extra)
             key = _guard_key(state, sig)
             prog = self.cache.get(key)
             if prog is None and self._lift_changed(state):
-                state = _discover(self.fn, leaves, self.lifted)
+                state = _discover(self.fn, leaves, self.lifted, self.extra)
                 key = _guard_key(state, sig)
                 prog = self.cache.get(key)
             self._plain_seen = {(id(h), k): v for h, k, v, _ in state.plain}
@@ -155,6 +161,8 @@ class CompiledFunction:
                     return self._fallback(e, args, kwargs)
                 except _SideEffect as e:
                     return self._fallback(e, args, kwargs, side_effect=True)
+                except _Missed as e:
+                    return self._missed(e, args, kwargs)
                 except _NeedsEager:
                     self._last = None
                     return self.fn(*args, **kwargs)
@@ -196,6 +204,31 @@ class CompiledFunction:
         warnings.warn(msg, UserWarning, stacklevel=3)
         self.eager_only = True
         return self.fn(*args, **kwargs)
+
+    def _missed(self, err, args, kwargs):
+        """The trace used tensors (or modules/optimizers) the walk did not find: make them state
+        and trace again; if they are still missed, run eagerly (never a program that baked a
+        tensor in or dropped a write)."""
+        name = getattr(self.fn, "__qualname__", self.fn)
+        known = set(map(id, self.extra))
+        new = [o for o in err.objects + err.tensors if id(o) not in known]
+        if not new:
+            warnings.warn(f"jtorch.compile: {name} uses {err.what} that its compiled program "
+                          "cannot read or write back, so it runs eagerly from now on.",
+                          UserWarning, stacklevel=3)
+            self.eager_only = True
+            return self.fn(*args, **kwargs)
+        self.extra.extend(new)
+        warnings.warn(f"jtorch.compile: {name} uses {err.what} reached through a route the state "
+                      "walk does not follow (e.g. an object looked up at run time); they are state "
+                      "of the compiled step from now on (read and written back every call), but if "
+                      "that route is later rebound to other objects the compiled step keeps using "
+                      "these. Pass them as arguments or reach them through a closure, a global, "
+                      "a default argument or an attribute to have that guarded too.",
+                      UserWarning, stacklevel=3)
+        self.calls -= 1
+        self._last = None
+        return self(*args, **kwargs)
 
     def _note_static(self):
         """Symbolic batch sizes did not trace: from now on one trace per shape, as dynamic=False."""
@@ -520,21 +553,28 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
     ins = [x for x in leaves if isinstance(x, Tensor)]
     live = _live_inputs(state, ins)
     opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
+    audit = _audit.Audit()
     try:
         compiled = None
         if classes is not None and any(c is not None for c in classes):
-            compiled = _export_batch_polymorphic(pure, donate, live, classes)
+            with audit:
+                compiled = _export_batch_polymorphic(pure, donate, live, classes)
+            _check_audit(audit, state, ())
             if compiled is None or box.get("needs_grad"):
                 _undo_new_optimizer_state(opt_state)
                 raise _NotPolymorphic()
         else:
             # Trace and compile now (errors surface here, not on replay).
-            lowered = jax.jit(pure, donate_argnums=donate, keep_unused=True).lower(*live)
+            with audit:
+                traced = jax.jit(pure, donate_argnums=donate, keep_unused=True).trace(*live)
+            _check_audit(audit, state, traced.jaxpr.consts)
+            lowered = traced.lower()
             if _undo_new_optimizer_state(opt_state):
                 raise _NeedsEager()
             compiled = lowered.compile()
     except BaseException:
-        _undo_numbers(state)  # a failed trace must not leave its Python side effects behind
+        audit.restore(state)  # a failed trace must not leave tracers in tensors outside the state
+        _undo_numbers(state)  # nor its Python side effects
         raise
     changed = _undo_numbers(state)
     if changed:  # the eager run that follows does them for real
@@ -565,6 +605,23 @@ def _export_batch_polymorphic(pure, donate, live, classes):
     except Exception:  # noqa: BLE001  (any failure of the symbolic trace means: use static shapes)
         return None
     return jax.jit(exp.call, donate_argnums=donate, keep_unused=True)
+
+
+class _Missed(Exception):
+    """The trace read or wrote tensors outside the discovered state (the trace audit)."""
+
+    def __init__(self, tensors, objects):
+        super().__init__()
+        self.tensors, self.objects = tensors, objects
+        self.what = _audit.describe(tensors, objects)
+
+
+def _check_audit(audit, state, consts):
+    written = audit.restore(state)
+    tensors, objects = audit.missed(state, consts, written)
+    if tensors or objects:
+        _undo_numbers(state)
+        raise _Missed(tensors, objects)
 
 
 class _NotPolymorphic(Exception):

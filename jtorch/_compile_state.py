@@ -9,6 +9,7 @@ bakes in, and a record of every edge it followed (`_compile_guard.Rec`) for the 
 from __future__ import annotations
 
 import functools
+import sys
 import types
 
 import jax
@@ -43,27 +44,39 @@ class _State:
         # are lifted to traced inputs (`lift_slots`) once they are seen to change (`lifted`).
         self.numbers, self.plain, self.lift_slots = [], [], []
         self.lifted = frozenset()
+        self.names = set()     # names the reached user code reads (globals, attributes)
+        self.modules_met = []  # user modules reached, walked for those names at the end
 
 
 def _number(v):
     return type(v) is int or type(v) is float
 
 
-def _discover(fn, leaves, lifted=frozenset()) -> _State:
+def _discover(fn, leaves, lifted=frozenset(), extra=()) -> _State:
     """The state `fn` can reach, given the flattened arguments of this call; `lifted`: the
-    (id(holder), key) of plain objects' numbers to pass as traced inputs."""
+    (id(holder), key) of plain objects' numbers to pass as traced inputs; `extra`: objects an
+    earlier trace used that no route below reaches (found by the trace audit)."""
     st = _State()
     st.lifted = lifted
     rec = st.rec
     seen = set()
     roots = [x for x in leaves if not isinstance(x, Tensor)]
     rec.pinned = roots[:]
+    roots.extend(extra)
     f = fn
     if isinstance(f, types.MethodType):
         roots.append(f.__self__)
         f = f.__func__
+    elif not isinstance(f, types.FunctionType):
+        # functools.partial, a callable object, a compiled function: walk the object itself
+        # (a partial's function, arguments and keywords; an object's attributes and class),
+        # and the code of its __call__.
+        roots.append(f)
+        call = getattr(type(f), "__call__", None)
+        f = call if isinstance(call, types.FunctionType) else f
     code = getattr(f, "__code__", None)
     if code is not None:
+        st.names.update(_code_names(code))
         for name, cell in zip(code.co_freevars, f.__closure__ or ()):
             try:
                 v = cell.cell_contents
@@ -76,17 +89,20 @@ def _discover(fn, leaves, lifted=frozenset()) -> _State:
             roots.append(v)
         g = getattr(f, "__globals__", {})
         missing = []
-        for n in code.co_names:
+        for n in st.names:
             if n in g:
                 if _number(g[n]):
                     st.numbers.append((g, n, g[n], n))
                 rec.dict_entry(g, n, g[n], _entry(st, g[n], GUARDED))
                 roots.append(g[n])
-            else:
+            elif n in code.co_names:
                 missing.append(n)
         rec.missing = (g, missing) if missing else None
+        _defaults(f, st, roots)
+        seen.add(id(f))
     for r in roots:
         _walk(r, st, seen, 0)
+    _walk_modules(st, seen)
     # A `.grad` is handled with its carrier, not as state of its own.
     grads = {id(c._grad) for c in st.carriers if c._grad is not None}
     if grads & set(st.ids):
@@ -111,7 +127,7 @@ def _discover(fn, leaves, lifted=frozenset()) -> _State:
     return st
 
 
-_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ = range(7)
+_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ, _CLASS, _MODULE, _PARTIAL, _COMPILED = range(11)
 _KINDS: dict = {}
 
 
@@ -125,8 +141,16 @@ def _kind(t):
             k = _FUNC                            # defined there, but their closures hold state
         elif issubclass(t, types.MethodType):
             k = _METHOD
-        elif issubclass(t, (str, bytes, int, float, complex, bool, type(None), types.ModuleType,
-                            type, types.BuiltinFunctionType, np.ndarray, np.generic,
+        elif issubclass(t, type):
+            k = _CLASS
+        elif issubclass(t, types.ModuleType):
+            k = _MODULE
+        elif issubclass(t, functools.partial):
+            k = _PARTIAL
+        elif getattr(t, "_jtorch_compiled", False):
+            k = _COMPILED
+        elif issubclass(t, (str, bytes, int, float, complex, bool, type(None),
+                            types.BuiltinFunctionType, np.ndarray, np.generic,
                             _random.Generator)) or getattr(t, "_jtorch_no_walk", False) or \
                 t.__module__.split(".")[0] in (
                                 "jax", "jaxlib", "numpy", "builtins") and not issubclass(
@@ -224,8 +248,38 @@ def _walk(obj, st, seen, depth, loose=GUARDED):
                 continue
             rec.attr(cell, "cell_contents", v, _entry(st, v, GUARDED))
             _walk(v, st, seen, depth)
+        if _user_code(obj.__globals__.get("__name__")):
+            # A user function's globals and defaults: the state it reads by name.
+            names = _code_names(obj.__code__)
+            st.names.update(names)
+            g = obj.__globals__
+            for n in names:
+                v = g.get(n, _ABSENT)
+                if v is not _ABSENT:
+                    rec.dict_entry(g, n, v, _entry(st, v, GUARDED))
+                    if _number(v):
+                        st.numbers.append((g, n, v, n))
+                    _walk(v, st, seen, depth)
+            roots = []
+            _defaults(obj, st, roots)
+            for v in roots:
+                _walk(v, st, seen, depth)
     elif k == _METHOD:
         _walk(obj.__self__, st, seen, depth)
+        _walk(obj.__func__, st, seen, depth)
+    elif k == _PARTIAL:
+        for name in ("func", "args", "keywords"):
+            v = getattr(obj, name)
+            rec.attr(obj, name, v)
+            _walk(v, st, seen, depth)
+    elif k == _COMPILED:  # a compiled function inside another: its function's state
+        rec.attr(obj, "fn", obj.fn)
+        _walk(obj.fn, st, seen, depth)
+    elif k == _CLASS:
+        _walk_class(obj, st, seen, depth)
+    elif k == _MODULE:
+        if _user_code(obj.__name__):
+            st.modules_met.append(obj)
     else:
         n_sched, n_opt, n_mod = len(st.schedulers), len(st.optimizers), len(st.modules)
         _note_role(obj, st)
@@ -235,6 +289,7 @@ def _walk(obj, st, seen, depth, loose=GUARDED):
             loose = GUARDED
         else:
             loose = NUMBERS_LOOSE
+        _walk(type(obj), st, seen, depth)
         d = getattr(obj, "__dict__", None)
         if d is not None:
             rec.attr(obj, "__dict__", d)
@@ -258,6 +313,90 @@ def _walk(obj, st, seen, depth, loose=GUARDED):
                         continue
                 _walk(v, st, seen, depth, loose)
                 rec.dict_entry(d, name, v, _entry(st, v, loose))
+
+
+_ABSENT = object()
+
+
+def _code_names(code):
+    """The names a code object (and the code nested in it: comprehensions, lambdas) reads."""
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _code_names(c)
+    return names
+
+
+def _defaults(f, st, roots):
+    """A function's default and keyword-only default arguments: state it reaches."""
+    rec = st.rec
+    for attr in ("__defaults__", "__kwdefaults__"):
+        v = getattr(f, attr, None)
+        rec.attr(f, attr, v)
+        if v:
+            vals = v if attr == "__defaults__" else v.values()
+            for x in vals:
+                _entry(st, x, GUARDED)
+            roots.extend(v if attr == "__defaults__" else v.values())
+            if attr == "__kwdefaults__":
+                for key, x in v.items():
+                    rec.dict_entry(v, key, x, _entry(st, x, GUARDED))
+
+
+@functools.lru_cache(maxsize=None)
+def _user_code(modname) -> bool:
+    """True for the user's own modules (scripts, notebooks, project code); False for jtorch,
+    JAX, numpy, the standard library and installed packages, whose globals are not walked."""
+    if not modname:
+        return False
+    top = modname.split(".")[0]
+    if top in ("jtorch", "torch", "jax", "jaxlib", "numpy", "builtins") or \
+            top in getattr(sys, "stdlib_module_names", ()):
+        return False
+    mod = sys.modules.get(modname)
+    file = getattr(mod, "__file__", None) or ""
+    return "site-packages" not in file and "dist-packages" not in file
+
+
+def _walk_class(cls, st, seen, depth):
+    """A user class's data attributes (class attributes holding models, optimizers, tensors),
+    along its MRO; methods and descriptors are code, not state."""
+    rec = st.rec
+    for c in cls.__mro__:
+        if c is object or not _user_code(getattr(c, "__module__", None)):
+            continue
+        for name, v in list(vars(c).items()):
+            if isinstance(v, (staticmethod, classmethod)) and \
+                    not isinstance(v.__func__, types.FunctionType):
+                v = v.__func__  # a partial or callable object stored as a static method
+                rec.attr(c, name, getattr(c, name))
+                _walk(v, st, seen, depth)
+                continue
+            if name.startswith("__") or isinstance(v, (types.FunctionType, staticmethod,
+                                                       classmethod, property)) \
+                    or hasattr(type(v), "__get__") and not isinstance(v, type):
+                continue
+            rec.attr(c, name, v, _entry(st, v, GUARDED))
+            if _number(v):
+                st.numbers.append((c, name, v, f"{c.__name__}.{name}"))
+            _walk(v, st, seen, depth)
+
+
+def _walk_modules(st, seen):
+    """User modules reached (`import cfg; cfg.model`): walk the attributes the code names."""
+    done = 0
+    while done < len(st.modules_met):
+        mod = st.modules_met[done]
+        done += 1
+        d = mod.__dict__
+        for n in sorted(st.names):
+            v = d.get(n, _ABSENT)
+            if v is _ABSENT:
+                continue
+            st.rec.dict_entry(d, n, v, _entry(st, v, GUARDED))
+            if _number(v):
+                st.numbers.append((d, n, v, f"{mod.__name__}.{n}"))
+            _walk(v, st, seen, 1)
 
 
 # Bookkeeping attributes of nn.Module that never hold tensors (hook tables and flags); skipping

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _promote
+from ._compiled import audit as _audit
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
 from .ops._registry import REGISTRY, Op
@@ -140,6 +141,8 @@ def apply(op: Op, args, kwargs=_EMPTY):
     """Run `op` on Tensors/numbers; return Tensor(s) with autograd nodes when recording."""
     if op.jit_plain is None:
         _build(op)
+    if _audit.LOG is not None:  # a compiled function is being traced: note what it reads
+        _audit.note_args(args, kwargs)
     if AUTOCAST is not None and op.name in AUTOCAST:
         args, kwargs = _autocast_args(AUTOCAST[op.name], args, kwargs)
     mode = _get_mode()

@@ -21,6 +21,7 @@ from itertools import chain
 import jax
 import jax.numpy as jnp
 
+from .._compiled import audit as _audit
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 
@@ -80,6 +81,8 @@ def _with_hooks(step):
     """Wrap a subclass's `step` with the pre/post hooks (global first, then the instance's)."""
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        if _audit.LOG is not None:  # a compiled function is being traced: note the optimizer
+            _audit.note(self)
         for hook in chain(_global_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
             res = hook(self, args, kwargs)
             if res is not None:

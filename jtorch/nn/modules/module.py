@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from ... import _dtype as D
+from ..._compiled import audit as _audit
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
@@ -642,6 +643,8 @@ class Module:
     # ---- calling -----------------------------------------------------------------------------
     def _call_impl(self, *args, **kwargs):
         forward_call = self.forward
+        if _audit.LOG is not None:  # a compiled function is being traced: note the module
+            _audit.note(self)
         if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks
                 or self._forward_pre_hooks or H._global_forward_pre_hooks
                 or H._global_forward_hooks or H._global_backward_hooks):

@@ -25,8 +25,8 @@ class DistributedDataParallel(Module):
     """Matches `torch.nn.parallel.DistributedDataParallel`: needs a process group, which jtorch lacks."""
 
     def __init__(self, module, *args, **kwargs):
-        from ... import distributed
-        distributed.get_world_size()
+        from ...distributed import _no_group
+        _no_group()
 
 
 def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0, module_kwargs=None):

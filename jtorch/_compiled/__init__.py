@@ -1,0 +1,1 @@
+"""The compiled path's internal machinery (trace audit, ...); `jtorch/_compile.py` is the driver."""

@@ -1,0 +1,1 @@
+"""Matches `torch._library`: schemas and `custom_op` objects behind `torch.library`."""

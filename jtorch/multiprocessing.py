@@ -6,6 +6,8 @@ sharing strategy is recorded only.
 from __future__ import annotations
 
 import multiprocessing as _mp
+import multiprocessing.connection as _conn
+import signal as _signal
 from multiprocessing import *  # noqa: F401,F403
 
 _strategy = "file_descriptor"
@@ -29,46 +31,102 @@ def set_sharing_strategy(new_strategy: str) -> None:
     _strategy = new_strategy
 
 
-class ProcessRaisedException(Exception):
+class ProcessException(Exception):
+    """Matches `torch.multiprocessing.ProcessException`."""
+
+    def __init__(self, msg: str, error_index: int, pid: int):
+        super().__init__(msg)
+        self.msg, self.error_index, self.pid = msg, error_index, pid
+
+
+class ProcessRaisedException(ProcessException):
     """Matches `torch.multiprocessing.ProcessRaisedException`."""
 
 
-class ProcessExitedException(Exception):
+class ProcessExitedException(ProcessException):
     """Matches `torch.multiprocessing.ProcessExitedException`."""
+
+    def __init__(self, msg, error_index, error_pid, exit_code, signal_name=None):
+        super().__init__(msg, error_index, error_pid)
+        self.exit_code, self.signal_name = exit_code, signal_name
 
 
 class ProcessContext:
-    """Matches `torch.multiprocessing.ProcessContext` (join() raises if a child failed)."""
+    """Matches `torch.multiprocessing.ProcessContext`: on the first failure the others end."""
 
-    def __init__(self, processes):
-        self.processes = processes
+    def __init__(self, processes, error_queues):
+        self.processes, self.error_queues = processes, error_queues
+        self.sentinels = {p.sentinel: i for i, p in enumerate(processes)}
 
     def pids(self):
         return [p.pid for p in self.processes]
 
     def join(self, timeout=None) -> bool:
+        """True once all ended; raises the first failed process's error (after ending the rest)."""
+        if not self.sentinels:
+            return True
+        ready = _conn.wait(list(self.sentinels), timeout=timeout)
+        failed = None
+        for s in ready:
+            i = self.sentinels.pop(s)
+            self.processes[i].join()
+            if self.processes[i].exitcode != 0 and failed is None:
+                failed = i
+        if failed is None:
+            return not self.sentinels
         for p in self.processes:
-            p.join(timeout)
-        for i, p in enumerate(self.processes):
-            if p.exitcode not in (0, None):
-                raise ProcessExitedException(f"process {i} terminated with exit code {p.exitcode}")
-        return all(p.exitcode is not None for p in self.processes)
+            if p.is_alive():
+                p.terminate()
+        for p in self.processes:
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        p = self.processes[failed]
+        if self.error_queues[failed].empty():
+            code = p.exitcode
+            if code < 0:
+                name = _signal.Signals(-code).name
+                raise ProcessExitedException(f"process {failed} terminated with signal {name}",
+                                             failed, p.pid, code, name)
+            raise ProcessExitedException(f"process {failed} terminated with exit code {code}",
+                                         failed, p.pid, code)
+        tb = self.error_queues[failed].get()
+        raise ProcessRaisedException(f"\n\n-- Process {failed} terminated with the following "
+                                     f"error:\n{tb}", failed, p.pid)
 
 
-def _wrap(fn, i, args):
-    fn(i, *args)
+def _wrap(fn, i, args, error_queue):
+    try:
+        fn(i, *args)
+    except KeyboardInterrupt:
+        pass
+    except Exception:  # noqa: BLE001 - handed to the parent, as torch does
+        import os
+        import sys
+        import traceback
+        error_queue.put(traceback.format_exc())
+        sys.stderr.flush()
+        # Leave at once: a normal exit would wait in JAX's distributed shutdown barrier for the
+        # ranks still running, which the parent is about to end.
+        os._exit(1)
 
 
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     """Matches `torch.multiprocessing.start_processes`: runs `fn(i, *args)` in `nprocs` processes."""
     ctx = _mp.get_context(start_method)
-    procs = [ctx.Process(target=_wrap, args=(fn, i, args), daemon=daemon) for i in range(nprocs)]
-    for p in procs:
+    queues, procs = [], []
+    for i in range(nprocs):
+        q = ctx.SimpleQueue()
+        p = ctx.Process(target=_wrap, args=(fn, i, args, q), daemon=daemon)
         p.start()
-    pc = ProcessContext(procs)
+        queues.append(q)
+        procs.append(p)
+    pc = ProcessContext(procs, queues)
     if not join:
         return pc
-    pc.join()
+    while not pc.join():
+        pass
     return None
 
 

@@ -1,0 +1,1 @@
+"""torch.distributed.elastic: the error-recording surface launched scripts use."""

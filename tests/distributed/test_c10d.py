@@ -1,0 +1,99 @@
+"""torch.distributed process groups and collectives: two ranks on 127.0.0.1 (tests/distributed/_spawn.py)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from _spawn import free_port, run_ranks
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TIMEOUT_S = 4
+
+
+def _results(rc_out_err):
+    rc, o, e = rc_out_err
+    res = {}
+    for line in o.splitlines():
+        if line.startswith('["'):
+            k, v = json.loads(line)
+            res[k] = v
+    assert "end" in res, e[-3000:]
+    return res
+
+
+@pytest.fixture(scope="module")
+def two_ranks():
+    return [_results(x) for x in run_ranks(os.path.join(HERE, "_worker_c10d.py"), 2,
+                                          args=[TIMEOUT_S], timeout=150)]
+
+
+def test_group_and_init_errors(two_ranks):
+    for r, res in enumerate(two_ranks):
+        assert res["rank"] == [r, 2, "gloo", True]
+        assert res["before_init"] == ["ValueError", "Default process group has not been "
+                                      "initialized, please make sure to call init_process_group."]
+        assert res["twice"] == ["ValueError", "trying to initialize the default process group twice!"]
+
+
+def test_all_reduce_ops_and_dtypes(two_ranks):
+    xs = [(np.arange(6) - 2 + 3 * r).reshape(2, 3) for r in range(2)]
+    want = {"SUM": xs[0] + xs[1], "PRODUCT": xs[0] * xs[1], "MIN": np.minimum(*xs),
+            "MAX": np.maximum(*xs), "AVG": (xs[0] + xs[1]) / 2}
+    for res in two_ranks:
+        for dt in ("torch.float32", "torch.float64", "torch.int64"):
+            for op, w in want.items():
+                if op == "AVG" and dt == "torch.int64":
+                    continue
+                got, gdt = res[f"all_reduce/{op}/{dt}"]
+                assert gdt == dt
+                np.testing.assert_array_equal(np.array(got), w)
+
+
+def test_other_collectives(two_ranks):
+    r0, r1 = two_ranks
+    for r, res in enumerate(two_ranks):
+        assert res["broadcast"] == [10.0] * 3
+        assert res["reduce"] == ([3.0, 3.0] if r == 1 else [1.0, 1.0])  # only dst changes
+        assert res["all_gather"] == [[0, 0], [1, 7]]
+        assert res["all_gather_into_tensor"] == [[0, 0], [0, 0], [1, 1], [1, 1]]
+        # input k*(r+1) summed over ranks = 3k; rank r keeps chunk r
+        assert res["reduce_scatter_tensor"] == [3.0 * (2 * r), 3.0 * (2 * r + 1)]
+        # rank r receives chunk r of every rank, in rank order
+        assert res["all_to_all_single"] == [2 * r, 2 * r + 1, 100 + 2 * r, 101 + 2 * r]
+        assert res["scatter"] == [float(r)] * 2
+        assert res["all_gather_object"] == [{"rank": 0, "s": ""}, {"rank": 1, "s": "x"}]
+        assert res["broadcast_object_list"] == [{"a": 1}, "b"]
+        assert res["async"] == [True, True, [2.0, 2.0]]
+        assert res["param"] == [[2.0, 2.0], True]
+    assert r0["gather"] == [[0.5], [1.5]] and r1["gather"] is None
+    assert r1["recv"] == [0, [5.0, 6.0]]
+
+
+def test_mismatched_calls_raise_on_every_rank(two_ranks):
+    for res in two_ranks:
+        for k in ("shape_mismatch", "dtype_mismatch"):
+            assert res[k][0] == "RuntimeError" and "same shape and dtype" in res[k][1]
+        assert res["kind_mismatch"][0] == "RuntimeError"
+        assert "same collective" in res["kind_mismatch"][1]
+
+
+def test_timeout_names_the_collective(two_ranks):
+    r0 = two_ranks[0]
+    assert r0["timeout"][0] == "RuntimeError"
+    assert "all_reduce" in r0["timeout"][1] and "timed out" in r0["timeout"][1]
+    assert TIMEOUT_S - 0.5 < r0["timeout_s"] < TIMEOUT_S + 10
+    assert "unusable" in r0["after_timeout"][1]
+
+
+def test_backend_started_before_init_is_a_clear_error():
+    code = ("import jtorch as torch, jtorch.distributed as dist\n"
+            "torch.ones(1)\n"
+            f"dist.init_process_group('gloo', init_method='tcp://127.0.0.1:{free_port()}', "
+            "rank=0, world_size=1)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    assert p.returncode != 0
+    assert "RuntimeError: init_process_group must run before" in p.stderr

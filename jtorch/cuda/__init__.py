@@ -247,3 +247,66 @@ class Event:
 
     def elapsed_time(self, end) -> float:
         return (end.t - self.t) * 1000.0
+
+
+class StreamContext:
+    """Matches `torch.cuda.StreamContext`: selects a stream (streams only synchronize here)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __enter__(self):
+        return self.stream
+
+    def __exit__(self, *exc):
+        return None
+
+
+def get_rng_state(device="cuda"):
+    """Matches `torch.cuda.get_rng_state`: jtorch's one generator's state."""
+    from ..random import get_rng_state as _get
+    _need(device)
+    return _get()
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Matches `torch.cuda.set_rng_state` (jtorch's one generator)."""
+    from ..random import set_rng_state as _set
+    _need(device)
+    _set(new_state)
+
+
+def get_rng_state_all() -> list:
+    """Matches `torch.cuda.get_rng_state_all`: one state per visible GPU."""
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states) -> None:
+    """Matches `torch.cuda.set_rng_state_all`."""
+    for i, s in enumerate(new_states):
+        set_rng_state(s, i)
+
+
+def __getattr__(name):
+    if name == "default_generators":
+        # One jtorch generator backs every device (see manual_seed).
+        from ..random import default_generator
+        return tuple(default_generator for _ in range(device_count()))
+    raise AttributeError(f"module 'jtorch.cuda' has no attribute '{name}'")
+
+
+def memory_stats(device=None) -> dict:
+    """Matches `torch.cuda.memory_stats`: XLA's counters under torch's key names; empty without a GPU."""
+    import collections
+    if not is_available():
+        return collections.OrderedDict()
+    s = _stats(_need(device))
+    return collections.OrderedDict(sorted({
+        "allocated_bytes.all.current": s.get("bytes_in_use", 0),
+        "allocated_bytes.all.peak": s.get("peak_bytes_in_use", 0),
+        "reserved_bytes.all.current": s.get("bytes_reserved", s.get("bytes_in_use", 0)),
+        "num_alloc_retries": 0, "num_ooms": 0}.items()))
+
+
+from .graphs import (CUDAGraph, graph, graph_pool_handle, is_current_stream_capturing,  # noqa: E402,F401
+                     make_graphed_callables)

@@ -1,7 +1,8 @@
-"""torch.nn.parallel: one process, one device; DataParallel wraps and calls its module."""
+"""torch.nn.parallel: DataParallel (one device: calls its module) and DistributedDataParallel."""
 from __future__ import annotations
 
 from ..modules.module import Module
+from .distributed import DistributedDataParallel  # noqa: F401
 
 
 class DataParallel(Module):
@@ -19,14 +20,6 @@ class DataParallel(Module):
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
-
-
-class DistributedDataParallel(Module):
-    """Matches `torch.nn.parallel.DistributedDataParallel`: needs a process group, which jtorch lacks."""
-
-    def __init__(self, module, *args, **kwargs):
-        from ...distributed import _no_group
-        _no_group()
 
 
 def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0, module_kwargs=None):

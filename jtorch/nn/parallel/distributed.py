@@ -1,0 +1,222 @@
+"""DistributedDataParallel over jtorch.distributed: bucketed gradient averaging during backward."""
+from __future__ import annotations
+
+import contextlib
+
+import jax.numpy as jnp
+
+from ..modules.module import Module
+
+
+def _buckets(tensors, cap_bytes, first_cap_bytes):
+    """Split `tensors` into runs of one dtype, each up to `cap_bytes` (the first `first_cap_bytes`)."""
+    out, cur, size, cap = [], [], 0, first_cap_bytes
+    for t in tensors:
+        nbytes = t.numel() * t.element_size()
+        if cur and (t.dtype != cur[0].dtype or size + nbytes > cap):
+            out.append(cur)
+            cur, size, cap = [], 0, cap_bytes
+        cur.append(t)
+        size += nbytes
+    if cur:
+        out.append(cur)
+    return out
+
+
+class _Comm:
+    """One flat collective per bucket on the DDP's group (no per-call consistency check: the
+    shapes were checked across ranks once, at construction)."""
+
+    def __init__(self, group):
+        from ...distributed.distributed_c10d import _group
+        self.g = _group(group)
+        self.me, self.devs = self.g.rank(), self.g._devices()
+        self.timeout = self.g._timeout.total_seconds()
+
+    def start(self, kind, flat, arg):
+        from ...distributed import _programs
+        return _programs.launch(kind, self.devs, self.me, flat, arg)
+
+    def finish(self, fut, what):
+        from ...distributed import _programs
+        return _programs.wait(fut, self.timeout, lambda: what).reshape(-1)
+
+
+def _flat(tensors):
+    return jnp.concatenate([t._data.reshape(-1) for t in tensors])
+
+
+def _unflat(tensors, flat):
+    from ...distributed._collectives import _write
+    off = 0
+    for t in tensors:
+        n = t.numel()
+        _write(t, flat[off:off + n])
+        off += n
+
+
+class DistributedDataParallel(Module):
+    """Matches `torch.nn.parallel.DistributedDataParallel` (CPU/one device per rank).
+
+    Parameters and buffers are broadcast from rank 0 at construction; during backward each
+    bucket's gradients are averaged with one all-reduce as soon as the bucket is complete, in
+    bucket order. `device_ids`, `gradient_as_bucket_view`, `static_graph` are accepted and change
+    nothing; `find_unused_parameters=True` marks parameters the forward did not reach as ready.
+    """
+
+    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
+                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
+                 check_reduction=False, gradient_as_bucket_view=False, static_graph=False,
+                 delay_all_reduce_named_params=None, param_to_hook_all_reduce=None,
+                 mixed_precision=None, device_mesh=None, skip_all_reduce_unused_params=False):
+        super().__init__()
+        from ... import distributed as dist
+        dist.get_world_size(process_group)  # raises torch's error without a process group
+        if not any(p.requires_grad for p in module.parameters()):
+            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have "
+                               "any parameter that requires a gradient.")
+        self.module = module
+        self.device_ids, self.output_device, self.dim = device_ids, output_device, dim
+        self.broadcast_buffers = broadcast_buffers
+        self.find_unused_parameters, self.static_graph = find_unused_parameters, static_graph
+        self.gradient_as_bucket_view = gradient_as_bucket_view
+        self.process_group = process_group
+        self.require_backward_grad_sync = True
+        self.require_forward_param_sync = True
+        object.__setattr__(self, "_comm", _Comm(process_group))
+        cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * 1024 * 1024)
+        params = [p for p in module.parameters() if p.requires_grad]
+        self.bucket_bytes_cap = cap
+        # As torch: buckets in reverse parameter order (gradients arrive roughly last layer first).
+        object.__setattr__(self, "_grad_buckets", _buckets(params[::-1], cap, min(cap, 1 << 20)))
+        object.__setattr__(self, "_where", {id(p): i for i, b in enumerate(self._grad_buckets)
+                                            for p in b})
+        self._verify_shapes(params)
+        self._sync_from_rank0(list(module.parameters()) + list(module.buffers()))
+        object.__setattr__(self, "_ready", [0] * len(self._grad_buckets))
+        object.__setattr__(self, "_inflight", {})
+        object.__setattr__(self, "_next", 0)
+        object.__setattr__(self, "_armed", False)
+        for p in params:
+            p.register_post_accumulate_grad_hook(self._grad_ready)
+
+    def _verify_shapes(self, params):
+        from ... import distributed as dist
+        desc = [(tuple(p.shape), str(p.dtype)) for p in params]
+        got = [None] * dist.get_world_size(self.process_group)
+        dist.all_gather_object(got, desc, group=self.process_group)
+        for r, d in enumerate(got):
+            if d != desc:
+                raise RuntimeError(f"DDP expects same model across all ranks, but rank {r}'s "
+                                   f"parameters (shapes and dtypes) differ from this rank's")
+
+    def _sync_from_rank0(self, tensors):
+        for b in _buckets(tensors, self.bucket_bytes_cap, self.bucket_bytes_cap):
+            flat = self._comm.finish(self._comm.start("broadcast", _flat(b), 0),
+                                     "DDP broadcast of parameters and buffers from rank 0")
+            _unflat(b, flat)
+
+    def _grad_ready(self, p):
+        if not self._armed:
+            return
+        i = self._where[id(p)]
+        self._ready[i] += 1
+        self._launch_ready()
+
+    def _launch_ready(self):
+        n = self._comm.g.size()
+        while self._next < len(self._grad_buckets) and \
+                self._ready[self._next] == len(self._grad_buckets[self._next]):
+            b = self._grad_buckets[self._next]
+            # torch divides by the world size first, then sums (its default comm hook)
+            flat = jnp.concatenate([(p.grad._data if p.grad is not None else
+                                     jnp.zeros(p.shape, p._data.dtype)).reshape(-1) / n
+                                    for p in b])
+            self._inflight[self._next] = self._comm.start("all_reduce", flat, _SUM())
+            self._next += 1
+        if self._next == len(self._grad_buckets):
+            self._finish_reduction()
+
+    def _finish_reduction(self):
+        for i, fut in sorted(self._inflight.items()):
+            flat = self._comm.finish(fut, f"DDP gradient all_reduce (bucket {i})")
+            b = self._grad_buckets[i]
+            off = 0
+            for p in b:
+                k = p.numel()
+                if p.grad is None:
+                    from ..._tensor import Tensor
+                    p.grad = Tensor._from_array(flat[off:off + k].reshape(p.shape))
+                else:
+                    from ...distributed._collectives import _write
+                    _write(p.grad, flat[off:off + k])
+                off += k
+        self._inflight.clear()
+        self._armed = False
+
+    def _arm(self, outputs):
+        from ...autograd.grad_mode import is_grad_enabled
+        if self._armed and self._next:
+            raise RuntimeError("Expected to have finished reduction in the prior iteration before "
+                               "starting a new one. This error indicates that your module has "
+                               "parameters that were not used in producing loss. Pass "
+                               "find_unused_parameters=True to DistributedDataParallel.")
+        armed = self.require_backward_grad_sync and is_grad_enabled() and self.training
+        self._ready[:] = [0] * len(self._ready)
+        self._next = 0
+        self._armed = armed
+        if armed and self.find_unused_parameters:
+            used = _reachable_leaves(outputs)
+            for b, bucket in enumerate(self._grad_buckets):
+                self._ready[b] = sum(1 for p in bucket if id(p) not in used)
+
+    def forward(self, *inputs, **kwargs):
+        if self.broadcast_buffers and self.require_forward_param_sync:
+            bufs = list(self.module.buffers())
+            if bufs and self._comm.g.size() > 1:
+                self._sync_from_rank0(bufs)
+        out = self.module(*inputs, **kwargs)
+        self._arm(out)
+        return out
+
+    @contextlib.contextmanager
+    def no_sync(self):
+        """Matches `DistributedDataParallel.no_sync`: gradients accumulate locally inside."""
+        old = self.require_backward_grad_sync
+        self.require_backward_grad_sync = False
+        try:
+            yield
+        finally:
+            self.require_backward_grad_sync = old
+
+    def _set_static_graph(self):
+        self.static_graph = True
+
+
+def _SUM():
+    from ...distributed import ReduceOp
+    return ReduceOp.SUM
+
+
+def _reachable_leaves(outputs):
+    """ids of the parameters whose gradient the outputs' graph reaches."""
+    from ..._tensor import Tensor
+    from ...autograd.engine import AccumulateGrad
+    stack, seen, leaves = [], set(), set()
+    for o in (outputs if isinstance(outputs, (tuple, list)) else
+              outputs.values() if isinstance(outputs, dict) else (outputs,)):
+        if isinstance(o, Tensor) and o.requires_grad:
+            e = o._edge()
+            if e is not None:
+                stack.append(e[0])
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is AccumulateGrad:
+            leaves.add(id(node.variable))
+            continue
+        stack.extend(e[0] for e in node.edges if e is not None)
+    return leaves
+

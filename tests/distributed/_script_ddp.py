@@ -1,0 +1,72 @@
+"""A torch DDP training script (an MLP, SGD with momentum, gloo): run by tests and compat.
+
+`python -m jtorch.distributed.run --nproc-per-node N _script_ddp.py OUT.json` (or real torchrun)
+writes per-step losses, final weights, state_dict keys and sampler indices. `train(1, 0, None)`
+is the one-process run over the global batch that DDP must reproduce.
+"""
+import json
+import sys
+
+import torch
+
+GLOBAL_BATCH, N_ITEMS, STEPS = 8, 32, 6
+
+
+def _init(model, offset):
+    with torch.no_grad():
+        for k, p in enumerate(model.parameters()):
+            p.copy_((torch.sin(torch.arange(p.numel(), dtype=torch.float32) * 0.37 + k) * 0.5
+                     + offset).reshape(p.shape))
+
+
+def _data():
+    i = torch.arange(N_ITEMS * 4, dtype=torch.float32).reshape(N_ITEMS, 4)
+    x = torch.cos(i * 0.11)
+    y = (x[:, :1] * 2 - x[:, 1:2] + 0.1 * torch.sin(i[:, :1]))
+    return x, y
+
+
+def train(world, rank, dist):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    _init(model, offset=0.1 * rank)  # DDP must broadcast rank 0's values
+    net = model
+    if dist is not None:
+        net = torch.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.0002)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    x, y = _data()
+    from torch.utils.data.distributed import DistributedSampler
+    sampler = DistributedSampler(range(N_ITEMS), num_replicas=world, rank=rank, shuffle=False)
+    idx = list(sampler)
+    per = GLOBAL_BATCH // world
+    losses, nosync_grad = [], None
+    for step in range(STEPS):
+        b = [idx[(step * per + j) % len(idx)] for j in range(per)]
+        opt.zero_grad()
+        if step == STEPS - 1 and dist is not None:  # accumulate two halves, sync on the second;
+            # the average over ranks is still the global batch's gradient
+            h = per // 2
+            with net.no_sync():
+                (torch.nn.functional.mse_loss(net(x[b[:h]]), y[b[:h]]) / 2).backward()
+            nosync_grad = model[2].bias.grad.tolist()  # local: differs across ranks
+            loss = torch.nn.functional.mse_loss(net(x[b[h:]]), y[b[h:]]) / 2
+            loss.backward()
+        else:
+            loss = torch.nn.functional.mse_loss(net(x[b]), y[b])
+            loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    shuffled = DistributedSampler(range(10), num_replicas=max(world, 2), rank=rank, shuffle=True,
+                                  seed=3)
+    shuffled.set_epoch(1)
+    return {"losses": losses, "weights": [p.detach().reshape(-1).tolist() for p in model.parameters()],
+            "keys": list(net.state_dict()), "indices": idx, "shuffled": list(shuffled),
+            "nosync_grad": nosync_grad}
+
+
+if __name__ == "__main__":
+    import torch.distributed as dist
+    dist.init_process_group("gloo")
+    res = train(dist.get_world_size(), dist.get_rank(), dist)
+    with open(sys.argv[1] + f".{dist.get_rank()}", "w") as f:
+        json.dump(res, f)
+    dist.destroy_process_group()

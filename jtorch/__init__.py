@@ -71,7 +71,6 @@ for _name, _op in _REGISTRY.items():
         globals()[_name] = _public(_op)
 del _name, _op
 
-autograd.Variable = Tensor
 from ._layout import (channels_last, channels_last_3d, contiguous_format, jagged, layout,  # noqa: E402,F401
                       legacy_contiguous_format, memory_format, preserve_format, sparse_bsc,
                       sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided)

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype as D
+from . import _dtype as D, _pyvalues
 from ._layout import check_layout
 from ._tensor import Tensor
 from .autograd.grad_mode import INFERENCE, _MODE
@@ -83,7 +83,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, jax.Array):
         d = dtype or D.from_np(data.dtype)
         return _finish(jnp.array(data, dtype=d.np, copy=True), d, device, requires_grad)
-    d = dtype or _infer_dtype(data)
+    try:
+        d = dtype or _infer_dtype(data)
+    except TypeError:  # a deque, range or other sequence torch reads: as lists, then again
+        data = _pyvalues.as_lists(data)
+        d = dtype or _infer_dtype(data)
     arr = np.array(_to_numpy_nested(data), dtype=None if d is D.bfloat16 else d.np)
     if arr.dtype == object:
         raise ValueError("expected a sequence of equal-length rows (the nested lists are ragged)")
@@ -271,16 +275,13 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 
 def _legacy_new(cls, args, kwargs):
-    """`torch.Tensor(...)`: data (a float32 copy) or sizes (zeros)."""
-    dev = kwargs.pop("device", None)
-    if kwargs:
-        raise TypeError(f"Tensor() got unexpected keyword arguments {sorted(kwargs)}")
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-        t = tensor(args[0], dtype=D.get_default_dtype(), device=dev)
-    else:
-        t = zeros(*args, device=dev)
+    """`torch.Tensor(...)`: data (a copy in the default dtype), sizes (zeros) or a tensor (an alias)."""
+    from ._legacy import construct
+    t = construct(None, args, kwargs)
     if cls is not Tensor:
         new = object.__new__(cls)
-        new._sa = t._sa
+        new._sa = t._data
         return new
     return t
+
+_pyvalues.accept_python_dtypes(globals())

@@ -19,6 +19,7 @@ from ._compiled import audit as _audit
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
 from .ops._registry import REGISTRY, Op
+from . import _dtype as D
 
 _get_mode = _MODE.get
 Tensor = None  # set by _tensor (import cycle)
@@ -186,7 +187,7 @@ def apply(op: Op, args, kwargs=_EMPTY):
                     edges.append(a._edge())
                     inputs.append(a)
             else:
-                kw[k] = a
+                kw[k] = a if k != "dtype" else D.as_dtype(a)  # dtype=float/int/bool
     else:
         kw = kwargs
     if op.check is not None:

@@ -92,6 +92,16 @@ def from_np(npdtype) -> dtype:
                         + ", ".join(d.name for d in ALL)) from None
 
 
+_PYTHON_TYPES = {builtins.float: float64, builtins.int: int64, builtins.bool: bool,
+                 builtins.complex: complex128}
+
+
+def as_dtype(d):
+    """`d` as a jtorch dtype: Python's float/int/bool/complex stand for float64/int64/bool/
+    complex128 wherever torch takes a dtype; anything else is returned unchanged."""
+    return _PYTHON_TYPES.get(d, d) if type(d) is type else d
+
+
 # Default dtype: the state is module-level like torch's (not thread-local).
 _default = [float32]
 

@@ -188,7 +188,7 @@ def min(input, dim=None, keepdim=False, *, out=None):
 def to(self, *args, **kwargs):
     """Matches `Tensor.to` (dtype, device, other tensor; copy=)."""
     from ._device import device as _device_cls, move
-    dtype = kwargs.pop("dtype", None)
+    dtype = D.as_dtype(kwargs.pop("dtype", None))
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
@@ -197,6 +197,8 @@ def to(self, *args, **kwargs):
     if len(flags) > 1:
         copy = flags[1]
     for a in args:
+        if type(a) is type and D.as_dtype(a) is not a:  # to(float), to(int), to(bool)
+            a = D.as_dtype(a)
         if isinstance(a, D.dtype):
             dtype = a
         elif isinstance(a, Tensor):

@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dispatch, _shape, _view
+from ._pyvalues import normalize_key
 from ._tensor import Tensor, _write_through
 from .autograd.grad_mode import ENABLED, _MODE
 from .ops._registry import REGISTRY
@@ -24,6 +25,7 @@ def _is_basic(k):
 
 
 def _expand_key(key, ndim):
+    key = normalize_key(key)
     if not isinstance(key, tuple):
         key = (key,)
     n_ell = sum(1 for k in key if k is Ellipsis)

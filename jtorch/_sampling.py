@@ -40,7 +40,7 @@ def randn(*shape, size=None, generator=None, out=None, dtype=None, layout=None, 
     return _out(out, _finish(a, d, device, requires_grad))
 
 
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False):
     """Matches `torch.randint` (`randint(high, size)` or `randint(low, high, size)`)."""
     if size is None:
@@ -48,6 +48,12 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing required argument 'size'")
+    elif high is None:  # randint(high, size=...): the one bound given is the upper one
+        low, high = 0, low
+    low = 0 if low is None else low
+    for name, v in (("low", low), ("high", high)):
+        if v is None or isinstance(v, float):
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
     if int(low) >= int(high):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={int(low)} "
                            f">= to={int(high)}")
@@ -234,3 +240,6 @@ def _real(t):
     if d.category != D.FLOAT:
         raise RuntimeError(f"this in-place sampler expects a floating point tensor, got {d}")
     return d.np
+
+from . import _pyvalues  # noqa: E402
+_pyvalues.accept_python_dtypes(globals())

@@ -568,7 +568,10 @@ class Tensor:
         if dtype is None:
             return self._type_str()
         if isinstance(dtype, str):
+            if dtype not in _TYPE_NAMES:
+                raise ValueError(f"invalid type: '{dtype}'")
             dtype = _TYPE_NAMES[dtype]
+        dtype = getattr(dtype, "_dtype", dtype)  # a legacy class: torch.LongTensor
         return self.to(dtype)
 
     def _type_str(self):

@@ -54,12 +54,8 @@ class _TypedMeta(type):
 
 def _typed(name, dtype):
     def __new__(cls, *args, **kwargs):
-        from ._creation import tensor, zeros
-        from ._tensor import Tensor
-        if len(args) == 1 and not isinstance(args[0], int):
-            data = args[0]
-            return data.to(dtype) if isinstance(data, Tensor) else tensor(data, dtype=dtype)
-        return zeros(*args, dtype=dtype)
+        from ._legacy import construct
+        return construct(dtype, args, kwargs)
     return _TypedMeta(name, (), {"__new__": __new__, "_dtype": dtype,
                                  "__doc__": f"Matches `torch.{name}` (a constructor and an isinstance check)."})
 

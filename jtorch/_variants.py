@@ -8,7 +8,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dispatch, _dtype as D
+from . import _dispatch, _dtype as D, _legacy
 from ._tensor import Tensor
 from .ops._registry import REGISTRY
 
@@ -209,8 +209,7 @@ METHODS = {
     "index_put": lambda self, indices, values, accumulate=False: self.clone().index_put_(indices, values, accumulate),
     "bernoulli": lambda self, *a, **k: _public("bernoulli")(self, *a, **k),
     "multinomial": lambda self, *a, **k: _public("multinomial")(self, *a, **k),
-    "new": lambda self, *args, **kwargs: (self.new_tensor(args[0]) if len(args) == 1 and not isinstance(args[0], int)
-                                         else self.new_empty(*args, **kwargs)),
+    "new": lambda self, *args, **kwargs: _legacy.construct(self.dtype, args, kwargs),
 }
 for _n in ("is_xpu", "is_mps", "is_xla", "is_ipu", "is_mtia", "is_maia", "is_vulkan", "is_sparse_csr",
            "is_distributed", "is_shared"):

@@ -138,7 +138,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
-Variable = None  # set in jtorch/__init__ (torch.autograd.Variable is Tensor)
+from ._variable import Variable  # noqa: E402,F401
 
 from ._compat_names import (DeviceType, ProfilerActivity, ProfilerState,  # noqa: E402,F401
                             enforce_grad_layout_policy, variable)

@@ -1,8 +1,8 @@
 """Dynamic dimensions for `jtorch.export`: `Dim`, `Dim.AUTO/STATIC/DYNAMIC`, `dims`.
 
 Matches `torch.export.dynamic_shapes`. A dynamic dimension becomes a `jax.export` symbolic
-size; its range (and the 0/1 specialisation torch does: ranges start at 2) are the symbol's
-constraints, so XLA compiles the one exported program for every size in the range.
+size and its range the symbol's constraints, so XLA compiles the one exported program for
+every size in the range. Ranges start at 1 (torch 2.13 reports 2, yet runs its programs at 1).
 """
 from __future__ import annotations
 
@@ -230,7 +230,7 @@ def _root_of(d, where, size, roots, auto, anon):
         name = anon.setdefault((d.kind, size), f"s{len(anon)}")
         if d.kind == "AUTO":
             auto.add(name)
-        lo = 2 if d.min is None else max(2, d.min)
+        lo = 1 if d.min is None else max(1, d.min)
         hi = _INF if d.max is None else d.max
         roots[name] = (lo, hi)
         return (name, 1, 0)
@@ -239,7 +239,7 @@ def _root_of(d, where, size, roots, auto, anon):
                           f"DYNAMIC, an int or None, got {d!r}")
     root, a, b = (d.root, d.a, d.b) if isinstance(d, _DerivedDim) else (d, 1, 0)
     name = root.__name__
-    rng = (max(2, root.min), root.max)
+    rng = (max(1, root.min), root.max)
     if name in roots and roots[name] != rng:
         raise _user_error(f"Found different definitions {roots[name]} and {rng} for the same "
                           f"symbolic dimension {name}!")

@@ -26,12 +26,12 @@ class ExportedProgram:
     other XLA runtimes. `platforms` lists the backends it was lowered for.
     """
 
-    def __init__(self, exp, meta, state_dict, example_inputs=None):
+    def __init__(self, exp, meta, state_dict, example_inputs=None, functional=False):
         self._exp = exp
         self._meta = meta
         self._state_dict = state_dict  # name -> Tensor, in program order
         self._example_inputs = example_inputs
-        self._sig = build(meta)
+        self._sig = build(meta, functional)
         self._call = None
 
     # ---- torch's surface --------------------------------------------------------------
@@ -83,8 +83,10 @@ class ExportedProgram:
         return ExportedModule(self)
 
     def run_decompositions(self, decomp_table=None, decompose_custom_triton_ops=False):
-        """Returns self: the program is already StableHLO (XLA's primitive ops)."""
-        return self
+        """The same program (already StableHLO, XLA's primitive ops); as torch's, the result's
+        signature lists buffer updates as BUFFER_MUTATION outputs."""
+        return ExportedProgram(self._exp, self._meta, self._state_dict, self._example_inputs,
+                               functional=True)
 
     def validate(self):
         """Matches `ExportedProgram.validate` (nothing to check on a StableHLO program)."""

@@ -108,8 +108,10 @@ class ExportGraphSignature:
         return "\n".join(lines) + "\n"
 
 
-def build(meta) -> ExportGraphSignature:
-    """The signature from an exported program's JSON description."""
+def build(meta, functional=False) -> ExportGraphSignature:
+    """The signature from an exported program's JSON description. As torch 2.13's, buffer
+    updates (BatchNorm's running statistics) are outputs only after `run_decompositions()`
+    (`functional`); the program itself always returns them."""
     ins = []
     for name, kind, persistent in meta["state"]:
         if kind == "parameter":
@@ -119,7 +121,7 @@ def build(meta) -> ExportGraphSignature:
                                  persistent))
     ins += [InputSpec(InputKind.USER_INPUT, TensorArgument(_safe(p)), None) for p in meta["in_paths"]]
     outs = [OutputSpec(OutputKind.BUFFER_MUTATION, TensorArgument(f"mutated_{_safe(n)}"), n)
-            for n in meta["mutated"]]
+            for n in meta["mutated"]] if functional else []
     outs += [OutputSpec(OutputKind.USER_OUTPUT, TensorArgument(f"output_{i}"), None)
              for i in range(meta["n_out"])]
     return ExportGraphSignature(ins, outs)

@@ -205,20 +205,7 @@ _SPARSE_ONLY = [_sparse_only(n, lay) for n, lay in (
     ("row_indices", "sparse column compressed tensor"))]
 
 
-class DisableTorchFunction:
-    """Matches `torch.DisableTorchFunction` (a no-op: jtorch ops never dispatch through
-    `__torch_function__`)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-class DisableTorchFunctionSubclass(DisableTorchFunction):
-    """Matches `torch.DisableTorchFunctionSubclass` (a no-op, see DisableTorchFunction)."""
-
+from .overrides import DisableTorchFunction, DisableTorchFunctionSubclass  # noqa: E402,F401 (old home)
 
 # ---- dunders ------------------------------------------------------------------------------------
 
@@ -264,15 +251,13 @@ def __cuda_array_interface__(self):
                          "to device memory.")
 
 
-def __torch_function__(cls, func, types, args=(), kwargs=None):
-    """Matches `Tensor.__torch_function__`'s default: call `func` and return `cls` instances.
-    jtorch's own ops do not dispatch through it; subclasses can still call it."""
-    if not all(issubclass(cls, t) for t in types):
-        return NotImplemented
-    out = func(*args, **(kwargs or {}))
-    if cls is Tensor or not isinstance(out, Tensor):
-        return out
-    return out.as_subclass(cls)
+def _make_subclass(cls, data, require_grad=False, dispatch_strides=False, dispatch_device=False,
+                   device_for_backend_keys=None):
+    """Matches `Tensor._make_subclass`: a `cls` leaf sharing `data`'s memory (not its history)."""
+    from .nn.parameter import _share
+    t = _share(cls, data)
+    t._rg = bool(require_grad)
+    return t
 
 
 def as_subclass(self, cls):
@@ -299,7 +284,9 @@ def bind():
     methods["volatile"] = property(_volatile)
     methods["name"] = property(lambda self: None)  # named tensors: jtorch's are all unnamed
     methods["__cuda_array_interface__"] = property(__cuda_array_interface__)
-    methods["__torch_function__"] = classmethod(__torch_function__)
+    methods["_make_subclass"] = staticmethod(_make_subclass)
     for name, fn in methods.items():
         if name not in Tensor.__dict__:
             setattr(Tensor, name, fn)
+    from . import overrides
+    overrides._install()  # Tensor is complete: its methods and jtorch's functions get the check

@@ -64,9 +64,21 @@ def _jit_override_can_fuse_on_gpu(flag: bool) -> None:
 del _name
 
 
+_OVERRIDES = {  # torch._C name -> jtorch.overrides name
+    "DisableTorchFunction": "DisableTorchFunction",
+    "DisableTorchFunctionSubclass": "DisableTorchFunctionSubclass",
+    "_disabled_torch_function_impl": "_disabled_torch_function_impl",
+    "_has_torch_function": "has_torch_function", "_has_torch_function_unary": "has_torch_function_unary",
+    "_has_torch_function_variadic": "has_torch_function_variadic",
+    "_is_torch_function_mode_enabled": "_is_torch_function_mode_enabled",
+    "_len_torch_function_stack": "_len_torch_function_stack",
+    "_push_on_torch_function_stack": "_push_mode", "_pop_torch_function_stack": "_pop_mode",
+    "_get_function_stack_at": "_get_function_stack_at"}
+
+
 def __getattr__(name):
     # The torch-function switches live in jtorch.overrides (imported after this module).
-    if name in ("DisableTorchFunction", "DisableTorchFunctionSubclass"):
+    if name in _OVERRIDES:
         from .. import overrides
-        return getattr(overrides, name)
+        return getattr(overrides, _OVERRIDES[name])
     raise AttributeError(f"module 'torch._C' has no attribute '{name}'")

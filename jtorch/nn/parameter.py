@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor, _NO_VIEW
+from ..overrides import _disabled_torch_function_impl
 
 
 def _share(cls, data: Tensor) -> Tensor:
@@ -17,6 +18,8 @@ def _share(cls, data: Tensor) -> Tensor:
 
 class Parameter(Tensor):
     """Matches `torch.nn.Parameter`: a leaf tensor sharing `data`'s memory."""
+
+    __torch_function__ = _disabled_torch_function_impl  # ops return plain Tensors, as in torch
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
         if data is None:
@@ -66,6 +69,8 @@ class _BufferMeta(type):
 class Buffer(Tensor, metaclass=_BufferMeta):
     """Matches `torch.nn.Buffer`: assigning one to a module attribute registers a buffer."""
 
+    __torch_function__ = _disabled_torch_function_impl
+
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True):
         if data is None:
             from .. import empty
@@ -80,6 +85,7 @@ class UninitializedTensorMixin:
     """Shared behaviour of uninitialized parameters and buffers (lazy modules)."""
 
     cls_to_become = None
+    __torch_function__ = _disabled_torch_function_impl
 
     def materialize(self, shape, device=None, dtype=None):
         """Matches `UninitializedParameter.materialize`: allocate and become `cls_to_become`."""

@@ -82,7 +82,8 @@ def set_default_device(device) -> None:
     if d.type == "cuda" and d.index is None:
         from . import cuda
         d = _device("cuda", cuda.current_device())
-    jax.config.update("jax_default_device", jax_device(d))
+    # meta: factories make shape-only tensors (_creation._on_meta); JAX's own default stays.
+    jax.config.update("jax_default_device", None if d.type == "meta" else jax_device(d))
     _state["device"] = d
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from . import _dtype as D, _pyvalues
 from ._layout import check_layout
 from ._tensor import Tensor
+from ._config_fns import _state
 from .autograd.grad_mode import INFERENCE, _MODE
 
 
@@ -29,10 +30,22 @@ def _filled(shape, dtype, value):
     return jnp.asarray(np.full(shape, value, dtype))
 
 
+def _on_meta(device) -> bool:
+    """Whether a factory given `device` makes a meta tensor (`device="meta"`, or no device
+    under `torch.set_default_device("meta")` / `with torch.device("meta"):`)."""
+    if device is None:
+        d = _state["device"]
+        return d is not None and d.type == "meta"
+    return device == "meta" or getattr(device, "type", None) == "meta"
+
+
 def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if device is not None:
-        from ._device import put
-        a = put(a, device)
+    if device is not None or _state["device"] is not None:
+        if _on_meta(device):
+            a = jax.ShapeDtypeStruct(tuple(a.shape), a.dtype)
+        elif device is not None:
+            from ._device import put
+            a = put(a, device)
     t = Tensor._from_array(a)
     if requires_grad:
         t.requires_grad_(True)  # a leaf even under no_grad, like PyTorch
@@ -95,7 +108,13 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Matches `torch.as_tensor` (returns `data` itself when nothing changes)."""
+    """Matches `torch.as_tensor` (returns `data` itself when nothing changes). A storage's
+    bytes are copied into a new tensor (torch's shares them)."""
+    from ._storage import TypedStorage, UntypedStorage
+    if isinstance(data, (UntypedStorage, TypedStorage)):
+        st = data if isinstance(data, UntypedStorage) else data.untyped()
+        t = st._as_tensor(dtype or getattr(data, "dtype", None))
+        return t.to(device) if device is not None else t
     if isinstance(data, Tensor):
         if (dtype is None or dtype is data.dtype) and device is None:
             return data
@@ -157,7 +176,9 @@ def empty(*shape, size=None, out=None, dtype=None, layout=None, device=None, req
 
 def _factory(value, size, out, dtype, device, requires_grad):
     d = _dt(dtype)
-    t = _finish(_filled(_size(size), d.np, value), d, device, requires_grad)
+    shape = _size(size)
+    a = jax.ShapeDtypeStruct(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
+    t = _finish(a, d, device, requires_grad)
     if out is not None:
         return Tensor._write_out(out, t)
     return t
@@ -177,7 +198,11 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 
 def _like(value, input, dtype, device, requires_grad):
     d = dtype or input.dtype
-    return _finish(_filled(tuple(input.shape), d.np, value), d, device, requires_grad)
+    if device is None and input.is_meta:
+        device = "meta"
+    shape = tuple(input.shape)
+    a = jax.ShapeDtypeStruct(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
+    return _finish(a, d, device, requires_grad)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):

@@ -45,10 +45,19 @@ class device:
         return (device, (self.type, self.index))
 
     def __enter__(self):
+        """`with torch.device(d):` factories and new modules default to `d` inside the block."""
+        from ._config_fns import _state, set_default_device
+        _CONTEXT.append(_state["device"])
+        set_default_device(self)
         return self
 
     def __exit__(self, *exc):
+        from ._config_fns import set_default_device
+        set_default_device(_CONTEXT.pop())
         return False
+
+
+_CONTEXT = []  # default devices to restore when `with device(...)` blocks exit
 
 
 @functools.lru_cache(None)
@@ -64,13 +73,14 @@ def _gpus():
 
 
 _CPU = device("cpu")
+_META = device("meta")
 
 
 def device_of(a) -> device:
     try:
         devs = a.devices()
-    except Exception:  # tracers have no device
-        return _CPU
+    except Exception:  # tracers have no device; meta arrays are shapes only
+        return _META if type(a) is jax.ShapeDtypeStruct else _CPU
     d = next(iter(devs))
     if d.platform == "cpu":
         return _CPU
@@ -99,8 +109,15 @@ def put(a, dev):
 
 def move(t, dev):
     """Tensor.to(device): a copy on another device, or `t` itself if it is already there."""
-    target = jax_device(dev)
     a = t._data
+    meta = device(dev).type == "meta"
+    if meta or type(a) is jax.ShapeDtypeStruct:
+        if not meta:
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+        if type(a) is jax.ShapeDtypeStruct:
+            return t
+        return type(t)._from_array(jax.ShapeDtypeStruct(a.shape, a.dtype))  # no grad_fn
+    target = jax_device(dev)
     if isinstance(a, jax.core.Tracer) or target in a.devices():
         return t
     from . import _dispatch

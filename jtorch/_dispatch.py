@@ -85,17 +85,19 @@ def _build(op: Op):
     params = [inspect.Parameter("_paths", inspect.Parameter.POSITIONAL_ONLY)]
     params += list(op.sig.parameters.values())
     with_vjp.__signature__ = inspect.Signature(params)
-    op.jit_plain = jax.jit(body, static_argnames=statics)
-    op.jit_nograd = jax.jit(nograd, static_argnames=statics)
+    # keep_unused: an argument the body reads only the shape of must still reach jit's argument
+    # check, so a meta input (a ShapeDtypeStruct) always raises there and takes the meta path.
+    op.jit_plain = jax.jit(body, static_argnames=statics, keep_unused=True)
+    op.jit_nograd = jax.jit(nograd, static_argnames=statics, keep_unused=True)
     # In-place variant: the first input's buffer is donated, so XLA writes the result into it.
     first = next(iter(op.sig.parameters), None)
-    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,)) \
+    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,), keep_unused=True) \
         if first in op.value_names else op.jit_nograd
     # Given both static_argnums and static_argnames, jax.jit maps neither onto the other, so
     # static parameters that may come positionally (x.sum(1)) are listed by number too.
     nums = (0,) + tuple(i + 1 for i, p in enumerate(op.sig.parameters.values())
                         if p.name in statics and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-    op.jit_vjp = jax.jit(with_vjp, static_argnums=nums, static_argnames=statics)
+    op.jit_vjp = jax.jit(with_vjp, static_argnums=nums, static_argnames=statics, keep_unused=True)
     op.node_cls = engine.node_type(op.grad_name)
 
 
@@ -136,6 +138,16 @@ def _retry_hashable(err, fn, args, kwargs):
         raise _broadcast_error(err, args, kwargs) from None
     # A static argument came as a list (e.g. dim=[0, 1]); tuples hash.
     return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
+
+
+def _meta_result(e, op, args, kwargs, arrs, kw, mode):
+    """The result for meta inputs (jax.jit refuses them: TypeError, or ValueError when a static
+    argument is also a list), computed by `_meta.apply`; None when no input is meta."""
+    if isinstance(e, TypeError) or "hashable" in str(e):
+        from . import _meta
+        if _meta.has_meta(arrs, kw):
+            return _meta.apply(op, args, kwargs, arrs, kw, mode)
+    return None
 
 
 def apply(op: Op, args, kwargs=_EMPTY):
@@ -196,19 +208,25 @@ def apply(op: Op, args, kwargs=_EMPTY):
         f = op.jit_plain if mode & ENABLED else op.jit_nograd
         try:
             out = f(*arrs, **kw)
-        except ValueError as e:
+        except (ValueError, TypeError) as e:
+            meta = _meta_result(e, op, args, kwargs, arrs, kw, mode)
+            if meta is not None:
+                return meta if out_t is None else _into_out(op, args, kwargs, out_t, meta)
+            if isinstance(e, TypeError):
+                raise _broadcast_error(e, arrs, kw) from None
             out = _retry_hashable(e, f, arrs, kw)
-        except TypeError as e:
-            raise _broadcast_error(e, arrs, kw) from None
         res = _wrap_out(out, None, mode)
     else:
         paths = tuple(paths)
         try:
             out, pb = op.jit_vjp(paths, *arrs, **kw)
-        except ValueError as e:
+        except (ValueError, TypeError) as e:
+            meta = _meta_result(e, op, args, kwargs, arrs, kw, mode)
+            if meta is not None:
+                return meta if out_t is None else _into_out(op, args, kwargs, out_t, meta)
+            if isinstance(e, TypeError):
+                raise _broadcast_error(e, arrs, kw) from None
             out, pb = _retry_hashable(e, op.jit_vjp, [paths] + arrs, kw)
-        except TypeError as e:
-            raise _broadcast_error(e, arrs, kw) from None
         cls = op.node_cls if op.grad_names is None else engine.node_type(op.grad_names(args, kwargs))
         node = cls(pb, tuple(edges), out)
         node.ctx = (op, paths, arrs, kw)
@@ -218,13 +236,18 @@ def apply(op: Op, args, kwargs=_EMPTY):
         if op.saves == "output":
             node.save_output(res)
     if out_t is not None:
-        if op.name in EXACT_OUT:
-            _check_out_dtype(out_t, res)
-        if op.name in NO_OVERLAP_OUT:
-            from ._checks import no_out_overlap
-            no_out_overlap(out_t, list(args) + list(kwargs.values()))
-        return Tensor._write_out(out_t, res)
+        return _into_out(op, args, kwargs, out_t, res)
     return res
+
+
+def _into_out(op, args, kwargs, out_t, res):
+    """`out=`: check what torch checks, then write `res` into `out_t`."""
+    if op.name in EXACT_OUT:
+        _check_out_dtype(out_t, res)
+    if op.name in NO_OVERLAP_OUT:
+        from ._checks import no_out_overlap
+        no_out_overlap(out_t, list(args) + list(kwargs.values()))
+    return Tensor._write_out(out_t, res)
 
 
 # Ops whose `out=` may not share memory with an input (torch raises "unsupported operation").

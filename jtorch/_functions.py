@@ -6,7 +6,7 @@ import sys as _sys
 
 import jax
 
-from . import _dispatch, _dtype as D
+from . import _dispatch, _dtype as D, _meta
 from ._tensor import Tensor, _can_cast, _type_name, _wrap_dim
 from .autograd.grad_mode import ENABLED, _MODE
 from .ops._registry import REGISTRY
@@ -137,10 +137,17 @@ def inplace_method(op):
                     f = op.jit_nograd  # the same buffer is also read: it cannot be given away
                 try:
                     owner._sa = f(*a, **k)
+                    owner._sv += 1
+                    return self
                 except ValueError as e:
-                    owner._sa = _dispatch._retry_hashable(e, f, a, k)
-                owner._sv += 1
-                return self
+                    if "hashable" not in str(e) or not _meta.has_meta(a, k):
+                        owner._sa = _dispatch._retry_hashable(e, f, a, k)
+                        owner._sv += 1
+                        return self
+                except TypeError:
+                    if not _meta.has_meta(a, k):
+                        raise
+                # a meta input: the general path below computes shapes only
         res = apply(op, (self,) + args, kwargs)
         if res.shape != self.shape:
             check_broadcast_into(res.shape, self.shape)

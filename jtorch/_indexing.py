@@ -135,6 +135,9 @@ def _advanced(self, key):
                 if isinstance(a, jax.core.Tracer):
                     from .compile_errors import raise_untraceable
                     raise_untraceable("boolean-mask indexing (a data-dependent shape)")
+                if type(a) is jax.ShapeDtypeStruct:
+                    raise NotImplementedError("boolean-mask indexing needs the mask's values, "
+                                              "which a meta tensor does not have")
                 for idx in np.nonzero(np.asarray(a)):
                     structure.append(("t", len(arrays)))
                     arrays.append(idx.astype(np.int64))

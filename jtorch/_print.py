@@ -12,6 +12,9 @@ def tensor_repr(t, prefix="tensor(") -> str:
     a = t._data
     if isinstance(a, jax.core.Tracer):
         return f"tensor(<traced {t.dtype} {list(a.shape)}>)"
+    if type(a) is jax.ShapeDtypeStruct:
+        from ._meta import repr_meta
+        return repr_meta(t)
     dev = t.device
     rg = t._rg and t._node is None
     name = type(t.grad_fn).__name__ if t._node is not None else None

@@ -167,6 +167,15 @@ def _out(out, t):
 
 # ---- in-place samplers (Tensor methods) --------------------------------------------------
 
+def _meta_noop(fn):
+    """An in-place sampler leaves a meta tensor as it is (no data; torch draws nothing)."""
+    def sampler(self, *args, **kwargs):
+        return self if self.is_meta else fn(self, *args, **kwargs)
+    sampler.__name__ = sampler.__qualname__ = fn.__name__
+    sampler.__doc__ = fn.__doc__
+    return sampler
+
+
 def _fill_with(self, a):
     self._check_writable()
     dt = self.dtype.np
@@ -175,6 +184,7 @@ def _fill_with(self, a):
     return self
 
 
+@_meta_noop
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
@@ -186,29 +196,34 @@ def _check_std(std):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
 
 
+@_meta_noop
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _check_std(std)
     return _fill_with(self, _gen(generator).draw("normal", tuple(self.shape), _real(self), float(mean), float(std)))
 
 
+@_meta_noop
 def bernoulli_(self, p=0.5, *, generator=None):
     _check_p(p._data if isinstance(p, Tensor) else p)
     probs = p._data if isinstance(p, Tensor) else jnp.full(tuple(self.shape), float(p))
     return _fill_with(self, _gen(generator).draw("bernoulli", tuple(self.shape), self.dtype.np, probs))
 
 
+@_meta_noop
 def random_(self, from_=0, to=None, *, generator=None):
     if to is None:
         from_, to = 0, (2 ** 24 if self.dtype.category == D.FLOAT else 2 ** 31 - 1) if from_ == 0 else from_
     return _fill_with(self, _gen(generator).draw("randint", tuple(self.shape), jnp.int64, int(from_), int(to)))
 
 
+@_meta_noop
 def exponential_(self, lambd=1.0, *, generator=None):
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _fill_with(self, _gen(generator).draw("exponential", tuple(self.shape), _real(self), float(lambd)))
 
 
+@_meta_noop
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Matches `Tensor.cauchy_` (the quantile function of a uniform draw)."""
     if sigma <= 0:
@@ -217,6 +232,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     return _fill_with(self, median + sigma * jnp.tan(jnp.pi * (u - 0.5)))
 
 
+@_meta_noop
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Matches `Tensor.log_normal_`."""
     if std <= 0:
@@ -225,6 +241,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
                                                          float(mean), float(std))))
 
 
+@_meta_noop
 def geometric_(self, p, *, generator=None):
     """Matches `Tensor.geometric_`: the number of Bernoulli(p) trials up to the first success."""
     if not 0 < p < 1:

@@ -98,8 +98,12 @@ def _infer(shape, numel):
     return tuple(shape)
 
 
-def view(self: Tensor, *shape) -> Tensor:
-    """Matches `Tensor.view` (shape form; `view(dtype)` needs the same itemsize)."""
+def view(self: Tensor, *shape, dtype=None, size=None) -> Tensor:
+    """Matches `Tensor.view` (shape form and `view(dtype)`)."""
+    if dtype is not None or size is not None:
+        if shape or (dtype is None) == (size is None):
+            raise TypeError("view() takes either a shape or dtype=, not both")
+        shape = (dtype,) if dtype is not None else (size,)
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "np"):
         return _view_dtype(self, shape[0])
     new = _infer(_shape_arg(shape), self.numel())
@@ -112,10 +116,32 @@ def view(self: Tensor, *shape) -> Tensor:
 
 
 def _view_dtype(self, dtype):
+    """`view(dtype)`: the same bytes read as another dtype (a view; not differentiable)."""
     if dtype is self.dtype:
         return self
-    raise NotImplementedError("Tensor.view(dtype) reinterprets memory; jtorch cannot alias across "
-                              "dtypes. Use .to(dtype) for a converted copy.")
+    o, n = self.dtype.itemsize, dtype.itemsize
+    if o != n:
+        from ._tensor import _type_name
+        what = f"to view {_type_name(self.dtype)} as {_type_name(dtype)} (different element sizes)"
+        if self.dim() == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        shape, stride, off = self._meta()
+        if stride[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {stride[-1]}")
+        if n > o:
+            r = n // o
+            if shape[-1] % r:
+                raise RuntimeError(f"self.size(-1) must be divisible by {r} {what}, but got "
+                                   f"{shape[-1]}")
+            if off % r:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {r} {what}, but "
+                                   f"got {off}")
+            for d, s in enumerate(stride[:-1]):
+                if s % r:
+                    raise RuntimeError(f"self.stride({d}) must be divisible by {r} {what}, but "
+                                       f"got {s}")
+    import numpy as np
+    return make_view(self.detach(), ("bitcast", np.dtype(self.dtype.np), np.dtype(dtype.np)))
 
 
 def view_as(self, other):

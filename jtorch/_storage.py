@@ -4,9 +4,39 @@ views share it), so a storage object is a handle on that owner: reads and writes
 from __future__ import annotations
 
 import warnings
+import weakref
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+
+# buffer address -> the storage owner that reported it (so two owners never share an address)
+_ADDRESSES: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
+
+
+def address(owner) -> int:
+    """The host (or device) address of a storage owner's buffer: valid while the owner lives
+    and its storage is not written (an in-place op may move it to a new buffer). 0 for meta
+    and empty storages, as torch."""
+    a = owner._sa
+    if type(a) is jax.ShapeDtypeStruct or a.size == 0:
+        return 0
+    if isinstance(a, jax.core.Tracer):
+        from .compile_errors import raise_untraceable
+        raise_untraceable("Tensor.data_ptr()")
+    a.block_until_ready()  # the address is read by other code: the values must be there
+    p = a.unsafe_buffer_pointer()
+    other = _ADDRESSES.get(p)
+    if other is not None and other is not owner and other._sa is not None and \
+            not isinstance(other._sa, jax.core.Tracer) and other._sa.size and \
+            other._sa.unsafe_buffer_pointer() == p:
+        # Two storages hold one jax buffer (jax hands an unchanged input back as the output):
+        # torch code reads equal addresses as shared memory, so this one gets its own copy.
+        a = owner._sa = jnp.array(a, copy=True)
+        a.block_until_ready()
+        p = a.unsafe_buffer_pointer()
+    _ADDRESSES[p] = owner
+    return p
 
 
 class StorageBase:
@@ -17,15 +47,30 @@ class UntypedStorage(StorageBase):
     """A handle on a tensor's storage (jtorch keeps storage as its owner tensor).
     `UntypedStorage(n)` makes a new zeroed storage of n bytes."""
 
+    _range = None  # (start, stop) bytes of the owner's storage for a slice; None: all of it
+
     def __init__(self, owner=0, *, device=None):
         if isinstance(owner, int):
             from ._tensor import Tensor
             owner = Tensor._from_array(jnp.zeros((owner,), jnp.uint8))
         self._owner = owner
 
+    @classmethod
+    def from_file(cls, filename, shared=False, nbytes=0) -> "UntypedStorage":
+        """Matches `torch.UntypedStorage.from_file`, except that the bytes are read into memory,
+        not mapped: with `shared=True` later writes do not reach the file."""
+        from ._from_bytes import from_file
+        from . import uint8
+        return cls(from_file(filename, shared, nbytes, dtype=uint8))
+
+    def _span(self):
+        a = self._owner._sa
+        n = int(a.size) * a.dtype.itemsize
+        return self._range or (0, n)
+
     def data_ptr(self) -> int:
-        from ._tensor import _fake_address
-        return _fake_address(self._owner)
+        p = address(self._owner)
+        return p + self._span()[0] if p else 0
 
     def size(self) -> int:
         return self.nbytes()
@@ -33,11 +78,56 @@ class UntypedStorage(StorageBase):
     __len__ = size
 
     def nbytes(self) -> int:
-        a = self._owner._sa
-        return int(a.size) * a.dtype.itemsize
+        start, stop = self._span()
+        return stop - start
+
+    def element_size(self) -> int:
+        return 1
+
+    def untyped(self) -> "UntypedStorage":
+        return self
+
+    def _bytes(self) -> np.ndarray:
+        """The storage's bytes as a numpy uint8 array (a copy)."""
+        a = self._owner._concrete("UntypedStorage")
+        start, stop = self._span()
+        return np.asarray(a).reshape(-1).view(np.uint8)[start:stop]
+
+    def __getitem__(self, i):
+        n = self.nbytes()
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            if step != 1:
+                raise RuntimeError(f"Trying to slice with a step of {step}, but only a step of 1 "
+                                   "is supported")
+            s = UntypedStorage(self._owner)
+            base = self._span()[0]
+            s._range = (base + start, base + max(start, stop))
+            return s
+        if not -n <= i < n:
+            raise IndexError(f"index {i} out of range for storage of size {n}")
+        return int(self._bytes()[i % n])
 
     def tolist(self) -> list:
-        return np.asarray(self._owner._sa).reshape(-1).view(np.uint8).tolist()
+        return self._bytes().tolist()
+
+    def _as_tensor(self, dtype):
+        """`torch.asarray(storage, dtype=)`: the bytes read as `dtype` (a copy, not an alias)."""
+        from . import _dtype as D
+        from ._tensor import Tensor
+        dtype = dtype or D.int64
+        raw = self._bytes()
+        if raw.size % dtype.itemsize:
+            raise ValueError(f"buffer length ({raw.size} bytes) must be a multiple of element size "
+                             f"({dtype.itemsize})")
+        return Tensor._from_array(jnp.asarray(raw.view(dtype.np)))
+
+    def __repr__(self):
+        dev = self.device
+        if dev.type == "meta":
+            return f"...\n[torch.storage.UntypedStorage(device=meta) of size {self.nbytes()}]"
+        body = "".join(f" {v}\n" for v in self.tolist())
+        return f"{body}[torch.storage.UntypedStorage(device={dev}) of size {self.nbytes()}]"
 
     @property
     def device(self):
@@ -47,7 +137,8 @@ class UntypedStorage(StorageBase):
         return False
 
     def __eq__(self, other):
-        return isinstance(other, UntypedStorage) and other._owner is self._owner
+        return isinstance(other, UntypedStorage) and other._owner is self._owner and \
+            other._range == self._range
 
     def __hash__(self):
         return id(self._owner)
@@ -117,8 +208,7 @@ class TypedStorage:
             o._set_array(a)
 
     def data_ptr(self) -> int:
-        from ._tensor import _fake_address
-        return _fake_address(self._owner)
+        return address(self._owner)
 
     def untyped(self) -> UntypedStorage:
         return UntypedStorage(self._owner)

@@ -101,7 +101,12 @@ class Tensor:
         steps, dyn = self._vw
         if not steps:  # an alias (detach, .data): no cache, so no extra reference to the buffer
             return st._sa
-        a = _view.read_chain_jit(st._sa, dyn, steps)
+        try:
+            a = _view.read_chain_jit(st._sa, dyn, steps)
+        except TypeError:
+            if type(st._sa) is not jax.ShapeDtypeStruct:
+                raise
+            a = _view.read_chain_jit.eval_shape(st._sa, dyn, steps)  # a meta tensor's view
         self._a, self._av = a, st._sv
         return a
 
@@ -268,7 +273,7 @@ class Tensor:
     is_cpu = property(lambda self: self.device.type == "cpu")
     is_sparse = False
     is_quantized = False
-    is_meta = False
+    is_meta = property(lambda self: type(self._owner()._sa) is jax.ShapeDtypeStruct)
     is_nested = False
     is_mkldnn = False
     layout = property(lambda self: __import__("jtorch").strided)
@@ -309,8 +314,10 @@ class Tensor:
         return True
 
     def data_ptr(self) -> int:
-        owner = self._owner()
-        return _fake_address(owner) + self._meta()[2] * self.dtype.itemsize
+        """Matches `Tensor.data_ptr`: the buffer's real address (see `_storage.address`)."""
+        from ._storage import address
+        p = address(self._owner())
+        return p + self._meta()[2] * self.dtype.itemsize if p else 0
 
     def untyped_storage(self):
         from ._storage import UntypedStorage
@@ -479,6 +486,9 @@ class Tensor:
         if isinstance(a, jax.core.Tracer):
             from .compile_errors import raise_untraceable
             raise_untraceable(what)
+        if type(a) is jax.ShapeDtypeStruct:
+            from ._meta import read_error
+            raise read_error(what)
         return a
 
     def numpy(self, *, force=False) -> np.ndarray:
@@ -581,6 +591,8 @@ class Tensor:
 def _write_through(owner, steps, dyn, a):
     """owner's array with the view (steps, dyn) of it replaced by `a` (data only, no bump)."""
     old = owner._sa
+    if type(old) is jax.ShapeDtypeStruct or type(a) is jax.ShapeDtypeStruct:
+        return  # a meta storage stays meta: only shapes and dtypes, no values to write
     # Donate the old buffer (XLA then updates it in place, not a full copy) when nothing else
     # holds it: no autograd residual, alias cache or user reference. The count is:
     # owner._sa, `old`, getrefcount's argument.
@@ -607,11 +619,6 @@ _CXX_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
              "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>",
              "complex128": "c10::complex<double>", "int64": "long int", "int32": "int",
              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-
-
-def _fake_address(owner):
-    # A stable, plausible address per storage (jax buffers can move and tracers have none).
-    return (id(owner) * 64) & 0x7FFFFFFFFFC0
 
 
 def _can_cast(frm: D.dtype, to: D.dtype) -> bool:

@@ -13,6 +13,8 @@ Steps (static part):
     ("expand", shape)      expand/broadcast_to (read-only where it repeats elements)
     ("diag", offset, d1, d2), ("unfold", dim, size, step), ("strided", size, stride, offset)
     ("real",), ("imag",)
+    ("bitcast", old, new)  view(dtype): the bytes reinterpreted (numpy dtypes; the last dim
+                           scales by the itemsize ratio)
 """
 from __future__ import annotations
 
@@ -85,6 +87,8 @@ def read_step(x, step, dyn, xp=jnp):
         return xp.real(x)
     if kind == "imag":
         return xp.imag(x)
+    if kind == "bitcast":
+        return x.view(step[2])
     raise AssertionError(kind)
 
 
@@ -98,6 +102,8 @@ def _strided_index(size, stride, offset):
 def write_step(x, step, dyn, v):
     """x with the elements that `read_step(x, step)` selects replaced by v."""
     kind = step[0]
+    if kind == "bitcast":
+        return jnp.asarray(v, step[2]).view(step[1])
     v = v.astype(x.dtype) if kind not in ("real", "imag") else v
     if kind == "index":
         st, sz, strided, final = _index_plan(x.shape, step[1], dyn)
@@ -221,6 +227,13 @@ def meta_step(meta, step, dyn):
         return tuple(step[1]), tuple(step[2]), step[3]
     if kind in ("real", "imag"):
         return shape, tuple(2 * s for s in stride), 2 * off + (kind == "imag")
+    if kind == "bitcast":
+        o, n = step[1].itemsize, step[2].itemsize
+        if o == n:
+            return meta
+        up, down = (o // n, 1) if o > n else (1, n // o)
+        return (shape[:-1] + (shape[-1] * up // down,),
+                tuple(s * up // down for s in stride[:-1]) + (1,), off * up // down)
     raise AssertionError(kind)
 
 

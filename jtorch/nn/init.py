@@ -176,7 +176,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     """Matches `torch.nn.init.orthogonal_` (QR of a normal sample, signs fixed by diag(R))."""
     if tensor.ndimension() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or tensor.is_meta:
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
@@ -201,6 +201,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     """Matches `torch.nn.init.sparse_`: each column gets ceil(sparsity * rows) zeros."""
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if tensor.is_meta:
+        return tensor
     from .. import rand
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))

@@ -462,6 +462,11 @@ class Module:
                 to_args["device"] = dev
             if dtype is not None and (t.is_floating_point() or t.is_complex()):
                 to_args["dtype"] = dtype
+            if t.is_meta and to_args.get("device", "meta") != "meta":
+                raise NotImplementedError(
+                    "Cannot copy out of meta tensor; no data! Please use "
+                    "torch.nn.Module.to_empty() instead of torch.nn.Module.to() when moving module "
+                    "from meta to a different device.")
             return t.to(**to_args) if to_args else t
         return self._apply(convert)
 

@@ -9,12 +9,10 @@ import math
 import warnings
 
 import jax.numpy as jnp
-import numpy as np
 
 from ... import _dispatch, _dtype as D
-from ..._creation import zeros
+from ..._creation import empty, zeros
 from ..._sampling import rand
-from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops._registry import REGISTRY
 from ..parameter import Parameter
@@ -25,8 +23,7 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
 def _empty(shape, device, dtype):
-    d = dtype or D.get_default_dtype()
-    return Parameter(Tensor._from_array(jnp.asarray(np.zeros(shape, d.np))))
+    return Parameter(empty(shape, device=device, dtype=dtype or D.get_default_dtype()))
 
 
 def _init_uniform(params, bound):
@@ -35,11 +32,11 @@ def _init_uniform(params, bound):
     One draw (its length rounded up to a power of two) split on the host compiles one
     sampler per size bucket instead of one per parameter shape.
     """
-    params = [p for p in params if p.numel()]
+    params = [p for p in params if p.numel() and not p.is_meta]  # meta: no data to draw
     if not params:
         return
     n = sum(p.numel() for p in params)
-    u = rand(1 << (n - 1).bit_length(), dtype=params[0].dtype).numpy()
+    u = rand(1 << (n - 1).bit_length(), dtype=params[0].dtype, device=params[0].device).numpy()
     u = u * (2 * bound) - bound
     off = 0
     with no_grad():

@@ -1,0 +1,92 @@
+"""The meta device: tensors with a shape and a dtype but no data.
+
+A meta tensor's storage array is a `jax.ShapeDtypeStruct`. The common path never checks for
+one: `jax.jit` refuses it with a TypeError, and the dispatch point's error handler (and the
+view reader's) hands the call to `apply` here, where `eval_shape` of the same compiled body
+gives the outputs' shapes and dtypes without running anything.
+"""
+from __future__ import annotations
+
+import jax
+
+SDS = jax.ShapeDtypeStruct
+
+
+def is_meta_array(a) -> bool:
+    return type(a) is SDS
+
+
+def abstract(a) -> SDS:
+    """The meta stand-in of an array: its shape and dtype only."""
+    return SDS(tuple(a.shape), a.dtype)
+
+
+def has_meta(arrs, kw) -> bool:
+    for a in list(arrs) + list(kw.values()):
+        if type(a) is SDS or (type(a) in (list, tuple) and any(type(e) is SDS for e in a)):
+            return True
+    return False
+
+
+def _check_devices(op, args, kwargs):
+    """torch's device rule for meta ops: other tensors must be meta too, except 0-dim ones."""
+    from ._tensor import Tensor
+    if op.name == "_copy_into":  # meta.copy_(cpu) is allowed; cpu.copy_(meta) reads no data
+        if not args[0].is_meta:
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+        return
+    flat = list(args) + list(kwargs.values())
+    for a in flat:
+        for t in (a if type(a) in (list, tuple) else (a,)):
+            if isinstance(t, Tensor) and not t.is_meta and t.ndim > 0:
+                raise RuntimeError(f"Tensor on device {t.device} is not on the expected device "
+                                   "meta! Move it with .to('meta') first.")
+
+
+def _hashable(v):
+    if isinstance(v, list) or type(v) is tuple:
+        return tuple(_hashable(e) for e in v)
+    return v
+
+
+def apply(op, args, kwargs, arrs, kw, mode):
+    """An op on meta tensors: output shapes and dtypes from `eval_shape`, no autograd record."""
+    from . import _dispatch
+    _check_devices(op, args, kwargs)
+    try:
+        try:
+            out = op.jit_plain.eval_shape(*arrs, **kw)
+        except ValueError as e:
+            if "hashable" not in str(e):
+                raise
+            out = op.jit_plain.eval_shape(*[_hashable(a) for a in arrs],
+                                          **{k: _hashable(v) for k, v in kw.items()})
+    except (jax.errors.ConcretizationTypeError, jax.errors.NonConcreteBooleanIndexError,
+            jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError) as e:
+        raise NotImplementedError(
+            f"{op.name}: its output shape or behaviour depends on the data, which meta tensors "
+            "do not have; run it on a real device") from e
+    return _dispatch._wrap_out(out, None, mode)
+
+
+def read_error(what: str):
+    """torch's error for reading the values of a meta tensor."""
+    if what.startswith("Tensor.numpy") or what.startswith("np.asarray"):
+        return TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy "
+                         "the tensor to host memory first.")
+    if what.startswith("Tensor.item") or what.startswith("bool("):
+        return RuntimeError("Tensor.item() cannot be called on meta tensors")
+    return NotImplementedError("Cannot copy out of meta tensor; no data!")
+
+
+def repr_meta(t) -> str:
+    """`tensor(..., device='meta', size=(2, 3))` with torch's dtype/grad suffixes."""
+    from . import _dtype as D
+    parts = ["...", "device='meta'", f"size={tuple(t.shape)}"]
+    if t.dtype is not D.get_default_dtype():
+        parts.append(f"dtype=torch.{t.dtype.name}")
+    if t._node is not None:
+        parts.append(f"grad_fn=<{type(t._node).__name__}>")
+    elif t._rg:
+        parts.append("requires_grad=True")
+    return "tensor(" + ", ".join(parts) + ")"

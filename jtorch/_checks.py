@@ -62,6 +62,31 @@ def nonnegative_shape(shape) -> tuple:
     return tuple(shape)
 
 
+def _memory_bytes() -> int:
+    """The host's physical memory (a buffer larger than this cannot be allocated)."""
+    import os
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_alloc(shape, np_dtype) -> None:
+    """torch's RuntimeErrors for a negative size or a buffer larger than memory, raised before
+    XLA is asked for it (XLA aborts the process on a failed host allocation)."""
+    n = 1
+    for d in shape:
+        if not isinstance(d, (int, np.integer)):
+            return  # a symbolic size (dynamic compile): nothing to check here
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {list(shape)}")
+        n *= int(d)
+    nbytes = n * np.dtype(np_dtype).itemsize
+    if nbytes > _memory_bytes():
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+                           f"{nbytes} bytes. Error code 12 (Cannot allocate memory)")
+
+
 def type_name(np_dtype) -> str:
     """torch's scalar type name for an array dtype ("Float", "Long"), as its messages spell it."""
     from . import _dtype as D

@@ -128,10 +128,13 @@ def _fast_basic_write(self, key, value):
 def _advanced(self, key):
     """Replace tensor-like entries of the key by arrays; return (arrays, static structure)."""
     arrays, structure = [], []
+    d = 0  # the dimension of self the entry indexes
     for k in key:
         if isinstance(k, (list, np.ndarray)) or (isinstance(k, Tensor)):
             a = k._data if isinstance(k, Tensor) else np.asarray(k)
             if a.dtype == np.bool_ or (a.dtype == np.uint8 and isinstance(k, Tensor)):
+                _check_mask(a.shape, self.shape, d)
+                d += a.ndim
                 if isinstance(a, jax.core.Tracer):
                     from .compile_errors import raise_untraceable
                     raise_untraceable("boolean-mask indexing (a data-dependent shape)")
@@ -146,15 +149,27 @@ def _advanced(self, key):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             structure.append(("t", len(arrays)))
             arrays.append(a)
+            d += 1
         elif isinstance(k, (bool, np.bool_)):
             structure.append(("b", bool(k)))
         elif isinstance(k, slice):
             structure.append(("s", k.start, k.stop, k.step))
+            d += 1
         elif k is None:
             structure.append(("n",))
         else:
             structure.append(("i", int(k)))
+            d += 1
     return tuple(arrays), tuple(structure)
+
+
+def _check_mask(mask_shape, shape, d):
+    """torch's IndexError when a boolean mask does not cover the dims it indexes exactly."""
+    for i, m in enumerate(mask_shape):
+        if d + i >= len(shape) or shape[d + i] != m:
+            raise IndexError(f"The shape of the mask {list(mask_shape)} at index {i} does not "
+                             f"match the shape of the indexed tensor {list(shape)} at index "
+                             f"{d + i}")
 
 
 def rebuild_key(arrays, structure):

@@ -248,8 +248,22 @@ def _bind(op, check):
     return run
 
 
+def chain(first, second):
+    """One `Op.check` running `first` (may be None) and then `second`."""
+    if first is None:
+        return second
+
+    def both(args, kwargs):
+        first(args, kwargs)
+        second(args, kwargs)
+    return both
+
+
 def install():
-    """Attach the checks to their ops (after every ops module is imported)."""
+    """Attach the checks to their ops (after every ops module is imported), then the dtype
+    rules (`_dtype_rules.py`)."""
     for name, check in CHECKS.items():
         op = REGISTRY[name]
         op.check = _bind(op, check)
+    from . import _dtype_rules
+    _dtype_rules.install()

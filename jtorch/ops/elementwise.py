@@ -223,11 +223,12 @@ def clamp(input: Array, min: Array = None, max: Array = None):
     it = iter(cast[1:])
     lo = next(it) if lo is not None else None
     hi = next(it) if hi is not None else None
-    # where() (not jnp.clip) so the gradient at a bound is 1 like PyTorch, and NaN stays NaN.
+    # where() (not jnp.clip) so the gradient at a bound is 1 like PyTorch, and NaN stays NaN;
+    # a NaN bound makes the result NaN, as in PyTorch.
     if lo is not None:
-        x = jnp.where(x < lo, lo, x)
+        x = jnp.where((x < lo) | (lo != lo), lo, x)
     if hi is not None:
-        x = jnp.where(x > hi, hi, x)
+        x = jnp.where((x > hi) | (hi != hi), hi, x)
     return x
 
 

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
-from .._checks import broadcast_shapes, wrap_dim
+from .._checks import broadcast_shapes, wrap_dim, wrap_dims
 from ._registry import op
 
 
@@ -409,8 +409,8 @@ def _dims(dim, ndim):
             wrap_dim(d, 0)
         return None
     if isinstance(dim, int):
-        return (dim % max(ndim, 1),)
-    return tuple(d % max(ndim, 1) for d in dim)
+        return (wrap_dim(dim, ndim),)
+    return wrap_dims(dim, ndim)
 
 
 @op("linalg_vector_norm", grad_name="LinalgVectorNormBackward0", **_P)

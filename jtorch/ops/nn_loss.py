@@ -85,6 +85,12 @@ def _safe_div(total, den):
     return jnp.where(bad, jnp.nan, total / jnp.where(bad, 1, den).astype(total.dtype))
 
 
+def _check_weight(weight, c, prefix=""):
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != c):
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {c} classes or "
+                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
+
+
 def _check_target(input, target):
     if input.ndim >= 2 and target.shape != input.shape[:1] + input.shape[2:]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
@@ -96,6 +102,7 @@ def nll_loss(input: Array, target: Array, weight: Array = None, ignore_index: in
              reduction: str = "mean"):
     """Matches `torch.nn.functional.nll_loss`."""
     _check_target(input, target)
+    _check_weight(weight, input.shape[1] if input.ndim >= 2 else input.shape[-1])
     return _nll(_class_last(input), target, weight, ignore_index, reduction)
 
 
@@ -105,6 +112,7 @@ def cross_entropy(input: Array, target: Array, weight: Array = None, ignore_inde
     """Matches `torch.nn.functional.cross_entropy` (class indices or probabilities)."""
     logp = jax.nn.log_softmax(_class_last(input), axis=-1)
     c = logp.shape[-1]
+    _check_weight(weight, c, "" if jnp.issubdtype(target.dtype, jnp.integer) else "cross_entropy: ")
     if jnp.issubdtype(target.dtype, jnp.floating):
         p = _class_last(target).astype(logp.dtype)
         if label_smoothing > 0:

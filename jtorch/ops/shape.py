@@ -1,6 +1,7 @@
 """Shape ops: view steps (see _view.py), copies, joins, gathers and scatters."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 from jax import Array
 
@@ -135,6 +136,8 @@ def _repeat(input: Array, repeats):
 @op(promote=None, saves="none", method=False)
 def gather(input: Array, dim: int, index: Array, *, sparse_grad: bool = False):
     """Matches `torch.gather` (indices out of range raise eagerly; under jit they are clamped)."""
+    if index.dtype not in (jnp.int32, jnp.int64):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if index.size == 0:  # torch checks nothing more for an empty index: an empty result
         wrap_dim(dim, input.ndim)
         return jnp.zeros(index.shape, input.dtype)
@@ -229,6 +232,10 @@ def scatter_add(input: Array, dim: int, index: Array, src: Array):
 @op(promote=None, saves="none")
 def index_select(input: Array, dim: int, index: Array):
     """Matches `torch.index_select`."""
+    if index.dtype not in (jnp.int32, jnp.int64):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return jnp.take(input.reshape(1), index.astype(jnp.int64).reshape(-1), axis=0).reshape(())
     return jnp.take(input, index.astype(jnp.int64).reshape(-1), axis=wrap_dim(dim, input.ndim))
@@ -313,6 +320,11 @@ def _copy_into(input: Array, src: Array):
 @op(promote=None, saves="none", public=False, method=False, grad_name="IndexBackward0")
 def _getitem(input: Array, key: Array, structure):
     from .._indexing import rebuild_key
+    if ("b", False) in structure and not any(s[0] == "t" for s in structure):
+        # x[False] (with basic indices only): a new dimension of size 0, as torch
+        s = tuple(("b", True) if e == ("b", False) else e for e in structure)
+        axis = sum(1 for e in structure[:structure.index(("b", False))] if e[0] in "snb")
+        return jax.lax.slice_in_dim(input[rebuild_key(key, s)], 0, 0, axis=axis)
     return input[rebuild_key(key, structure)]
 
 

@@ -88,6 +88,9 @@ def _median(input, dim, keepdim, ignore_nan, name):
     d = 0 if flat else wrap_dim(dim, x.ndim)
     if x.ndim == 0:
         return x if flat else RETURN_TYPES[name](x, jnp.zeros((), jnp.int64))
+    if flat and x.size == 0:  # torch: NaN (integers: their smallest value)
+        fill = jnp.nan if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.iinfo(x.dtype).min
+        return jnp.full((), fill, x.dtype)
     n = x.shape[d]
     if ignore_nan and jnp.issubdtype(x.dtype, jnp.floating):
         cnt = jnp.sum(~jnp.isnan(x), axis=d, keepdims=True)

@@ -103,25 +103,30 @@ def _check(kind, g, me, devs, timeout, arrays=(), extra=()):
     return rows
 
 
-def _op(op):
-    if isinstance(op, ReduceOp.RedOpType):
-        if op in (ReduceOp.PREMUL_SUM, ReduceOp.UNUSED):
-            raise ValueError(f"jtorch does not support {op}")
-        return op
-    raise ValueError(f"Invalid ReduceOp: {op!r}")
+def _op(op, x):
+    if not isinstance(op, ReduceOp.RedOpType):
+        raise ValueError(f"Invalid ReduceOp: {op!r}")
+    if op in (ReduceOp.PREMUL_SUM, ReduceOp.UNUSED):
+        raise ValueError(f"jtorch does not support {op}")
+    if op is ReduceOp.AVG and not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise RuntimeError(f"ReduceOp.AVG needs a floating point or complex tensor, got {x.dtype}")
+    if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and \
+            not jnp.issubdtype(x.dtype, jnp.integer) and x.dtype != jnp.bool_:
+        raise RuntimeError(f"{op} needs an integer or bool tensor, got {x.dtype}")
+    return op
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """Matches `torch.distributed.all_reduce`."""
     x = _array(tensor)
-    op = _op(op)
-    if x.dtype == jnp.bool_ and op not in (ReduceOp.MAX, ReduceOp.MIN, ReduceOp.SUM):
-        raise RuntimeError(f"all_reduce: {op} is not supported for bool tensors")
+    op = _op(op, x)
     g, me, devs, t = _ctx(group)
     _check("all_reduce", g, me, devs, t, [x], [op.value])
     xin = x.astype(jnp.int32) if x.dtype == jnp.bool_ else x
+    # bool: SUM is logical or, PRODUCT logical and (as gloo); computed on 0/1 integers
     return _run("all_reduce", devs, me, xin, op, async_op, t,
-                lambda: f"all_reduce on ranks {g._ranks}", lambda out: _write(tensor, out))
+                lambda: f"all_reduce on ranks {g._ranks}",
+                lambda out: _write(tensor, out != 0 if x.dtype == jnp.bool_ else out))
 
 
 def broadcast(tensor, src=None, group=None, async_op: bool = False, group_src=None):
@@ -137,12 +142,14 @@ def broadcast(tensor, src=None, group=None, async_op: bool = False, group_src=No
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op: bool = False, group_dst=None):
     """Matches `torch.distributed.reduce` (only `dst`'s tensor changes)."""
     x = _array(tensor)
-    op = _op(op)
+    op = _op(op, x)
     g, me, devs, t = _ctx(group)
     i = _index(g, dst, group_dst, "dst")
     _check("reduce", g, me, devs, t, [x], [op.value, i])
-    return _run("all_reduce", devs, me, x, op, async_op, t, lambda: f"reduce to rank {g._ranks[i]}",
-                lambda out: _write(tensor, out) if me == i else None)
+    xin = x.astype(jnp.int32) if x.dtype == jnp.bool_ else x
+    return _run("all_reduce", devs, me, xin, op, async_op, t, lambda: f"reduce to rank {g._ranks[i]}",
+                lambda out: _write(tensor, out != 0 if x.dtype == jnp.bool_ else out)
+                if me == i else None)
 
 
 def _index(g, rank, group_rank, name):
@@ -197,7 +204,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """Matches `torch.distributed.reduce_scatter_tensor`."""
     x = _array(input, "input")
-    op = _op(op)
+    op = _op(op, x)
     g, me, devs, t = _ctx(group)
     n = g.size()
     if x.size != n * output.numel() or x.dtype != output._data.dtype:

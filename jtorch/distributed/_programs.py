@@ -102,7 +102,10 @@ def wait(fut, timeout_s, what):
                "(it is slower, stuck, or in a different collective)")
         _broken.append(msg)
         raise RuntimeError(msg) from None
-    except Exception as e:  # XLA's transport failed: a peer went away
-        msg = f"{what()} failed: {str(e).splitlines()[0]}"
+    except Exception as e:
+        first = (str(e).splitlines() or [""])[0]
+        if not any(w in first for w in ("Gloo", "UNKNOWN", "INTERNAL", "UNAVAILABLE", "DEADLINE")):
+            raise  # not the transport: a bug in the program itself
+        msg = f"{what()} failed: {first}"  # XLA's transport failed: a peer went away
         _broken.append(msg)
         raise RuntimeError(msg + " (did a rank exit or crash?)") from None

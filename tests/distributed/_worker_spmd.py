@@ -38,3 +38,30 @@ for bad, call in (("wrong_len", lambda: distribute_tensor(x, mesh, [Shard(0)])),
     except Exception as e:  # noqa: BLE001
         res[bad] = [type(e).__name__, str(e)]
 print("RESULT " + json.dumps(res))
+
+
+def make():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+
+
+X = torch.cos(torch.arange(128.0).reshape(16, 8))
+Y = torch.sin(torch.arange(16.0)).reshape(16, 1)
+flat = init_device_mesh("cpu", (8,))
+runs = {}
+for kind in ("plain", "ddp_eager", "ddp_compiled"):
+    m = make()
+    net = m if kind == "plain" else torch.nn.parallel.DistributedDataParallel(m, device_mesh=flat)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+
+    def step(xb, yb):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(net(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+    f = torch.compile(step) if kind == "ddp_compiled" else step
+    losses = [f(X, Y).item() for _ in range(4)]
+    runs[kind] = [losses, [p.detach().numpy().tolist() for p in m.parameters()],
+                  str(getattr(m[0].weight._data.sharding, "spec", "single"))]
+print("DDP " + json.dumps(runs))

@@ -17,8 +17,12 @@ def spmd():
     p = subprocess.run([sys.executable, os.path.join(HERE, "_worker_spmd.py")], env=env,
                        capture_output=True, text=True, timeout=180)
     line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert p.returncode == 0 and line, p.stderr[-3000:]
-    return json.loads(line[0][len("RESULT "):])
+    ddp = [ln for ln in p.stdout.splitlines() if ln.startswith("DDP ")]
+    assert p.returncode == 0 and line and ddp, p.stderr[-3000:]
+    assert "Warning" not in p.stderr  # no eager fallback of the compiled step
+    res = json.loads(line[0][len("RESULT "):])
+    res["ddp"] = json.loads(ddp[0][len("DDP "):])
+    return res
 
 
 def test_device_mesh(spmd):
@@ -46,3 +50,16 @@ def test_sharded_ops_and_gradients(spmd):
 def test_placement_errors(spmd):
     assert spmd["wrong_len"][0] == "ValueError" and "device_mesh.ndim" in spmd["wrong_len"][1]
     assert spmd["uneven"][0] == "NotImplementedError"
+
+
+def test_single_controller_ddp_eager_and_compiled_equal_one_device(spmd):
+    """DDP(device_mesh=) without a process group: params replicated, batch sharded over 8
+    devices; eager and jtorch.compile'd steps equal the unsharded run within rounding."""
+    plain = spmd["ddp"]["plain"]
+    assert plain[2] == "single"
+    for kind in ("ddp_eager", "ddp_compiled"):
+        losses, weights, spec = spmd["ddp"][kind]
+        assert spec == "P()"  # replicated over the mesh
+        np.testing.assert_allclose(losses, plain[0], rtol=1e-5)
+        for a, b in zip(weights, plain[1]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -71,6 +71,9 @@ class DistributedDataParallel(Module):
                  mixed_precision=None, device_mesh=None, skip_all_reduce_unused_params=False):
         super().__init__()
         from ... import distributed as dist
+        if device_mesh is not None and not dist.is_initialized():
+            self._init_spmd(module, device_mesh, broadcast_buffers)
+            return
         dist.get_world_size(process_group)  # raises torch's error without a process group
         if not any(p.requires_grad for p in module.parameters()):
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have "
@@ -99,6 +102,26 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_armed", False)
         for p in params:
             p.register_post_accumulate_grad_hook(self._grad_ready)
+
+    def _init_spmd(self, module, mesh, broadcast_buffers):
+        """Single controller (jtorch's addition): no process group, `device_mesh` spans local
+        devices. Parameters and buffers are replicated over the mesh and each input is sharded
+        on dim 0, so XLA's partitioner runs forward/backward data-parallel and all-reduces the
+        gradients inside the program (inside one program under `jtorch.compile`)."""
+        from ...distributed.tensor import distribute_module
+        self.module, self.device_mesh = module, mesh
+        self.broadcast_buffers, self.require_backward_grad_sync = broadcast_buffers, True
+        distribute_module(module, mesh)
+
+    def _shard_input(self, x):
+        from jax.sharding import NamedSharding, PartitionSpec as P
+        from ..._tensor import Tensor
+        from ...distributed.tensor._api import _reshard
+        mesh = self.device_mesh
+        if not isinstance(x, Tensor) or x.ndim == 0 or x.shape[0] % mesh.size():
+            return x
+        spec = P(tuple(mesh._axes) if mesh.ndim > 1 else mesh._axes[0])
+        return Tensor._from_array(_reshard(x._data, NamedSharding(mesh._jax, spec)))
 
     def _verify_shapes(self, params):
         from ... import distributed as dist
@@ -171,6 +194,9 @@ class DistributedDataParallel(Module):
                 self._ready[b] = sum(1 for p in bucket if id(p) not in used)
 
     def forward(self, *inputs, **kwargs):
+        if "_comm" not in self.__dict__:  # single controller
+            return self.module(*[self._shard_input(x) for x in inputs],
+                               **{k: self._shard_input(v) for k, v in kwargs.items()})
         if self.broadcast_buffers and self.require_forward_param_sync:
             bufs = list(self.module.buffers())
             if bufs and self._comm.g.size() > 1:

@@ -81,4 +81,7 @@ def __getattr__(name):
     if name in _OVERRIDES:
         from .. import overrides
         return getattr(overrides, _OVERRIDES[name])
+    if name == "PyTorchFileReader":
+        from .._file_reader import PyTorchFileReader
+        return PyTorchFileReader
     raise AttributeError(f"module 'torch._C' has no attribute '{name}'")

@@ -66,10 +66,18 @@ class ExportedModule(Module):
         if meta["rng"]:
             flat.append(_random.default_generator._key)
         call = self._ep._caller()
-        if _MODE.get() & 1 and (any(t._rg for t in state) or any(t._rg for t in ins)):
-            outs = self._run_diff(call, flat, list(state) + list(ins))
-        else:
-            outs = [Tensor._from_array(o) for o in call(*flat)]
+        try:
+            if _MODE.get() & 1 and (any(t._rg for t in state) or any(t._rg for t in ins)):
+                outs = self._run_diff(call, flat, list(state) + list(ins))
+            else:
+                outs = [Tensor._from_array(o) for o in call(*flat)]
+        except ValueError as e:
+            if "exported for platforms" not in str(e):
+                raise
+            raise RuntimeError(
+                f"This program was exported for platforms {tuple(self._ep.platforms)}, not "
+                f"for this machine's ({jax.default_backend()}); export it with "
+                f"platforms=(..., '{jax.default_backend()}')") from None
         n = meta["n_out"]
         for i, o in zip(self._mutated, outs[n:]):
             state[i]._set_array(o._data)

@@ -122,6 +122,7 @@ def _pure(mod, state, in_spec, n_in, rng, box):
         if rng:
             res.append(key_out)
         return tuple(res)
+    pure.__name__ = type(mod).__name__ + "_forward"  # the program's name in its StableHLO
     return pure
 
 

@@ -25,6 +25,7 @@ _get_mode = _MODE.get
 Tensor = None  # set by _tensor (import cycle)
 _EMPTY: dict = {}
 AUTOCAST = None  # {op name: dtype} while a torch.autocast region is active (amp/autocast_mode.py)
+DISPATCH_MODES: list = []  # TorchDispatchMode stack (utils/_python_dispatch.py)
 _SCALARS = (bool, int, float, complex)
 
 
@@ -152,6 +153,9 @@ def _meta_result(e, op, args, kwargs, arrs, kw, mode):
 
 def apply(op: Op, args, kwargs=_EMPTY):
     """Run `op` on Tensors/numbers; return Tensor(s) with autograd nodes when recording."""
+    if DISPATCH_MODES:
+        from .utils._python_dispatch import _dispatch_to_mode
+        return _dispatch_to_mode(op, args, kwargs)
     if op.jit_plain is None:
         _build(op)
     if _audit.LOG is not None:  # a compiled function is being traced: note what it reads

@@ -495,7 +495,10 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return np.asarray(self._concrete("Tensor.numpy()"))
+        a = np.asarray(self._concrete("Tensor.numpy()"))
+        if a.flags.writeable:  # a host copy (off the CPU): writes would not reach the tensor
+            a.flags.writeable = False
+        return a
 
     def __array__(self, dtype=None, copy=None):
         a = np.asarray(self._concrete("np.asarray(tensor)"))

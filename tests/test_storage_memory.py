@@ -132,3 +132,19 @@ def test_safetensors_round_trips_under_the_alias(tmp_path):
         print("ok")
     """)
     assert out.strip().endswith("ok")
+
+
+def test_numpy_interop_raises_instead_of_diverging():
+    import numpy as np
+    t = torch.arange(3.0)
+    for a in (t.numpy(), np.asarray(t), t[1:].numpy()):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 5.0
+    assert t.tolist() == [0.0, 1.0, 2.0]
+    src = np.zeros(3, np.float32)
+    u = torch.from_numpy(src)  # a copy (documented): jax arrays never alias numpy memory
+    src[0] = 1.0
+    assert u.tolist() == [0.0, 0.0, 0.0]
+    w = t.numpy().copy()
+    w[0] = 9.0
+    assert w[0] == 9.0

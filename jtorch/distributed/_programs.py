@@ -78,6 +78,13 @@ def launch(kind, devices, index, x, arg=None):
     The program runs on a helper thread: on CPU a collective blocks its caller until every rank
     joins, and the caller must be able to give up after the group's timeout.
     """
+    if isinstance(x, jax.core.Tracer):
+        from ..compile_errors import UntraceableError
+        raise UntraceableError(
+            f"torch.distributed {kind} across processes runs between compiled programs, not "
+            "inside one: jtorch.compile runs this step eagerly (for one compiled data-parallel "
+            "program, drive local devices from one process: DistributedDataParallel(model, "
+            "device_mesh=init_device_mesh(...)) without a process group)")
     fn, sharding = _program(kind, tuple(devices), arg)
     local = jax.device_put(jnp.asarray(x)[None], devices[index])
     g = jax.make_array_from_single_device_arrays((len(devices),) + tuple(np.shape(x)), sharding,

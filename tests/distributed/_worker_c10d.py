@@ -73,6 +73,32 @@ out("async", [w.wait(), w.is_completed(), a.tolist()])
 p = torch.nn.Parameter(torch.ones(2))
 dist.all_reduce(p)  # a leaf that requires grad: c10d writes it like .data
 out("param", [p.tolist(), p.requires_grad])
+
+# jtorch.compile over a multi-process DDP step: the step runs eagerly (one warning naming why),
+# gradients still averaged: every rank ends with the same weights.
+m = torch.nn.Linear(3, 1)
+net = torch.nn.parallel.DistributedDataParallel(m)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+xb = torch.ones(4, 3) * (r + 1)
+
+
+def step():
+    opt.zero_grad()
+    loss = net(xb).pow(2).mean()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+import warnings  # noqa: E402
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    cstep = torch.compile(step)
+    for _ in range(3):
+        cstep()
+ws = [None] * n
+dist.all_gather_object(ws, m.weight.tolist())
+out("compiled_ddp", [ws[0] == ws[1], any("across processes" in str(c.message) for c in caught)])
 dist.barrier()
 err("shape_mismatch", lambda: dist.all_reduce(torch.ones(2 + r)))
 err("dtype_mismatch", lambda: dist.all_reduce(torch.ones(2, dtype=torch.float32 if r else torch.float64)))

@@ -72,6 +72,11 @@ def test_other_collectives(two_ranks):
     assert r1["recv"] == [0, [5.0, 6.0]]
 
 
+def test_compiled_multiprocess_ddp_falls_back_to_eager_with_a_warning(two_ranks):
+    for res in two_ranks:
+        assert res["compiled_ddp"] == [True, True]
+
+
 def test_mismatched_calls_raise_on_every_rank(two_ranks):
     for res in two_ranks:
         for k in ("shape_mismatch", "dtype_mismatch"):

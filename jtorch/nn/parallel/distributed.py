@@ -155,7 +155,12 @@ class DistributedDataParallel(Module):
             flat = jnp.concatenate([(p.grad._data if p.grad is not None else
                                      jnp.zeros(p.shape, p._data.dtype)).reshape(-1) / n
                                     for p in b])
-            self._inflight[self._next] = self._comm.start("all_reduce", flat, _SUM())
+            try:
+                self._inflight[self._next] = self._comm.start("all_reduce", flat, _SUM())
+            except Exception:
+                self._armed = False  # a traced step (jtorch.compile) falls back to eager
+                self._inflight.clear()
+                raise
             self._next += 1
         if self._next == len(self._grad_buckets):
             self._finish_reduction()

@@ -261,9 +261,10 @@ def chain(first, second):
 
 def install():
     """Attach the checks to their ops (after every ops module is imported), then the dtype
-    rules (`_dtype_rules.py`)."""
+    rules (`_dtype_rules.py`) and the int-argument checks (`_arg_types.py`)."""
     for name, check in CHECKS.items():
         op = REGISTRY[name]
         op.check = _bind(op, check)
-    from . import _dtype_rules
+    from . import _arg_types, _dtype_rules
     _dtype_rules.install()
+    _arg_types.install()

@@ -45,6 +45,10 @@ ERRORS = [
      r"for all 3 classes or no classes but got weight tensor of shape: \[4\]"),
     (lambda: F.nll_loss(T.ones(2, 3), T.tensor([0, 1]), weight=T.ones(2)), RuntimeError,
      "for all 3 classes"),
+    # Python types where an int goes (jtorch/_arg_types.py)
+    (lambda: T.cummax(_x(), dim=True), TypeError, "argument 'dim' must be int, not bool"),
+    (lambda: T.diff(_x(), dim=1.0), TypeError, "must be int, not float"),
+    (lambda: T.histc(T.ones(4), bins="4"), TypeError, "must be int, not str"),
     # sizes: torch's RuntimeError before anything is allocated (XLA aborted the process)
     (lambda: T.rand(10 ** 10), RuntimeError, "can't allocate memory: you tried to allocate "
                                              "40000000000 bytes"),
@@ -69,6 +73,13 @@ def test_dtype_rules_hold_inside_compile():
     with pytest.raises(NotImplementedError, match="'Bool'"):
         for _ in range(3):
             f(_b(2))
+
+
+def test_int_argument_check_is_per_trace_not_cached_away():
+    x = _x()
+    assert T.cummax(x, dim=1)[0].shape == (3, 4)  # dim=1 compiled first: True must not hit it
+    with pytest.raises(TypeError, match="not bool"):
+        T.cummax(x, dim=True)
 
 
 def test_false_index_adds_an_empty_dim():

@@ -1,0 +1,52 @@
+"""Python argument types of static op parameters: torch's TypeError for a bool, float, string
+or None where an `int` goes (`dim=True`, `narrow(x, 1, 2.5, 2)`, `histc(bins="4")`), which a
+JAX body would accept (True is 1) or fail on deep inside.
+
+`install()` wraps the body of every op with parameters annotated `int` / `int | None`. Static
+arguments are part of `jax.jit`'s cache key, compared by type as well as value (`dim=True`
+does not hit the entry of `dim=1`), so the check runs once per trace and costs nothing per
+call.
+"""
+from __future__ import annotations
+
+import functools
+
+from .ops._registry import REGISTRY
+
+_MISSING = object()
+_REFUSED = (bool, float, complex, str, bytes)
+
+
+def _int_params(op):
+    """(position, name, optional) of the static parameters annotated as ints."""
+    out = []
+    for i, p in enumerate(op.sig.parameters.values()):
+        if p.name in op.static_names and p.annotation in ("int", "int | None"):
+            pos = i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
+            out.append((pos, p.name, p.annotation != "int" or p.default is None))
+    return tuple(out)
+
+
+def _guard(op, params):
+    fn, name = op.fn, op.name.lstrip("_")
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        for pos, pname, optional in params:
+            v = args[pos] if pos is not None and pos < len(args) else kwargs.get(pname, _MISSING)
+            if v is _MISSING or (v is None and optional):
+                continue
+            if v is None or isinstance(v, _REFUSED) or not hasattr(v, "__index__"):
+                raise TypeError(f"{name}(): argument '{pname}' must be int, not "
+                                f"{type(v).__name__}")
+        return fn(*args, **kwargs)
+    return checked
+
+
+def install():
+    """Wrap the bodies of ops with int parameters (before any of them is compiled)."""
+    for op in REGISTRY.values():
+        params = _int_params(op)
+        if params:
+            op.fn = _guard(op, params)
+            op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None

@@ -143,6 +143,7 @@ if "__getattr__" not in Tensor.__dict__:
 
 
 from . import optim  # noqa: E402,F401
+from . import sparse  # noqa: E402,F401
 
 from ._compile import compile  # noqa: E402,F401
 from . import compiler  # noqa: E402,F401

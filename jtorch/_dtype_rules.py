@@ -106,27 +106,24 @@ def _type_name(dtype) -> str:
 
 
 def _kind(values):
-    """The promoted dtype kind of the array arguments (None when there are none)."""
-    best = None
+    """The promoted dtype of the array arguments (None when there are none)."""
+    best, rank = None, -1
     for v in values:
         d = getattr(v, "dtype", None)
-        if d is None or getattr(v, "ndim", None) is None:
-            continue
-        if type(v) is list or type(v) is tuple:
-            continue
-        k = d.kind
-        if best is None or _RANK.get(k, 2) > _RANK.get(best[0], 2):
-            best = (k, d)
+        if d is not None:
+            r = _RANK.get(d.kind, 2)
+            if r > rank:
+                best, rank = d, r
     return best
 
 
 def _rule(name, kinds, exc, text):
     def check(args, kwargs):
-        k = _kind(args if not kwargs else (*args, *kwargs.values()))
-        if k is None or k[0] not in kinds:
+        d = _kind(args if not kwargs else (*args, *kwargs.values()))
+        if d is None or d.kind not in kinds:
             return
-        t = _type_name(k[1])
-        if k[0] == "c" and name in _COMPLEX_TEXT:
+        t = _type_name(d)
+        if d.kind == "c" and name in _COMPLEX_TEXT:
             raise NotImplementedError(_COMPLEX_TEXT[name])
         raise exc(text.format(T=t) if text else f'"{name}" not implemented for \'{t}\'')
     return check

@@ -1,0 +1,30 @@
+"""Per-call cost of the eager argument checks at the dispatch point (issue 14 §1): the op's
+`Op.check` (dtype rules, value checks) called alone on the unwrapped arrays, as `apply` calls
+it, next to the whole op call. The int-argument checks (`_arg_types.py`) run once per trace,
+not per call. One line per op."""
+from __future__ import annotations
+
+from _util import median_us
+
+import jtorch as T
+import jtorch.nn.functional as F
+from jtorch.ops._registry import REGISTRY
+
+
+def main():
+    x, y = T.randn(64), T.randn(64)
+    m = T.randn(8, 8)
+    ix = T.randint(0, 8, (8, 8))
+    cases = [("abs", lambda: T.abs(x), (x._sa,)), ("lt", lambda: x < y, (x._sa, y._sa)),
+             ("relu", lambda: F.relu(x), (x._sa,)), ("softmax", lambda: T.softmax(m, 1), (m._sa, 1)),
+             ("where", lambda: T.where(x > 0, x, y), ((x > 0)._sa, x._sa, y._sa)),
+             ("gather", lambda: T.gather(m, 1, ix), (m._sa, 1, ix._sa))]
+    for name, fn, arrays in cases:
+        check = REGISTRY[name].check
+        cost = median_us(lambda: check(arrays, {}), number=2000)
+        whole = median_us(fn, number=300)
+        print(f"{name:8s} check {cost:6.2f} us per call; whole op call {whole:7.2f} us")
+
+
+if __name__ == "__main__":
+    main()

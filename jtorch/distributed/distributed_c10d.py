@@ -242,7 +242,12 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
                 "or JAX: JAX's backend is already initialised (a tensor was created, or "
                 "jax.devices() was called), and jax.distributed.initialize cannot join it to a "
                 "process group. Call init_process_group first.") from None
-        raise
+        if "Failed to start RPC server" in str(e):
+            raise RuntimeError(f"init_process_group: rank 0 could not listen on {coord} for the "
+                               f"rendezvous (address already in use?); pick a free MASTER_PORT"
+                               ) from None
+        raise RuntimeError(f"init_process_group: rendezvous at {coord} failed for rank {r} of "
+                           f"{size} within {secs} s: {e}") from None
     except Exception as e:  # the coordinator did not see every rank in time, a bad address, ...
         raise RuntimeError(f"init_process_group: rendezvous at {coord} failed for rank {r} of "
                            f"{size} within {secs} s: {e}") from None

@@ -102,3 +102,30 @@ def test_backend_started_before_init_is_a_clear_error():
                        env=dict(os.environ, JAX_PLATFORMS="cpu"))
     assert p.returncode != 0
     assert "RuntimeError: init_process_group must run before" in p.stderr
+
+
+def _one_rank(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, JAX_PLATFORMS="cpu"))
+
+
+def test_port_in_use_is_a_clear_error():
+    p = _one_rank(
+        "import socket, datetime, jtorch.distributed as dist\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+        "dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{s.getsockname()[1]}', "
+        "rank=0, world_size=1, timeout=datetime.timedelta(seconds=5))\n")
+    assert p.returncode != 0
+    assert "RuntimeError: init_process_group: rank 0 could not listen" in p.stderr
+
+
+def test_wrong_world_size_ends_within_the_timeout():
+    # world_size=2 but only rank 0 starts: JAX's rendezvous gives up after `timeout` and ends
+    # the process (its coordination client aborts; it does not raise into Python).
+    p = _one_rank(
+        "import datetime, jtorch.distributed as dist\n"
+        f"dist.init_process_group('gloo', init_method='tcp://127.0.0.1:{free_port()}', "
+        "rank=0, world_size=2, timeout=datetime.timedelta(seconds=3))\n"
+        "print('INITIALISED')\n")
+    assert p.returncode != 0 and "INITIALISED" not in p.stdout
+    assert "DEADLINE_EXCEEDED" in p.stderr

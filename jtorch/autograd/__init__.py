@@ -7,6 +7,7 @@ from . import grad_mode as _gm_module  # noqa: F401  (keeps `jtorch.autograd.gra
 from .anomaly_mode import (detect_anomaly, is_multithreading_enabled, is_view_replay_enabled,
                            kineto_available, set_detect_anomaly, set_multithreading_enabled)
 from .engine import run_backward
+from . import graph, profiler  # noqa: F401,E402  (torch.autograd.graph / .profiler)
 from .function import NestedIOFunction
 from .gradcheck import gradcheck, gradgradcheck
 from .function import Function, FunctionCtx, once_differentiable

@@ -7,6 +7,8 @@ import itertools
 
 import pytest
 
+import jtorch.library  # noqa: F401 - torch.library is imported with torch; make sure jtorch has it too
+
 _ids = {"torch": itertools.count(), "jtorch": itertools.count()}
 
 

@@ -40,6 +40,8 @@ def test_roi_ops_match_torchvision(i):
         assert out[1].tolist() == c["aux"]
     (main * T(c["upstream"])).sum().backward()
     _close(x.grad, c["grad"])
+    if any(d["op"] == c["op"] for d in CASES[:i]):
+        return  # the backward op is checked on each op's first case (compiles cost time)
     # the backward op torchvision's autograd registration calls gives the same gradient
     n, ch, h, w = x.shape
     up, rois, a = T(c["upstream"]), T(c["rois"]), c["args"]

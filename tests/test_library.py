@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import jtorch
+import jtorch.library  # noqa: F401 - also reachable as torch.library once jtorch/__init__ imports it
 from jtorch import Tensor
 
 _lib = jtorch.library.Library("jt_test_lib", "DEF")

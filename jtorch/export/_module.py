@@ -37,6 +37,7 @@ class ExportedModule(Module):
         object.__setattr__(self, "_checks", _Checks(meta))
         mutated = {n: i for i, (n, _, _) in enumerate(meta["state"])}
         object.__setattr__(self, "_mutated", [mutated[n] for n in meta["mutated"]])
+        object.__setattr__(self, "_vjp_cache", {})
 
     def _holder(self, dotted):
         path, _, attr = dotted.rpartition(".")
@@ -86,45 +87,45 @@ class ExportedModule(Module):
         return _spec.unflatten(meta["out_spec"], iter(outs[:n]))
 
     def _run_diff(self, call, flat, tensors):
-        """One differentiable call: outputs share a node whose pullback is the program's VJP."""
-        diff = [i for i, t in enumerate(tensors) if t._rg]
-
-        def f(*dv):
-            a = list(flat)
-            for i, v in zip(diff, dv):
-                a[i] = v
-            return call(*a)
-        outs, pb = _vjp(f, *[flat[i] for i in diff])
-        fl = [i for i, o in enumerate(outs) if jnp.issubdtype(o.dtype, jnp.inexact)]
-        node = engine.node_type("ExportedProgramBackward")(
-            _FloatPullback(pb, outs, fl), tuple(tensors[i]._edge() for i in diff),
-            [outs[i] for i in fl])
-        node.eager = True  # the pullback is a Python object: called directly, not through jit
+        """One differentiable call: the floating outputs share a node whose pullback is the
+        program's VJP (computed with the outputs in one jitted call, as compiled forwards do)."""
+        diff = tuple(i for i, t in enumerate(tensors) if t._rg)
+        fn = self._vjp_cache.get(diff)
+        if fn is None:
+            fn = self._vjp_cache[diff] = _vjp_program(call, diff, self._ep._exp.out_avals)
+        (fl, other), pb = fn(flat)
+        node = engine.node_type("ExportedProgramBackward")(pb, tuple(tensors[i]._edge() for i in diff), fl)
+        fl_it, ot_it = iter(enumerate(fl)), iter(other)
         res = []
-        for i, o in enumerate(outs):
-            t = Tensor._from_array(o)
-            if i in fl:
-                t._node, t._onr, t._rg = node, fl.index(i), True
+        for aval in self._ep._exp.out_avals:
+            if jnp.issubdtype(aval.dtype, jnp.inexact):
+                j, a = next(fl_it)
+                t = Tensor._from_array(a)
+                t._node, t._onr, t._rg = node, j, True
+            else:
+                t = Tensor._from_array(next(ot_it))
             res.append(t)
         return res
 
 
-def _vjp(f, *primals):
-    return jax.vjp(f, *primals)
+def _vjp_program(call, diff, out_avals):
+    """jit of flat -> ((floating outputs, other outputs), pullback of the floating ones)."""
+    is_fl = [jnp.issubdtype(a.dtype, jnp.inexact) for a in out_avals]
+
+    def g(flat):
+        def f(*dv):
+            a = list(flat)
+            for i, v in zip(diff, dv):
+                a[i] = v
+            outs = call(*a)
+            return ([o for o, k in zip(outs, is_fl) if k], [o for o, k in zip(outs, is_fl) if not k])
+        fl, pb, other = jax.vjp(lambda *dv: _split(f(*dv)), *[flat[i] for i in diff], has_aux=True)
+        return (fl, other), pb
+    return jax.jit(g)
 
 
-class _FloatPullback:
-    """The program's pullback seen from its floating outputs only (integer outputs get zeros)."""
-
-    def __init__(self, pb, outs, fl):
-        self.pb, self.outs, self.fl = pb, outs, fl
-
-    def __call__(self, cts):
-        full = [jnp.zeros(o.shape, jax.dtypes.float0) if not jnp.issubdtype(o.dtype, jnp.inexact)
-                else jnp.zeros_like(o) for o in self.outs]
-        for i, c in zip(self.fl, cts):
-            full[i] = c
-        return self.pb(tuple(full))
+def _split(pair):
+    return pair[0], pair[1]
 
 
 class _Checks:
@@ -135,11 +136,14 @@ class _Checks:
         p = meta["plan"]
         self.paths, self.dims, self.roots = p["paths"], p["dims"], p["roots"]
         self.dtypes = meta["in_dtypes"]
+        self.np_dtypes = [jnp.dtype(d) for d in self.dtypes]
         self.static = [tuple(d) if all(isinstance(s, int) for s in d) else None for d in self.dims]
+        self.ranks = [len(d) for d in self.dims]
 
     def __call__(self, arrays):
         for i, a in enumerate(arrays):
-            if a.shape != self.static[i] or str(a.dtype) != self.dtypes[i]:
+            if a.dtype != self.np_dtypes[i] or (a.shape != self.static[i] if self.static[i] is not None
+                                                else a.ndim != self.ranks[i] or self.roots):
                 self._check(i, a)
         if self.roots:
             self._check_dynamic(arrays)
@@ -152,7 +156,7 @@ class _Checks:
         for j, (s, d) in enumerate(zip(a.shape, dims)):
             if isinstance(d, int) and s != d:
                 raise AssertionError(f"Guard failed: {path}.size()[{j}] == {d}")
-        if str(a.dtype) != self.dtypes[i]:
+        if a.dtype != self.np_dtypes[i]:
             raise RuntimeError(f"Expected input {path} to have dtype {self.dtypes[i]} (as the "
                                f"exported program), but got {a.dtype}; convert it with .to()")
 

@@ -166,7 +166,7 @@ def test_parse_to(compat, args):
                 "tensor": ((lib.ones(2, dtype=lib.int8),), {}),
                 "kwargs": ((), {"device": "cpu", "non_blocking": True, "memory_format": lib.channels_last}),
                 "two_strings": (("cpu", "cpu"), {})}[args]
-        return [str(x) for x in lib._C._nn._parse_to(*a, **k)]
+        return [str(x) for x in sub(lib, "_C")._nn._parse_to(*a, **k)]
     compat.value(run)
 
 
@@ -178,7 +178,7 @@ def test_file_reader_reads_both_libraries_checkpoints(compat, tmp_path):
                 continue
             p = str(tmp_path / f"{writer.__name__}.pt")
             writer.save({"a": writer.ones(2)}, p)
-            r = lib.PyTorchFileReader(p)
+            r = sub(lib, "_C").PyTorchFileReader(p)
             out.append((sorted(r.get_all_records()), r.get_record("version"), r.get_record_size("data/0"),
                         open(p, "rb").read()[r.get_record_offset("data/0"):][:8] == r.get_record("data/0")))
         return out, [type(e).__name__ for e in errors(lib, tmp_path)]
@@ -192,8 +192,8 @@ def compat_torch():
 
 def errors(lib, tmp_path):
     out = []
-    for f in (lambda: lib.PyTorchFileReader(str(tmp_path / "missing.pt")),
-              lambda: lib.PyTorchFileReader(str(tmp_path / "torch.pt")).get_record("nope")):
+    for f in (lambda: sub(lib, "_C").PyTorchFileReader(str(tmp_path / "missing.pt")),
+              lambda: sub(lib, "_C").PyTorchFileReader(str(tmp_path / "torch.pt")).get_record("nope")):
         try:
             f()
         except Exception as e:
@@ -245,6 +245,6 @@ def test_small_names(compat):
         A = sub(lib, "jit.annotations")
         return (v > "2.1", v < (2, 14), v == "2.13", A.List is __import__("typing").List,
                 jit._script_if_tracing(len)([1, 2]), isinstance(lib.nn.Linear(1, 1), jit.ScriptModule),
-                lib._C._get_tracing_state(), lib._C._log_api_usage_once("x"),
+                sub(lib, "_C")._get_tracing_state(), sub(lib, "_C")._log_api_usage_once("x"),
                 sub(lib, "types").Number == (int | float | bool) or "Union" in str(sub(lib, "types").Number))
     compat.value(run)

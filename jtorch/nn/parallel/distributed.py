@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
 
+import jax
 import jax.numpy as jnp
 
 from ..modules.module import Module
@@ -40,6 +43,33 @@ class _Comm:
     def finish(self, fut, what):
         from ...distributed import _programs
         return _programs.wait(fut, self.timeout, lambda: what).reshape(-1)
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _pack_jit(grads, n):
+    # torch divides by the world size first, then sums (its default comm hook)
+    return jnp.concatenate([g.reshape(-1) / n for g in grads])
+
+
+def _pack(grads, n):
+    if any(isinstance(g, jax.core.Tracer) for g in grads):
+        return jnp.concatenate([g.reshape(-1) / n for g in grads])
+    return _pack_jit(grads, n)
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _unpack(flat, shapes):
+    out, off = [], 0
+    for s in shapes:
+        k = math.prod(s)
+        out.append(flat[off:off + k].reshape(s))
+        off += k
+    return out
+
+
+def _no_grad():
+    from ...autograd.grad_mode import no_grad
+    return no_grad()
 
 
 def _flat(tensors):
@@ -151,11 +181,10 @@ class DistributedDataParallel(Module):
         while self._next < len(self._grad_buckets) and \
                 self._ready[self._next] == len(self._grad_buckets[self._next]):
             b = self._grad_buckets[self._next]
-            # torch divides by the world size first, then sums (its default comm hook)
-            flat = jnp.concatenate([(p.grad._data if p.grad is not None else
-                                     jnp.zeros(p.shape, p._data.dtype)).reshape(-1) / n
-                                    for p in b])
+            grads = [p.grad._data if p.grad is not None else jnp.zeros(p.shape, p._data.dtype)
+                     for p in b]
             try:
+                flat = _pack(grads, n)
                 self._inflight[self._next] = self._comm.start("all_reduce", flat, _SUM())
             except Exception:
                 self._armed = False  # a traced step (jtorch.compile) falls back to eager
@@ -169,16 +198,13 @@ class DistributedDataParallel(Module):
         for i, fut in sorted(self._inflight.items()):
             flat = self._comm.finish(fut, f"DDP gradient all_reduce (bucket {i})")
             b = self._grad_buckets[i]
-            off = 0
-            for p in b:
-                k = p.numel()
+            from ..._tensor import Tensor
+            for p, g in zip(b, _unpack(flat, tuple(tuple(p.shape) for p in b))):
                 if p.grad is None:
-                    from ..._tensor import Tensor
-                    p.grad = Tensor._from_array(flat[off:off + k].reshape(p.shape))
+                    p.grad = Tensor._from_array(g)
                 else:
-                    from ...distributed._collectives import _write
-                    _write(p.grad, flat[off:off + k])
-                off += k
+                    with _no_grad():
+                        p.grad.detach()._assign(Tensor._from_array(g))
         self._inflight.clear()
         self._armed = False
 

@@ -133,6 +133,9 @@ def detach(input):
 
 def __getattr__(name):
     """A torch name jtorch does not ship raises an error naming it (see `_unsupported`)."""
+    if name == "_dynamo":  # imported on first use, as torch does
+        import importlib
+        return importlib.import_module("jtorch._dynamo")
     from ._unsupported import module_getattr
     return module_getattr("jtorch", name)
 

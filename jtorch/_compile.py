@@ -23,8 +23,10 @@ import functools
 import os
 import sys
 import traceback
+import threading
 import types
 import warnings
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -33,11 +35,11 @@ import numpy as np
 from . import random as _random
 from ._tensor import Tensor
 from .autograd import engine
-from .autograd.grad_mode import _MODE
+from .autograd.grad_mode import INFERENCE as _INFERENCE, _MODE
 from ._compile_guard import (_LIFTED, _arg_sig, _aval, _batch_classes, _dynamic_sig,
                              _explain, _guard_key, _is_tensor, _only_batch_changed)
 from ._compile_state import _discover
-from ._compiled import audit as _audit
+from ._compiled import audit as _audit, deferred as _deferred, effects as _effects
 from .compile_errors import UntraceableError
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
@@ -45,7 +47,23 @@ _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
                 jax.errors.TracerArrayConversionError)
 _LOG_RECOMPILES = "recompiles" in os.environ.get("JTORCH_LOGS", "")
 cache_size_limit = 8
-_TRACING = [0]
+class _PerThread(threading.local):
+    """A counter read as `c[0]`, separate for each thread (a trace in one thread must not
+    change what eager code in another does)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __getitem__(self, i):
+        return self.n
+
+    def __setitem__(self, i, v):
+        self.n = v
+
+
+_TRACING = _PerThread()     # > 0 while this thread traces a compiled function
+_FIRST_CALL = _PerThread()  # > 0 inside the eager first call of a compiled function
+_TRACE_LOCK = threading.RLock()  # one trace at a time: the audit's gc scans see only its own
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,
@@ -71,10 +89,24 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
         return model
     from .nn.modules.module import Module
     if isinstance(model, Module):
-        return OptimizedModule(model, CompiledFunction(model.__call__, fullgraph, dynamic))
+        return _optimized_module_type()(model, CompiledFunction(model.__call__, fullgraph, dynamic))
     if not callable(model):
         raise TypeError(f"compile() expects a function or an nn.Module, got {type(model).__name__}")
     return functools.wraps(model)(CompiledFunction(model, fullgraph, dynamic))
+
+
+_ALL = weakref.WeakSet()  # every CompiledFunction, for torch._dynamo.reset
+
+
+def reset_all():
+    """Forget every compiled function's programs (torch._dynamo.reset / torch.compiler.reset)."""
+    for cf in list(_ALL):
+        cf.cache.clear()
+        cf._last = None
+        cf.eager_only = False
+        cf.calls = 0
+        cf.extra = []
+        cf.recompiles.clear()
 
 
 class CompiledFunction:
@@ -98,6 +130,9 @@ class CompiledFunction:
         # Objects a trace used that no walked route reaches (the trace audit found them): roots
         # of every later walk, so they are state (read and written back every call).
         self.extra = []
+        self.traces = 0          # Python traces of fn (jtorch-only, for tests and tools)
+        self._limit_warned = False
+        _ALL.add(self)
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else types.MethodType(self, obj)
@@ -106,26 +141,43 @@ class CompiledFunction:
         if _TRACING[0]:  # called while another compiled function traces: inline, as torch does
             return self.fn(*args, **kwargs)
         self.calls += 1
-        if self.calls == 1 or self.eager_only:
+        if self.eager_only:
             return self.fn(*args, **kwargs)
+        if self.calls == 1:  # torch traces on call 1: is_compiling() is True inside it
+            _FIRST_CALL[0] += 1
+            try:
+                return self.fn(*args, **kwargs)
+            finally:
+                _FIRST_CALL[0] -= 1
         if not kwargs and all(type(a) is Tensor for a in args):  # the common call, flattened
             leaves, tdef = list(args), len(args)
         else:
             leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
         sig = _arg_sig(tdef, leaves)
         classes = None
-        if self.dynamic_batch:
+        ins = [x for x in leaves if isinstance(x, Tensor)]
+        share = _sharing(ins)
+        if share is not None:  # arguments sharing storage: one traced buffer per storage
+            sig = sig + (share,)
+        elif self.dynamic_batch:
             classes = _batch_classes(leaves)
             sig = _dynamic_sig(sig, classes)
         last = self._last
         # Fast path: same arguments' signature and the last walk's record still holds, so a
         # full walk would find the same state and guard key (see _compile_guard).
-        ins = [x for x in leaves if isinstance(x, Tensor)]
         if last is not None and last[0] == sig and last[1].rec.valid() and \
                 last[1].rec.tensor_ids.isdisjoint(map(id, map(Tensor._owner, ins))):
             state, prog = last[1], last[2]
+            if state.modules and _backward_hooks(state):
+                return self.fn(*args, **kwargs)
         else:
             state = _discover(self.fn, leaves, self.lifted, self.extra)
+            state.share = share
+            if state.modules and _backward_hooks(state):
+                # Module backward hooks fire on every backward in torch; a compiled program would
+                # run them once, when traced. Run eagerly while any is registered.
+                self._last = None
+                return self.fn(*args, **kwargs)
             key = _guard_key(state, sig)
             prog = self.cache.get(key)
             if prog is None and self._lift_changed(state):
@@ -135,6 +187,7 @@ class CompiledFunction:
             self._plain_seen = {(id(h), k): v for h, k, v, _ in state.plain}
             switched = False
             if prog is None and self.dynamic is None and not self.dynamic_batch and self.cache \
+                    and share is None \
                     and _only_batch_changed(next(reversed(self.cache))[:4], sig):
                 # As torch's automatic dynamic shapes: after a batch-size change, trace once
                 # with symbolic batch dimensions instead of once per size.
@@ -146,9 +199,16 @@ class CompiledFunction:
             if prog is None:
                 if self.cache:
                     self._note_recompile(key, switched)
+                if len(self.cache) >= cache_size_limit:
+                    # As torch at its recompile limit: calls that need a new program run eagerly
+                    # (programs already made keep running); memory stays bounded.
+                    self._last = None
+                    return self.fn(*args, **kwargs)
                 try:
                     try:
-                        prog = _trace(self.fn, state, args, kwargs, leaves, classes)
+                        self.traces += 1
+                        with _TRACE_LOCK:
+                            prog = _trace(self.fn, state, args, kwargs, leaves, classes)
                     except _NotPolymorphic:
                         self._note_static()
                         return self(*args, **kwargs)
@@ -163,6 +223,8 @@ class CompiledFunction:
                     return self._fallback(e, args, kwargs, side_effect=True)
                 except _Missed as e:
                     return self._missed(e, args, kwargs)
+                except _Stored as e:
+                    return self._fallback(e, args, kwargs, stored=True)
                 except _NeedsEager:
                     self._last = None
                     return self.fn(*args, **kwargs)
@@ -176,6 +238,12 @@ class CompiledFunction:
                 self._last = None  # the call changed a state shape or dtype: walk next time
         return out
 
+    def _name(self):
+        mod = getattr(self.fn, "__self__", None)
+        if getattr(self.fn, "__name__", "") in ("_wrapped_call_impl", "__call__") and mod is not None:
+            return f"{type(mod).__name__}.forward"
+        return getattr(self.fn, "__qualname__", self.fn)
+
     def _lift_changed(self, state):
         """Lift plain objects' numbers that changed since the last call; True if any."""
         seen = self._plain_seen
@@ -187,10 +255,14 @@ class CompiledFunction:
             self.lifted |= new
         return bool(new)
 
-    def _fallback(self, err, args, kwargs, side_effect=False):
+    def _fallback(self, err, args, kwargs, side_effect=False, stored=False):
         where = _user_line(err)
-        if side_effect:
-            msg = (f"jtorch.compile: {getattr(self.fn, '__qualname__', self.fn)} changes the Python "
+        if stored:
+            msg = (f"jtorch.compile: {self._name()} stores {err} — a "
+                   "compiled program cannot repeat a Python side effect (torch.compile runs it on "
+                   "every call), so it runs eagerly from now on.")
+        elif side_effect:
+            msg = (f"jtorch.compile: {self._name()} changes the Python "
                    f"value(s) {err} — a compiled program cannot repeat Python side effects, so it "
                    "runs eagerly from now on. Keep such counters outside the compiled function or "
                    "in tensors.")
@@ -209,7 +281,7 @@ class CompiledFunction:
         """The trace used tensors (or modules/optimizers) the walk did not find: make them state
         and trace again; if they are still missed, run eagerly (never a program that baked a
         tensor in or dropped a write)."""
-        name = getattr(self.fn, "__qualname__", self.fn)
+        name = self._name()
         known = set(map(id, self.extra))
         new = [o for o in err.objects + err.tensors if id(o) not in known]
         if not new:
@@ -235,7 +307,7 @@ class CompiledFunction:
         self.dynamic_batch = False
         self.dynamic = False
         self.calls -= 1
-        self.recompiles.append(f"changed: batch sizes; {getattr(self.fn, '__qualname__', self.fn)} "
+        self.recompiles.append(f"changed: batch sizes; {self._name()} "
                                "does not trace with symbolic batch sizes, so it is traced per shape")
 
     def _note_recompile(self, key, to_dynamic=False):
@@ -246,45 +318,62 @@ class CompiledFunction:
         reason = f"{reason} (called from {where})"
         self.recompiles.append(reason)
         if _LOG_RECOMPILES:
-            print(f"[jtorch recompile] {getattr(self.fn, '__qualname__', self.fn)}: {reason}",
+            print(f"[jtorch recompile] {self._name()}: {reason}",
                   file=sys.stderr)
-        if len(self.cache) >= cache_size_limit:
-            warnings.warn(f"jtorch.compile: {getattr(self.fn, '__qualname__', self.fn)} has been "
-                          f"recompiled {len(self.cache)} times (cache_size_limit={cache_size_limit}); "
-                          "check for changing shapes, dtypes or Python arguments.", UserWarning,
-                          stacklevel=3)
+        if len(self.cache) >= cache_size_limit and not self._limit_warned:
+            self._limit_warned = True
+            warnings.warn(f"jtorch.compile: {self._name()} hit the recompile limit "
+                          f"(cache_size_limit={cache_size_limit}; last reason: {reason}); calls "
+                          "that need a new program run eagerly from now on. Check for changing "
+                          "shapes, dtypes or Python arguments, or raise "
+                          "torch._dynamo.config.cache_size_limit.", UserWarning, stacklevel=3)
 
 
-class OptimizedModule:
-    """What `compile(module)` returns. Matches torch's OptimizedModule (`_orig_mod`, attribute
-    passthrough, state_dict keys prefixed with `_orig_mod.`)."""
+def _optimized_module_type():
+    """OptimizedModule, built on first use (nn imports the compile path)."""
+    global OptimizedModule
+    if isinstance(OptimizedModule, type):
+        return OptimizedModule
+    from .nn.modules.module import Module
 
-    def __init__(self, mod, compiled):
-        object.__setattr__(self, "_orig_mod", mod)
-        object.__setattr__(self, "_compiled", compiled)
+    class OptimizedModule(Module):
+        """What `compile(module)` returns. Matches torch's OptimizedModule: an `nn.Module` whose
+        child `_orig_mod` is the compiled module (state_dict keys carry the `_orig_mod.` prefix,
+        `.to()`/`.train()` reach it), attributes read and set pass through to it."""
 
-    def __call__(self, *args, **kwargs):
-        return self._compiled(*args, **kwargs)
+        def __init__(self, mod, compiled):
+            super().__init__()
+            self._orig_mod = mod
+            self.__dict__["_compiled"] = compiled
+            self.__dict__["forward"] = compiled
 
-    forward = __call__
+        def __getattr__(self, name):
+            if name in ("_parameters", "_buffers", "_modules", "_orig_mod"):
+                return super().__getattr__(name)
+            return getattr(self._modules["_orig_mod"], name)
 
-    def __getattr__(self, name):
-        return getattr(self._orig_mod, name)
+        def __setattr__(self, name, value):
+            d = self.__dict__
+            if "_orig_mod" not in d.get("_modules", ()) or name in d or name == "training":
+                super().__setattr__(name, value)
+            else:
+                setattr(self._modules["_orig_mod"], name, value)
 
-    def __setattr__(self, name, value):
-        setattr(self._orig_mod, name, value)
+        def __delattr__(self, name):
+            if name in self.__dict__:
+                super().__delattr__(name)
+            else:
+                delattr(self._modules["_orig_mod"], name)
 
-    def state_dict(self, *args, **kwargs):
-        from collections import OrderedDict
-        sd = self._orig_mod.state_dict(*args, **kwargs)
-        return OrderedDict(("_orig_mod." + k, v) for k, v in sd.items())
+        def __dir__(self):
+            return sorted(set(super().__dir__()) | set(dir(self._modules["_orig_mod"])))
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        sd = {k[len("_orig_mod."):] if k.startswith("_orig_mod.") else k: v for k, v in state_dict.items()}
-        return self._orig_mod.load_state_dict(sd, strict=strict, assign=assign)
+    OptimizedModule.__module__ = "jtorch._dynamo.eval_frame"
+    globals()["OptimizedModule"] = OptimizedModule
+    return OptimizedModule
 
-    def __repr__(self):
-        return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+
+OptimizedModule = None
 
 
 # ---- tracing and replay --------------------------------------------------------------------
@@ -357,7 +446,44 @@ def _live_inputs(state, ins):
     arrays = [t._sa for t in state.tensors]
     grads = [None if c._grad is None else c._grad._data for c in state.carriers]
     _, hvals = _hyper(state)
-    return arrays, grads, hvals, _random.default_generator._key, [x._data for x in ins]
+    keys = (_random.default_generator._key, *[g._key for g in state.generators])
+    share = state.share
+    if share is None:
+        return arrays, grads, hvals, keys, [x._data for x in ins]
+    # Arguments sharing a storage: the first of each group passes the whole storage, the
+    # others nothing (each is re-derived inside as a view of it).
+    return arrays, grads, hvals, keys, [x._data if s is None else x._owner()._sa if s[0] == i
+                                         else _NOTHING for i, (x, s) in enumerate(zip(ins, share))]
+
+
+_NOTHING = np.zeros((), np.int8)
+
+
+def _sharing(ins):
+    """None when the argument tensors are separate roots (the common call); else, per argument,
+    None or (index of the first argument on its storage, its view chain with the chain's
+    numbers): arguments sharing a storage, and views with a fixed layout (a transpose), are
+    passed as their storage and re-derived inside, so writes alias and strides are torch's."""
+    if all(x._st is None for x in ins):
+        if len(ins) < 2:
+            return None
+        ids = [id(x) for x in ins]
+        if len(set(ids)) == len(ids):
+            return None
+    ids = [id(x._owner()) for x in ins]
+    first, out, any_ = {}, [], False
+    for i, (x, o) in enumerate(zip(ins, ids)):
+        vw = x._vw
+        shared = ids.count(o) > 1
+        fixed = vw is not None and not any(ds for ds in vw[1])  # a view with no index numbers
+        if x._rg or not (shared or fixed):
+            out.append(None)  # (an argument that requires grad keeps its own traced value)
+            continue
+        chain = None if vw is None else (vw[0], tuple(tuple(np.asarray(d).tolist() for d in ds)
+                                                      for ds in vw[1]))
+        out.append((first.setdefault(o, i), chain))
+        any_ = True
+    return tuple(out) if any_ else None
 
 
 class _Program:
@@ -366,7 +492,7 @@ class _Program:
     diff = None  # the differentiable variant, for forwards whose outputs need gradients
 
     def __init__(self, compiled, box, n_sched):
-        self.compiled = compiled
+        self._compiled = compiled  # a Compiled, or a zero-argument function compiling it
         self.out_tree = box["out_tree"]
         self.float_mask = box["float_mask"]
         self.written = box["written"]        # indexes of state tensors the program writes
@@ -376,9 +502,20 @@ class _Program:
         self.n_sched = n_sched               # deferred scheduler.step() calls per scheduler
         self.donated = box.get("donated", False)
         self.stationary = box["stationary"]  # written state keeps its shapes and dtypes
+        self.rg_mask = box.get("rg_mask")     # per tensor output: requires grad, as in eager
+        self.in_grads = box.get("in_grads", [])  # argument tensors whose .grad the call sets
+        self.in_owner = box.get("in_owner", [])  # written arguments that stand for a storage
+        self.checks = box.get("checks") or None  # value checks the program defers to the host
+        self.ident = box.get("ident") if any(box.get("ident") or ()) else None
+
+    @property
+    def compiled(self):
+        if isinstance(self._compiled, functools.partial):  # compiled on first use
+            self._compiled = self._compiled()
+        return self._compiled
 
     def run(self, state, ins):
-        if self.diff is not None and _MODE.get() & 1:
+        if self.diff is not None:
             return self._run_diff(state, ins)
         live = _live_inputs(state, ins)
         _donatable(live[0], live[1], state.carriers)
@@ -395,7 +532,13 @@ class _Program:
                     c._grad = Tensor._from_array(g)
                 else:
                     c._grad._set_array(g)
-        return _rebuild_outputs(self.out_tree, self.float_mask, outs, [])
+        return _rebuild_outputs(self.out_tree, outs, ident=self._ident(state, ins))
+
+    def _ident(self, state, ins):
+        if self.ident is None:
+            return None
+        return [None if d is None else ins[d[1]] if d[0] == "in" else state.carriers[d[1]]
+                for d in self.ident]
 
     def _write_back(self, state, ins, new_arrays, new_key, new_inputs, donated=True):
         if donated and self.donated:  # every state array came back (old buffers are gone)
@@ -405,44 +548,70 @@ class _Program:
             t = state.tensors[i]
             t._sa = new_arrays[i]
             t._sv += 1
-        if self.in_written:  # in-place writes to argument tensors
+        n = len(self.in_written)
+        if n:  # in-place writes to argument tensors (or, for shared storages, to the storage)
             for i, a in zip(self.in_written, new_inputs):
-                ins[i]._set_array(a)
-        _random.default_generator._key = new_key
+                (ins[i]._owner() if i in self.in_owner else ins[i])._set_array(a)
+        for i, g in zip(self.in_grads, new_inputs[n:]):  # a backward() inside reached them
+            x = ins[i]
+            if x._node is None:  # a leaf, as in eager (non-leaf arguments get no .grad)
+                x.grad = Tensor._from_array(g) if x._grad is None else x._grad + Tensor._from_array(g)
+        if self.checks is not None:  # after the write-back: the old buffers were donated
+            _deferred.run(self.checks, new_inputs[n + len(self.in_grads):])
+        _random.default_generator._key = new_key[0]
+        for g, k in zip(state.generators, new_key[1:]):
+            g._key = k
         for s, n in zip(state.schedulers, self.n_sched):
             for _ in range(n):
                 type(s).step(s)
 
     def _run_diff(self, state, ins):
-        compiled, d_carriers, d_in = self.diff
-        fl, pb, (new_arrays, _, new_key, other, new_inputs) = compiled(*_live_inputs(state, ins))
+        """A forward whose outputs need gradients: run it, and give the outputs that require
+        grad one node whose backward replays the forward with jtorch's own autograd inside a
+        second program (so detach, no_grad, custom Functions and tensor hooks act as eagerly)."""
+        fwd, bwd, d_carriers, d_in = self.diff
+        live = _live_inputs(state, ins)
+        new_arrays, new_grads, new_key, outs, new_inputs = fwd(*live)
         edges = tuple([state.carriers[i]._edge() for i in d_carriers] + [ins[i]._edge() for i in d_in])
-        node = engine.node_type("CompiledFunctionBackward")(pb, edges, list(fl))
+        rg_outs = [o for o, m in zip(outs, self.rg_mask) if m]
+
+        def pullback(cts, _live=live):
+            return tuple(bwd(*_live, list(cts)))
+        node = engine.node_type("CompiledFunctionBackward")(pullback, edges, rg_outs)
+        node.eager = True
         self._write_back(state, ins, new_arrays, new_key, new_inputs, donated=False)
-        return _rebuild_outputs(self.out_tree, self.float_mask, fl, other, node)
+        return _rebuild_outputs(self.out_tree, outs, self.rg_mask, node, self._ident(state, ins))
 
 
-def _rebuild_outputs(out_tree, float_mask, fl, other, node=None):
-    """Output Tensors in the traced structure. With a node, floating outputs carry it."""
+def _rebuild_outputs(out_tree, outs, rg_mask=None, node=None, ident=None):
+    """Output Tensors in the traced structure; with a node, those that require grad carry it."""
     tdef, kinds, consts = out_tree
-    fl_it, ot_it = iter(enumerate(fl)), iter(other)
-    m_it = iter(float_mask)
+    it = iter(outs)
+    m_it = iter(rg_mask) if node is not None else None
+    j = 0
     leaves = []
+    id_it = iter(ident) if ident is not None else None
+    inference = _MODE.get() & _INFERENCE
     for kind, c in zip(kinds, consts):
         if kind != "T":
             leaves.append(c)
             continue
-        if node is None:  # plain program: all tensor outputs in order in `fl`
-            leaves.append(Tensor._from_array(next(fl_it)[1]))
-            next(m_it)
-        elif next(m_it):
-            j, a = next(fl_it)
-            t = Tensor._from_array(a)
+        a = next(it)
+        same = next(id_it) if id_it is not None else None
+        rg = m_it is not None and next(m_it)
+        if same is not None:  # the argument or state tensor itself (its value is current)
+            if rg:
+                j += 1
+            leaves.append(same)
+            continue
+        t = Tensor._from_array(a)
+        if rg:
             t._node, t._onr, t._rg = node, j, True
-            leaves.append(t)
-        else:
-            leaves.append(Tensor._from_array(next(ot_it)))
-    return jax.tree_util.tree_unflatten(tdef, leaves)
+            j += 1
+        elif inference:
+            t._inf = True  # made under inference_mode, as eager's outputs
+        leaves.append(t)
+    return _unflatten(tdef, leaves)
 
 
 def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
@@ -451,12 +620,13 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
     sched_counts = [0] * len(state.schedulers)
     box = {}
 
-    def pure(arrays, grads, hvals, key, in_arrays, strip=False):
+    def pure(arrays, grads, hvals, key, in_arrays, strip=False, backward=None):
         saved = [(t._sa, t._sv, t._a, t._av) for t in tensors]
         saved_c = [(c._grad, c._rg) for c in carriers]
         saved_g = [(c._grad, c._grad._sa, c._grad._sv) for c in carriers if c._grad is not None]
         saved_h = [g[k] for g, k in slots]
-        saved_key = _random.default_generator._key
+        keys_ctx = _random.traced_keys([_random.default_generator, *state.generators])
+        keys_ctx.__enter__()
         _TRACING[0] += 1
         calls0 = engine.BACKWARD_CALLS[0]
         try:
@@ -471,21 +641,43 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
                     c._grad._sv = -abs(c._grad._sv) - 10**9
             for (g, k), v in zip(slots, hvals):
                 g[k] = v  # a 0-d tracer: optimizers must not branch on its value
-            _random.default_generator._key = key
+            _random.default_generator._key = key[0]
+            for g, k in zip(state.generators, key[1:]):
+                g._key = k
             for i, s in enumerate(state.schedulers):
                 def deferred(*a, _i=i, **k):
                     sched_counts[_i] += 1
                 s.step = deferred
             a_it, al_it = iter(in_arrays), iter(state.alias)
             in_tensors = []
+            share, roots = state.share, {}
+            called = []  # the tensors the function receives, in argument order
 
             def as_input(x):
+                t = _as_input(x)
+                if isinstance(x, Tensor):
+                    called.append(t)
+                return t
+
+            def _as_input(x):
                 if not isinstance(x, Tensor):
                     return x
                 a = next(a_it)
                 if next(al_it) >= 0:  # shares storage with state: reads its tracer
                     in_tensors.append(None)
                     return x
+                s = share[len(in_tensors)] if share is not None else None
+                if s is not None:  # one traced storage per group; each argument a view of it
+                    root = roots.get(s[0])
+                    if root is None:
+                        root = roots[s[0]] = Tensor._from_array(a)
+                    if x._st is None:
+                        t = root
+                    else:
+                        t = object.__new__(type(x) if type(x) is Tensor else Tensor)
+                        t._st, t._vw = root, x._vw
+                    in_tensors.append(t if s[0] == len(in_tensors) else None)
+                    return t
                 t = Tensor._from_array(a)
                 if x._rg and not strip:
                     t._rg = True
@@ -493,9 +685,15 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
                 return t
             call_args, call_kwargs = jax.tree_util.tree_map(
                 as_input, (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
-            out = fn(*call_args, **call_kwargs)
+            with _deferred.Recording() as checks:
+                out = fn(*call_args, **call_kwargs)
+            if backward is not None:  # the differentiable variant's backward program
+                return _inner_backward(out, backward, carriers, in_tensors, call_args, call_kwargs)
             in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays))
-                          if t is not None and t._sa is not a]
+                          if t is not None and t._owner()._sa is not a]
+            in_owner = [i for i in in_written if share is not None and share[i] is not None]
+            in_grads = [i for i, t in enumerate(in_tensors)
+                        if t is not None and t._grad is not None]
             # Unchanged state is not returned (returning an input would copy it every call),
             # unless it is donated: then it must come back, and XLA aliases it (no copy).
             passthrough = donating and not strip
@@ -519,19 +717,29 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
                     new_grads[-1] = gin
                     if grad_spec[-1] is None:
                         grad_spec[-1] = "keep"
-            leaves, tdef = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, Tensor))
+            leaves, tdef = _flatten(out)
             kinds = ["T" if isinstance(x, Tensor) else "C" for x in leaves]
             consts = [None if isinstance(x, Tensor) else x for x in leaves]
             tens = [x for x in leaves if isinstance(x, Tensor)]
+            # Outputs that ARE an argument or a state tensor come back as that object (torch
+            # returns `x` from `f(x) -> x`, the live parameter or buffer from a getter).
+            by_id = {id(t): ("in", i) for i, t in reversed(list(enumerate(called)))}
+            by_id.update((id(c), ("c", j)) for j, c in enumerate(carriers) if id(c) not in by_id)
+            box["ident"] = [by_id.get(id(x)) for x in tens]
             box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts),
-                       in_written=in_written, donated=passthrough,
-                       float_mask=[jnp.issubdtype(x._data.dtype, jnp.inexact) for x in tens])
+                       in_written=in_written, donated=passthrough, in_grads=in_grads,
+                       in_owner=in_owner, checks=checks.checks(),
+                       float_mask=[jnp.issubdtype(x._data.dtype, jnp.inexact) for x in tens],
+                       rg_mask=[bool(x._rg) for x in tens])
             if not strip:
                 # Outputs that still need gradients, from a function that ran no backward
                 # itself (a forward): the program must be differentiable as a whole.
                 box["needs_grad"] = engine.BACKWARD_CALLS[0] == calls0 and any(x._rg for x in tens)
-            return (new_arrays, new_grads, _random.default_generator._key, [x._data for x in tens],
-                    [in_tensors[i]._sa for i in in_written])
+            keys = (_random.default_generator._key, *[g._key for g in state.generators])
+            return (new_arrays, new_grads, keys, [x._data for x in tens],
+                    [in_tensors[i]._owner()._sa for i in in_written] + [in_tensors[i]._grad._data
+                                                               for i in in_grads]
+                    + checks.arrays())
         finally:
             _TRACING[0] -= 1
             for t, (a, v, ca, cav) in zip(tensors, saved):
@@ -542,7 +750,7 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
                 g._sa, g._sv = a, v
             for (g, k), v in zip(slots, saved_h):
                 g[k] = v
-            _random.default_generator._key = saved_key
+            keys_ctx.__exit__(None, None, None)
             for s in state.schedulers:
                 s.__dict__.pop("step", None)
 
@@ -554,34 +762,46 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
     live = _live_inputs(state, ins)
     opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
     audit = _audit.Audit()
+    snap = _effects.Snapshot(state.rec, state.optimizers)
     try:
         compiled = None
         if classes is not None and any(c is not None for c in classes):
-            with audit:
+            with audit, _effects.guard_print():
                 compiled = _export_batch_polymorphic(pure, donate, live, classes)
             _check_audit(audit, state, ())
+            new_opt_state = _undo_new_optimizer_state(opt_state)
+            _check_effects(snap, state)
             if compiled is None or box.get("needs_grad"):
-                _undo_new_optimizer_state(opt_state)
                 raise _NotPolymorphic()
+            if new_opt_state:
+                raise _NeedsEager()
         else:
             # Trace and compile now (errors surface here, not on replay).
-            with audit:
+            with audit, _effects.guard_print():
                 traced = jax.jit(pure, donate_argnums=donate, keep_unused=True).trace(*live)
             _check_audit(audit, state, traced.jaxpr.consts)
-            lowered = traced.lower()
-            if _undo_new_optimizer_state(opt_state):
+            new_opt_state = _undo_new_optimizer_state(opt_state)
+            _check_effects(snap, state)
+            if new_opt_state:
                 raise _NeedsEager()
-            compiled = lowered.compile()
+            if box.get("needs_grad"):  # only the differentiable variant runs: compile on use
+                compiled = functools.partial(lambda t: t.lower().compile(), traced)
+            else:
+                compiled = traced.lower().compile()
     except BaseException:
         audit.restore(state)  # a failed trace must not leave tracers in tensors outside the state
         _undo_numbers(state)  # nor its Python side effects
+        snap.restore()
+        _effects.leaked_tracers()
         raise
     changed = _undo_numbers(state)
     if changed:  # the eager run that follows does them for real
         raise _SideEffect(changed)
     prog = _Program(compiled, dict(box), list(sched_counts))
     if box.get("needs_grad"):
-        prog.diff = _differentiable(pure, state, ins, live)
+        with _effects.guard_print():
+            prog.diff = _differentiable(pure, state, ins, live, box)
+        snap.restore()
     return prog
 
 
@@ -599,7 +819,7 @@ def _export_batch_polymorphic(pure, donate, live, classes):
     try:
         exp = jax.export.export(jax.jit(pure, donate_argnums=donate, keep_unused=True))(
             [spec(a) for a in arrays], [spec(g) for g in grads], [spec(h) for h in hvals],
-            spec(key), ins)
+            tuple(map(spec, key)), ins)
     except _UNTRACEABLE:
         raise
     except Exception:  # noqa: BLE001  (any failure of the symbolic trace means: use static shapes)
@@ -616,9 +836,27 @@ class _Missed(Exception):
         self.what = _audit.describe(tensors, objects)
 
 
+def _check_effects(snap, state):
+    """A trace that stored something in Python containers, or left a traced tensor anywhere,
+    has a side effect no program repeats: undo it and raise _Stored (_SideEffect for numbers)."""
+    numbers = _undo_numbers(state)
+    changed = snap.restore()
+    leaked = _effects.leaked_tracers()
+    if numbers:
+        raise _SideEffect(numbers)
+    if changed or leaked:
+        raise _Stored(changed or f"{leaked} tensor(s) computed in the call, outside the "
+                      "function's state (e.g. in a hook's container)")
+
+
+class _Stored(Exception):
+    """The traced function stores values in Python objects outside itself."""
+
+
 def _check_audit(audit, state, consts):
     written = audit.restore(state)
     tensors, objects = audit.missed(state, consts, written)
+    audit.reads.clear()
     if tensors or objects:
         _undo_numbers(state)
         raise _Missed(tensors, objects)
@@ -649,32 +887,53 @@ def _undo_new_optimizer_state(snapshots) -> bool:
     return changed
 
 
-def _differentiable(pure, state, ins, live):
-    """The program as one differentiable op: (outputs, pullback, rest) via jax.vjp in jit.
-
-    Differentiates with respect to the carriers that require grad (parameters) and the
-    argument tensors that do.
-    """
+def _differentiable(pure, state, ins, live, box):
+    """The program as one differentiable op: a forward program (no donation: the backward
+    replays it from the same inputs) and a backward program that runs the forward again with
+    jtorch's autograd recording and returns the gradients of the outputs that require grad
+    with respect to the carriers (parameters) and argument tensors that require grad."""
     d_carriers = [i for i, c in enumerate(state.carriers) if c._rg]
     d_in = [i for i, t in enumerate(ins) if t._rg]
-    owner_of = [state.owner_of[i] for i in d_carriers]
-    ns = len(d_carriers)
+    fwd = jax.jit(pure, keep_unused=True).lower(*live).compile()
+    outs_spec = jax.eval_shape(lambda *a: pure(*a)[3], *live)
+    cots = [jax.ShapeDtypeStruct(o.shape, o.dtype) for o, m in zip(outs_spec, box["rg_mask"]) if m]
 
-    def g(arrays, grads, hvals, key, in_arrays):
-        def f(*dvals):
-            a, ia = list(arrays), list(in_arrays)
-            for o, v in zip(owner_of, dvals[:ns]):
-                a[o] = v
-            for i, v in zip(d_in, dvals[ns:]):
-                ia[i] = v
-            new_arrays, new_grads, key2, outs, new_inputs = pure(a, grads, hvals, key, ia, strip=True)
-            fl = [o for o in outs if jnp.issubdtype(o.dtype, jnp.inexact)]
-            other = [o for o in outs if not jnp.issubdtype(o.dtype, jnp.inexact)]
-            return fl, (new_arrays, new_grads, key2, other, new_inputs)
-        dvals = [arrays[o] for o in owner_of] + [in_arrays[i] for i in d_in]
-        return jax.vjp(f, *dvals, has_aux=True)
-    compiled = jax.jit(g).lower(*live).compile()
-    return compiled, d_carriers, d_in
+    def bwd(arrays, grads, hvals, key, in_arrays, cts):
+        return pure(arrays, grads, hvals, key, in_arrays, backward=(cts, d_carriers, d_in))
+    bwd_c = jax.jit(bwd, keep_unused=True).lower(*live, cots).compile()
+    return fwd, bwd_c, d_carriers, d_in
+
+
+def _inner_backward(out, backward, carriers, in_tensors, call_args, call_kwargs):
+    """Inside the backward program: gradients of the outputs that require grad, as eager
+    autograd computes them, with respect to the differentiable carriers and arguments."""
+    from .autograd import grad as _grad
+    cts, d_carriers, d_in = backward
+    leaves, _ = _flatten(out)
+    outs = [x for x in leaves if isinstance(x, Tensor) and x._rg]
+    args = [x for x in jax.tree_util.tree_leaves((call_args, call_kwargs),
+                                                 is_leaf=lambda x: isinstance(x, Tensor))
+            if isinstance(x, Tensor)]
+    wrt = [carriers[i] for i in d_carriers] + [args[i] for i in d_in]
+    gs = _grad(outs, wrt, grad_outputs=[Tensor._from_array(c) for c in cts], allow_unused=True)
+    return [jnp.zeros(w.shape, w._data.dtype) if g is None else g._data for g, w in zip(gs, wrt)]
+
+
+def _flatten(out):
+    """Outputs flattened as torch's pytree does (dicts keep insertion order; Tensors are leaves)."""
+    from .utils import _pytree
+    return _pytree.tree_flatten(out)
+
+
+def _unflatten(tdef, leaves):
+    from .utils import _pytree
+    return _pytree.tree_unflatten(leaves, tdef)
+
+
+def _backward_hooks(state) -> bool:
+    from .nn.modules import _hooks
+    return bool(_hooks._global_backward_hooks) or any(
+        m._backward_hooks or m._backward_pre_hooks for m in state.modules)
 
 
 def _caller_line():

@@ -179,7 +179,8 @@ def _guard_key(state, sig):
     # so a change of them retraces.
     groups = tuple(tuple(sorted((k, _hyper_sig(k, v)) for k, v in g.items() if k != "params"))
                    for o in state.optimizers for g in o.param_groups)
-    return sig + (tens, flags, groups, tuple(state.consts), state.alias)
+    return sig + (tens, flags, groups, tuple(state.consts), state.alias,
+                  tuple(map(id, state.generators)))
 
 
 def _hyper_sig(k, v):

@@ -44,6 +44,8 @@ class _State:
         # are lifted to traced inputs (`lift_slots`) once they are seen to change (`lifted`).
         self.numbers, self.plain, self.lift_slots = [], [], []
         self.lifted = frozenset()
+        self.generators = []   # torch.Generators other than the default one
+        self.share = None      # argument tensors sharing storage (see _compile._sharing)
         self.names = set()     # names the reached user code reads (globals, attributes)
         self.modules_met = []  # user modules reached, walked for those names at the end
 
@@ -127,7 +129,8 @@ def _discover(fn, leaves, lifted=frozenset(), extra=()) -> _State:
     return st
 
 
-_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ, _CLASS, _MODULE, _PARTIAL, _COMPILED = range(11)
+_SKIP, _TENSOR, _DICT, _SEQ, _FUNC, _METHOD, _OBJ, _CLASS, _MODULE, _PARTIAL, _COMPILED, _GEN = \
+    range(12)
 _KINDS: dict = {}
 
 
@@ -141,6 +144,8 @@ def _kind(t):
             k = _FUNC                            # defined there, but their closures hold state
         elif issubclass(t, types.MethodType):
             k = _METHOD
+        elif issubclass(t, _random.Generator):
+            k = _GEN
         elif issubclass(t, type):
             k = _CLASS
         elif issubclass(t, types.ModuleType):
@@ -150,8 +155,7 @@ def _kind(t):
         elif getattr(t, "_jtorch_compiled", False):
             k = _COMPILED
         elif issubclass(t, (str, bytes, int, float, complex, bool, type(None),
-                            types.BuiltinFunctionType, np.ndarray, np.generic,
-                            _random.Generator)) or getattr(t, "_jtorch_no_walk", False) or \
+                            types.BuiltinFunctionType, np.ndarray, np.generic)) or getattr(t, "_jtorch_no_walk", False) or \
                 t.__module__.split(".")[0] in (
                                 "jax", "jaxlib", "numpy", "builtins") and not issubclass(
                                     t, (dict, list, tuple, set, frozenset)):
@@ -277,6 +281,9 @@ def _walk(obj, st, seen, depth, loose=GUARDED):
         _walk(obj.fn, st, seen, depth)
     elif k == _CLASS:
         _walk_class(obj, st, seen, depth)
+    elif k == _GEN:  # a torch.Generator the function draws from: its key is program state
+        if obj is not _random.default_generator:
+            st.generators.append(obj)
     elif k == _MODULE:
         if _user_code(obj.__name__):
             st.modules_met.append(obj)

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _promote
-from ._compiled import audit as _audit
+from ._compiled import audit as _audit, deferred as _deferred
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
 from .ops._registry import REGISTRY, Op
@@ -208,6 +208,8 @@ def apply(op: Op, args, kwargs=_EMPTY):
         kw = kwargs
     if op.check is not None:
         op.check(arrs, kw)
+        if _deferred.LOG is not None:  # traced arguments: the compiled program checks them
+            _deferred.note(op.check, arrs, kw)
     if paths is None:
         f = op.jit_plain if mode & ENABLED else op.jit_nograd
         try:

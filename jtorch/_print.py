@@ -11,6 +11,10 @@ from ._tensor_str import tensor_repr as _format
 def tensor_repr(t, prefix="tensor(") -> str:
     a = t._data
     if isinstance(a, jax.core.Tracer):
+        from . import _compile
+        if _compile._TRACING[0]:  # printing a value is a side effect of every call
+            from .compile_errors import raise_untraceable
+            raise_untraceable("Printing a tensor")
         return f"tensor(<traced {t.dtype} {list(a.shape)}>)"
     if type(a) is jax.ShapeDtypeStruct:
         from ._meta import repr_meta

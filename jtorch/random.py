@@ -9,11 +9,14 @@ import contextlib
 import functools
 import math
 import os
+import threading
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ._checks import check_alloc
 
 
 _DEFAULT_SEED = 67280421310721
@@ -53,18 +56,52 @@ def _draw(key, kind, shape, dtype, *params):
     return key, x
 
 
+_TRACED = threading.local()  # per thread: {id(generator): traced key} while jtorch.compile traces
+
+
+@contextlib.contextmanager
+def traced_keys(gens):
+    """While a thread traces a compiled function, the keys it draws from and advances are its
+    own (other threads keep using and advancing the real keys)."""
+    prev = _TRACED.__dict__.get("keys")
+    _TRACED.keys = {id(g): g._key for g in gens}
+    try:
+        yield
+    finally:
+        _TRACED.keys = prev
+
+
 class Generator:
     """Matches `torch.Generator` (a JAX PRNG key that advances on every draw)."""
 
     def __init__(self, device="cpu"):
         self.device = device
         self._seed = _DEFAULT_SEED
-        self._key = jax.random.PRNGKey(_DEFAULT_SEED)
+        self._k = None
+
+    # The key array is made on first use: creating it at import would start JAX's backend, and
+    # `jax.distributed.initialize` (torch.distributed.init_process_group) must come before that.
+    @property
+    def _key(self):
+        ov = _TRACED.__dict__.get("keys")
+        if ov is not None and id(self) in ov:  # this thread is tracing a compiled function
+            return ov[id(self)]
+        if self._k is None:
+            u = self._seed
+            self._k = jax.random.PRNGKey(u - 2**64 if u >= 2**63 else u)
+        return self._k
+
+    @_key.setter
+    def _key(self, key):
+        ov = _TRACED.__dict__.get("keys")
+        if ov is not None and id(self) in ov:
+            ov[id(self)] = key
+            return
+        self._k = key
 
     def manual_seed(self, seed) -> "Generator":
-        u = int(seed) % 2**64  # torch takes any 64-bit seed; JAX's key wants a signed int64
-        self._seed = u
-        self._key = jax.random.PRNGKey(u - 2**64 if u >= 2**63 else u)
+        self._seed = int(seed) % 2**64  # torch takes any 64-bit seed; JAX's key wants an int64
+        self._k = None
         return self
 
     def seed(self) -> int:
@@ -86,6 +123,7 @@ class Generator:
 
     def draw(self, kind, shape, dtype, *params):
         shape = tuple(shape)
+        check_alloc(shape, dtype)
         if kind not in _BUCKETED:
             self._key, x = _draw(self._key, kind, shape, dtype, *params)
             return x

@@ -99,6 +99,8 @@ class Audit:
             d, s = t.__dict__, self.snap[i]
             if len(d) == len(s) and all(d.get(k, _GONE) is v for k, v in s.items()):
                 continue
+            if not _traced(d):
+                continue  # changed by another thread's eager code, not by this trace
             d.clear()
             d.update(s)
             owner = s.get("_st")
@@ -137,6 +139,18 @@ class Audit:
 
 
 _GONE = object()
+
+
+def _traced(d):
+    """Whether a tensor's attributes hold values of a trace (a traced array, or a .grad or
+    cached value holding one): what a trace, and only a trace, leaves in a tensor."""
+    import jax
+    T = jax.core.Tracer
+    if isinstance(d.get("_sa"), T) or isinstance(d.get("_a"), T):
+        return True
+    g = d.get("_grad")
+    return g is not None and (isinstance(g.__dict__.get("_sa"), T) or
+                              isinstance(g.__dict__.get("_a"), T))
 
 
 def _tensors(args, kwargs):

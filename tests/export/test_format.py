@@ -170,27 +170,12 @@ def test_load_in_fresh_process_without_model_code(saved, tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), want, rtol=1e-6)
 
 
-PLAIN_JAX = '''
-import sys; sys.modules["jtorch"] = None  # jtorch is not used (nor importable) here
-import json, struct, zipfile
-import numpy as np, jax
-
-def load_plain(path):
-    """(program, weights, header) of a jtorch export file, read with plain JAX and numpy."""
-    z = zipfile.ZipFile(path)
-    header = json.loads(z.read("jtorch_export/header.json"))
-    program = jax.export.deserialize(bytearray(z.read("jtorch_export/program.jaxexport")))
-    raw = z.read("jtorch_export/weights.safetensors")
-    n = struct.unpack("<Q", raw[:8])[0]
-    meta, body = json.loads(raw[8:8 + n]), raw[8 + n:]
-    dtypes = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64,
-              "I32": np.int32, "BOOL": np.bool_}
-    def array(name):
-        d = meta[name]
-        a, b = d["data_offsets"]
-        return np.frombuffer(body[a:b], dtypes[d["dtype"]]).reshape(d["shape"])
-    return program, [array(name) for name in header["weights"]], header
-'''
+def _readme_plain_jax_snippet():
+    """The README's plain-JAX loading code (section "Export and deploy"), run as written."""
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    section = text[text.index("## Export and deploy"):]
+    start = section.index("```python\nimport json, struct, zipfile")
+    return section[start + len("```python\n"):section.index("```", start + 9)]
 
 
 def test_plain_jax_runs_exported_file(saved, tmp_path):
@@ -198,9 +183,8 @@ def test_plain_jax_runs_exported_file(saved, tmp_path):
     x = np.random.default_rng(1).standard_normal((9, 4)).astype(np.float32)
     want = m(torch.tensor(x)).detach().numpy()
     np.save(tmp_path / "x.npy", x)
-    _run(PLAIN_JAX + f"""
-program, weights, header = load_plain({str(path)!r})
-outputs = program.call(*weights, np.load("x.npy"))  # user outputs first, then buffer updates
-np.save("y.npy", np.asarray(outputs[0]))
-""", tmp_path)
+    (tmp_path / "model.pt2").write_bytes(path.read_bytes())
+    _run("import sys; sys.modules['jtorch'] = None  # jtorch is not used, nor importable\n"
+         "import numpy as np\nx = np.load('x.npy')\n" + _readme_plain_jax_snippet() +
+         "np.save('y.npy', np.asarray(outputs[0]))\n", tmp_path)
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), want, rtol=1e-6)

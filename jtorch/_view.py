@@ -166,7 +166,9 @@ def view_strides(shape, stride, new):
     for d in range(len(shape) - 1, -1, -1):
         t_numel *= shape[d]
         if d == 0 or (shape[d - 1] != 1 and stride[d - 1] != t_numel * chunk):
-            while view_d >= 0 and (v_numel < t_numel or new[view_d] == 1):
+            # `!=` rather than torch's `<` (the same here: v_numel only grows, so past t_numel
+            # it never equals it and None follows); symbolic sizes (jtorch.export) can decide it
+            while view_d >= 0 and (v_numel != t_numel or new[view_d] == 1):
                 newstride[view_d] = v_numel * chunk
                 v_numel *= new[view_d]
                 view_d -= 1

@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .anomaly_mode import _state as _ANOMALY
+
 Tensor = None  # set by jtorch._tensor (import cycle)
 
 # Called through one jitted function per pullback structure (the pullback's residual
@@ -256,6 +258,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=N
                     captured[slot] = buf[idx]
         _check_saved(node)
         in_grads = _call_node(node, buf, create_graph)
+        if _ANOMALY["anomaly"] and _ANOMALY["check_nan"]:
+            _check_nan(node, in_grads)
         if node.posthooks:
             for h in node.posthooks:
                 h(tuple(_as_tensor(g) for g in in_grads),
@@ -305,6 +309,14 @@ def _unwrap_grad(r, create_graph):
     if isinstance(r, Tensor):
         return r if create_graph else r._value_any()
     return r
+
+
+def _check_nan(node, grads):
+    """detect_anomaly: torch's RuntimeError naming the node whose backward produced NaN."""
+    for i, g in enumerate(grads):
+        a = g._value_any() if isinstance(g, Tensor) else g
+        if a is not None and jnp.issubdtype(a.dtype, jnp.inexact) and bool(jnp.isnan(a).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _call_node(node, buf, create_graph):

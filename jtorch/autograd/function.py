@@ -84,6 +84,7 @@ class Function(metaclass=_FunctionMeta):
         if not ctx.materialize_grads and multi and all(isinstance(o, Tensor) for o in outs):
             node.raw_cts = True
         n_in = len(args)
+        shapes = {i: tuple(args[i].shape) for i in diff}
 
         def run_user_backward(grads, create_graph):
             with (enable_grad() if create_graph else no_grad()):
@@ -92,7 +93,7 @@ class Function(metaclass=_FunctionMeta):
             if len(res) < n_in:
                 raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of "
                                    f"gradients (expected {n_in}, got {len(res)})")
-            return [res[i] for i in diff]
+            return [_fit_grad(cls, i, res[i], shapes[i]) for i in diff]
 
         def pb(ct_tree):
             cts = ct_tree if multi else (ct_tree,)
@@ -123,6 +124,19 @@ class Function(metaclass=_FunctionMeta):
             t._node, t._onr, t._rg = node, i, True
             wrapped.append(t)
         return tuple(wrapped) if multi else wrapped[0]
+
+
+def _fit_grad(cls, i, g, shape):
+    """A user backward's gradient for input `i`: summed down to the input's shape when the
+    input broadcasts to it, torch's RuntimeError when it cannot be."""
+    if g is None or not hasattr(g, "shape") or tuple(g.shape) == shape:
+        return g
+    gs = tuple(g.shape)
+    n = len(gs) - len(shape)
+    if n >= 0 and all(s == 1 or s == d for s, d in zip(shape, gs[n:])):
+        return g.sum_to_size(shape) if shape else g.sum()
+    raise RuntimeError(f"Function {cls.__name__}Backward returned an invalid gradient at index {i} "
+                       f"- got {list(gs)} but expected shape compatible with {list(shape)}")
 
 
 def once_differentiable(fn):

@@ -16,5 +16,5 @@ from ._collectives import (Work, all_gather, all_gather_into_tensor,  # noqa: F4
                            all_gather_object, all_reduce, all_to_all_single, barrier, broadcast,
                            broadcast_object_list, gather, gather_object, recv, reduce,
                            reduce_scatter_tensor, scatter, send)
-from . import device_mesh, tensor  # noqa: F401,E402
+from . import device_mesh, fsdp, tensor  # noqa: F401,E402
 from .device_mesh import DeviceMesh, init_device_mesh  # noqa: F401,E402

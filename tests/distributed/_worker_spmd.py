@@ -65,3 +65,27 @@ for kind in ("plain", "ddp_eager", "ddp_compiled"):
     runs[kind] = [losses, [p.detach().numpy().tolist() for p in m.parameters()],
                   str(getattr(m[0].weight._data.sharding, "spec", "single"))]
 print("DDP " + json.dumps(runs))
+
+from jtorch.distributed.fsdp import FSDPModule, fully_shard  # noqa: E402
+
+fs = {}
+for kind in ("plain", "fsdp_eager", "fsdp_compiled"):
+    m = make()
+    if kind != "plain":
+        for layer in (m[0], m[2]):
+            fully_shard(layer, mesh=flat)
+        fully_shard(m, mesh=flat)
+    opt = torch.optim.AdamW(m.parameters(), lr=0.01)
+
+    def step(xb, yb):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(m(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+    f = torch.compile(step) if kind == "fsdp_compiled" else step
+    losses = [f(X, Y).item() for _ in range(4)]
+    fs[kind] = [losses, [p.detach().numpy().tolist() for p in m.parameters()],
+                str(getattr(m[0].weight._data.sharding, "spec", "single")),
+                isinstance(m, FSDPModule), type(m[0]).__name__]
+print("FSDP " + json.dumps(fs))

@@ -18,10 +18,12 @@ def spmd():
                        capture_output=True, text=True, timeout=180)
     line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
     ddp = [ln for ln in p.stdout.splitlines() if ln.startswith("DDP ")]
-    assert p.returncode == 0 and line and ddp, p.stderr[-3000:]
+    fsdp = [ln for ln in p.stdout.splitlines() if ln.startswith("FSDP ")]
+    assert p.returncode == 0 and line and ddp and fsdp, p.stderr[-3000:]
     assert "Warning" not in p.stderr  # no eager fallback of the compiled step
     res = json.loads(line[0][len("RESULT "):])
     res["ddp"] = json.loads(ddp[0][len("DDP "):])
+    res["fsdp"] = json.loads(fsdp[0][len("FSDP "):])
     return res
 
 
@@ -60,6 +62,17 @@ def test_single_controller_ddp_eager_and_compiled_equal_one_device(spmd):
     for kind in ("ddp_eager", "ddp_compiled"):
         losses, weights, spec = spmd["ddp"][kind]
         assert spec == "P()"  # replicated over the mesh
+        np.testing.assert_allclose(losses, plain[0], rtol=1e-5)
+        for a, b in zip(weights, plain[1]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_fully_shard_eager_and_compiled_equal_one_device(spmd):
+    """fully_shard per layer and at the root (single controller, 8 devices), AdamW."""
+    plain = spmd["fsdp"]["plain"]
+    for kind in ("fsdp_eager", "fsdp_compiled"):
+        losses, weights, spec, is_fsdp, cls = spmd["fsdp"][kind]
+        assert spec == "P('dim0',)" and is_fsdp and cls == "FSDPLinear"  # 16 rows over 8 devices
         np.testing.assert_allclose(losses, plain[0], rtol=1e-5)
         for a, b in zip(weights, plain[1]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

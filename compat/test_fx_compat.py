@@ -126,7 +126,7 @@ def _resnet(lib):
     m = _fill(lib, ResNet()).eval()
     gm = lib.fx.symbolic_trace(m)
     x = _x(lib, 2, 3, 8, 8)
-    return [_node_table(gm), gm(x), m(x)]
+    return [_node_table(gm), gm(x), m(x), gm.code]
 
 
 class _PathTracerFactory:

@@ -249,31 +249,51 @@ class Graph:
                 out = f"{out}.{p}" if p.isidentifier() and not keyword.iskeyword(p) else f'getattr({out}, "{p}")'
             return out
 
+        # Free each value after its last use (as torch's code does: `;  x = None`), so eager
+        # execution of a GraphModule does not keep every intermediate alive until it returns.
+        last_use: dict = {}
+        for n in self._nodes:
+            for a in n.all_input_nodes:
+                last_use[a] = n
+        frees: dict = {}
+        for n in self._nodes:
+            if n.op == "output":
+                continue
+            frees[n] = [a.name for a in n.all_input_nodes if last_use[a] is n]
+            if not n.users and n.op != "placeholder":
+                frees[n].append(n.name)
         params, body = [], []
         for n in self._nodes:
-            if n.op == "placeholder":
-                t = n.target
-                params.append(f"{t} = {render(n.args[0])}" if n.args else t)
-                if t.startswith("*"):
-                    continue
-                if t != n.name:
-                    body.append(f"{n.name} = {t}")
-            elif n.op == "get_attr":
-                body.append(f"{n.name} = {attr_path(n.target)}")
-            elif n.op == "call_module":
-                body.append(f"{n.name} = {attr_path(n.target)}({self._call_args(n, render)})")
-            elif n.op == "call_method":
-                obj, rest = n.args[0], n.args[1:]
-                body.append(f"{n.name} = {render(obj)}.{n.target}({self._call_args(n, render, rest)})")
-            elif n.op == "call_function":
-                body.append(f"{n.name} = {self._render_call(n, render, fn_name)}")
-            elif n.op == "output":
-                body.append(f"return {render(n.args[0])}")
+            n_before = len(body)
+            self._emit(n, body, params, render, fn_name, attr_path)
+            if frees.get(n) and len(body) > n_before:
+                body[-1] += ";  " + " = ".join(frees[n]) + " = None"
         if not body or not body[-1].startswith("return"):
             body.append("return None")
-        src = f"\n\ndef forward({', '.join([root_module] + params)}):\n" + \
-              "".join(f"    {line}\n" for line in body)
+        src = f"\n\n\ndef forward({', '.join([root_module] + params)}):\n" + \
+              "".join(f"    {line}\n" for line in body) + "    "  # torch's layout
         return PythonCode(src, globals_)
+
+    def _emit(self, n, body, params, render, fn_name, attr_path):
+        """Append the statement for node `n` to `body` (placeholders go to `params`)."""
+        if n.op == "placeholder":
+            t = n.target
+            params.append(f"{t} = {render(n.args[0])}" if n.args else t)
+            if t.startswith("*"):
+                return
+            if t != n.name:
+                body.append(f"{n.name} = {t}")
+        elif n.op == "get_attr":
+            body.append(f"{n.name} = {attr_path(n.target)}")
+        elif n.op == "call_module":
+            body.append(f"{n.name} = {attr_path(n.target)}({self._call_args(n, render)})")
+        elif n.op == "call_method":
+            obj, rest = n.args[0], n.args[1:]
+            body.append(f"{n.name} = {render(obj)}.{n.target}({self._call_args(n, render, rest)})")
+        elif n.op == "call_function":
+            body.append(f"{n.name} = {self._render_call(n, render, fn_name)}")
+        elif n.op == "output":
+            body.append(f"return {render(n.args[0])}")
 
     @staticmethod
     def _call_args(n, render, args=None) -> str:

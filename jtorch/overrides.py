@@ -27,6 +27,13 @@ def _disabled_torch_function_impl(func, types, args=(), kwargs=None):
     return func(*args, **(kwargs or {}))
 
 
+def __getattr__(name):
+    if name == "_disabled_torch_dispatch_impl":  # torch._C's, reached through _C's table
+        from .utils._python_dispatch import _disabled_torch_dispatch_impl
+        return _disabled_torch_dispatch_impl
+    raise AttributeError(f"module 'torch.overrides' has no attribute '{name}'")
+
+
 def _refresh():
     ACTIVE[0] = _state["types"] or bool(_MODES)
 
@@ -420,6 +427,8 @@ def _install():
     Tensor = _tensor.Tensor
     Tensor.__torch_function__ = classmethod(_tensor_torch_function)
     Tensor.__init_subclass__ = classmethod(_init_subclass)
+    from .utils._python_dispatch import _disabled_torch_dispatch_impl
+    Tensor.__torch_dispatch__ = staticmethod(_disabled_torch_dispatch_impl)
     for name, v in list(Tensor.__dict__.items()):
         if (type(v) is _types.FunctionType and name not in _UNWRAPPED and not getattr(v, "_jtorch_tf", False)
                 and (not name.startswith("_") or name.startswith("__"))):

@@ -7,6 +7,7 @@ switches). Anything else raises AttributeError as a missing name.
 from __future__ import annotations
 
 from . import _nn  # noqa: F401
+from ._dispatch_keys import DispatchKey, DispatchKeySet, _ExcludeDispatchKeyGuard  # noqa: F401
 from .._tensor import Tensor as _Tensor
 from ..random import Generator  # noqa: F401
 
@@ -73,7 +74,8 @@ _OVERRIDES = {  # torch._C name -> jtorch.overrides name
     "_is_torch_function_mode_enabled": "_is_torch_function_mode_enabled",
     "_len_torch_function_stack": "_len_torch_function_stack",
     "_push_on_torch_function_stack": "_push_mode", "_pop_torch_function_stack": "_pop_mode",
-    "_get_function_stack_at": "_get_function_stack_at"}
+    "_get_function_stack_at": "_get_function_stack_at",
+    "_disabled_torch_dispatch_impl": "_disabled_torch_dispatch_impl"}
 
 
 def __getattr__(name):

@@ -22,6 +22,12 @@ _ATEN_NAMES = {"_conv": "convolution", "_conv_transpose": "convolution", "_cast"
                "_repeat": "repeat", "_zero": "zero"}
 
 
+def _disabled_torch_dispatch_impl(func, types, args=(), kwargs=None):
+    """Matches `torch._C._disabled_torch_dispatch_impl`: `Tensor.__torch_dispatch__` (plain
+    Tensors have no dispatch override)."""
+    return NotImplemented
+
+
 def _func(op):
     f = _FUNCS.get(op)
     if f is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.export import is_symbolic_dim
 
 from . import _dispatch, _shape, _view
 from ._pyvalues import normalize_key
@@ -66,7 +67,16 @@ def _basic_items(self, key):
         if isinstance(k, slice):
             if k.step is not None and int(k.step) <= 0:
                 raise ValueError("step must be greater than zero")
-            start, stop, step = k.indices(n)
+            try:
+                start, stop, step = k.indices(n)
+            except TypeError:
+                if not any(map(is_symbolic_dim, (n, k.start, k.stop))):
+                    raise
+                start, length, step = _symbolic_slice(k, n)  # jtorch.export's dynamic sizes
+                items.append(("s", length, step))
+                starts.append(start)
+                d += 1
+                continue
             items.append(("s", len(range(start, stop, step)), step))
             starts.append(min(start, n))
         else:
@@ -80,6 +90,22 @@ def _basic_items(self, key):
         items.append(("s", n, 1))
         starts.append(0)
     return items, starts
+
+
+def _symbolic_slice(k, n):
+    """(start, length, step) of slice `k` over a dimension of size `n` where a size or bound is
+    symbolic. Comparisons the symbols' ranges cannot decide raise jax's
+    InconclusiveDimensionOperation (export then names the dimension: give it a range)."""
+    step = 1 if k.step is None else int(k.step)
+    start = 0 if k.start is None else k.start
+    stop = n if k.stop is None else k.stop
+    if isinstance(start, int) and start < 0:
+        start = max(n + start, 0)
+    if isinstance(stop, int) and stop < 0:
+        stop = max(n + stop, 0)
+    stop = min(stop, n)
+    start = min(start, stop)
+    return start, (stop - start + step - 1) // step, step
 
 
 def _view_name(key):

@@ -163,6 +163,12 @@ def _constraint_error(err, dims, static, attempt):
         lines.append(f"  - Not all values of {n} = {path}.size()[{i}] in the specified range "
                      f"{rng} satisfy it; the model exports with {n} = {size} (static).")
         fixes.append(f"  {n} = {size}  (or a Dim range the code accepts, or Dim.AUTO)")
+    if isinstance(err, TypeError) and "DimExpr" in str(err):
+        lines.append("  (an operation there needs a concrete size: jtorch cannot yet run it with a "
+                     "dynamic one)")
+    elif isinstance(err, jax.errors.InconclusiveDimensionOperation):
+        lines.append("  (the comparison is undecidable over the range: a min/max on the Dim may "
+                     "settle it, e.g. min=2 for x[1:])")
     return UserError("\n".join(lines + ["Suggested fixes:"] + fixes))
 
 

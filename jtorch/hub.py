@@ -17,19 +17,38 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from urllib.parse import urlparse  # noqa: F401  (torch.hub re-exports it)
+
+try:
+    from tqdm import tqdm  # noqa: F401  (torch.hub and torch.utils.model_zoo re-export it)
+except ImportError:
+    class tqdm:  # noqa: N801 - the minimal progress bar torch.hub falls back to
+        """A do-nothing stand-in for `tqdm.tqdm` when tqdm is not installed."""
+
+        def __init__(self, total=None, disable=False, unit=None, unit_scale=None, unit_divisor=None, **kw):
+            self.total, self.n = total, 0
+
+        def update(self, n):
+            self.n += n
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
 
 _hub_dir = None
 HASH_REGEX = re.compile(r"-([a-f0-9]*)\.")
 
 
-def _torch_home() -> str:
+def _get_torch_home() -> str:
     cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
     return os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))
 
 
 def get_dir() -> str:
     """Matches `torch.hub.get_dir`: `set_dir`'s path, else `$TORCH_HOME/hub`."""
-    return _hub_dir if _hub_dir is not None else os.path.join(_torch_home(), "hub")
+    return _hub_dir if _hub_dir is not None else os.path.join(_get_torch_home(), "hub")
 
 
 def set_dir(d) -> None:

@@ -1,0 +1,4 @@
+"""torch.onnx.symbolic_opset14: its symbolic functions exist and raise when called (no ONNX export)."""
+from ._opset import module_getattr
+
+__getattr__ = module_getattr("symbolic_opset14")

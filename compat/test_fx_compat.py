@@ -106,7 +106,8 @@ def _node_table(gm):
 
 def _trace_table(lib):
     M, _ = _models(lib)
-    return _node_table(lib.fx.symbolic_trace(_fill(lib, M())))
+    gm = lib.fx.symbolic_trace(_fill(lib, M()))
+    return [_node_table(gm), str(gm.graph)]
 
 
 def _trace_values(lib):
@@ -126,7 +127,7 @@ def _resnet(lib):
     m = _fill(lib, ResNet()).eval()
     gm = lib.fx.symbolic_trace(m)
     x = _x(lib, 2, 3, 8, 8)
-    return [_node_table(gm), gm(x), m(x), gm.code]
+    return [_node_table(gm), gm(x), m(x), gm.code, str(gm.graph)]
 
 
 class _PathTracerFactory:

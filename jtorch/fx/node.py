@@ -166,25 +166,27 @@ class Node:
         return str(self.target)
 
     def format_node(self, placeholder_names=None, maybe_return_typename=None) -> str:
-        def fmt(a):
-            return map_arg(a, lambda n: _Ref(n.name))
+        def fmt(a, mark="%"):  # torch shows nodes as %name and strings unquoted
+            return map_aggregate(a, lambda x: _Ref(mark + x.name) if isinstance(x, Node)
+                                 else _Ref(x) if isinstance(x, str) else x)
         if self.op == "placeholder":
             default = f"(default={self.args[0]!r})" if self.args else ""
             return f"%{self.name} : [num_users={len(self.users)}] = placeholder[target={self.target}]{default}"
         if self.op == "output":
-            return f"return {fmt(self.args[0])!r}"
+            return f"return {fmt(self.args[0], '')!r}"
         if self.op == "get_attr":
             return f"%{self.name} : [num_users={len(self.users)}] = get_attr[target={self.target}]"
+        kw = ", ".join(f"{k}: {v!r}" for k, v in fmt(self.kwargs).items())
         return (f"%{self.name} : [num_users={len(self.users)}] = {self.op}[target={self._pretty_target()}]"
-                f"(args = {fmt(self.args)!r}, kwargs = {fmt(self.kwargs)!r})")
+                f"(args = {fmt(self.args)!r}, kwargs = {{{kw}}})")
 
 
 class _Ref:
-    def __init__(self, name):
-        self.name = name
+    def __init__(self, text):
+        self.text = text
 
     def __repr__(self):
-        return f"%{self.name}"
+        return self.text
 
 
 def _is_plain_constant(v) -> bool:

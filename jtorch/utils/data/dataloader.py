@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import time
 
 from . import _utils  # noqa: F401  (torch.utils.data.dataloader._utils)
@@ -24,7 +25,21 @@ from ._utils.worker import (ExceptionWrapper, IterableStop, Resume, get_worker_i
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-_POLL_S = 5.0
+_POLL_S = 5.0  # shutdown: how long a worker may take to exit before it is terminated
+_CHECK_S = 0.1  # waiting for a batch: how often the workers' liveness is checked
+_UNGUARDED_EXIT = 87  # a spawned worker re-ran a script that starts workers at import
+
+_UNGUARDED = ("DataLoader with num_workers > 0 was started while a worker process was importing "
+              "the main script. jtorch starts workers with 'spawn' (JAX's threads make 'fork' "
+              "unsafe), and each worker re-imports the script that created the DataLoader, so "
+              "code at the top level of that script runs again there. Put the code that "
+              "iterates the DataLoader under `if __name__ == \"__main__\":` (as torch requires "
+              "on macOS and Windows), or pass num_workers=0.")
+
+
+def _in_spawn_bootstrap() -> bool:
+    """Whether this process is a spawned child still importing the parent's main script."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -207,6 +222,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         ctx = loader.multiprocessing_context or "spawn"
         ctx = multiprocessing.get_context(ctx) if isinstance(ctx, str) else ctx
         self._start_method = ctx.get_start_method()
+        if self._start_method != "fork" and _in_spawn_bootstrap():
+            # An unguarded script re-run by our worker: say so, and let the parent explain.
+            sys.stderr.write(f"jtorch: {_UNGUARDED}\n")
+            sys.stderr.flush()
+            os._exit(_UNGUARDED_EXIT)
         self._materialize = self._collate_fn in (default_collate, default_convert)
         self._result_queue, self._done_event = ctx.Queue(), ctx.Event()
         self._index_queues, self._workers, self._shutdown, self._task_info = [], [], False, {}
@@ -279,13 +299,16 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def _get_data(self):
         start = time.monotonic()
         while True:
-            wait = _POLL_S if not self._timeout else min(_POLL_S, self._timeout)
+            wait = _CHECK_S if not self._timeout else min(_CHECK_S, self._timeout)
             try:
                 return self._result_queue.get(timeout=wait)
             except queue.Empty:
                 dead = [w.pid for w in self._workers if not w.is_alive()]
                 if dead:
+                    unguarded = any(w.exitcode == _UNGUARDED_EXIT for w in self._workers)
                     self._shutdown_workers()
+                    if unguarded:
+                        raise RuntimeError(_UNGUARDED) from None
                     hint = ""
                     if self._start_method != "fork":
                         hint = (f". If a worker's error above is about the bootstrapping phase: "

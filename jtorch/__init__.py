@@ -180,6 +180,7 @@ from . import interop  # noqa: E402,F401
 from .interop import from_dlpack, from_jax  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
 from . import onnx  # noqa: E402,F401
+from . import export  # noqa: E402,F401
 from . import cpu, mps, multiprocessing, version, xpu  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401

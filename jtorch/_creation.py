@@ -8,6 +8,7 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.export import is_symbolic_dim
 
 from . import _dtype as D, _pyvalues
 from ._layout import check_layout
@@ -139,6 +140,9 @@ def _size(size):
     for s in size:
         if isinstance(s, Tensor):
             s = int(s)
+        if is_symbolic_dim(s):  # a dynamic dimension of jtorch.export
+            out.append(s)
+            continue
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"size must be a tuple of ints, got element of type {type(s).__name__}")
         if s < 0:
@@ -236,6 +240,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     """Matches `torch.arange` (int64 for integer arguments, else the default float)."""
     if end is None:
         start, end = 0, start
+    if builtins.any(map(is_symbolic_dim, (start, end, step))):  # a jtorch.export dynamic size
+        if not builtins.all(isinstance(v, int) or is_symbolic_dim(v) for v in (start, end, step)) \
+                or not isinstance(step, int) or step <= 0:
+            raise TypeError("arange with a dynamic size takes int start and a positive int step")
+        d = dtype or D.int64
+        n = (end - start + step - 1) // step
+        t = _finish(start + step * jax.lax.iota(d.np, n), d, device, requires_grad)
+        return Tensor._write_out(out, t) if out is not None else t
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")

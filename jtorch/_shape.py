@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from jax.export import is_symbolic_dim
+
 from . import _dispatch, _layout, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
@@ -80,7 +82,8 @@ def _regenerate_view_node(view: Tensor):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    # symbolic sizes (jtorch.export's dynamic dimensions) stay symbolic
+    return tuple(s if is_symbolic_dim(s) else int(s) for s in shape)
 
 
 def _infer(shape, numel):

@@ -89,3 +89,24 @@ for kind in ("plain", "fsdp_eager", "fsdp_compiled"):
                 str(getattr(m[0].weight._data.sharding, "spec", "single")),
                 isinstance(m, FSDPModule), type(m[0]).__name__]
 print("FSDP " + json.dumps(fs))
+
+from jtorch.distributed.tensor.parallel import (ColwiseParallel, RowwiseParallel,  # noqa: E402
+                                                parallelize_module)
+
+tp = {}
+for kind in ("plain", "tp"):
+    m = make()
+    if kind == "tp":
+        tp_mesh = init_device_mesh("cpu", (2, 4), mesh_dim_names=("dp", "tp"))["tp"]
+        parallelize_module(m, tp_mesh, {"0": ColwiseParallel(), "2": RowwiseParallel()})
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(m(X), Y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    tp[kind] = [losses, [p.detach().numpy().tolist() for p in m.parameters()],
+                [str(getattr(p._data.sharding, "spec", "single")) for p in m.parameters()]]
+print("TP " + json.dumps(tp))

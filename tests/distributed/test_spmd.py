@@ -19,11 +19,13 @@ def spmd():
     line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
     ddp = [ln for ln in p.stdout.splitlines() if ln.startswith("DDP ")]
     fsdp = [ln for ln in p.stdout.splitlines() if ln.startswith("FSDP ")]
-    assert p.returncode == 0 and line and ddp and fsdp, p.stderr[-3000:]
+    tp = [ln for ln in p.stdout.splitlines() if ln.startswith("TP ")]
+    assert p.returncode == 0 and line and ddp and fsdp and tp, p.stderr[-3000:]
     assert "Warning" not in p.stderr  # no eager fallback of the compiled step
     res = json.loads(line[0][len("RESULT "):])
     res["ddp"] = json.loads(ddp[0][len("DDP "):])
     res["fsdp"] = json.loads(fsdp[0][len("FSDP "):])
+    res["tp"] = json.loads(tp[0][len("TP "):])
     return res
 
 
@@ -76,3 +78,12 @@ def test_fully_shard_eager_and_compiled_equal_one_device(spmd):
         np.testing.assert_allclose(losses, plain[0], rtol=1e-5)
         for a, b in zip(weights, plain[1]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_tensor_parallel_colwise_rowwise_equal_one_device(spmd):
+    plain, tp = spmd["tp"]["plain"], spmd["tp"]["tp"]
+    # torch's layouts: Colwise shards weight rows and bias, Rowwise weight columns (bias whole)
+    assert tp[2] == ["P('tp',)", "P('tp',)", "P(None, 'tp')", "P()"]
+    np.testing.assert_allclose(tp[0], plain[0], rtol=1e-5)
+    for a, b in zip(tp[1], plain[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -47,6 +47,23 @@ def _attention(lib):
     return _init(lib, CausalSelfAttention(), seed=20)
 
 
+def _tiny_gpt(lib, vocab=20, block=32, C=16):
+    nn = lib.nn
+
+    class GPT(nn.Module):  # nanoGPT's shape: token + position embeddings, a block, a head
+        def __init__(self):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(vocab, C), nn.Embedding(block, C)
+            self.block, self.ln, self.head = _attention(lib), nn.LayerNorm(C), nn.Linear(C, vocab, bias=False)
+
+        def forward(self, idx):
+            b, t = idx.size()
+            assert t <= block, f"Cannot forward sequence of length {t}"
+            x = self.wte(idx) + self.wpe(lib.arange(0, t, dtype=lib.long))
+            return self.head(self.ln(self.block(x)))
+    return _init(lib, GPT(), seed=60)
+
+
 def _convbn(lib):
     nn = lib.nn
 
@@ -112,6 +129,16 @@ def test_dynamic_sequence_causal_attention(compat):
         ep = lib.export.export(m, (_t(lib, 2, 8, 16),),
                                dynamic_shapes=({0: Dim("b"), 1: Dim("seq", max=128)},))
         return _run_module(lib, ep, [(_t(lib, b, s, 16, seed=s),) for b, s in ((3, 5), (2, 8), (1, 17))])
+    compat.value(run, rtol=1e-5, atol=2e-6)
+
+
+def test_dynamic_sequence_tiny_gpt(compat):
+    def run(lib):
+        Dim = lib.export.Dim
+        ids = lambda b, t, seed: lib.tensor(np.random.default_rng(seed).integers(0, 20, (b, t)))  # noqa: E731
+        ep = lib.export.export(_tiny_gpt(lib), (ids(2, 8, 0),),
+                               dynamic_shapes=({0: Dim("b"), 1: Dim("seq", max=32)},))
+        return _run_module(lib, ep, [(ids(b, t, t),) for b, t in ((3, 5), (1, 32))])
     compat.value(run, rtol=1e-5, atol=2e-6)
 
 

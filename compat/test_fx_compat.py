@@ -216,7 +216,16 @@ def _errors(lib):
     return out
 
 
-CASES = {"trace_table": _trace_table, "trace_values": _trace_values, "resnet": _resnet,
+def _constants(lib):
+    c = lib.tensor([1.0, -2.0, 3.0])
+
+    def f(x):
+        return (c * x, c + x, x - c, c[0] < x, c.add(x), 2 ** x, lib.cat([c, x]).view(2, 3).sum(0))
+    gm = lib.fx.symbolic_trace(f)
+    return [str(gm.graph), gm.code, list(gm(lib.tensor([0.5, 1.0, 2.0])))]
+
+
+CASES = {"constants": _constants, "trace_table": _trace_table, "trace_values": _trace_values, "resnet": _resnet,
          "feature_extract": _feature_extract, "errors": _errors}
 
 

@@ -93,6 +93,27 @@ def _recording(orig, name):
     return wrapped
 
 
+def _tensor_method_names() -> dict:
+    """Tensor attribute -> the method name torch's tracer records when it is called on a constant
+    Tensor with a Proxy argument (`c * x` is `call_method mul`)."""
+    from .. import _bind
+    names = {f"__{k}__": v for k, v in {**_bind._OPERATORS, **_bind._COMPARE}.items()}
+    names["__getitem__"] = None  # recorded as operator.getitem
+    return names
+
+
+def _recording_method(orig, name):
+    @functools.wraps(orig)
+    def wrapped(self, *args, **kwargs):
+        p = find_proxy(args, kwargs)
+        if p is not None and not isinstance(self, Proxy):
+            if name is None:
+                return p.tracer.create_proxy("call_function", operator.getitem, (self,) + args, kwargs)
+            return p.tracer.create_proxy("call_method", name, (self,) + args, kwargs)
+        return orig(self, *args, **kwargs)
+    return wrapped
+
+
 class Tracer(TracerBase):
     """Matches `torch.fx.Tracer`."""
 
@@ -221,6 +242,13 @@ class Tracer(TracerBase):
             if orig is not None:
                 patcher.set(g, name, _recording(orig, name), is_dict=True)
         self._patch_globals(patcher, getattr(fn, "__globals__", {}))
+        import jtorch
+        dunders = _tensor_method_names()
+        for name, v in list(vars(jtorch.Tensor).items()):
+            if name in dunders:
+                patcher.set(jtorch.Tensor, name, _recording_method(v, dunders[name]))
+            elif not name.startswith("_") and isinstance(v, types.FunctionType):
+                patcher.set(jtorch.Tensor, name, _recording_method(v, name))
         orig_call, orig_getattr = nn.Module.__call__, nn.Module.__getattr__
         cache: dict = {}
         tracer = self

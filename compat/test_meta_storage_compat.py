@@ -53,6 +53,20 @@ META_CASES = {
     "copy_from_cpu": lambda lib: _desc(lib.empty(2, 3, device="meta").copy_(lib.ones(2, 3))),
     "clone_contiguous": lambda lib: _desc(lib.empty(2, 3, device="meta").t().contiguous()),
     "int_default_dtype_repr": lambda lib: repr(lib.empty(2, device="meta", dtype=lib.float64)),
+    "new_zeros": lambda lib: _desc(lib.empty(2, device="meta").new_zeros(3, 4)),
+    "new_tensor": lambda lib: _desc(lib.empty(2, device="meta").new_tensor([1, 2])),
+    "new_full_cpu": lambda lib: str(lib.empty(2, device="meta").new_full((2,), 1.0, device="cpu").device),
+    "full_like": lambda lib: _desc(lib.full_like(lib.empty(2, device="meta"), 7)),
+    "rand_like": lambda lib: _desc(lib.rand_like(lib.empty(2, dtype=lib.float64, device="meta"))),
+    "randint_uint8": lambda lib: _desc(lib.randint(0, 5, (3,), dtype=lib.uint8, device="meta")),
+    "randn_complex": lambda lib: _desc(lib.randn(2, dtype=lib.complex64, device="meta")),
+    "randperm": lambda lib: _desc(lib.randperm(4, device="meta")),
+    "sdpa": lambda lib: _desc(lib.nn.functional.scaled_dot_product_attention(
+        *[lib.empty(1, 2, 5, 4, device="meta")] * 3, is_causal=True)),
+    "embedding": lambda lib: _desc(lib.nn.functional.embedding(
+        lib.empty(2, 3, dtype=lib.int64, device="meta"), lib.empty(10, 4, device="meta"))),
+    "cross_entropy": lambda lib: _desc(lib.nn.functional.cross_entropy(
+        lib.empty(4, 5, device="meta"), lib.empty(4, dtype=lib.int64, device="meta"))),
     "storage": lambda lib: [lib.empty(2, 3, device="meta").untyped_storage().nbytes(),
                             lib.empty(2, 3, device="meta").data_ptr()],
 }
@@ -156,6 +170,10 @@ def test_meta_init_draws_nothing(compat):
             lib.nn.Linear(8, 8)
             lib.nn.LSTM(4, 4)
             lib.empty(5, device="meta").normal_()
+            lib.rand(4)
+            lib.randn_like(lib.empty(3))
+            lib.randint(0, 9, (4,))
+            lib.randperm(5)
         return lib.equal(lib.rand(3), expected)
     compat.value(f)
 
@@ -288,3 +306,60 @@ def test_storage_from_file_asarray(compat, tmp_path):
                 _raises(lambda: lib.UntypedStorage.from_file(str(path), False, 13)),
                 lib.frombuffer(bytearray(s.tolist()), dtype=lib.float32, count=2)]
     compat.value(f)
+
+
+_SAFETENSORS_JTORCH = '''
+import sys
+import torch
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+got = load_file(sys.argv[1])
+want = {k: v for k, v in __import__("_st_values").values(torch).items()}
+assert sorted(got) == sorted(want), (sorted(got), sorted(want))
+for k in want:
+    assert got[k].dtype == want[k].dtype and torch.equal(got[k], want[k]), k
+with safe_open(sys.argv[1], framework="pt") as f:
+    assert f.get_slice("f32")[1:, :2].tolist() == want["f32"][1:, :2].tolist()
+save_file({k: v * 2 if v.dtype != torch.bool else ~v for k, v in got.items()}, sys.argv[2])
+print("ok")
+'''
+
+_ST_VALUES = '''
+def values(torch):
+    return {"f32": torch.arange(12, dtype=torch.float32).reshape(3, 4) / 4,
+            "f64": torch.arange(5, dtype=torch.float64) - 2.5,
+            "f16": torch.arange(6, dtype=torch.float16).reshape(2, 3) / 4,
+            "bf16": torch.arange(4, dtype=torch.bfloat16) * 1.5,
+            "i64": torch.arange(4) * -3, "i32": torch.arange(3, dtype=torch.int32),
+            "u8": torch.arange(250, 256, dtype=torch.uint8), "b": torch.tensor([True, False]),
+            "scalar": torch.tensor(7.25), "empty": torch.zeros(0, 2)}
+'''
+
+
+def test_safetensors_files_cross_library(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from compat._harness import LIVE
+    if not LIVE:
+        pytest.skip("needs torch (the oracle) to write and read the files")
+    pytest.importorskip("safetensors")
+    import torch
+    from safetensors.torch import load_file, save_file
+    (tmp_path / "_st_values.py").write_text(_ST_VALUES)
+    (tmp_path / "run.py").write_text(_SAFETENSORS_JTORCH)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        values = __import__("_st_values").values(torch)
+    finally:
+        sys.path.remove(str(tmp_path))
+    save_file(values, str(tmp_path / "torch.safetensors"))
+    r = subprocess.run([sys.executable, "-m", "jtorch", str(tmp_path / "run.py"),
+                        str(tmp_path / "torch.safetensors"), str(tmp_path / "jtorch.safetensors")],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                       env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+    back = load_file(str(tmp_path / "jtorch.safetensors"))
+    for k, v in values.items():
+        exp = ~v if v.dtype == torch.bool else v * 2
+        assert back[k].dtype == exp.dtype and torch.equal(back[k], exp), k

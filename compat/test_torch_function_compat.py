@@ -108,16 +108,6 @@ def test_subclass_dispatch(compat, name, kind):
     compat.value(f)
 
 
-def test_subclass_repr(compat):
-    def f(lib):
-        Log, TV, log = _classes(lib)
-        with lib.DisableTorchFunctionSubclass():
-            return [repr(lib.ones(2).as_subclass(Log)),
-                    repr(lib.zeros(2, 2, dtype=lib.uint8).as_subclass(TV)),
-                    repr(lib.nn.Parameter(lib.ones(2)))]
-    compat.value(f)
-
-
 def test_make_subclass_and_autograd(compat):
     def f(lib):
         Log, TV, log = _classes(lib)

@@ -40,6 +40,12 @@ def _on_meta(device) -> bool:
     return device == "meta" or getattr(device, "type", None) == "meta"
 
 
+def like_device(input, device):
+    """The device of a `*_like`/`new_*` result: `device`, else meta for a meta input (a CPU
+    input needs nothing: the default device is where factories put arrays)."""
+    return device if device is not None or not input.is_meta else "meta"
+
+
 def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:
     if device is not None or _state["device"] is not None:
         if _on_meta(device):
@@ -202,8 +208,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 
 def _like(value, input, dtype, device, requires_grad):
     d = dtype or input.dtype
-    if device is None and input.is_meta:
-        device = "meta"
+    device = like_device(input, device)
     shape = tuple(input.shape)
     a = jax.ShapeDtypeStruct(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
     return _finish(a, d, device, requires_grad)
@@ -232,7 +237,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     """Matches `torch.full_like`."""
     check_layout(layout, "torch.full_like")
     d = dtype or input.dtype
-    return _finish(jnp.full(tuple(input.shape), fill_value, d.np), d, device, requires_grad)
+    return _finish(jnp.full(tuple(input.shape), fill_value, d.np), d, like_device(input, device),
+                   requires_grad)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,

@@ -373,22 +373,25 @@ def fill_diagonal_(self, fill_value, wrap=False):
 def _new(factory):
     def fn(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         from . import _creation
-        return getattr(_creation, factory)(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return getattr(_creation, factory)(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                                           device=_creation.like_device(self, device))
     fn.__name__ = "new_" + factory
     return fn
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
              pin_memory=False):
-    from ._creation import full
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    from ._creation import full, like_device
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                device=like_device(self, device))
 
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    from ._creation import tensor
+    from ._creation import like_device, tensor
     if isinstance(data, Tensor):
         data = data.detach()
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                  device=like_device(self, device))
 
 
 def block_diag(*tensors):

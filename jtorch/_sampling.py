@@ -1,11 +1,12 @@
 """Random tensor factories and in-place samplers (rand, randn, randint, normal_, uniform_, ...)."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from . import _dtype as D
 from ._checks import probability_stats, type_name
-from ._creation import _finish, _size
+from ._creation import _finish, _on_meta, _size, like_device
 from ._tensor import Tensor
 from .random import _gen
 
@@ -18,11 +19,18 @@ def _float(dtype):
     return d
 
 
+def _draw(generator, device, kind, shape, dtype, *args):
+    """A generator draw, or for a meta result only its shape (torch draws nothing there)."""
+    if _on_meta(device):
+        return jax.ShapeDtypeStruct(tuple(shape), dtype)
+    return _gen(generator).draw(kind, shape, dtype, *args)
+
+
 def rand(*shape, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     """Matches `torch.rand`."""
     d = _float(dtype)
-    a = _gen(generator).draw("uniform", _size(shape if size is None else (size,)), d.np, 0.0, 1.0)
+    a = _draw(generator, device, "uniform", _size(shape if size is None else (size,)), d.np, 0.0, 1.0)
     return _out(out, _finish(a, d, device, requires_grad))
 
 
@@ -30,13 +38,13 @@ def randn(*shape, size=None, generator=None, out=None, dtype=None, layout=None, 
           pin_memory=False):
     """Matches `torch.randn` (complex dtypes: real and imaginary parts each of variance 1/2)."""
     sh = _size(shape if size is None else (size,))
-    if dtype is not None and dtype.is_complex:
+    if dtype is not None and dtype.is_complex and not _on_meta(device):
         part = D.float32 if dtype == D.complex64 else D.float64
         ri = _gen(generator).draw("normal", sh + (2,), part.np, 0.0, 0.5 ** 0.5)
         a = jnp.asarray(ri[..., 0] + 1j * ri[..., 1], dtype.np)
         return _out(out, _finish(a, dtype, device, requires_grad))
-    d = _float(dtype)
-    a = _gen(generator).draw("normal", sh, d.np, 0.0, 1.0)
+    d = dtype if dtype is not None and dtype.is_complex else _float(dtype)
+    a = _draw(generator, device, "normal", sh, d.np, 0.0, 1.0)
     return _out(out, _finish(a, d, device, requires_grad))
 
 
@@ -58,27 +66,30 @@ def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=N
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={int(low)} "
                            f">= to={int(high)}")
     d = dtype or D.int64
-    a = _gen(generator).draw("randint", _size((size,)) if isinstance(size, int) else _size(tuple(size)),
-                             jnp.int64, int(low), int(high))
-    return _out(out, _finish(a.astype(d.np), d, device, requires_grad))
+    a = _draw(generator, device, "randint", _size((size,)) if isinstance(size, int) else
+              _size(tuple(size)), jnp.int64, int(low), int(high))
+    a = jax.ShapeDtypeStruct(a.shape, d.np) if _on_meta(device) else a.astype(d.np)
+    return _out(out, _finish(a, d, device, requires_grad))
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """Matches `torch.randperm`."""
     d = dtype or D.int64
-    a = _gen(generator).draw("perm", (int(n),), d.np)
+    a = _draw(generator, device, "perm", (int(n),), d.np)
     return _out(out, _finish(a, d, device, requires_grad))
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.rand_like`."""
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad,
+                device=like_device(input, device))
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.randn_like`."""
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad,
+                 device=like_device(input, device))
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -86,7 +97,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     """Matches `torch.randint_like`."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=like_device(input, device))
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
@@ -99,8 +111,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         return _out(out, Tensor._from_array(z) * std + mean)
     _check_std(std)
     d = _float(dtype)
-    a = _gen(generator).draw("normal", _size((size,)) if isinstance(size, int) else _size(tuple(size)),
-                             d.np, float(mean), float(std))
+    a = _draw(generator, device, "normal", _size((size,)) if isinstance(size, int) else
+              _size(tuple(size)), d.np, float(mean), float(std))
     return _out(out, _finish(a, d, device, requires_grad))
 
 

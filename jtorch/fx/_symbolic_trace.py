@@ -82,21 +82,7 @@ class _Patcher:
 _MISSING = object()
 
 
-_WRAPPERS: dict = {}  # (id(original), kind) -> (original, wrapper): built once, reused by every trace
-
-
-def _cached(orig, kind, make):
-    hit = _WRAPPERS.get((id(orig), kind))
-    if hit is None or hit[0] is not orig:
-        hit = _WRAPPERS[(id(orig), kind)] = (orig, make())
-    return hit[1]
-
-
 def _recording(orig, name):
-    return _cached(orig, "function", lambda: _make_recording(orig))
-
-
-def _make_recording(orig):
     @functools.wraps(orig)
     def wrapped(*args, **kwargs):
         p = find_proxy(args, kwargs)
@@ -117,10 +103,6 @@ def _tensor_method_names() -> dict:
 
 
 def _recording_method(orig, name):
-    return _cached(orig, f"method:{name}", lambda: _make_recording_method(orig, name))
-
-
-def _make_recording_method(orig, name):
     @functools.wraps(orig)
     def wrapped(self, *args, **kwargs):
         p = find_proxy(args, kwargs)
@@ -252,7 +234,7 @@ class Tracer(TracerBase):
         for ns in _namespaces():
             for name, v in list(vars(ns).items()):
                 if not name.startswith("_") and _wrappable(v):
-                    w = _recording(v, name)
+                    w = self._fn_ids.get(id(v)) or _recording(v, name)
                     self._fn_ids[id(v)] = w
                     patcher.set(ns, name, w)
         for g, name in _WRAPPED:

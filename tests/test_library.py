@@ -106,3 +106,16 @@ def test_ops_submodules_still_importable():
     from jtorch.ops import _registry, elementwise
     assert hasattr(_registry, "REGISTRY") and elementwise.__name__ == "jtorch.ops.elementwise"
     assert jtorch.ops.aten.add.Tensor(jtorch.ones(1), jtorch.ones(1)).item() == 2.0
+
+
+def test_fake_kernel_runs_for_meta_inputs():
+    @jtorch.library.custom_op("jt_test_lib::needs_data", mutates_args=())
+    def needs_data(x: Tensor) -> Tensor:
+        return x.sum(0) + float(x.numpy().sum())  # reads values: impossible on meta
+
+    @needs_data.register_fake
+    def _(x):
+        return x.new_empty(x.shape[1:])
+    out = needs_data(jtorch.empty(2, 3, device="meta"))
+    assert out.device.type == "meta" and tuple(out.shape) == (3,)
+    assert needs_data(jtorch.ones(2, 3)).tolist() == [8.0, 8.0, 8.0]

@@ -141,3 +141,11 @@ def test_helpers():
     assert overrides.resolve_name(F.relu) == "torch.nn.functional.relu"
     assert overrides.is_tensor_like(jtorch.ones(1)) and not overrides.is_tensor_like(1.0)
     assert overrides.is_tensor_method_or_property(jtorch.Tensor.add)
+
+
+def test_layout_subclasses_opt_out():
+    """Sparse tensors are jtorch's layout subclass, not a user's: no dispatch, no conversion."""
+    s = jtorch.ones(2, 2).to_sparse()
+    assert not overrides.has_torch_function((s,))
+    assert type(s.to_dense() + _log([1.0, 1.0])) is Log
+    assert type(s.to_dense()) is jtorch.Tensor

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Size, Tensor
+from ..overrides import _disabled_torch_function_impl
 
 
 def _unsupported_dense_read(self):
@@ -26,6 +27,8 @@ class SparseTensor(Tensor):
     `values` [nnz, *dense dims]."""
 
     is_sparse = True
+    # A layout, not a user subclass: ops must not turn their results into SparseTensors.
+    __torch_function__ = _disabled_torch_function_impl
     # No dense array: reading one (any dense op) raises. The storage owner is the values' own,
     # so jtorch.compile carries the values as state (the index pattern is baked into the trace).
     _sa = property(_unsupported_dense_read)

@@ -12,6 +12,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
 from ..._tensor import Tensor
+from ...overrides import _disabled_torch_function_impl
 from ..device_mesh import DeviceMesh, _c10d
 from .placement_types import Partial, Placement, Replicate, Shard
 
@@ -60,6 +61,8 @@ def _my_device(mesh: DeviceMesh):
 
 class DTensor(Tensor):
     """Matches `torch.distributed.tensor.DTensor` (see the module docstring for the limits)."""
+
+    __torch_function__ = _disabled_torch_function_impl  # as torch's DTensor
 
     @classmethod
     def _make(cls, arr, mesh, placements, requires_grad=False):

@@ -26,6 +26,7 @@ Tensor = None  # set by _tensor (import cycle)
 _EMPTY: dict = {}
 AUTOCAST = None  # {op name: dtype} while a torch.autocast region is active (amp/autocast_mode.py)
 DISPATCH_MODES: list = []  # TorchDispatchMode stack (utils/_python_dispatch.py)
+SAVED_TENSOR_HOOKS: list = []  # saved_tensors_hooks stack (autograd/graph.py)
 _SCALARS = (bool, int, float, complex)
 
 
@@ -241,6 +242,9 @@ def apply(op: Op, args, kwargs=_EMPTY):
         res = _wrap_out(out, node, mode)
         if op.saves == "output":
             node.save_output(res)
+        if SAVED_TENSOR_HOOKS:
+            from .autograd.graph import _pack
+            _pack(node, op.saves, inputs, res)
     if out_t is not None:
         return _into_out(op, args, kwargs, out_t, res)
     return res

@@ -144,6 +144,8 @@ class CompiledFunction:
         if self.eager_only:
             return self.fn(*args, **kwargs)
         if self.calls == 1:  # torch traces on call 1: is_compiling() is True inside it
+            if self.fullgraph:  # torch raises at a graph break before running anything
+                self._check_fullgraph(args, kwargs)
             _FIRST_CALL[0] += 1
             try:
                 return self.fn(*args, **kwargs)
@@ -237,6 +239,24 @@ class CompiledFunction:
             else:
                 self._last = None  # the call changed a state shape or dtype: walk next time
         return out
+
+    def _check_fullgraph(self, args, kwargs):
+        """fullgraph=True: trace once (nothing is compiled, the trace is undone) so that a
+        graph break raises before the first, eager call runs."""
+        leaves, _ = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+        state = _discover(self.fn, leaves, self.lifted, self.extra)
+        state.share = _sharing([x for x in leaves if isinstance(x, Tensor)])
+        try:
+            with _TRACE_LOCK:
+                _trace(self.fn, state, args, kwargs, leaves, None, dry=True)
+        except _UNTRACEABLE as e:
+            self._fallback(e, args, kwargs)
+        except _SideEffect as e:
+            self._fallback(e, args, kwargs, side_effect=True)
+        except _Stored as e:
+            self._fallback(e, args, kwargs, stored=True)
+        except (_NeedsEager, _Missed, _NotPolymorphic):
+            pass  # decided again on call 2
 
     def _name(self):
         mod = getattr(self.fn, "__self__", None)
@@ -475,7 +495,8 @@ def _sharing(ins):
     for i, (x, o) in enumerate(zip(ins, ids)):
         vw = x._vw
         shared = ids.count(o) > 1
-        fixed = vw is not None and not any(ds for ds in vw[1])  # a view with no index numbers
+        # a non-contiguous view with no index numbers (a transpose): its strides matter inside
+        fixed = vw is not None and not any(ds for ds in vw[1]) and not x.is_contiguous()
         if x._rg or not (shared or fixed):
             out.append(None)  # (an argument that requires grad keeps its own traced value)
             continue
@@ -614,7 +635,7 @@ def _rebuild_outputs(out_tree, outs, rg_mask=None, node=None, ident=None):
     return _unflatten(tdef, leaves)
 
 
-def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
+def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program:
     tensors, carriers = state.tensors, state.carriers
     slots, _ = _hyper(state)
     sched_counts = [0] * len(state.schedulers)
@@ -782,6 +803,8 @@ def _trace(fn, state, args, kwargs, leaves, classes=None) -> _Program:
             _check_audit(audit, state, traced.jaxpr.consts)
             new_opt_state = _undo_new_optimizer_state(opt_state)
             _check_effects(snap, state)
+            if dry:
+                return None
             if new_opt_state:
                 raise _NeedsEager()
             if box.get("needs_grad"):  # only the differentiable variant runs: compile on use

@@ -119,14 +119,13 @@ def test_side_effect_before_an_untraceable_call_is_not_doubled():
 def test_fullgraph_refuses_a_side_effect():
     t, x = Trainer(), _x()
     f = torch.compile(t.count_calls, fullgraph=True)
-    f(x)
     try:
-        f(x)
+        f(x)  # jtorch cannot replay the side effect: fullgraph raises at the first call
     except Exception as e:  # noqa: BLE001
         assert "side effects" in str(e) and "Trainer.calls" in str(e)
     else:
         raise AssertionError("fullgraph=True must raise")
-    assert t.calls == 1
+    assert t.calls == 0  # the trace that found it was undone
 
 
 def test_lifted_number_keeps_python_number_promotion():

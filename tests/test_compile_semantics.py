@@ -179,8 +179,7 @@ def test_fullgraph_raises_on_print():
     def f(x):
         print("step")
         return x * 2
-    f(torch.ones(2))
-    with pytest.raises(UntraceableError):
+    with pytest.raises(UntraceableError):  # at the first call, as torch
         f(torch.ones(2))
 
 
@@ -275,3 +274,17 @@ def test_recompile_limit_falls_back_to_eager_with_one_warning():
         assert sum("recompile limit" in str(x.message) for x in w) == 1
     finally:
         torch._dynamo.config.cache_size_limit = old
+
+
+def test_fullgraph_raises_at_a_graph_break_before_the_first_call_runs():
+    calls = []
+
+    @torch.compile(fullgraph=True)
+    def f(x):
+        calls.append(1)
+        if x.sum() > 0:  # data-dependent Python branch: a graph break
+            return x * 2
+        return x
+    with pytest.raises(UntraceableError):
+        f(torch.ones(2))
+    assert calls == []  # the trace that found the break was undone; nothing ran eagerly

@@ -38,6 +38,27 @@ def _custom_op_grad(lib):
             type(y.grad_fn).__name__.replace(ns, "NS")]
 
 
+def _custom_op_tensor_list(lib):
+    ns = _ns(lib)
+    Tensor = lib.Tensor
+
+    def wsum(xs, w):
+        return sum(x * w for x in xs)
+    wsum.__annotations__ = {"xs": list[Tensor], "w": float, "return": Tensor}
+    op = lib.library.custom_op(f"{ns}::wsum", mutates_args=())(wsum)
+
+    def bw(ctx, g):
+        return [g * ctx.w * (i + 2) for i in range(ctx.n)], None
+
+    def sc(ctx, inputs, output):
+        ctx.n, ctx.w = len(inputs[0]), inputs[1]
+    op.register_autograd(bw, setup_context=sc)
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = lib.tensor([3.0, 4.0], requires_grad=True)
+    y = op([a, b], 3.0)
+    return [y, list(lib.autograd.grad((y * y).sum(), [a, b]))]
+
+
 def _custom_op_no_formula(lib):
     ns = _ns(lib)
     Tensor = lib.Tensor
@@ -149,7 +170,7 @@ def _gc_removes(lib):
     return hasattr(getattr(lib.ops, ns), "q")
 
 
-CASES = {"custom_op_grad": _custom_op_grad, "custom_op_no_formula": _custom_op_no_formula,
+CASES = {"custom_op_grad": _custom_op_grad, "custom_op_tensor_list": _custom_op_tensor_list, "custom_op_no_formula": _custom_op_no_formula,
          "custom_op_mutates": _custom_op_mutates, "define_impl": _library_define_impl,
          "errors": _errors, "infer_schema": _infer_schema, "aten": _aten, "gc_removes": _gc_removes}
 

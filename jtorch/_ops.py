@@ -102,7 +102,21 @@ def _run(op: OpOverload, pos, kw):
         return fn(*pos, **kw)
     if op._autograd_fn is None:
         op._autograd_fn = _autograd_function(op)
-    return op._autograd_fn.apply(fn, len(pos), tuple(kw), *pos, *kw.values())
+    # Tensor lists (`Tensor[]` arguments) are spread so autograd sees each Tensor; `spec`
+    # (-1: one value, k: a list of k) rebuilds them.
+    vals = list(pos) + list(kw.values())
+    spec = tuple(len(v) if isinstance(v, (list, tuple)) and any(isinstance(e, Tensor) for e in v)
+                 else -1 for v in vals)
+    flat = [e for v, k in zip(vals, spec) for e in (v if k >= 0 else (v,))]
+    return op._autograd_fn.apply(fn, len(pos), tuple(kw), spec, *flat)
+
+
+def _unflatten(spec, flat):
+    out, i = [], 0
+    for k in spec:
+        out.append(flat[i] if k < 0 else list(flat[i:i + k]))
+        i += 1 if k < 0 else k
+    return out
 
 
 def _autograd_function(op: OpOverload):
@@ -111,16 +125,17 @@ def _autograd_function(op: OpOverload):
     from .autograd.function import Function
     key = op._key
 
-    def forward(fn, n, kwnames, *vals):
+    def forward(fn, n, kwnames, spec, *flat):
+        vals = _unflatten(spec, flat)
         return fn(*vals[:n], **dict(zip(kwnames, vals[n:])))
 
     def setup_context(ctx, inputs, output):
-        ctx._jt_n = n = inputs[1]
-        ctx._jt_extra = 3 + len(inputs[2])
+        fn, n, kwnames, spec, *flat = inputs
+        ctx._jt_n, ctx._jt_spec = n, spec
         entry = _AUTOGRAD.get(key)
         if entry is not None and entry[1] is not None:
-            vals = inputs[3:]
-            kwonly = dict(zip(inputs[2], vals[n:]))
+            vals = _unflatten(spec, flat)
+            kwonly = dict(zip(kwnames, vals[n:]))
             import inspect
             if "keyword_only_inputs" in inspect.signature(entry[1]).parameters:
                 entry[1](ctx=ctx, inputs=tuple(vals[:n]), keyword_only_inputs=kwonly, output=output)
@@ -133,11 +148,14 @@ def _autograd_function(op: OpOverload):
             raise RuntimeError(f"Trying to backward through {op} but no autograd formula was "
                                "registered. Please use register_autograd to add one.")
         res = entry[0](ctx, *grads)
-        res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        res = res if isinstance(res, tuple) else (res,)  # one input: its gradient (a list for Tensor[])
         if len(res) != ctx._jt_n:
             raise RuntimeError(f"{op}: register_autograd's backward returned {len(res)} gradients; "
                                f"expected one per positional input ({ctx._jt_n})")
-        return (None, None, None) + res + (None,) * (ctx._jt_extra - 3)
+        flat = []
+        for g, k in zip(res + (None,) * (len(ctx._jt_spec) - len(res)), ctx._jt_spec):
+            flat.extend([g] if k < 0 else (list(g) if g is not None else [None] * k))
+        return (None, None, None, None) + tuple(flat)
 
     ns, name = key[0].split("::")
     cls_name = f"GeneratedBackwardFor_{ns}_{name}_{key[1] or 'default'}"

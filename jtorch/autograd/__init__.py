@@ -8,6 +8,7 @@ from .anomaly_mode import (detect_anomaly, is_multithreading_enabled, is_view_re
                            kineto_available, set_detect_anomaly, set_multithreading_enabled)
 from .engine import run_backward
 from . import graph, profiler  # noqa: F401,E402  (torch.autograd.graph / .profiler)
+from .profiler import ProfilerConfig, ProfilerEvent  # noqa: F401,E402
 from .function import NestedIOFunction
 from .gradcheck import gradcheck, gradgradcheck
 from .function import Function, FunctionCtx, once_differentiable

@@ -150,6 +150,48 @@ class EventList(list):
             json.dump({"traceEvents": events, "displayTimeUnit": "ms"}, f)
 
 
+class ProfilerConfig:
+    """Matches `torch.autograd.ProfilerConfig`: the options a profiler records with."""
+
+    def __init__(self, state=None, report_input_shapes=False, profile_memory=False, with_stack=False,
+                 with_flops=False, with_modules=False, experimental_config=None):
+        self.state, self.report_input_shapes = state, report_input_shapes
+        self.profile_memory, self.with_stack = profile_memory, with_stack
+        self.with_flops, self.with_modules = with_flops, with_modules
+        self.experimental_config = experimental_config
+
+
+class ProfilerEvent:
+    """Matches `torch.autograd.ProfilerEvent`: a named point in time ("push"/"pop") of the legacy
+    profiler's records. jtorch's profilers produce FunctionEvents; this class is for code that
+    builds or type-checks such records."""
+
+    def __init__(self, name, kind, time_us, thread=0, shapes=None):
+        self._name, self._kind, self._us, self._thread = name, kind, time_us, thread
+        self._shapes = shapes or []
+
+    def name(self) -> str:
+        return self._name
+
+    def kind(self) -> str:
+        return self._kind
+
+    def thread_id(self) -> int:
+        return self._thread
+
+    def shapes(self) -> list:
+        return self._shapes
+
+    def device(self) -> int:
+        return -1
+
+    def has_cuda(self) -> bool:
+        return False
+
+    def cpu_elapsed_us(self, other: "ProfilerEvent") -> float:
+        return other._us - self._us
+
+
 class _Recorder:
     """Collects events (nested by a stack of open ranges) while it is on `_ACTIVE`."""
 

@@ -59,3 +59,15 @@ def test_profile_under_compile_records_eagerly_only():
             v = step(x)
     assert [e.name for e in prof.events()][:1] == ["step"]
     assert abs(v.item() - lin(x).sum().item()) < 1e-5
+
+
+def test_legacy_record_types_and_profiler_util():
+    from jtorch.autograd.profiler_util import EventList
+    push = jtorch.autograd.ProfilerEvent("a", "push", 1.0)
+    pop = jtorch.autograd.ProfilerEvent("a", "pop", 3.5)
+    assert push.name() == "a" and pop.kind() == "pop" and push.cpu_elapsed_us(pop) == 2.5
+    assert not jtorch.autograd.ProfilerConfig().with_flops
+    with P.profile() as prof:
+        with P.record_function("r"):
+            pass
+    assert isinstance(prof.events(), EventList)

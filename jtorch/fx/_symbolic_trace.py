@@ -82,7 +82,21 @@ class _Patcher:
 _MISSING = object()
 
 
+_WRAPPERS: dict = {}  # (id(original), kind) -> (original, wrapper): built once, reused by every trace
+
+
+def _cached(orig, kind, make):
+    hit = _WRAPPERS.get((id(orig), kind))
+    if hit is None or hit[0] is not orig:
+        hit = _WRAPPERS[(id(orig), kind)] = (orig, make())
+    return hit[1]
+
+
 def _recording(orig, name):
+    return _cached(orig, "function", lambda: _make_recording(orig))
+
+
+def _make_recording(orig):
     @functools.wraps(orig)
     def wrapped(*args, **kwargs):
         p = find_proxy(args, kwargs)
@@ -103,6 +117,10 @@ def _tensor_method_names() -> dict:
 
 
 def _recording_method(orig, name):
+    return _cached(orig, f"method:{name}", lambda: _make_recording_method(orig, name))
+
+
+def _make_recording_method(orig, name):
     @functools.wraps(orig)
     def wrapped(self, *args, **kwargs):
         p = find_proxy(args, kwargs)
@@ -216,7 +234,8 @@ class Tracer(TracerBase):
                 v = concrete_args[p.name]
                 ph = self.create_proxy("placeholder", f"{p.name}_1", (), {})
                 if isinstance(v, (bool, int, float, str)):
-                    self.create_proxy("call_function", _assert, (
+                    import jtorch
+                    self.create_proxy("call_function", getattr(jtorch, "_assert", _assert), (
                         self.create_proxy("call_function", operator.eq, (ph, v), {}),
                         f"{p.name} has been specialized to have value {v} but got another value"), {})
                 args.append(v)
@@ -233,8 +252,8 @@ class Tracer(TracerBase):
         self._fn_ids = {}
         for ns in _namespaces():
             for name, v in list(vars(ns).items()):
-                if not name.startswith("_") and _wrappable(v):
-                    w = self._fn_ids.get(id(v)) or _recording(v, name)
+                if (not name.startswith("_") or name == "_assert") and _wrappable(v):
+                    w = _recording(v, name)
                     self._fn_ids[id(v)] = w
                     patcher.set(ns, name, w)
         for g, name in _WRAPPED:

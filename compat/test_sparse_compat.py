@@ -196,12 +196,12 @@ def _gcn(lib, compile_it=False):
 
     if compile_it:
         step = lib.compile(step, fullgraph=True)
-    return [step().item() for _ in range(5)], W1.detach().tolist()
+    return [step().item() for _ in range(3)], W1.detach().tolist()
 
 
-@pytest.mark.parametrize("compiled", [False, True])
-def test_graph_network_training(compiled):
+def test_graph_network_training():
     want = _gcn(torch)
-    got = _gcn(jtorch, compiled)
-    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
-    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+    for compiled in (False, True):
+        got = _gcn(jtorch, compiled)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)

@@ -198,6 +198,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
          pin_memory=False):
     """Matches `torch.full` (dtype inferred from fill_value)."""
     check_layout(layout, "torch.full")
+    if isinstance(size, (int, np.integer)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     d = dtype or _infer_dtype(fill_value)

@@ -9,6 +9,7 @@ import jax
 from . import _dispatch, _dtype as D, _meta
 from ._tensor import Tensor, _can_cast, _type_name, _wrap_dim
 from .autograd.grad_mode import ENABLED, _MODE
+from ._callforms import sizes_arg
 from .ops._registry import REGISTRY
 
 apply = _dispatch.apply
@@ -182,14 +183,14 @@ def _minmax(kind, input, dim=None, keepdim=False, *, out=None):
     return apply(REGISTRY[f"_{kind}_dim"], (input, dim, keepdim), kw)
 
 
-def max(input, dim=None, keepdim=False, *, out=None):
+def max(input, dim=None, keepdim=False, *, out=None, other=None):
     """Matches `torch.max` (all three overloads)."""
-    return _minmax("max", input, dim, keepdim, out=out)
+    return _minmax("max", input, dim if other is None else other, keepdim, out=out)
 
 
-def min(input, dim=None, keepdim=False, *, out=None):
+def min(input, dim=None, keepdim=False, *, out=None, other=None):
     """Matches `torch.min` (all three overloads)."""
-    return _minmax("min", input, dim, keepdim, out=out)
+    return _minmax("min", input, dim if other is None else other, keepdim, out=out)
 
 
 def to(self, *args, **kwargs):
@@ -248,6 +249,7 @@ def einsum(equation, *operands):
     return apply(REGISTRY["einsum"], (equation, list(operands)))
 
 
+@sizes_arg("repeats")
 def repeat(self, *sizes):
     from ._shape import _shape_arg
     sizes = _shape_arg(sizes)

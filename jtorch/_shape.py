@@ -9,6 +9,7 @@ from . import _dispatch, _layout, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
+from ._callforms import sizes_arg
 from .ops._registry import REGISTRY
 
 _STEP, _READ, _WRITE = REGISTRY["_view_step"], REGISTRY["_view_read"], REGISTRY["_view_write"]
@@ -103,6 +104,9 @@ def _infer(shape, numel):
 
 def view(self: Tensor, *shape, dtype=None, size=None) -> Tensor:
     """Matches `Tensor.view` (shape form and `view(dtype)`)."""
+    if not shape and dtype is None and size is None:
+        raise TypeError("view() received an invalid combination of arguments - got (), but expected "
+                        "one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n")
     if dtype is not None or size is not None:
         if shape or (dtype is None) == (size is None):
             raise TypeError("view() takes either a shape or dtype=, not both")
@@ -151,6 +155,7 @@ def view_as(self, other):
     return view(self, other.shape)
 
 
+@sizes_arg("shape")
 def reshape(self: Tensor, *shape) -> Tensor:
     """Matches `Tensor.reshape` (a view where PyTorch returns one, else a copy)."""
     new = _infer(_shape_arg(shape), self.numel())
@@ -207,6 +212,7 @@ def unsqueeze(self, dim):
     return make_view(self, ("reshape", sh[:d] + (1,) + sh[d:]), name="UnsqueezeBackward0")
 
 
+@sizes_arg("dims")
 def permute(self, *dims):
     dims = _shape_arg(dims)
     n = self.ndim
@@ -298,6 +304,7 @@ def movedim(self, source, destination):
 moveaxis = movedim
 
 
+@sizes_arg("size")
 def expand(self, *sizes):
     sizes = _shape_arg(sizes)
     sh = self.shape
@@ -388,7 +395,13 @@ def unbind(self, dim=0):
     return tuple(_select(self, d, i, "UnbindBackward0") for i in range(self.shape[d]))
 
 
-def split(self, split_size_or_sections, dim=0):
+def split(self, split_size_or_sections=None, dim=0, *, split_size=None):
+    if split_size is not None:  # Tensor.split's own name for it
+        if split_size_or_sections is not None:
+            raise TypeError("split() got multiple values for argument 'split_size'")
+        split_size_or_sections = split_size
+    if split_size_or_sections is None:
+        raise TypeError('split() missing 1 required positional arguments: "split_size"')
     d = _wrap_dim(dim, self.ndim)
     n = self.shape[d]
     if isinstance(split_size_or_sections, int):

@@ -108,6 +108,16 @@ def test_subclass_dispatch(compat, name, kind):
     compat.value(f)
 
 
+def test_subclass_repr(compat):
+    def f(lib):
+        Log, TV, log = _classes(lib)
+        with lib.DisableTorchFunctionSubclass():
+            return [repr(lib.ones(2).as_subclass(Log)),
+                    repr(lib.zeros(2, 2, dtype=lib.uint8).as_subclass(TV)),
+                    repr(lib.nn.Parameter(lib.ones(2)))]
+    compat.value(f)
+
+
 def test_make_subclass_and_autograd(compat):
     def f(lib):
         Log, TV, log = _classes(lib)
@@ -231,3 +241,26 @@ def test_under_compile():
         assert got[0] == eager[0] == "Log"
         assert got[1].item() == eager[1].item() == 216.0
     assert log[:3] == ["matmul", "relu", "mul"]
+
+
+MODULES = {
+    "linear": (lambda nn: nn.Linear(4, 3), (2, 4)), "conv2d": (lambda nn: nn.Conv2d(2, 3, 3), (1, 2, 5, 5)),
+    "layer_norm": (lambda nn: nn.LayerNorm(4), (2, 4)), "dropout": (lambda nn: nn.Dropout(0.0), (2, 4)),
+    "relu": (lambda nn: nn.ReLU(), (2, 4)), "gelu": (lambda nn: nn.GELU(), (2, 4)),
+    "max_pool2d": (lambda nn: nn.MaxPool2d(2), (1, 2, 4, 4)), "flatten": (lambda nn: nn.Flatten(), (2, 2, 2)),
+    "softmax": (lambda nn: nn.Softmax(-1), (2, 4)), "avg_pool2d": (lambda nn: nn.AvgPool2d(2), (1, 2, 4, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_modules_dispatch_their_functional(compat, name):
+    def f(lib):
+        Log, TV, log = _classes(lib)
+        lib.manual_seed(0)
+        make, shape = MODULES[name]
+        m = make(lib.nn)
+        x = lib.ones(*shape).as_subclass(Log)
+        log.clear()
+        y = m(x)
+        return list(log), type(y).__name__
+    compat.value(f)

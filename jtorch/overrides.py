@@ -410,13 +410,29 @@ _STATE_MODULES = ("jtorch.autograd", "jtorch.amp", "jtorch._config_fns", "jtorch
                   "jtorch._control_flow", "jtorch.func")
 
 
-def _wrap_namespace(ns: dict, skip=frozenset()):
+def _wrap_namespace(ns: dict, skip=frozenset(), wrapped=None):
     for name, v in list(ns.items()):
         mod = getattr(v, "__module__", None) or ""
         if (type(v) is _types.FunctionType and not name.startswith("_") and name not in skip
                 and not getattr(v, "_jtorch_tf", False) and mod.startswith("jtorch")
                 and not mod.startswith(_STATE_MODULES)):
             ns[name] = wrap(v)
+            if wrapped is not None:
+                wrapped[v] = ns[name]
+
+
+def _rebind_module_fns(wrapped: dict):
+    """nn modules keep their functional as a class attribute (`_fn = staticmethod(F.softmax)`,
+    bound before the wrapping): point those at the wrapped functions."""
+    import sys
+    for modname, mod in list(sys.modules.items()):
+        if not modname.startswith("jtorch.nn.modules"):
+            continue
+        for cls in list(vars(mod).values()):
+            if isinstance(cls, type) and cls.__module__ == modname:
+                for k, v in list(vars(cls).items()):
+                    if isinstance(v, staticmethod) and v.__func__ in wrapped:
+                        setattr(cls, k, staticmethod(wrapped[v.__func__]))
 
 
 def _install():
@@ -442,6 +458,8 @@ def _install():
     for name in _PROPERTIES:
         setattr(Tensor, name, _wrap_property(Tensor.__dict__[name]))
     _NOWRAP.add(Tensor.grad.__get__)
-    _wrap_namespace(vars(jtorch), _IGNORED)
+    wrapped: dict = {}
+    _wrap_namespace(vars(jtorch), _IGNORED, wrapped)
     for ns in (jtorch.nn.functional, jtorch.linalg, jtorch.fft, jtorch.special):
-        _wrap_namespace(vars(ns))
+        _wrap_namespace(vars(ns), wrapped=wrapped)
+    _rebind_module_fns(wrapped)

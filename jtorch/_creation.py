@@ -14,6 +14,7 @@ from . import _dtype as D, _pyvalues
 from ._layout import check_layout
 from ._tensor import Tensor
 from ._config_fns import _state
+from ._meta import MetaArray
 from .autograd.grad_mode import INFERENCE, _MODE
 
 
@@ -49,7 +50,7 @@ def like_device(input, device):
 def _finish(a, dtype=None, device=None, requires_grad=False) -> Tensor:
     if device is not None or _state["device"] is not None:
         if _on_meta(device):
-            a = jax.ShapeDtypeStruct(tuple(a.shape), a.dtype)
+            a = MetaArray(a.shape, a.dtype)
         elif device is not None:
             from ._device import put
             a = put(a, device)
@@ -187,7 +188,7 @@ def empty(*shape, size=None, out=None, dtype=None, layout=None, device=None, req
 def _factory(value, size, out, dtype, device, requires_grad):
     d = _dt(dtype)
     shape = _size(size)
-    a = jax.ShapeDtypeStruct(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
+    a = MetaArray(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
     t = _finish(a, d, device, requires_grad)
     if out is not None:
         return Tensor._write_out(out, t)
@@ -212,7 +213,7 @@ def _like(value, input, dtype, device, requires_grad):
     d = dtype or input.dtype
     device = like_device(input, device)
     shape = tuple(input.shape)
-    a = jax.ShapeDtypeStruct(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
+    a = MetaArray(shape, d.np) if _on_meta(device) else _filled(shape, d.np, value)
     return _finish(a, d, device, requires_grad)
 
 

@@ -80,7 +80,8 @@ def device_of(a) -> device:
     try:
         devs = a.devices()
     except Exception:  # tracers have no device; meta arrays are shapes only
-        return _META if type(a) is jax.ShapeDtypeStruct else _CPU
+        from ._meta import MetaArray
+        return _META if type(a) is MetaArray else _CPU
     d = next(iter(devs))
     if d.platform == "cpu":
         return _CPU
@@ -109,14 +110,15 @@ def put(a, dev):
 
 def move(t, dev):
     """Tensor.to(device): a copy on another device, or `t` itself if it is already there."""
+    from ._meta import MetaArray
     a = t._data
     meta = device(dev).type == "meta"
-    if meta or type(a) is jax.ShapeDtypeStruct:
+    if meta or type(a) is MetaArray:
         if not meta:
             raise NotImplementedError("Cannot copy out of meta tensor; no data!")
-        if type(a) is jax.ShapeDtypeStruct:
+        if type(a) is MetaArray:
             return t
-        return type(t)._from_array(jax.ShapeDtypeStruct(a.shape, a.dtype))  # no grad_fn
+        return type(t)._from_array(MetaArray(a.shape, a.dtype))  # no grad_fn
     target = jax_device(dev)
     if isinstance(a, jax.core.Tracer) or target in a.devices():
         return t

@@ -87,19 +87,17 @@ def _build(op: Op):
     params = [inspect.Parameter("_paths", inspect.Parameter.POSITIONAL_ONLY)]
     params += list(op.sig.parameters.values())
     with_vjp.__signature__ = inspect.Signature(params)
-    # keep_unused: an argument the body reads only the shape of must still reach jit's argument
-    # check, so a meta input (a ShapeDtypeStruct) always raises there and takes the meta path.
-    op.jit_plain = jax.jit(body, static_argnames=statics, keep_unused=True)
-    op.jit_nograd = jax.jit(nograd, static_argnames=statics, keep_unused=True)
+    op.jit_plain = jax.jit(body, static_argnames=statics)
+    op.jit_nograd = jax.jit(nograd, static_argnames=statics)
     # In-place variant: the first input's buffer is donated, so XLA writes the result into it.
     first = next(iter(op.sig.parameters), None)
-    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,), keep_unused=True) \
+    op.jit_donate = jax.jit(nograd, static_argnames=statics, donate_argnums=(0,)) \
         if first in op.value_names else op.jit_nograd
     # Given both static_argnums and static_argnames, jax.jit maps neither onto the other, so
     # static parameters that may come positionally (x.sum(1)) are listed by number too.
     nums = (0,) + tuple(i + 1 for i, p in enumerate(op.sig.parameters.values())
                         if p.name in statics and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-    op.jit_vjp = jax.jit(with_vjp, static_argnums=nums, static_argnames=statics, keep_unused=True)
+    op.jit_vjp = jax.jit(with_vjp, static_argnums=nums, static_argnames=statics)
     op.node_cls = engine.node_type(op.grad_name)
 
 
@@ -143,8 +141,8 @@ def _retry_hashable(err, fn, args, kwargs):
 
 
 def _meta_result(e, op, args, kwargs, arrs, kw, mode):
-    """The result for meta inputs (jax.jit refuses them: TypeError, or ValueError when a static
-    argument is also a list), computed by `_meta.apply`; None when no input is meta."""
+    """The result for meta inputs (jax.jit refuses a `_meta.MetaArray`: TypeError, or ValueError
+    when a static argument is also a list), computed by `_meta.apply`; None when none is meta."""
     if isinstance(e, TypeError) or "hashable" in str(e):
         from . import _meta
         if _meta.has_meta(arrs, kw):

@@ -8,6 +8,7 @@ from jax.export import is_symbolic_dim
 
 from . import _dispatch, _shape, _view
 from ._pyvalues import normalize_key
+from ._meta import MetaArray
 from ._tensor import Tensor, _write_through
 from .autograd.grad_mode import ENABLED, _MODE
 from .ops._registry import REGISTRY
@@ -164,7 +165,7 @@ def _advanced(self, key):
                 if isinstance(a, jax.core.Tracer):
                     from .compile_errors import raise_untraceable
                     raise_untraceable("boolean-mask indexing (a data-dependent shape)")
-                if type(a) is jax.ShapeDtypeStruct:
+                if type(a) is MetaArray:
                     raise NotImplementedError("boolean-mask indexing needs the mask's values, "
                                               "which a meta tensor does not have")
                 for idx in np.nonzero(np.asarray(a)):

@@ -1,31 +1,60 @@
 """The meta device: tensors with a shape and a dtype but no data.
 
-A meta tensor's storage array is a `jax.ShapeDtypeStruct`. The common path never checks for
-one: `jax.jit` refuses it with a TypeError, and the dispatch point's error handler (and the
-view reader's) hands the call to `apply` here, where `eval_shape` of the same compiled body
-gives the outputs' shapes and dtypes without running anything.
+A meta tensor's storage array is a `MetaArray`. The common path never checks for one: it is
+not a JAX type, so `jax.jit` refuses it with a TypeError (eagerly and inside traces alike),
+and the dispatch point's error handler (and the view reader's) hands the call to `apply`
+here, where `eval_shape` of the same compiled body gives the outputs' shapes and dtypes
+without running anything.
 """
 from __future__ import annotations
 
+import math
+
 import jax
-
-SDS = jax.ShapeDtypeStruct
-
-
-def is_meta_array(a) -> bool:
-    return type(a) is SDS
+import numpy as np
 
 
-def abstract(a) -> SDS:
-    """The meta stand-in of an array: its shape and dtype only."""
-    return SDS(tuple(a.shape), a.dtype)
+class MetaArray:
+    """A meta tensor's storage: a shape and a dtype, no buffer."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: math.prod(self.shape))
+
+    def __repr__(self):
+        return f"MetaArray({self.shape}, {self.dtype})"
+
+
+def _spec(a):
+    """MetaArray -> jax.ShapeDtypeStruct (what eval_shape takes), in lists too."""
+    if type(a) is MetaArray:
+        return jax.ShapeDtypeStruct(a.shape, a.dtype)
+    if type(a) in (list, tuple):
+        return type(a)(_spec(e) for e in a)
+    return a
+
+
+def _unspec(out):
+    return jax.tree_util.tree_map(lambda s: MetaArray(s.shape, s.dtype), out)
 
 
 def has_meta(arrs, kw) -> bool:
     for a in list(arrs) + list(kw.values()):
-        if type(a) is SDS or (type(a) in (list, tuple) and any(type(e) is SDS for e in a)):
+        if type(a) is MetaArray or (type(a) in (list, tuple) and
+                                    any(type(e) is MetaArray for e in a)):
             return True
     return False
+
+
+def view_value(storage, dyn, steps):
+    """A view of a meta storage: its shape and dtype (`_view.read_chain` evaluated abstractly)."""
+    from . import _view
+    return _unspec(_view.read_chain_jit.eval_shape(_spec(storage), dyn, steps))
 
 
 def _check_devices(op, args, kwargs):
@@ -53,6 +82,7 @@ def apply(op, args, kwargs, arrs, kw, mode):
     """An op on meta tensors: output shapes and dtypes from `eval_shape`, no autograd record."""
     from . import _dispatch
     _check_devices(op, args, kwargs)
+    arrs, kw = [_spec(a) for a in arrs], {k: _spec(v) for k, v in kw.items()}
     try:
         try:
             out = op.jit_plain.eval_shape(*arrs, **kw)
@@ -66,7 +96,7 @@ def apply(op, args, kwargs, arrs, kw, mode):
         raise NotImplementedError(
             f"{op.name}: its output shape or behaviour depends on the data, which meta tensors "
             "do not have; run it on a real device") from e
-    return _dispatch._wrap_out(out, None, mode)
+    return _dispatch._wrap_out(_unspec(out), None, mode)
 
 
 def read_error(what: str):

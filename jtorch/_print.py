@@ -5,6 +5,7 @@ import jax
 import numpy as np
 
 from . import _dtype as D
+from ._meta import MetaArray, repr_meta
 from ._tensor_str import tensor_repr as _format
 
 
@@ -16,8 +17,7 @@ def tensor_repr(t, prefix="tensor(") -> str:
             from .compile_errors import raise_untraceable
             raise_untraceable("Printing a tensor")
         return f"tensor(<traced {t.dtype} {list(a.shape)}>)"
-    if type(a) is jax.ShapeDtypeStruct:
-        from ._meta import repr_meta
+    if type(a) is MetaArray:
         return repr_meta(t)
     dev = t.device
     rg = t._rg and t._node is None

@@ -1,12 +1,12 @@
 """Random tensor factories and in-place samplers (rand, randn, randint, normal_, uniform_, ...)."""
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 
 from . import _dtype as D
 from ._checks import probability_stats, type_name
 from ._creation import _finish, _on_meta, _size, like_device
+from ._meta import MetaArray
 from ._tensor import Tensor
 from .random import _gen
 
@@ -22,7 +22,7 @@ def _float(dtype):
 def _draw(generator, device, kind, shape, dtype, *args):
     """A generator draw, or for a meta result only its shape (torch draws nothing there)."""
     if _on_meta(device):
-        return jax.ShapeDtypeStruct(tuple(shape), dtype)
+        return MetaArray(shape, dtype)
     return _gen(generator).draw(kind, shape, dtype, *args)
 
 
@@ -68,7 +68,7 @@ def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=N
     d = dtype or D.int64
     a = _draw(generator, device, "randint", _size((size,)) if isinstance(size, int) else
               _size(tuple(size)), jnp.int64, int(low), int(high))
-    a = jax.ShapeDtypeStruct(a.shape, d.np) if _on_meta(device) else a.astype(d.np)
+    a = MetaArray(a.shape, d.np) if _on_meta(device) else a.astype(d.np)
     return _out(out, _finish(a, d, device, requires_grad))
 
 

@@ -10,8 +10,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._meta import MetaArray
+
 # buffer address -> the storage owner that reported it (so two owners never share an address)
 _ADDRESSES: "weakref.WeakValueDictionary[int, object]" = weakref.WeakValueDictionary()
+
+
+def _pointer(a):
+    try:
+        return a.unsafe_buffer_pointer() if a.size else None
+    except Exception:  # a tracer, a meta array, a deleted (donated) buffer: no address
+        return None
 
 
 def address(owner) -> int:
@@ -19,7 +28,7 @@ def address(owner) -> int:
     and its storage is not written (an in-place op may move it to a new buffer). 0 for meta
     and empty storages, as torch."""
     a = owner._sa
-    if type(a) is jax.ShapeDtypeStruct or a.size == 0:
+    if type(a) is MetaArray or a.size == 0:
         return 0
     if isinstance(a, jax.core.Tracer):
         from .compile_errors import raise_untraceable
@@ -27,9 +36,7 @@ def address(owner) -> int:
     a.block_until_ready()  # the address is read by other code: the values must be there
     p = a.unsafe_buffer_pointer()
     other = _ADDRESSES.get(p)
-    if other is not None and other is not owner and other._sa is not None and \
-            not isinstance(other._sa, jax.core.Tracer) and other._sa.size and \
-            other._sa.unsafe_buffer_pointer() == p:
+    if other is not None and other is not owner and _pointer(other._sa) == p:
         # Two storages hold one jax buffer (jax hands an unchanged input back as the output):
         # torch code reads equal addresses as shared memory, so this one gets its own copy.
         a = owner._sa = jnp.array(a, copy=True)

@@ -15,7 +15,8 @@ import sys as _sys
 import jax
 import numpy as np
 
-from . import _dispatch, _dtype as D, _view
+from . import _dispatch, _dtype as D, _meta, _view
+from ._meta import MetaArray
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
 
@@ -104,9 +105,9 @@ class Tensor:
         try:
             a = _view.read_chain_jit(st._sa, dyn, steps)
         except TypeError:
-            if type(st._sa) is not jax.ShapeDtypeStruct:
+            if type(st._sa) is not MetaArray:
                 raise
-            a = _view.read_chain_jit.eval_shape(st._sa, dyn, steps)  # a meta tensor's view
+            a = _meta.view_value(st._sa, dyn, steps)  # a meta tensor's view
         self._a, self._av = a, st._sv
         return a
 
@@ -273,7 +274,7 @@ class Tensor:
     is_cpu = property(lambda self: self.device.type == "cpu")
     is_sparse = False
     is_quantized = False
-    is_meta = property(lambda self: type(self._owner()._sa) is jax.ShapeDtypeStruct)
+    is_meta = property(lambda self: type(self._owner()._sa) is MetaArray)
     is_nested = False
     is_mkldnn = False
     layout = property(lambda self: __import__("jtorch").strided)
@@ -486,9 +487,8 @@ class Tensor:
         if isinstance(a, jax.core.Tracer):
             from .compile_errors import raise_untraceable
             raise_untraceable(what)
-        if type(a) is jax.ShapeDtypeStruct:
-            from ._meta import read_error
-            raise read_error(what)
+        if type(a) is MetaArray:
+            raise _meta.read_error(what)
         return a
 
     def numpy(self, *, force=False) -> np.ndarray:
@@ -594,7 +594,7 @@ class Tensor:
 def _write_through(owner, steps, dyn, a):
     """owner's array with the view (steps, dyn) of it replaced by `a` (data only, no bump)."""
     old = owner._sa
-    if type(old) is jax.ShapeDtypeStruct or type(a) is jax.ShapeDtypeStruct:
+    if type(old) is MetaArray or type(a) is MetaArray:
         return  # a meta storage stays meta: only shapes and dtypes, no values to write
     # Donate the old buffer (XLA then updates it in place, not a full copy) when nothing else
     # holds it: no autograd residual, alias cache or user reference. The count is:

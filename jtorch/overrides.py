@@ -5,9 +5,8 @@ Every public function, Tensor method and operator checks one flag, `ACTIVE[0]`; 
 when a Tensor subclass whose `__torch_function__` is not disabled is defined, a mode is
 entered, or a call fails on a non-Tensor argument that has `__torch_function__` (that call is
 then retried through it). Until then plain Tensors pay one list lookup per call.
-Not dispatched, unlike torch: property getters other than `_PROPERTIES` (`.shape`, `.dtype`,
-...) and the metadata queries in `_UNWRAPPED` (`size()`, `dim()`, ...), whose results are the
-same for subclasses. The disable switches and the mode stack are per process, not per thread.
+Not dispatched, unlike torch: property getters (`.shape`, `.grad`, ...) and the metadata
+queries in `_UNWRAPPED` (`size()`, `dim()`, ...); their results are the same for subclasses.
 """
 from __future__ import annotations
 
@@ -207,8 +206,8 @@ def get_overridable_functions() -> dict:
 def resolve_name(f):
     """Matches `torch.overrides.resolve_name`: the 'torch.add'-style name of an overridable
     function (None for others)."""
-    if isinstance(f, _types.MethodType):
-        f = f.__func__
+    if isinstance(f, (_types.MethodType, _types.MethodWrapperType)):
+        f = f.__func__ if isinstance(f, _types.MethodType) else f
     name = getattr(f, "__name__", None)
     if not getattr(f, "_jtorch_tf", False) or name is None:
         return None

@@ -5,12 +5,13 @@ import pytest
 
 import jtorch as torch
 import jtorch.nn as nn
+from jtorch._meta import MetaArray
 
 
 def test_factories_and_repr():
     m = torch.empty(2, 3, device="meta")
     assert m.is_meta and m.device == torch.device("meta") and m.shape == (2, 3)
-    assert isinstance(m._sa, jax.ShapeDtypeStruct)  # no buffer behind it
+    assert isinstance(m._sa, MetaArray)  # no buffer behind it
     assert repr(m) == "tensor(..., device='meta', size=(2, 3))"
     assert repr(torch.empty((), device="meta")) == "tensor(..., device='meta', size=())"
     assert repr(torch.zeros(2, dtype=torch.int64, device="meta")) == \
@@ -42,7 +43,7 @@ def test_inplace_ops_stay_meta():
     m.add_(1).mul_(2).zero_().uniform_().normal_()
     m[0].fill_(3.0)
     m.copy_(torch.ones(2, 3))  # meta <- cpu is allowed and reads nothing
-    assert m.is_meta and isinstance(m._sa, jax.ShapeDtypeStruct)
+    assert m.is_meta and isinstance(m._sa, MetaArray)
 
 
 @pytest.mark.parametrize("read, error, message", [
@@ -138,3 +139,20 @@ def test_build_on_meta_then_assign_keeps_non_persistent_buffers_right():
     with torch.no_grad():
         m.inv_freq.copy_(1.0 / (10000 ** (torch.arange(0, 4, 2).float() / 4)))
     assert m.inv_freq.tolist() == [1.0, 0.009999999776482582]
+
+
+def test_meta_inside_compile_and_jax_jit():
+    # jax.jit takes a ShapeDtypeStruct inside a trace; a MetaArray is refused there too, so
+    # meta ops keep their eager behaviour under jtorch.compile and an outer jax.jit.
+    def f(x):
+        m = torch.empty(x.shape[0], 8, device="meta")
+        w = nn.functional.linear(m, torch.empty(5, 8, device="meta"))
+        assert w.is_meta and m.new_zeros(1).is_meta
+        return x.sum(1) * w.shape[1]
+    x = torch.ones(3, 4)
+    cf = torch.compile(f, fullgraph=True)
+    assert f(x).tolist() == cf(x).tolist() == cf(x).tolist() == [20.0, 20.0, 20.0]
+
+    def g(a):
+        return a + (torch.empty(3, 8, device="meta") * 2).t().shape[0]
+    assert jax.jit(g)(jax.numpy.ones(2)).tolist() == [9.0, 9.0]

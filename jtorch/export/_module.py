@@ -53,7 +53,7 @@ class ExportedModule(Module):
         if not kwargs and len(args) == self._n_plain and all(type(a) is Tensor for a in args):
             ins = args
         else:
-            spec, ins, _ = _spec.flatten_call(meta["in_paths"], args, kwargs)
+            spec, ins, _ = _spec.flatten_call(meta.get("arg_names", ()), args, kwargs)
             if spec != meta["in_spec"]:
                 raise ValueError("Trying to flatten user inputs with exported input tree spec: "
                                  f"{_spec.text(meta['in_spec'])} but actually got inputs with tree "

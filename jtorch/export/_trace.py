@@ -82,7 +82,7 @@ def export_module(mod, args, kwargs, dynamic_shapes, platforms, *, name="forward
         "state": [[n, kind, persistent] for n, _, kind, persistent in state],
         "in_spec": in_spec, "in_paths": in_paths, "out_spec": box["out_spec"],
         "n_out": box["n_out"], "mutated": [state[i][0] for i in box["mutated"]],
-        "rng": box["rng"], "plan": dims.describe(static),
+        "rng": box["rng"], "plan": dims.describe(static), "arg_names": names[:len(args)],
         "in_dtypes": [str(t._data.dtype) for t in in_tensors],
         "platforms": list(exp.platforms), "name": name,
     }

@@ -20,6 +20,7 @@ import secrets
 import struct
 import sys
 import tempfile
+import time
 import types
 import warnings
 import zipfile
@@ -304,7 +305,10 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
 
 def _atomic_write(path, write):
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    prefix = "." + os.path.basename(path) + "."
+    _remove_stale_temporaries(folder, prefix)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+    lock = _lock(tmp)  # held until the rename: a temporary nobody holds is a killed save's
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -316,6 +320,49 @@ def _atomic_write(path, write):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+_STALE_S = 10.0  # a temporary untouched this long and unlocked belongs to a killed save
+
+
+def _lock(tmp):
+    """An exclusive flock on `tmp` through its own descriptor (None where flock is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: temporaries of killed saves are not collected
+        return None
+    fd = os.open(tmp, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _remove_stale_temporaries(folder, prefix):
+    """Delete the temporaries of earlier saves to the same path that were killed mid-write
+    (the writer's lock is gone and the file is old); a save in progress keeps its lock."""
+    try:
+        import fcntl
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except (ImportError, OSError):
+        return
+    now = time.time()
+    for name in names:
+        p = os.path.join(folder, name)
+        try:
+            fd = os.open(p, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if now - os.fstat(fd).st_mtime < _STALE_S:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(p)
+        except OSError:  # locked by a live save, or already gone
+            pass
+        finally:
+            os.close(fd)
 
 
 def _new_file_mode(path):

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from compat._harness import LIVE, torch as _torch
+from compat._harness import LIVE
 
 import jtorch.fx
 

@@ -8,6 +8,8 @@ jtorch code, so every op they call goes through the dispatch point (and traces u
 """
 from __future__ import annotations
 
+import inspect
+
 from ._library.schema import Schema
 
 # qualname ("ns::name") -> {overload name ("" is default): Schema}
@@ -136,7 +138,6 @@ def _autograd_function(op: OpOverload):
         if entry is not None and entry[1] is not None:
             vals = _unflatten(spec, flat)
             kwonly = dict(zip(kwnames, vals[n:]))
-            import inspect
             if "keyword_only_inputs" in inspect.signature(entry[1]).parameters:
                 entry[1](ctx=ctx, inputs=tuple(vals[:n]), keyword_only_inputs=kwonly, output=output)
             else:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import builtins
 import operator
-import types
 from typing import Any, Callable
 
 Target = Any
@@ -188,6 +187,3 @@ class _Ref:
     def __repr__(self):
         return self.text
 
-
-def _is_plain_constant(v) -> bool:
-    return v is None or v is Ellipsis or isinstance(v, (bool, int, float, complex, str, types.BuiltinFunctionType))

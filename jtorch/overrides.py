@@ -5,8 +5,9 @@ Every public function, Tensor method and operator checks one flag, `ACTIVE[0]`; 
 when a Tensor subclass whose `__torch_function__` is not disabled is defined, a mode is
 entered, or a call fails on a non-Tensor argument that has `__torch_function__` (that call is
 then retried through it). Until then plain Tensors pay one list lookup per call.
-Not dispatched, unlike torch: property getters (`.shape`, `.grad`, ...) and the metadata
-queries in `_UNWRAPPED` (`size()`, `dim()`, ...); their results are the same for subclasses.
+Not dispatched, unlike torch: property getters other than `_PROPERTIES` (`.shape`, `.dtype`,
+...) and the metadata queries in `_UNWRAPPED` (`size()`, `dim()`, ...), whose results are the
+same for subclasses. The disable switches and the mode stack are per process, not per thread.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ _state = {"types": False, "level": 0}  # level: 0 on, 1 subclasses disabled, 2 a
 _MODES: list = []
 _NO = object()  # "not handled here": the caller runs the function itself
 _KIND: dict = {}  # type -> has a (not disabled) __torch_function__ and is not exactly Tensor
+_PLAIN: set = set()  # types seen not to overload (never list/tuple: their items are checked)
 Tensor = None  # set by _install (import cycle)
 
 
@@ -43,6 +45,8 @@ def _overloads(t) -> bool:
     if k is None:
         tf = getattr(t, "__torch_function__", None)
         k = _KIND[t] = t is not Tensor and tf is not None and tf is not _disabled_torch_function_impl
+        if not k and t is not list and t is not tuple:
+            _PLAIN.add(t)
     return k
 
 
@@ -79,6 +83,9 @@ def _call(public, args, kwargs):
     level = _state["level"]
     if level == 2:
         return _NO
+    if not _MODES and (level or (_PLAIN.issuperset(map(type, args)) and (
+            not kwargs or _PLAIN.issuperset(map(type, kwargs.values()))))):
+        return _NO  # the common case: only plain Tensors, numbers, ... (one C-level set check)
     overloaded = _get_overloaded_args(_flat(args, kwargs)) if level == 0 else []
     if not overloaded and not _MODES:
         return _NO
@@ -121,7 +128,9 @@ def wrap(fn, public=None):
     """A function that runs `fn` after offering the call to `__torch_function__` overrides."""
     @functools.wraps(fn)
     def w(*args, **kwargs):
-        if ACTIVE[0]:
+        # Off: one list read. On: plain arguments are recognised by one C-level set check.
+        if ACTIVE[0] and (_MODES or not _PLAIN.issuperset(map(type, args)) or (
+                kwargs and not _PLAIN.issuperset(map(type, kwargs.values())))):
             r = _call(w if public is None else public, args, kwargs)
             if r is not _NO:
                 return r
@@ -206,8 +215,8 @@ def get_overridable_functions() -> dict:
 def resolve_name(f):
     """Matches `torch.overrides.resolve_name`: the 'torch.add'-style name of an overridable
     function (None for others)."""
-    if isinstance(f, (_types.MethodType, _types.MethodWrapperType)):
-        f = f.__func__ if isinstance(f, _types.MethodType) else f
+    if isinstance(f, _types.MethodType):
+        f = f.__func__
     name = getattr(f, "__name__", None)
     if not getattr(f, "_jtorch_tf", False) or name is None:
         return None

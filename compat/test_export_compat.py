@@ -324,3 +324,17 @@ def test_torch_archives_refused(tmp_path):
         jtorch.jit.load(tmp_path / "ts.pt")
     with pytest.raises(RuntimeError, match="TorchScript archive"):
         jtorch.export.load(tmp_path / "ts.pt")
+
+
+def test_module_train_eval_refused(compat):
+    def run(lib):
+        mod = lib.export.export(_mlp(lib), (_t(lib, 3, 4),)).module()
+        out = []
+        for call in (mod.eval, mod.train):
+            try:
+                call()
+                out.append("ok")
+            except Exception as e:  # noqa: BLE001
+                out.append([type(e).__name__, str(e)])
+        return out
+    compat.value(run)

@@ -39,6 +39,13 @@ class ExportedModule(Module):
         object.__setattr__(self, "_mutated", [mutated[n] for n in meta["mutated"]])
         object.__setattr__(self, "_vjp_cache", {})
 
+    def train(self, mode: bool = True):
+        """Raises as torch's: the program was exported in one mode (export again in the other)."""
+        raise NotImplementedError("Calling train() is not supported yet.")
+
+    def eval(self):
+        raise NotImplementedError("Calling eval() is not supported yet.")
+
     def _holder(self, dotted):
         path, _, attr = dotted.rpartition(".")
         m = self

@@ -17,6 +17,13 @@ class TracedModule(ExportedModule, _jit.ScriptModule):
 
     graph = code
 
+    def train(self, mode: bool = True):
+        """Sets the flag only, as a TorchScript trace: the program keeps the traced mode."""
+        return super(ExportedModule, self).train(mode)
+
+    def eval(self):
+        return self.train(False)
+
     @property
     def original_name(self) -> str:
         return self._ep._meta.get("original_name", "Module")

@@ -147,6 +147,14 @@ def test_dropout_draws_from_the_generator():
     assert not torch.equal(a, b) and torch.equal(a, mod(torch.ones(64)))
 
 
+def test_train_eval_refused_as_torch():
+    mod = export(mlp(), (torch.randn(3, 4),)).module()
+    with pytest.raises(NotImplementedError, match="eval"):
+        mod.eval()
+    with pytest.raises(NotImplementedError, match="train"):
+        mod.train()
+
+
 def test_state_is_program_input():
     m, other = mlp(), mlp()
     with torch.no_grad():

@@ -9,7 +9,12 @@ from ._meta import MetaArray, repr_meta
 from ._tensor_str import tensor_repr as _format
 
 
-def tensor_repr(t, prefix="tensor(") -> str:
+def tensor_repr(t, prefix=None) -> str:
+    if prefix is None:  # a subclass prints its own name, as torch's (Parameter prints "tensor(")
+        from ._tensor import Tensor
+        from .nn.parameter import Parameter
+        cls = type(t)
+        prefix = "tensor(" if cls is Tensor or cls is Parameter else f"{cls.__name__}("
     a = t._data
     if isinstance(a, jax.core.Tracer):
         from . import _compile

@@ -118,7 +118,7 @@ def result_type(tensor1, tensor2):
 def can_cast(from_, to) -> bool:
     """Matches `torch.can_cast`."""
     from ._tensor import _can_cast
-    return _can_cast(from_, to)
+    return _can_cast(_dtype.as_dtype(from_), _dtype.as_dtype(to))
 
 
 def clone(input, *, memory_format=None):

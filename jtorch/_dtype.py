@@ -136,6 +136,7 @@ _C_NAME = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "i
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
+    a, b = as_dtype(a), as_dtype(b)
     """Matches `torch.promote_types`."""
     if a is b:
         return a

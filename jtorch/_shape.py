@@ -5,7 +5,7 @@ import math
 
 from jax.export import is_symbolic_dim
 
-from . import _dispatch, _layout, _view
+from . import _dispatch, _dtype as D, _layout, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
@@ -111,6 +111,8 @@ def view(self: Tensor, *shape, dtype=None, size=None) -> Tensor:
         if shape or (dtype is None) == (size is None):
             raise TypeError("view() takes either a shape or dtype=, not both")
         shape = (dtype,) if dtype is not None else (size,)
+    if len(shape) == 1 and type(shape[0]) is type:  # view(bool): Python types stand for dtypes
+        shape = (D.as_dtype(shape[0]),)
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "np"):
         return _view_dtype(self, shape[0])
     new = _infer(_shape_arg(shape), self.numel())

@@ -584,6 +584,8 @@ class Tensor:
             if dtype not in _TYPE_NAMES:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = _TYPE_NAMES[dtype]
+        if dtype in (float, int, bool, complex):  # torch takes dtypes and type names here only
+            raise ValueError(f"invalid type: '{dtype.__name__}'")
         dtype = getattr(dtype, "_dtype", dtype)  # a legacy class: torch.LongTensor
         return self.to(dtype)
 

@@ -12,7 +12,7 @@ class finfo:
     """Matches `torch.finfo` (machine limits of a floating dtype; default: the default dtype)."""
 
     def __init__(self, type=None):
-        d = type or D.get_default_dtype()
+        d = D.as_dtype(type) or D.get_default_dtype()
         if not (d.is_floating_point or d.is_complex):
             raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to "
                             f"handle '{d}'")
@@ -34,6 +34,7 @@ class iinfo:
     """Matches `torch.iinfo`."""
 
     def __init__(self, type):
+        type = D.as_dtype(type)
         if type.is_floating_point or type.is_complex:
             raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to "
                             f"handle '{type}'")

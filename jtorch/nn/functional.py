@@ -11,7 +11,7 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dispatch
+from .. import _dispatch, _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops._registry import REGISTRY as _R
@@ -190,6 +190,7 @@ def _softdim(dim, ndim):
 
 
 def _soft(name, input, dim, dtype):
+    dtype = _dtype.as_dtype(dtype)  # dtype=float
     if input.dim() == 0:
         # A 0-dim tensor is softmaxed as one element (dim 0 or -1).
         return _op(name, input.reshape(1), 0, dtype).reshape(())

@@ -435,13 +435,14 @@ class Module:
     def to(self, *args, **kwargs) -> "Module":
         """Matches `torch.nn.Module.to` (device, dtype, tensor; non-float tensors keep dtype)."""
         from ..._device import device as _device
-        dtype = kwargs.pop("dtype", None)
+        dtype = D.as_dtype(kwargs.pop("dtype", None))
         dev = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
         for a in args:
+            a = D.as_dtype(a)  # to(float)
             if isinstance(a, D.dtype):
                 dtype = a
             elif isinstance(a, Tensor):

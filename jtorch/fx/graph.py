@@ -66,6 +66,11 @@ class Graph:
         self._tracer_cls = tracer_cls
         self._codegen_globals: dict = {}
 
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["owning_module"] = None  # set again by the GraphModule that unpickles it
+        return d
+
     @property
     def nodes(self) -> list:
         """The nodes in order (a copy: erasing while iterating is safe)."""

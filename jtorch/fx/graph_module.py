@@ -43,6 +43,11 @@ def _assign_attr(from_obj, to_module, target: str) -> None:
     setattr(to_module, field, from_obj)
 
 
+def _rebuild(state: dict, class_name: str) -> "GraphModule":
+    body = _CodeOnlyModule(state)
+    return GraphModule(body, state["_graph"], class_name)
+
+
 class _CodeOnlyModule(nn.Module):
     def __init__(self, body):
         super().__init__()
@@ -119,6 +124,11 @@ class GraphModule(nn.Module):
 
     def __str__(self):
         return super().__str__() + "\n\n" + self._code
+
+    def __reduce__(self):
+        # The per-instance class cannot be pickled by name: rebuild from the state and graph.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_code",)}
+        return _rebuild, (state, type(self).__name__)
 
     def __deepcopy__(self, memo):
         res = type(self).__new__(type(self))

@@ -91,3 +91,19 @@ def test_proxy_errors():
         fx.symbolic_trace(lambda x: x + len(x))
     with pytest.raises(NotImplementedError, match=r"\*args"):
         fx.symbolic_trace(lambda *xs: xs[0])
+
+
+def test_graph_module_pickles():
+    import io
+    import pickle
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    gm = fx.symbolic_trace(m)
+    x = jtorch.randn(2, 3)
+    back = pickle.loads(pickle.dumps(gm))
+    assert type(back).__name__ == "Sequential" and back.code == gm.code
+    np.testing.assert_array_equal(back(x).detach().numpy(), m(x).detach().numpy())
+    buf = io.BytesIO()
+    jtorch.save(gm, buf)
+    buf.seek(0)
+    np.testing.assert_array_equal(jtorch.load(buf, weights_only=False)(x).detach().numpy(),
+                                  m(x).detach().numpy())

@@ -99,8 +99,12 @@ def apply(op, args, kwargs, arrs, kw, mode):
     return _dispatch._wrap_out(_unspec(out), None, mode)
 
 
-def read_error(what: str):
+def read_error(what: str, a: MetaArray):
     """torch's error for reading the values of a meta tensor."""
+    if what.startswith("Tensor.item") and a.size != 1:
+        return RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+    if what.startswith("bool(") and a.size != 1:
+        return RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
     if what.startswith("Tensor.numpy") or what.startswith("np.asarray"):
         return TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy "
                          "the tensor to host memory first.")

@@ -488,7 +488,7 @@ class Tensor:
             from .compile_errors import raise_untraceable
             raise_untraceable(what)
         if type(a) is MetaArray:
-            raise _meta.read_error(what)
+            raise _meta.read_error(what, a)
         return a
 
     def numpy(self, *, force=False) -> np.ndarray:

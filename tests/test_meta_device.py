@@ -60,6 +60,13 @@ def test_reading_values_raises(read, error, message):
         read(torch.empty((), device="meta"))
 
 
+def test_reading_many_values_raises_the_size_error_first():
+    with pytest.raises(RuntimeError, match="a Tensor with 6 elements cannot be converted to Scalar"):
+        torch.empty(2, 3, device="meta").item()
+    with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value"):
+        bool(torch.empty(2, device="meta"))
+
+
 def test_mixed_devices_raise():
     with pytest.raises(RuntimeError, match="Tensor on device cpu is not on the expected device meta"):
         torch.empty(2, device="meta") + torch.ones(2)

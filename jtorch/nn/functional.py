@@ -630,12 +630,13 @@ def pad(input, pad, mode="constant", value=None):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Matches `torch.nn.functional.interpolate` (antialias is not supported)."""
+    """Matches `torch.nn.functional.interpolate` (antialias: bilinear/bicubic, align_corners=False)."""
     nd = input.dim() - 2
     if nd < 1:
         raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D)")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by jtorch")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires "
+                         "a 4-D tensor as input")
     linear = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
     if mode in linear and linear[mode] != nd:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
@@ -659,6 +660,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return adaptive_avg_pool1d(input, out) if nd == 1 else \
             _adaptive_avg(nd, input, out)
     kind = "cubic" if mode == "bicubic" else ("linear" if mode in linear else mode)
+    if antialias:
+        from ._antialias import interpolate_aa
+        return interpolate_aa(input, out, scales, kind == "cubic", bool(align_corners))
     if kind not in ("nearest", "nearest-exact", "linear", "cubic"):
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported")
     return _op("_interpolate", input, out, kind, bool(align_corners), scales)

@@ -5,7 +5,7 @@ Tracing records calls through Proxy operators/attributes and, while a trace runs
 jtorch's public functions (patched for the duration of the trace; see `_symbolic_trace`).
 """
 from . import node, graph, proxy, graph_module, interpreter  # noqa: F401
-from ._symbolic_trace import Tracer, symbolic_trace, wrap
+from ._symbolic_trace import Tracer, is_fx_tracing, symbolic_trace, wrap  # noqa: F401
 from .graph import Graph
 from .graph_module import GraphModule
 from .interpreter import Interpreter, Transformer

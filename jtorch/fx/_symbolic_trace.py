@@ -19,13 +19,19 @@ import types
 from .graph import Graph
 from .proxy import Proxy, TracerBase, find_proxy
 
-_WRAPPED: list = []
+_WRAPPED: list = []  # (globals dict, name) registered by wrap()
+_TRACING = [0]  # depth of running traces
+
+
+def is_fx_tracing() -> bool:
+    """Matches `torch.fx._symbolic_trace.is_fx_tracing`: True while symbolic tracing runs."""
+    return _TRACING[0] > 0
 
 
 def _assert(condition, message: str = "") -> None:
     """Matches `torch._assert` (the check a specialized `concrete_args` value gets)."""
     if not condition:
-        raise AssertionError(message)  # (globals dict, name) registered by wrap()
+        raise AssertionError(message)
 
 
 def wrap(fn_or_name):
@@ -212,10 +218,12 @@ class Tracer(TracerBase):
             self.tensor_attrs.setdefault(id(t), n)
         args = self._root_args(fn, root, concrete_args or {})
         patcher = _Patcher()
+        _TRACING[0] += 1
         try:
             self._patch(patcher, fn)
             result = fn(*args)
         finally:
+            _TRACING[0] -= 1
             patcher.restore()
         self.create_node("output", "output", (self.create_arg(result),), {})
         return self.graph

@@ -107,3 +107,24 @@ def test_graph_module_pickles():
     buf.seek(0)
     np.testing.assert_array_equal(jtorch.load(buf, weights_only=False)(x).detach().numpy(),
                                   m(x).detach().numpy())
+
+
+def test_is_fx_tracing_and_wrap_decorator():
+    seen = []
+
+    def f(x):
+        seen.append(fx._symbolic_trace.is_fx_tracing())
+        return x + 1
+    fx.symbolic_trace(f)
+    assert seen == [True] and not fx._symbolic_trace.is_fx_tracing()
+    assert _wrapped_twice in [t for _, t in _wrap_targets()]
+
+
+@fx.wrap
+def _wrapped_twice(x):
+    return x * 2 if x.dim() else x  # a Python branch: only traceable as a leaf
+
+
+def _wrap_targets():
+    gm = fx.symbolic_trace(lambda x: _wrapped_twice(x) + 1)
+    return [(n.op, n.target) for n in gm.graph.nodes]

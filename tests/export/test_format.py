@@ -189,3 +189,20 @@ def test_plain_jax_runs_exported_file(tmp_path):
          "import numpy as np\nx = np.load('x.npy')\n" + _readme_plain_jax_snippet() +
          "np.save('y.npy', np.asarray(outputs[0]))\n", tmp_path)
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), want, rtol=1e-6)
+
+
+def test_any_flipped_byte_loads_or_is_refused(saved):
+    """A damaged file never crashes or raises anything but the clear RuntimeError."""
+    _, _, data = saved
+    outcomes = set()
+    for i in range(0, len(data), max(1, len(data) // 60)):
+        bad = data[:i] + bytes([data[i] ^ 0x5A]) + data[i + 1:]
+        try:
+            ep = load(io.BytesIO(bad))
+        except RuntimeError as e:
+            assert "damaged" in str(e) or "Not an exported program" in str(e), str(e)
+            outcomes.add("refused")
+        else:  # a byte no check covers (zip timestamps, padding) must not change the program
+            assert ep.module()(torch.ones(2, 4)).shape == (2, 2)
+            outcomes.add("loaded")
+    assert "refused" in outcomes

@@ -23,20 +23,43 @@ def _is_t(x):
     return isinstance(x, Tensor)
 
 
+class _IDict(dict):
+    """A dict as JAX sees it inside torch.func: flattened in insertion order, as torch's pytree
+    does (JAX sorts plain dicts' keys, so results would come back reordered)."""
+
+
+jax.tree_util.register_pytree_node(_IDict, lambda d: (list(d.values()), tuple(d.keys())),
+                                   lambda keys, vals: _IDict(zip(keys, vals)))
+
+
+def _convert(tree, src, dst):
+    if type(tree) is src:
+        return dst((k, _convert(v, src, dst)) for k, v in tree.items())
+    if type(tree) is list:
+        return [_convert(v, src, dst) for v in tree]
+    if type(tree) is tuple:
+        return tuple(_convert(v, src, dst) for v in tree)
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a namedtuple
+        return type(tree)(*(_convert(v, src, dst) for v in tree))
+    return tree
+
+
 def _wrap(tree):
-    """jax arrays (tracers included) -> Tensors; other leaves unchanged."""
-    return jax.tree_util.tree_map(lambda x: Tensor._from_array(x) if isinstance(x, jax.Array) else x,
-                                  tree, is_leaf=_is_t)
+    """jax arrays (tracers included) -> Tensors; other leaves unchanged; dicts as torch's."""
+    out = jax.tree_util.tree_map(lambda x: Tensor._from_array(x) if isinstance(x, jax.Array) else x,
+                                 tree, is_leaf=_is_t)
+    return _convert(out, _IDict, dict)
 
 
 def _unwrap(tree):
-    """Tensors -> their jax arrays; other leaves unchanged."""
-    return jax.tree_util.tree_map(lambda x: x._data if _is_t(x) else x, tree, is_leaf=_is_t)
+    """Tensors -> their jax arrays; other leaves unchanged; dicts keep their order under JAX."""
+    return jax.tree_util.tree_map(lambda x: x._data if _is_t(x) else x, _convert(tree, dict, _IDict),
+                                  is_leaf=_is_t)
 
 
 def _through_tape(jfn, inputs):
     """`jfn(arrays of inputs)` -> pytree of Tensors, differentiable by jtorch's tape autograd."""
-    leaves, tdef = jax.tree_util.tree_flatten(inputs, is_leaf=_is_t)
+    leaves, tdef = jax.tree_util.tree_flatten(_convert(inputs, dict, _IDict), is_leaf=_is_t)
     idx = [i for i, x in enumerate(leaves) if _is_t(x)]
     out_def = []
 
@@ -49,7 +72,7 @@ def _through_tape(jfn, inputs):
         out_def.append(od)
         return tuple(flat)
     res = _dispatch.call_fn(fn, [leaves[i] for i in idx], "FuncBackward0")
-    return jax.tree_util.tree_unflatten(out_def[-1], list(res))
+    return _convert(jax.tree_util.tree_unflatten(out_def[-1], list(res)), _IDict, dict)
 
 
 def _argnums(argnums, n):
@@ -265,8 +288,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     from .random import default_generator as gen
 
     def wrapper(*args, **kwargs):
+        args = _convert(args, dict, _IDict)  # dicts in insertion order, as torch's pytree
         leaves, tdef = jax.tree_util.tree_flatten(args, is_leaf=_is_t)
-        all_axes = _leaf_axes(in_dims, args)
+        all_axes = _leaf_axes(_convert(in_dims, dict, _IDict), args)
         idx = [i for i, x in enumerate(leaves) if _is_t(x)]
         axes = [all_axes[i] for i in idx]
         sizes = {leaves[i].shape[a] for i, a in zip(idx, axes) if a is not None}
@@ -285,7 +309,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             before, gen._key = gen._key, key
             try:
                 with enable_grad():
-                    out = func(*jax.tree_util.tree_unflatten(tdef, ls), **kwargs)
+                    out = func(*_convert(jax.tree_util.tree_unflatten(tdef, ls), _IDict, dict),
+                               **kwargs)
                 if randomness == "error" and gen._key is not key:
                     raise RuntimeError("vmap: called random operation while in randomness error "
                                        "mode. Please either use the 'same' or 'different' "
@@ -312,11 +337,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             out_def.append(od)
             return tuple(flat)
         res = _dispatch.call_fn(fn, ts, "VmapBackward0")
-        return jax.tree_util.tree_unflatten(out_def[-1], list(res))
+        return _convert(jax.tree_util.tree_unflatten(out_def[-1], list(res)), _IDict, dict)
     return wrapper
 
 
 def _chunked(f, arrs, axes, out_dims, batch, chunk_size):
+    out_dims = _convert(out_dims, dict, _IDict)
     vf = jax.vmap(f, in_axes=axes, out_axes=out_dims)
     if chunk_size is None or chunk_size >= batch:
         return vf(*arrs)

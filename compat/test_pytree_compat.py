@@ -100,7 +100,19 @@ def _specs(lib):
             pt.tree_leaves([1, [2, 3]], is_leaf=lambda x: isinstance(x, list) and len(x) == 2)]
 
 
-CASES = {"flatten": _flatten, "roundtrip": _roundtrip, "paths": _paths, "map": _map,
+def _private_helpers(lib):
+    # transformers imports these private names
+    pt = _pt(lib)
+    d = {"b": 1, "a": 2}
+    vals, ctx = pt._dict_flatten(d)
+    return [vals, ctx, repr(pt._dict_flatten_with_keys(d)[0]), pt._dict_unflatten([5, 6], ctx),
+            pt._list_flatten([1, 2]), repr(pt._tuple_unflatten([1, 2], None)),
+            repr(pt._defaultdict_unflatten([3], [list, ["k"]])),
+            repr(pt._deque_unflatten([1, 2], 5)), pt._namedtuple_flatten(P(1, 2))[0],
+            pt._namedtuple_unflatten([3, 4], P).y, repr(pt._ordereddict_flatten(collections.OrderedDict(z=1)))]
+
+
+CASES = {"private_helpers": _private_helpers, "flatten": _flatten, "roundtrip": _roundtrip, "paths": _paths, "map": _map,
          "custom_node": _custom_node, "errors": _errors, "specs": _specs}
 
 

@@ -168,23 +168,103 @@ def _dict_keys(d):
     return [(MappingKey(k), v) for k, v in d.items()]
 
 
-_register(tuple, lambda t: (list(t), None), lambda v, c: tuple(v),
-          lambda t: (_seq_keys(t), None), "builtins.tuple")
-_register(list, lambda t: (list(t), None), lambda v, c: list(v),
-          lambda t: (_seq_keys(t), None), "builtins.list")
-_register(dict, lambda d: (list(d.values()), list(d.keys())), lambda v, c: dict(zip(c, v)),
-          lambda d: (_dict_keys(d), list(d.keys())), "builtins.dict")
-_register(namedtuple, lambda t: (list(t), type(t)), lambda v, c: c(*v),
-          lambda t: ([(GetAttrKey(f), x) for f, x in zip(type(t)._fields, t)], type(t)),
-          "collections.namedtuple")
-_register(OrderedDict, lambda d: (list(d.values()), list(d.keys())),
-          lambda v, c: OrderedDict(zip(c, v)), lambda d: (_dict_keys(d), list(d.keys())),
-          "collections.OrderedDict")
-_register(defaultdict, lambda d: (list(d.values()), [d.default_factory, list(d.keys())]),
-          lambda v, c: defaultdict(c[0], zip(c[1], v)),
-          lambda d: (_dict_keys(d), [d.default_factory, list(d.keys())]), "collections.defaultdict")
-_register(deque, lambda d: (list(d), d.maxlen), lambda v, c: deque(v, maxlen=c),
-          lambda d: (_seq_keys(d), d.maxlen), "collections.deque")
+# The built-in nodes' functions, under torch's (private, but imported by libraries) names.
+def _tuple_flatten(d):
+    return list(d), None
+
+
+def _tuple_flatten_with_keys(d):
+    return _seq_keys(d), None
+
+
+def _tuple_unflatten(values, context):
+    return tuple(values)
+
+
+def _list_flatten(d):
+    return list(d), None
+
+
+def _list_flatten_with_keys(d):
+    return _seq_keys(d), None
+
+
+def _list_unflatten(values, context):
+    return list(values)
+
+
+def _dict_flatten(d):
+    return list(d.values()), list(d.keys())
+
+
+def _dict_flatten_with_keys(d):
+    return _dict_keys(d), list(d.keys())
+
+
+def _dict_unflatten(values, context):
+    return dict(zip(context, values))
+
+
+def _namedtuple_flatten(d):
+    return list(d), type(d)
+
+
+def _namedtuple_flatten_with_keys(d):
+    return [(GetAttrKey(f), x) for f, x in zip(type(d)._fields, d)], type(d)
+
+
+def _namedtuple_unflatten(values, context):
+    return context(*values)
+
+
+def _ordereddict_flatten(d):
+    return list(d.values()), list(d.keys())
+
+
+def _ordereddict_flatten_with_keys(d):
+    return _dict_keys(d), list(d.keys())
+
+
+def _ordereddict_unflatten(values, context):
+    return OrderedDict(zip(context, values))
+
+
+_odict_flatten, _odict_unflatten = _ordereddict_flatten, _ordereddict_unflatten
+
+
+def _defaultdict_flatten(d):
+    return list(d.values()), [d.default_factory, list(d.keys())]
+
+
+def _defaultdict_flatten_with_keys(d):
+    return _dict_keys(d), [d.default_factory, list(d.keys())]
+
+
+def _defaultdict_unflatten(values, context):
+    return defaultdict(context[0], zip(context[1], values))
+
+
+def _deque_flatten(d):
+    return list(d), d.maxlen
+
+
+def _deque_flatten_with_keys(d):
+    return _seq_keys(d), d.maxlen
+
+
+def _deque_unflatten(values, context):
+    return deque(values, maxlen=context)
+
+
+for _cls, _name, _tag in ((tuple, "tuple", "builtins.tuple"), (list, "list", "builtins.list"),
+                          (dict, "dict", "builtins.dict"),
+                          (namedtuple, "namedtuple", "collections.namedtuple"),
+                          (OrderedDict, "ordereddict", "collections.OrderedDict"),
+                          (defaultdict, "defaultdict", "collections.defaultdict"),
+                          (deque, "deque", "collections.deque")):
+    _register(_cls, globals()[f"_{_name}_flatten"], globals()[f"_{_name}_unflatten"],
+              globals()[f"_{_name}_flatten_with_keys"], _tag)
+del _cls, _name, _tag
 
 
 def _register_size():

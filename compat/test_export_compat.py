@@ -338,3 +338,20 @@ def test_module_train_eval_refused(compat):
                 out.append([type(e).__name__, str(e)])
         return out
     compat.value(run)
+
+
+def test_shapes_collection(compat):
+    def run(lib):
+        class M(lib.nn.Module):
+            def forward(self, x, y, z=None):
+                return x + y[0] if z is None else x + y[0] + z
+        x, y, z = _t(lib, 3, 4), _t(lib, 3, 4, seed=1), _t(lib, 3, 4, seed=2)
+        sc = lib.export.ShapesCollection()
+        b = lib.export.Dim("b")
+        sc[x] = {0: b}
+        sc[y] = (b, None)
+        a = sc.dynamic_shapes(M(), (x, [y]))
+        k = sc.dynamic_shapes(M(), (x,), {"y": [y], "z": z})
+        ep = lib.export.export(M(), (x, [y]), dynamic_shapes=a)
+        return (repr(a), repr(k), len(sc), sc[z], _detach(ep.module()(_t(lib, 5, 4), [_t(lib, 5, 4, seed=3)])))
+    compat.value(run)

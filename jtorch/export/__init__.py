@@ -9,8 +9,10 @@ from ._api import export as export
 from ._format import load as load
 from ._format import save as save
 from .dynamic_shapes import Dim as Dim
+from .dynamic_shapes import ShapesCollection as ShapesCollection
 from .dynamic_shapes import dims as dims
 from .exported_program import ExportedProgram as ExportedProgram
 from .graph_signature import ExportGraphSignature as ExportGraphSignature
 
-__all__ = ["Dim", "dims", "export", "ExportedProgram", "ExportGraphSignature", "load", "save"]
+__all__ = ["Dim", "dims", "export", "ExportedProgram", "ExportGraphSignature", "load", "save",
+           "ShapesCollection"]

@@ -269,3 +269,42 @@ def _arg_names(fn):
         elif p.kind == p.VAR_POSITIONAL:
             names.extend(f"{p.name}_{i}" for i in range(64))
     return names
+
+
+class ShapesCollection:
+    """Matches `torch.export.ShapesCollection`: dynamic shapes given per tensor object
+    (`sc[x] = {0: batch}`), turned into export's `dynamic_shapes` by `dynamic_shapes()`."""
+
+    def __init__(self):
+        self._shapes = {}  # id(tensor) -> (tensor, spec): tensors are not hashable by value
+
+    def __setitem__(self, t, shape):
+        self._shapes[id(t)] = (t, shape)
+
+    def __getitem__(self, t):
+        if id(t) not in self._shapes:
+            self._shapes[id(t)] = (t, {})
+        return self._shapes[id(t)][1]
+
+    def __len__(self):
+        return len(self._shapes)
+
+    def __contains__(self, t):
+        return id(t) in self._shapes
+
+    def dynamic_shapes(self, m, args, kwargs=None):
+        """A dict by forward's argument names, mirroring the inputs' structure."""
+        from .._tensor import Tensor
+
+        def spec(v):
+            if isinstance(v, Tensor):
+                return self._shapes[id(v)][1] if id(v) in self._shapes else None
+            if isinstance(v, (tuple, list)):
+                return type(v)(spec(x) for x in v)
+            if isinstance(v, dict):
+                return {k: spec(x) for k, x in v.items()}
+            return None
+        names = _arg_names(m.forward)
+        out = {(names[i] if i < len(names) else f"args_{i}"): spec(a) for i, a in enumerate(args)}
+        out.update({k: spec(v) for k, v in (kwargs or {}).items()})
+        return out

@@ -125,14 +125,10 @@ def _vjp_program(call, diff, out_avals):
             for i, v in zip(diff, dv):
                 a[i] = v
             outs = call(*a)
-            return ([o for o, k in zip(outs, is_fl) if k], [o for o, k in zip(outs, is_fl) if not k])
-        fl, pb, other = jax.vjp(lambda *dv: _split(f(*dv)), *[flat[i] for i in diff], has_aux=True)
+            return [o for o, k in zip(outs, is_fl) if k], [o for o, k in zip(outs, is_fl) if not k]
+        fl, pb, other = jax.vjp(f, *[flat[i] for i in diff], has_aux=True)
         return (fl, other), pb
     return jax.jit(g)
-
-
-def _split(pair):
-    return pair[0], pair[1]
 
 
 class _Checks:

@@ -681,14 +681,15 @@ def main(argv=None):
     ap.add_argument("--worker")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sample", type=int, default=0)
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="comma-separated parts of callable names")
     ap.add_argument("--show", default="silent,crash,value-diff,internal-text,type-diff,extra-error")
     ap.add_argument("--json", default="")
     o = ap.parse_args(argv)
     if o.worker:
         return worker(o.worker, o.seed)
     all_cases = cases(o.seed)
-    idx = [i for i, c in enumerate(all_cases) if o.only in c[0]]
+    only = o.only.split(",")
+    idx = [i for i, c in enumerate(all_cases) if any(n in c[0] for n in only)]
     if o.sample:
         idx = sorted(random.Random(o.seed).sample(idx, min(o.sample, len(idx))))
     results = fuzz(idx, o.seed)

@@ -1,16 +1,21 @@
-"""Python argument types of static op parameters: torch's TypeError for a bool, float, string
-or None where an `int` goes (`dim=True`, `narrow(x, 1, 2.5, 2)`, `histc(bins="4")`), which a
-JAX body would accept (True is 1) or fail on deep inside.
+"""Checks made while an op body is traced, so they cost nothing per call:
 
-`install()` wraps the body of every op with parameters annotated `int` / `int | None`. Static
-arguments are part of `jax.jit`'s cache key, compared by type as well as value (`dim=True`
-does not hit the entry of `dim=1`), so the check runs once per trace and costs nothing per
-call.
+* Python argument types of static parameters: torch's TypeError for a bool, float, string or
+  None where an `int` goes (`dim=True`, `histc(bins="4")`), which a JAX body would accept
+  (True is 1) or fail on deep inside. Static arguments are part of `jax.jit`'s cache key,
+  compared by type as well as value (`dim=True` does not hit the entry of `dim=1`).
+* result sizes: an output larger than memory (`one_hot(x, 10**12)`, `tile` by 10**6 per dim)
+  raises torch's RuntimeError here; XLA would abort the process when allocating it.
+
+`install()` wraps the body of every op.
 """
 from __future__ import annotations
 
 import functools
 
+import jax
+
+from ._checks import check_alloc
 from .ops._registry import REGISTRY
 
 _MISSING = object()
@@ -29,6 +34,7 @@ def _int_params(op):
 
 def _guard(op, params):
     fn, name = op.fn, op.name.lstrip("_")
+    leaves = jax.tree_util.tree_leaves
 
     @functools.wraps(fn)
     def checked(*args, **kwargs):
@@ -39,14 +45,16 @@ def _guard(op, params):
             if v is None or isinstance(v, _REFUSED) or not hasattr(v, "__index__"):
                 raise TypeError(f"{name}(): argument '{pname}' must be int, not "
                                 f"{type(v).__name__}")
-        return fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        for leaf in leaves(out):
+            if hasattr(leaf, "shape") and hasattr(leaf, "dtype"):
+                check_alloc(leaf.shape, leaf.dtype)
+        return out
     return checked
 
 
 def install():
-    """Wrap the bodies of ops with int parameters (before any of them is compiled)."""
+    """Wrap the op bodies (before any of them is compiled)."""
     for op in REGISTRY.values():
-        params = _int_params(op)
-        if params:
-            op.fn = _guard(op, params)
-            op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None
+        op.fn = _guard(op, _int_params(op))
+        op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None

@@ -35,7 +35,7 @@ RULES = {
                            "and division for float inputs (self + value * tensor1 / tensor2). "
                            "The new addcdiv behavior can be implemented with true_divide "
                            "(self + value * torch.true_divide(tensor1, tensor2)."),
-    "atan2": ("c", NIE, None), "hypot": ("biu", NIE, None), "nextafter": ("biu", NIE, None),
+    "atan2": ("c", NIE, None), "gcd": ("fVc", NIE, None), "lcm": ("fVc", NIE, None), "hypot": ("biu", NIE, None), "nextafter": ("biu", NIE, None),
     "logaddexp": ("biu", NIE, None), "logaddexp2": ("biuc", NIE, None),
     "igamma": ("biu", NIE, None), "igammac": ("biu", NIE, None), "xlogy": ("c", NIE, None),
     "lerp": ("iu", NIE, None),

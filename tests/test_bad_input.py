@@ -107,3 +107,28 @@ def test_valid_calls_still_work():
     assert _x()[T.tensor([True, False, True])].shape == (2, 4)
     assert T.rand(3, 2).shape == (3, 2)
     assert T.clamp(T.tensor([1.0, 5.0]), 2.0, 4.0).tolist() == [2.0, 4.0]
+
+
+def test_huge_results_raise_before_allocating():
+    # XLA aborted the process (or Python looped for hours) on each of these
+    for call in (lambda: T.nn.functional.one_hot(T.tensor([0, 1]), num_classes=10 ** 12),
+                 lambda: T.ones(4).repeat_interleave(10 ** 12),
+                 lambda: T.tile(T.ones(3, 4), (10 ** 6, 10 ** 6, 10 ** 6)),
+                 lambda: T.diag(T.ones(4), diagonal=10 ** 12),
+                 lambda: T.eye(10 ** 12),
+                 lambda: F.adaptive_avg_pool2d(T.ones(1, 2, 5, 5), 10 ** 12),
+                 lambda: F.local_response_norm(T.ones(1, 3, 4), 10 ** 12)):
+        with pytest.raises(RuntimeError, match="can't allocate memory"):
+            call()
+    with pytest.raises(RuntimeError, match="tensordot expects dims < ndim_a or ndim_b"):
+        T.tensordot(T.ones(3, 4), T.ones(4, 2), dims=10 ** 12)
+
+
+def test_loss_target_dtypes_and_gcd_of_floats():
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got Int"):
+        F.cross_entropy(T.ones(2, 3), T.tensor([0, 1], dtype=T.int32))
+    with pytest.raises(RuntimeError, match="Found dtype Long but expected Float"):
+        F.binary_cross_entropy(T.ones(2, 3), T.zeros(2, 3, dtype=T.int64))
+    with pytest.raises(NotImplementedError, match="'Float'"):
+        T.gcd(T.ones(2), T.ones(2))
+    assert T.tensordot(T.ones(3, 4), T.ones(4, 2), dims=True).shape == (3, 2)

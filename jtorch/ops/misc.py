@@ -48,6 +48,15 @@ def tensordot(a: Array, b: Array, dims=2):
         dims = (tuple(dims[0]), tuple(dims[1]))
     elif isinstance(dims, (list, tuple)) and len(dims) == 2:
         dims = ((dims[0],), (dims[1],))
+    if isinstance(dims, int):
+        dims = int(dims)  # True is 1, as in torch
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(x.ndim, y.ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+    elif not isinstance(dims, tuple):
+        raise RuntimeError(f"tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
     pairs = (zip(range(x.ndim - dims, x.ndim), range(dims)) if isinstance(dims, int)
              else zip(*dims))
     for i, j in [(i % max(x.ndim, 1), j % max(y.ndim, 1)) for i, j in pairs]:

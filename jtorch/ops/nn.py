@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
-from .._checks import wrap_dim
+from .._checks import check_alloc, wrap_dim
 from ._registry import op
 from .elementwise import _is_int, _to_float
 
@@ -280,6 +280,7 @@ def local_response_norm(input: Array, size: int, alpha: float = 1e-4, beta: floa
     sq = jnp.square(input)
     pad = [(0, 0)] * input.ndim
     pad[1] = (size // 2, (size - 1) // 2)
+    check_alloc(input.shape[:1] + (input.shape[1] + size - 1,) + input.shape[2:], input.dtype)
     sq = jnp.pad(sq, pad)
     c = input.shape[1]
     win = sum(lax.slice_in_dim(sq, i, i + c, axis=1) for i in range(size))

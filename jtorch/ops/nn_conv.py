@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array, lax
 
+from .._checks import check_alloc
 from ._registry import op
 
 _PRIVATE = dict(public=False, method=False, promote=None)
@@ -156,6 +157,7 @@ def _adaptive_ranges(size, out):
 @op(**_PRIVATE, grad_name="AdaptiveAvgPool2DBackward0")
 def _adaptive_avg_pool(input: Array, output_size):
     nd = len(output_size)
+    check_alloc(input.shape[:2] + tuple(output_size), input.dtype)  # before the Python loops
     x = input
     for i in range(nd):
         size, o = x.shape[2 + i], output_size[i]

@@ -92,6 +92,10 @@ def _check_weight(weight, c, prefix=""):
 
 
 def _check_target(input, target):
+    if jnp.issubdtype(target.dtype, jnp.integer) and target.dtype not in (jnp.int64, jnp.uint8):
+        from .._checks import type_name
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{type_name(target.dtype)}")
     if input.ndim >= 2 and target.shape != input.shape[:1] + input.shape[2:]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0] if target.ndim else 0}).")
@@ -169,6 +173,10 @@ def binary_cross_entropy(input: Array, target: Array, weight: Array = None,
         raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the "
                          f"input size ({tuple(input.shape)}) is deprecated. Please ensure they "
                          "have the same size.")
+    if input.dtype != target.dtype:  # torch: the target must have the input's dtype
+        from .._checks import type_name
+        raise RuntimeError(f"Found dtype {type_name(target.dtype)} but expected "
+                           f"{type_name(input.dtype)}")
     x, t = _pair(input, target)
     loss = _bce(x, t)
     if weight is not None:

@@ -89,6 +89,22 @@ TENSOR_DATA = {
     "list_of_0dim_int": lambda lib: lib.tensor([lib.tensor(1), lib.tensor(2)]),
     "deque_of_tensors": lambda lib: lib.tensor(collections.deque([lib.tensor(1.), lib.tensor(2.)])),
     "string_refused": lambda lib: lib.tensor("abc"),
+    "list_of_1d_tensors_refused": lambda lib: lib.tensor([lib.ones(2), lib.zeros(2)]),
+    "list_of_one_element_tensors": lambda lib: lib.tensor([lib.ones(1), lib.zeros(1)]),
+    "generator_refused": lambda lib: lib.tensor(x for x in range(3)),
+    "tuple_of_numpy_arrays": lambda lib: lib.tensor((np.ones(2), np.zeros(2))),
+    "numpy_array_and_list": lambda lib: lib.tensor([np.ones(2), [1., 2.]]),
+    "list_of_0d_numpy_refused": lambda lib: lib.tensor([np.array(1.), np.array(2.)]),
+    "bytes_refused": lambda lib: lib.tensor(b"ab"),
+    "dict_keys_refused": lambda lib: lib.tensor({1: 2}.keys()),
+    "nested_ranges": lambda lib: lib.tensor([range(2), range(2)]),
+    "empty_deque": lambda lib: lib.tensor(collections.deque()),
+    "numpy_bool_scalars": lambda lib: lib.tensor([np.bool_(True), False]),
+    "none_refused": lambda lib: lib.tensor(None),
+    "list_of_strings_refused": lambda lib: lib.tensor(["a"]),
+    "userlist": lambda lib: lib.tensor(collections.UserList([1, 2])),
+    "namedtuple": lambda lib: lib.tensor(collections.namedtuple("P", "a b")(1, 2)),
+    "ragged_refused": lambda lib: lib.tensor([[1, 2], [3]]),
 }
 
 PY_DTYPES = {

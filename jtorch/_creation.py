@@ -74,19 +74,27 @@ def _infer_dtype(data):
             continue
         if isinstance(x, Tensor):
             e = x.dtype
-        elif isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+        elif isinstance(x, (np.generic, np.ndarray)):  # before float: np.float64 is a float subclass
+            if isinstance(x, np.ndarray) and x.ndim == 0:
+                raise TypeError("len() of unsized object")  # torch reads an array element as a sequence
             e = D.from_np(x.dtype)
         elif isinstance(x, (bool, int, float, complex)):
             e = D.scalar_dtype(x)
+        elif isinstance(x, str):
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        elif isinstance(x, (bytes, bytearray)):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
         else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
         d = e if d is None else D.promote_types(d, e)
     return d if d is not None else D.get_default_dtype()
 
 
 def _to_numpy_nested(data):
-    if isinstance(data, Tensor):
-        return np.asarray(data._data)
+    if isinstance(data, Tensor):  # an element of a sequence: read as a scalar, as torch does
+        if data.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return np.asarray(data._data).reshape(())
     if isinstance(data, (list, tuple)):
         return [_to_numpy_nested(x) for x in data]
     return data
@@ -104,9 +112,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, jax.Array):
         d = dtype or D.from_np(data.dtype)
         return _finish(jnp.array(data, dtype=d.np, copy=True), d, device, requires_grad)
+    if isinstance(data, (str, bytes, bytearray)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     try:
         d = dtype or _infer_dtype(data)
-    except TypeError:  # a deque, range or other sequence torch reads: as lists, then again
+    except RuntimeError:  # a deque, range or other sequence torch reads: as lists, then again
         data = _pyvalues.as_lists(data)
         d = dtype or _infer_dtype(data)
     arr = np.array(_to_numpy_nested(data), dtype=None if d is D.bfloat16 else d.np)

@@ -175,3 +175,15 @@ def test_same_exception_type(name):
     assert expected is not None, "torch accepts this input; the case is wrong"
     got = _raised(CASES[name], jtorch)
     assert got is expected, f"jtorch raised {got and got.__name__}, torch raises {expected.__name__}"
+
+
+@pytest.mark.parametrize("n", [4, 80])  # 80: the long-list (host) path
+def test_stack_unequal_sizes_and_empty_list(n):
+    for fn in (lambda lib: lib.stack([lib.ones(2, 3)] * (n - 1) + [lib.ones(2, 4)]),
+               lambda lib: lib.stack([])):
+        expected = _raised(fn, torch)
+        assert expected is RuntimeError
+        assert _raised(fn, jtorch) is expected
+    msg = lambda lib: str(pytest.raises(RuntimeError, lib.stack,  # noqa: E731
+                                        [lib.ones(2, 3)] * (n - 1) + [lib.ones(2, 4)]).value)
+    assert msg(jtorch) == msg(torch)

@@ -14,7 +14,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
-from . import _promote
+from . import _long_lists, _promote
 from ._compiled import audit as _audit, deferred as _deferred
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
@@ -28,6 +28,8 @@ AUTOCAST = None  # {op name: dtype} while a torch.autocast region is active (amp
 DISPATCH_MODES: list = []  # TorchDispatchMode stack (utils/_python_dispatch.py)
 SAVED_TENSOR_HOOKS: list = []  # saved_tensors_hooks stack (autograd/graph.py)
 _SCALARS = (bool, int, float, complex)
+_SEQS = (list, tuple)
+_JOINS = frozenset(("cat", "stack"))
 
 
 def _body(op: Op):
@@ -162,6 +164,11 @@ def apply(op: Op, args, kwargs=_EMPTY):
     if AUTOCAST is not None and op.name in AUTOCAST:
         args, kwargs = _autocast_args(AUTOCAST[op.name], args, kwargs)
     mode = _get_mode()
+    if args and type(args[0]) in _SEQS and len(args[0]) >= _long_lists.LONG \
+            and op.name in _JOINS and "out" not in kwargs:
+        res = _long_lists.join(op, args, kwargs, mode, mode & ENABLED)
+        if res is not None:  # a long list joined on the host, in linear time
+            return res
     rec = mode & ENABLED and op.diff
     out_t = None
     if kwargs and "out" in kwargs:

@@ -84,6 +84,12 @@ def check_cat(ts, dim):
 def stack(tensors: list[Array], dim: int = 0):
     """Matches `torch.stack`."""
     from .._promote import promote_args
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry {i}")
     ts = promote_args("default", *tensors)
     return jnp.stack(ts, axis=wrap_dim(dim, ts[0].ndim + 1) if ts else dim)
 

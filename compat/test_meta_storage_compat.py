@@ -67,6 +67,12 @@ META_CASES = {
         lib.empty(2, 3, dtype=lib.int64, device="meta"), lib.empty(10, 4, device="meta"))),
     "cross_entropy": lambda lib: _desc(lib.nn.functional.cross_entropy(
         lib.empty(4, 5, device="meta"), lib.empty(4, dtype=lib.int64, device="meta"))),
+    "grad_fn": lambda lib: _desc(lib.empty(3, device="meta", requires_grad=True) * 2),
+    "grad_fn_linear": lambda lib: _desc(lib.nn.Linear(2, 3, device="meta")(lib.empty(4, 2, device="meta"))),
+    "grad_fn_split_view": lambda lib: [repr(t) for t in
+                                       lib.empty(4, 6, device="meta", requires_grad=True).split(3, 1)],
+    "no_grad_fn_under_no_grad": lambda lib: (lambda x: [repr(x.detach() * 2), repr(x.argmax())])(
+        lib.empty(3, device="meta", requires_grad=True)),
     "storage": lambda lib: [lib.empty(2, 3, device="meta").untyped_storage().nbytes(),
                             lib.empty(2, 3, device="meta").data_ptr()],
 }

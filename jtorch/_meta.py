@@ -78,8 +78,32 @@ def _hashable(v):
     return v
 
 
+def _no_backward(*cts):
+    raise NotImplementedError("backward through meta tensors is not supported by jtorch (they "
+                              "have no values to differentiate); run the model on a real device")
+
+
+def _node(op, args, kwargs, out, mode):
+    """torch's grad_fn for a meta op with an input that requires grad (backward raises)."""
+    from ._tensor import Tensor
+    from .autograd import engine
+    from .autograd.grad_mode import ENABLED
+    if not (mode & ENABLED and op.diff):
+        return None
+    flat = [t for a in list(args) + list(kwargs.values())
+            for t in (a if type(a) in (list, tuple) else (a,))]
+    edges = tuple(t._edge() for t in flat if isinstance(t, Tensor) and t._rg)
+    if not edges:
+        return None
+    cls = op.node_cls if op.grad_names is None else engine.node_type(op.grad_names(args, kwargs))
+    node = cls(_no_backward, edges, out)
+    node.eager = True
+    return node
+
+
 def apply(op, args, kwargs, arrs, kw, mode):
-    """An op on meta tensors: output shapes and dtypes from `eval_shape`, no autograd record."""
+    """An op on meta tensors: output shapes and dtypes from `eval_shape`; a grad_fn whose
+    backward raises."""
     from . import _dispatch
     _check_devices(op, args, kwargs)
     arrs, kw = [_spec(a) for a in arrs], {k: _spec(v) for k, v in kw.items()}
@@ -96,7 +120,8 @@ def apply(op, args, kwargs, arrs, kw, mode):
         raise NotImplementedError(
             f"{op.name}: its output shape or behaviour depends on the data, which meta tensors "
             "do not have; run it on a real device") from e
-    return _dispatch._wrap_out(_unspec(out), None, mode)
+    out = _unspec(out)
+    return _dispatch._wrap_out(out, _node(op, args, kwargs, out, mode), mode)
 
 
 def read_error(what: str, a: MetaArray):

@@ -67,6 +67,17 @@ def test_reading_many_values_raises_the_size_error_first():
         bool(torch.empty(2, device="meta"))
 
 
+def test_meta_autograd_records_torch_grad_fns_but_backward_raises():
+    x = torch.empty(3, device="meta", requires_grad=True)
+    y = (x * 2).sum()
+    assert y.requires_grad and type(y.grad_fn).__name__ == "SumBackward0"
+    assert repr(x * 2) == "tensor(..., device='meta', size=(3,), grad_fn=<MulBackward0>)"
+    with torch.no_grad():
+        assert not (x * 2).requires_grad
+    with pytest.raises(NotImplementedError, match="backward through meta tensors"):
+        y.backward()
+
+
 def test_mixed_devices_raise():
     with pytest.raises(RuntimeError, match="Tensor on device cpu is not on the expected device meta"):
         torch.empty(2, device="meta") + torch.ones(2)

@@ -4,6 +4,8 @@
   None where an `int` goes (`dim=True`, `histc(bins="4")`), which a JAX body would accept
   (True is 1) or fail on deep inside. Static arguments are part of `jax.jit`'s cache key,
   compared by type as well as value (`dim=True` does not hit the entry of `dim=1`).
+* None or a string given for a tensor argument: torch's TypeError, not the AttributeError
+  the body raises on it.
 * result sizes: an output larger than memory (`one_hot(x, 10**12)`, `tile` by 10**6 per dim)
   raises torch's RuntimeError here; XLA would abort the process when allocating it.
 
@@ -35,6 +37,7 @@ def _int_params(op):
 def _guard(op, params):
     fn, name = op.fn, op.name.lstrip("_")
     leaves = jax.tree_util.tree_leaves
+    names, values = tuple(op.sig.parameters), frozenset(op.value_names)
 
     @functools.wraps(fn)
     def checked(*args, **kwargs):
@@ -45,7 +48,15 @@ def _guard(op, params):
             if v is None or isinstance(v, _REFUSED) or not hasattr(v, "__index__"):
                 raise TypeError(f"{name}(): argument '{pname}' must be int, not "
                                 f"{type(v).__name__}")
-        out = fn(*args, **kwargs)
+        try:
+            out = fn(*args, **kwargs)
+        except AttributeError:  # None or a string where a tensor goes: torch's TypeError
+            for i, pname in enumerate(names):
+                v = args[i] if i < len(args) else kwargs.get(pname, _MISSING)
+                if pname in values and (v is None or isinstance(v, str)):
+                    raise TypeError(f"{name}(): argument '{pname}' (position {i + 1}) must be "
+                                    f"Tensor, not {type(v).__name__}") from None
+            raise
         for leaf in leaves(out):
             if hasattr(leaf, "shape") and hasattr(leaf, "dtype"):
                 check_alloc(leaf.shape, leaf.dtype)

@@ -99,9 +99,8 @@ def test_fullgraph_raises_instead():
     def step(x):
         return (w * x).sum() if bool((x > 0).all()) else x.sum()
     f = torch.compile(step, fullgraph=True)
-    f(torch.ones(3))
     with pytest.raises(UntraceableError, match="fullgraph"):
-        f(torch.ones(3))
+        f(torch.ones(3))  # at the first call, before anything runs (as torch)
 
 
 def test_inplace_writes_through_views_are_written_back():

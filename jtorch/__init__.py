@@ -34,6 +34,8 @@ from . import _shape, _indexing, _functions, _sampling, _bind  # noqa: E402
 _bind.bind()
 from . import _value_checks  # noqa: E402
 _value_checks.install()
+from . import _op_cache_bound  # noqa: E402
+_op_cache_bound.install()
 from . import _datadep  # noqa: E402
 _datadep.bind()
 globals().update({_k: _v for _k, _v in _datadep.FUNCTIONS.items() if _k not in globals()})

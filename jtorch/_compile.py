@@ -63,6 +63,7 @@ class _PerThread(threading.local):
 
 _TRACING = _PerThread()     # > 0 while this thread traces a compiled function
 _FIRST_CALL = _PerThread()  # > 0 inside the eager first call of a compiled function
+_STANCE = ["default"]  # torch.compiler.set_stance
 _TRACE_LOCK = threading.RLock()  # one trace at a time: the audit's gc scans see only its own
 
 
@@ -141,7 +142,7 @@ class CompiledFunction:
         if _TRACING[0]:  # called while another compiled function traces: inline, as torch does
             return self.fn(*args, **kwargs)
         self.calls += 1
-        if self.eager_only:
+        if self.eager_only or _STANCE[0] == "force_eager":
             return self.fn(*args, **kwargs)
         if self.calls == 1:  # torch traces on call 1: is_compiling() is True inside it
             if self.fullgraph:  # torch raises at a graph break before running anything
@@ -200,6 +201,13 @@ class CompiledFunction:
                 prog = self.cache.get(key)
             if prog is None:
                 if self.cache:
+                    if _STANCE[0] == "eager_on_recompile":
+                        self._last = None
+                        return self.fn(*args, **kwargs)
+                    if _STANCE[0] == "fail_on_recompile":
+                        raise RuntimeError(f"Detected recompile when torch.compile stance is "
+                                           f"'fail_on_recompile' ({self._name()}: "
+                                           f"{_explain(next(reversed(self.cache)), key)})")
                     self._note_recompile(key, switched)
                 if len(self.cache) >= cache_size_limit:
                     # As torch at its recompile limit: calls that need a new program run eagerly

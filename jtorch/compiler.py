@@ -50,3 +50,69 @@ def set_compiled_checks(enabled: bool) -> None:
     next trace (`reset()` to retrace existing functions)."""
     from ._compiled import deferred
     deferred.ENABLED[0] = bool(enabled)
+
+
+def allow_in_graph(fn):
+    """Matches `torch.compiler.allow_in_graph` (jtorch traces every function: returns fn)."""
+    return fn
+
+
+def assume_constant_result(fn):
+    """Matches `torch.compiler.assume_constant_result` (returns fn: a trace bakes Python results in)."""
+    return fn
+
+
+def substitute_in_graph(original_fn, *, can_constant_fold_through=False, skip_signature_check=False):
+    """Matches `torch.compiler.substitute_in_graph` as a decorator (the original keeps running)."""
+    return lambda fn: fn
+
+
+def nested_compile_region(fn=None, options=None):
+    """Matches `torch.compiler.nested_compile_region` (jtorch inlines the region)."""
+    return fn if fn is not None else (lambda f: f)
+
+
+def is_dynamo_compiling() -> bool:
+    """Matches `torch.compiler.is_dynamo_compiling` (same as `is_compiling`)."""
+    return is_compiling()
+
+
+def is_exporting() -> bool:
+    """Matches `torch.compiler.is_exporting` (True while torch.export traces a program)."""
+    try:
+        from .export import _trace
+    except ImportError:
+        return False
+    return bool(getattr(_trace, "EXPORTING", [0])[0])
+
+
+def list_backends(exclude_tags=("debug", "experimental")) -> list[str]:
+    """Matches `torch.compiler.list_backends` (every name maps to XLA)."""
+    return ["cudagraphs", "inductor", "openxla", "tvm"]
+
+
+def get_default_backend() -> str:
+    """Matches `torch.compiler.get_default_backend`."""
+    return "inductor"
+
+
+def cudagraph_mark_step_begin() -> None:
+    """Matches `torch.compiler.cudagraph_mark_step_begin` (no CUDA graphs: nothing to mark)."""
+
+
+def set_stance(stance="default", *, skip_guard_eval_unsafe=False, force_backend=None):
+    """Matches `torch.compiler.set_stance` for "default" and "force_eager" (the latter runs every
+    compiled function eagerly); usable as a context manager."""
+    import contextlib
+    prev = _compile._STANCE[0]
+    if stance not in ("default", "force_eager", "eager_on_recompile", "fail_on_recompile"):
+        raise ValueError(f"invalid stance {stance!r}")
+    _compile._STANCE[0] = stance
+
+    @contextlib.contextmanager
+    def restore():
+        try:
+            yield
+        finally:
+            _compile._STANCE[0] = prev
+    return restore()

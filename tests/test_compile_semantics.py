@@ -288,3 +288,24 @@ def test_fullgraph_raises_at_a_graph_break_before_the_first_call_runs():
     with pytest.raises(UntraceableError):
         f(torch.ones(2))
     assert calls == []  # the trace that found the break was undone; nothing ran eagerly
+
+
+def test_set_stance_force_eager_and_fail_on_recompile():
+    seen = []
+
+    def f(x):
+        seen.append(torch.compiler.is_compiling())
+        return x * 2
+    c = torch.compile(f)
+    with torch.compiler.set_stance("force_eager"):
+        for _ in range(3):
+            c(torch.ones(2))
+    assert seen == [False, False, False] and not c.cache
+    c2 = torch.compile(lambda x: x * 2, dynamic=False)
+    for _ in range(3):
+        c2(torch.ones(2))
+    with torch.compiler.set_stance("fail_on_recompile"):
+        c2(torch.ones(2))
+        with pytest.raises(RuntimeError, match="fail_on_recompile"):
+            c2(torch.ones(3))
+    assert torch.compiler.allow_in_graph(f) is f

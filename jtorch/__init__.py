@@ -190,6 +190,14 @@ from .autograd import functional as _autograd_functional  # noqa: E402,F401
 from . import testing  # noqa: E402,F401
 from . import signal  # noqa: E402,F401
 from . import masked  # noqa: E402,F401
+from . import overrides, profiler  # noqa: E402,F401
+from . import _C, hub, torch_version, types  # noqa: E402,F401  (reached as torch.X by libraries)
+from ._file_reader import PyTorchFileReader  # noqa: E402,F401
+from .jit import ScriptFunction, ScriptModule  # noqa: E402,F401
+from ._asserts import (_assert, _check, _check_index, _check_is_size, _check_not_implemented,  # noqa: E402,F401
+                       _check_tensor_all, _check_tensor_all_with, _check_type, _check_value,
+                       _check_with)
+from . import library, fx  # noqa: E402,F401
 from ._strided import as_strided_scatter, empty_permuted, empty_strided  # noqa: E402,F401
 from ._index_ops import index_put, nonzero_static  # noqa: E402,F401
 from ._histogramdd import histogramdd  # noqa: E402,F401

@@ -13,10 +13,12 @@ def _direct_matmul_time(n=700, reps=3):
     a = jnp.ones((n, n), jnp.float32)
     f = jax.jit(lambda x: x @ x)
     f(a).block_until_ready()
-    t0 = time.perf_counter()
-    for _ in range(reps):
+    times = []
+    for _ in range(reps):  # the fastest run: robust to other load on the machine
+        t0 = time.perf_counter()
         f(a).block_until_ready()
-    return (time.perf_counter() - t0) / reps
+        times.append(time.perf_counter() - t0)
+    return min(times)
 
 
 @pytest.mark.parametrize("stmt", ["a @ a", "b = a @ a", "a.mm(a).relu_()"])
@@ -27,7 +29,7 @@ def test_timing_includes_the_work(stmt):
     direct = _direct_matmul_time()
     t = benchmark.Timer(stmt, setup="a = torch.ones(700, 700)")
     m = t.timeit(4)
-    assert m.median > 0.3 * direct, (m.median, direct)
+    assert m.median > 0.5 * direct, (m.median, direct)
 
 
 def test_blocked_autorange_and_measurement():
@@ -47,7 +49,7 @@ def test_adaptive_autorange_stops_at_max_run_time():
     t0 = time.perf_counter()
     m = benchmark.Timer("sum(range(50))").adaptive_autorange(threshold=0.0, max_run_time=0.1)
     # threshold 0 is never met: the loop ends at max_run_time (plus block-size estimation).
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 30
     assert len(m.raw_times) >= 1 and sum(m.raw_times) > 0.1
 
 

@@ -57,5 +57,7 @@ def close(a, b, rtol=1e-4, atol=1e-5):
         assert len(a) == len(b), (a, b)
         for x, y in zip(a, b):
             close(x, y, rtol, atol)
+    elif isinstance(a, str) or a is None:
+        assert a == b, (a, b)
     else:
         assert abs(a - b) <= atol + rtol * abs(b), (a, b)

@@ -426,7 +426,19 @@ def _negative(x):
 
 neg = _unary("neg", _negative, float_only=False, saves="none")
 negative = neg
-abs = _unary("abs", jnp.abs, float_only=False)
+@jax.custom_jvp
+def _abs(x):
+    return jnp.abs(x)
+
+
+@_abs.defjvp
+def _abs_jvp(primals, tangents):
+    # torch's gradient of |x| is sign(x): 0 at 0 (JAX's is 1 there)
+    (x,), (t,) = primals, tangents
+    return jnp.abs(x), jnp.sign(x) * t
+
+
+abs = _unary("abs", lambda x: jnp.abs(x) if jnp.iscomplexobj(x) else _abs(x), float_only=False)
 absolute = abs
 
 

@@ -390,15 +390,22 @@ def pixel_unshuffle(input: Array, downscale_factor: int):
     return x.reshape(*b, c * r * r, h // r, w // r)
 
 
+def _safe_sqrt(s):
+    """sqrt with gradient 0 (not inf, hence NaN after a clamp) at 0."""
+    zero = s == 0
+    return jnp.where(zero, 0.0, jnp.sqrt(jnp.where(zero, 1.0, s))).astype(s.dtype)
+
+
 @op(public=True, method=False, promote="default", grad_name="SumBackward1")
 def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8):
     """Matches `torch.cosine_similarity`."""
     a, b = jnp.broadcast_arrays(x1, x2)
     if a.ndim == 0:  # 0-dim inputs: dim 0/-1 names the single element
         dim, a, b = 0, a[None], b[None]
-    # PyTorch clamps each norm separately before dividing.
-    na = jnp.maximum(jnp.sqrt(jnp.sum(a * a, axis=dim)), eps)
-    nb = jnp.maximum(jnp.sqrt(jnp.sum(b * b, axis=dim)), eps)
+    # PyTorch clamps each norm separately before dividing; a zero vector's norm is taken
+    # without sqrt's infinite slope at 0, so its gradient is finite (as torch's).
+    na = jnp.maximum(_safe_sqrt(jnp.sum(a * a, axis=dim)), eps)
+    nb = jnp.maximum(_safe_sqrt(jnp.sum(b * b, axis=dim)), eps)
     return jnp.sum(a * b, axis=dim) / (na * nb)
 
 

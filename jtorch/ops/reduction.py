@@ -106,8 +106,14 @@ def std(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = Fa
         correction: float | None = None):
     """Matches `torch.std`."""
     dim, unbiased = _split(dim, unbiased)
-    return jnp.std(input, axis=_axis(dim, input.ndim), ddof=_correction(unbiased, correction),
-                   keepdims=keepdim)
+    return _sqrt0(jnp.var(input, axis=_axis(dim, input.ndim),
+                          ddof=_correction(unbiased, correction), keepdims=keepdim))
+
+
+def _sqrt0(v):
+    """sqrt of a variance with gradient 0 where it is 0 (a constant input), as torch's."""
+    zero = v == 0
+    return jnp.where(zero, 0.0, jnp.sqrt(jnp.where(zero, 1.0, v))).astype(v.dtype)
 
 
 @op(promote=None, method=False)
@@ -126,7 +132,8 @@ def std_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool
     """Matches `torch.std_mean`."""
     dim, unbiased = _split(dim, unbiased)
     ax = _axis(dim, input.ndim)
-    return (jnp.std(input, axis=ax, ddof=_correction(unbiased, correction), keepdims=keepdim),
+    return (_sqrt0(jnp.var(input, axis=ax, ddof=_correction(unbiased, correction),
+                           keepdims=keepdim)),
             jnp.mean(input, axis=ax, keepdims=keepdim))
 
 

@@ -59,6 +59,9 @@ class Audit:
 
     def __init__(self):
         types = _tensor_types()
+        # Collect first: garbage cycles (an earlier trace's graphs, holding its traced values)
+        # must not be kept alive here and then taken for this trace's leaks.
+        gc.collect()
         self.pre = {id(o): o for o in gc.get_objects() if type(o) in types}
         self.snap = {i: t.__dict__.copy() for i, t in self.pre.items()}
         self.arrays = {}

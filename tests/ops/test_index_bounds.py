@@ -102,12 +102,13 @@ def test_tracers_skip_the_checks():
     f(jnp.asarray([1]))  # no host value under jit: no check, no error
 
 
-def test_compiled_step_skips_the_check():
-    # A documented limit: after tracing, out-of-range indices are clamped as JAX does.
+def test_compiled_step_checks_too():
+    # Inside jtorch.compile the check runs after the program, on its integer inputs (issue 14 §3).
     f = torch.compile(lambda x, i: x.gather(0, i))
     for _ in range(3):
         f(X, _i(1))
-    np.testing.assert_array_equal(f(X, _i(7)).numpy(), [4.0])
+    with pytest.raises(RuntimeError, match="index 7 is out of bounds"):
+        f(X, _i(7))
 
 
 def test_probability_stats():

@@ -598,6 +598,23 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
 
 def _load_zip(fh, map_location, weights_only, pickle_load_args):
+    """torch's RuntimeError for a truncated or corrupt archive (zipfile raises BadZipFile,
+    KeyError for a missing record, zlib/EOF errors for a cut-off one)."""
+    import zlib
+    try:
+        return _read_zip(fh, map_location, weights_only, pickle_load_args)
+    except zipfile.BadZipFile as e:
+        raise RuntimeError(f"PytorchStreamReader failed reading zip archive: {e} (the file is "
+                           f"truncated or not a checkpoint)") from None
+    except KeyError as e:
+        raise RuntimeError(f"PytorchStreamReader failed locating file: {e.args[0] if e.args else e}"
+                           f" (the checkpoint is incomplete)") from None
+    except (zlib.error, EOFError) as e:
+        raise RuntimeError(f"PytorchStreamReader failed reading file: {e} (the checkpoint is "
+                           f"corrupt)") from None
+
+
+def _read_zip(fh, map_location, weights_only, pickle_load_args):
     with zipfile.ZipFile(fh) as zf:
         names = zf.namelist()
         pkl = next((n for n in names if n.endswith("/data.pkl") or n == "data.pkl"), None)

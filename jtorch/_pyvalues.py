@@ -64,10 +64,27 @@ def as_lists(data):
 _INDEX_TUPLE_LIMIT = 32  # torch reads a longer list as one index, whatever it holds
 
 
+_PLAIN_KEYS: set = set()  # index entry types that need no conversion (filled on first use)
+
+
 def normalize_key(key):
     """An index as torch reads it: a list holding slices, None, Ellipsis, tensors or sequences is
     a tuple of indices (torch warns; numpy's old rule); a range or a list of ints is one index;
     numpy integer scalars are ints."""
+    plain = _PLAIN_KEYS
+    if not plain:
+        from ._tensor import Tensor
+        plain.update((int, bool, slice, type(None), type(Ellipsis), Tensor))
+    tk = type(key)
+    if tk in plain:  # the common keys: x[0], x[:, 1], x[i, j] cost one set lookup per entry
+        return key
+    if tk is tuple:
+        for k in key:
+            if type(k) not in plain:
+                return tuple(_index_entry(k) for k in key)
+        return key
+    if tk is list and key and all(type(k) is int or type(k) is bool for k in key):
+        return key  # x[[0, 2]], x[[True, False]]: one index, read by the indexing code itself
     from ._tensor import Tensor
     if isinstance(key, tuple):
         return tuple(_index_entry(k) for k in key)

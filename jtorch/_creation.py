@@ -276,15 +276,24 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None and out is not None:
         dtype = out.dtype
-    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex) and int(vals[2]) == 0:
-        raise ValueError(f"step must be nonzero (step {vals[2]} truncates to 0 for {dtype})")
     if dtype is None:
         dtype = D.int64 if builtins.all(isinstance(v, (int, np.integer)) for v in vals) \
             else D.get_default_dtype()
+    _no_bool("arange", dtype)
     s, e, st = vals
-    n = builtins.max(0, math.ceil((e - s) / st))
-    a = (s + st * np.arange(n, dtype=np.float64 if dtype.category >= D.FLOAT else np.int64))
-    t = _finish(jnp.asarray(a, dtype.np), dtype, device, requires_grad)
+    if dtype.category >= D.FLOAT:
+        n = builtins.max(0, math.ceil((e - s) / st))
+        a = jnp.asarray(s + st * np.arange(n, dtype=np.float64), dtype.np)
+    else:  # torch truncates start and step (int64 also end, and counts in integers); values wrap
+        s, st = int(s), int(st)
+        if dtype is D.int64:
+            if st == 0:
+                raise ValueError(f"step must be nonzero (step {vals[2]} truncates to 0 for {dtype})")
+            n = (int(e) - s + st - (1 if st > 0 else -1)) // st
+        else:
+            n = builtins.max(0, math.ceil((e - vals[0]) / vals[2]))
+        a = jnp.asarray((s + st * np.arange(n, dtype=np.int64)).astype(dtype.np))
+    t = _finish(a, dtype, device, requires_grad)
     return Tensor._write_out(out, t) if out is not None else t
 
 
@@ -298,8 +307,12 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     """Matches `torch.linspace`."""
     _check_steps("linspace", start, end, steps)
     d = _dt(dtype)
-    a = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
-    t = _finish(jnp.asarray(a, d.np), d, device, requires_grad)
+    _no_bool("linspace", d)
+    if d.category == D.INT:
+        a = _to_int(_int_ramp(_int_bound(start, d), _int_bound(end, d), int(steps), d), d)
+    else:
+        a = jnp.asarray(np.linspace(float(start), float(end), int(steps), dtype=np.float64), d.np)
+    t = _finish(a, d, device, requires_grad)
     return Tensor._write_out(out, t) if out is not None else t
 
 
@@ -307,8 +320,45 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """Matches `torch.logspace`."""
     _check_steps("logspace", start, end, steps)
     d = _dt(dtype)
+    _no_bool("logspace", d)
+    if d.category == D.INT:  # exponents from truncated bounds (one step: the bound itself)
+        s, e = _int_bound(start, d), _int_bound(end, d)
+        x = np.array([float(start)]) if steps == 1 else _int_ramp(s, e, int(steps), d)
+        return _finish(_to_int(np.power(float(base), x), d), d, device, requires_grad)
     a = np.logspace(float(start), float(end), int(steps), base=base, dtype=np.float64)
     return _finish(jnp.asarray(a, d.np), d, device, requires_grad)
+
+
+def _no_bool(name, dtype):
+    if dtype is D.bool:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
+def _int_bound(v, dtype):
+    """A linspace/logspace bound in an integer dtype, as torch converts it: a float truncates and
+    must lie in the dtype's range; an int wraps (a negative one into an unsigned dtype too)."""
+    v = v.item() if isinstance(v, Tensor) else v
+    lo, hi = np.iinfo(dtype.np).min, np.iinfo(dtype.np).max
+    exact = isinstance(v, (int, np.integer))
+    if not (lo <= v <= hi or (exact and lo == 0 and -hi <= v < 0)):
+        raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
+    return int(np.array(int(v)).astype(dtype.np))
+
+
+def _int_ramp(s, e, steps, dtype):
+    """`steps` points from `s` to `e` in float64, torch's way for integer dtypes: the first half
+    counted up from `s`, the rest down from `e`."""
+    if steps == 1:
+        return np.array([float(s)])
+    i = np.arange(steps)
+    step = (e - s) / (steps - 1)
+    return np.where(i < steps // 2, s + step * i, e - step * (steps - 1 - i))
+
+
+def _to_int(a, dtype):
+    """float64 values cast like C++ (truncate to int64, then wrap to `dtype`)."""
+    with np.errstate(invalid="ignore"):
+        return jnp.asarray(a.astype(np.int64).astype(dtype.np))
 
 
 def _check_steps(name, start, end, steps):

@@ -473,14 +473,16 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Matches `torch.nn.functional.batch_norm` (running stats are updated in place)."""
-    if training and input.numel() == 0:
-        # An empty batch gives an empty output and leaves the running statistics alone.
-        return input * 1.0
+    if training and math.prod(input.shape[:1] + input.shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    if input.numel() == 0:
+        # torch checks nothing more: a copy scaled by weight[0] plus bias[0] (keeps the graph),
+        # running statistics untouched
+        out = input.clone()
+        out = out * weight[0] if weight is not None else out
+        return out + bias[0] if bias is not None else out
     if training:
-        size = input.numel() // input.shape[1] if input.dim() > 1 else 1
-        if size == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
         y, mean, uvar = _op("_batch_norm_train", input, weight, bias, float(eps))
         if running_mean is not None or running_var is not None:
             m = float(momentum if momentum is not None else 0.0)

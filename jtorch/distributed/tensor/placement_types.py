@@ -58,3 +58,21 @@ class Partial(Placement):
 
     def __repr__(self):
         return f"Partial({self.reduce_op})"
+
+
+class _StridedShard(Shard):
+    """Matches torch's `_StridedShard(dim, split_factor=)` (FSDP2 + tensor parallel layouts)."""
+
+    def __init__(self, dim: int, split_factor: int = 1):
+        super().__init__(dim)
+        self.split_factor = split_factor
+
+    def __eq__(self, other):
+        return isinstance(other, _StridedShard) and (other.dim, other.split_factor) == (
+            self.dim, self.split_factor)
+
+    def __hash__(self):
+        return hash(("_StridedShard", self.dim, self.split_factor))
+
+    def __repr__(self):
+        return f"_StridedShard(dim={self.dim}, sf={self.split_factor})"

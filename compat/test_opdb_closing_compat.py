@@ -1,5 +1,9 @@
-"""OpInfo entries closed in issue 16: batch_norm on empty inputs, ..."""
+"""OpInfo entries closed in issue 16: batch_norm on empty inputs, cholesky_solve's gradient
+with respect to the factor, ..."""
+import numpy as np
 import pytest
+
+from compat._harness import randn
 
 
 def _compiled(lib, fn):
@@ -47,3 +51,34 @@ def test_batch_norm_module_empty(compat):
         y = m(lib.zeros(0, 3))
         return [y, m.running_mean, m.running_var, m.num_batches_tracked]
     compat.value(f)
+
+
+def _factor(shape, upper, full, seed):
+    a = randn(*shape, seed=seed)
+    a = a if full else (np.triu(a) if upper else np.tril(a))
+    return a + 3 * np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["triangular", "upper_part_ignored"])
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("bshape,lshape", [((3, 2), (3, 3)), ((2, 3, 2), (3, 3)), ((3, 1), (2, 3, 3))], ids=str)
+def test_cholesky_solve_grad(compat, bshape, lshape, upper, full):
+    """torch differentiates through all of the factor (its unread triangle too)."""
+    w = randn(*np.broadcast_shapes(bshape[:-2], lshape[:-2]), lshape[-1], bshape[-1], seed=7)
+    compat.same(lambda lib, b, f: lib.cholesky_solve(b, f, upper) * lib.tensor(w),
+                randn(*bshape, seed=1), _factor(lshape, upper, full, 2))
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_grad_compiled(compat, upper):
+    def run(lib):
+        b0 = lib.tensor(randn(3, 2, seed=1)).requires_grad_()
+        f0 = lib.tensor(_factor((3, 3), upper, True, 2)).requires_grad_()
+        g = _compiled(lib, lambda b, f: (lib.cholesky_solve(b, f, upper) ** 2).sum())
+        out = []
+        for _ in range(3):
+            b0.grad = f0.grad = None
+            g(b0, f0).backward()
+            out.append([b0.grad, f0.grad])
+        return out
+    compat.value(run)

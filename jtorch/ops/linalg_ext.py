@@ -595,9 +595,27 @@ def cholesky_solve(input: Array, input2: Array, upper: bool = False):
     L = jnp.conj(_mT(input2)) if upper else input2
     shape = jnp.broadcast_shapes(L.shape[:-2], input.shape[:-2])
     L = jnp.broadcast_to(L, shape + L.shape[-2:])
-    b = jnp.broadcast_to(input, shape + input.shape[-2:])
+    return _chol_solve(L, jnp.broadcast_to(input, shape + input.shape[-2:]))
+
+
+def _potrs(L, b):
+    """(L L^H)^-1 b from the lower triangle of L."""
     y = lax.linalg.triangular_solve(L, b, left_side=True, lower=True)
     return lax.linalg.triangular_solve(L, y, left_side=True, lower=True, transpose_a=True, conjugate_a=True)
+
+
+# torch differentiates (L L^H)^-1 b through all of L (its upper part too), not only the
+# triangle the solve reads: the tangent is -(L L^H)^-1 (dL L^H + L dL^H) x.
+_chol_solve = jax.custom_jvp(_potrs)
+
+
+@_chol_solve.defjvp
+def _chol_solve_jvp(primals, tangents):
+    L, b = primals
+    dL, db = tangents
+    x = _potrs(L, b)
+    dA_x = dL @ (jnp.conj(_mT(L)) @ x) + L @ (jnp.conj(_mT(dL)) @ x)
+    return x, _potrs(L, db - dA_x)
 
 
 @op("cholesky_inverse", promote=None, method=True)

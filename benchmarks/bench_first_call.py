@@ -9,16 +9,19 @@ not seen before in the process (one warm-up shape first, not counted):
   the public AOT API, `jit.trace(...)` (jtorch's body: Python + JAX tracing), `.lower()`
   (StableHLO), `.compile()` (XLA, or the disk-cache read when warm), timed by wall clock;
 * other = total - parts: dispatch, jit's cache-miss bookkeeping, running, wrapping.
-Two child processes run the same shapes with `JTORCH_CACHE_DIR` at one new temporary
-directory: "cold" (empty cache: compile + write) and "warm" (every program on disk: compile is
-the cache read). `jax.monitoring` counts the backend compiles and cache hits of each call.
-`--options` also compiles each program with cheaper XLA options and checks that its outputs are
-bit-identical to the default executable's.
+Three child processes run the same shapes: "none" (`JTORCH_CACHE_DIR=0`: XLA compile alone),
+then "cold" and "warm" with `JTORCH_CACHE_DIR` at one new temporary directory (empty: compile +
+cache key + entry write; then every program on disk: compile is the cache read).
+`jax.monitoring` counts the backend compiles and disk-cache hits of each timed call.
+`--options` also compiles each program of the "none" run with cheaper XLA options and checks
+that its outputs are bit-identical to the default executable's.
+"other" is a difference of medians taken at different shapes: on a loaded machine it can be < 0.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -88,12 +91,19 @@ def aot(rec, args, kwargs):
     t1 = time.perf_counter()
     lowered = traced.lower()
     t2 = time.perf_counter()
+    global FLIP
+    FLIP = not FLIP
+    if OPTS and FLIP:  # every other program compiles the options first: no order advantage
+        variants = {name: compile_variant(lowered, opts) for name, opts in OPTIONS.items()}
+    t = time.perf_counter()
     compiled = lowered.compile()
     t3 = time.perf_counter()
-    for k, v in (("trace", t1 - t0), ("lower", t2 - t1), ("compile", t3 - t2)):
+    for k, v in (("trace", t1 - t0), ("lower", t2 - t1), ("compile", t3 - t)):
         AOT[k] = AOT.get(k, 0.0) + v
     if not OPTS:
         return
+    if not FLIP:
+        variants = {name: compile_variant(lowered, opts) for name, opts in OPTIONS.items()}
     statics = rec.op.static_names
     names = list(rec.op.sig.parameters)
     skip = 1 if rec.vjp else 0  # jit_vjp's first argument: the static input paths
@@ -101,13 +111,30 @@ def aot(rec, args, kwargs):
            if j >= skip and not (j - skip < len(names) and names[j - skip] in statics)]
     dkw = {k: v for k, v in kwargs.items() if k not in statics}
     ref = jax.tree_util.tree_leaves(compiled(*dyn, **dkw))
-    for name, opts in OPTIONS.items():
-        t = time.perf_counter()
-        c = lowered.compile(compiler_options=opts)
-        AOT["compile_" + name] = AOT.get("compile_" + name, 0.0) + time.perf_counter() - t
+    AOT["run"] = AOT.get("run", 0.0) + run_time(compiled, dyn, dkw)
+    for name, (c, secs) in variants.items():
+        AOT["compile_" + name] = AOT.get("compile_" + name, 0.0) + secs
+        AOT["run_" + name] = AOT.get("run_" + name, 0.0) + run_time(c, dyn, dkw)
         got = jax.tree_util.tree_leaves(c(*dyn, **dkw))
         same = all(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) for a, b in zip(ref, got))
         AOT["diff_" + name] = AOT.get("diff_" + name, 0) + (0 if same and len(ref) == len(got) else 1)
+
+
+def run_time(compiled, args, kwargs, n=21):
+    """Median seconds of one call of an executable, until its outputs are ready."""
+    import jax
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        jax.block_until_ready(compiled(*args, **kwargs))
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+def compile_variant(lowered, opts):
+    t = time.perf_counter()
+    c = lowered.compile(compiler_options=opts)
+    return c, time.perf_counter() - t
 
 
 def install():
@@ -221,11 +248,12 @@ def main():
     sys.path.insert(0, HERE)
     from _util import table
     load = os.getloadavg()[0]
+    t = time.perf_counter()
+    none = run_child("0", a.reps, a.options)
     with tempfile.TemporaryDirectory() as cache:
-        t = time.perf_counter()
-        cold = run_child(cache, a.reps, a.options)
-        warm = run_child(cache, a.reps, a.options)
-        wall = time.perf_counter() - t
+        cold = run_child(cache, a.reps, False)
+        warm = run_child(cache, a.reps, False)
+    wall = time.perf_counter() - t
     print(f"first eager call at a new shape, median of {a.reps} fresh shapes (ms); "
           f"load average {load:.1f} on {os.cpu_count()} cores; {wall:.0f} s")
     head = ["op", "autograd", "cache", "total", "trace", "lower", "compile", "other",
@@ -233,7 +261,7 @@ def main():
     rows = []
     for key in cold:
         op, ag = key.split("|")
-        for state, res in (("cold", cold), ("warm", warm)):
+        for state, res in (("none", none), ("cold", cold), ("warm", warm)):
             rs = res[key]
             tot, tr, lo, co = (med(rs, k) for k in ("total", "trace", "lower", "compile"))
             other = tot - tr - lo - co
@@ -242,9 +270,10 @@ def main():
                          f"{other:.1f}", *pct, f"{med(rs, 'again'):.2f}",
                          f"{statistics.median(r['compiles'] for r in rs):.0f}",
                          f"{statistics.median(r['hits'] for r in rs):.0f}"])
-    table("compile = XLA compile + cache write (cold) or disk-cache read (warm); "
+    table("compile = XLA compile alone (none), + cache key and entry write (cold), or the "
+          "disk-cache read (warm); "
           "progs/hits: backend compiles / disk hits in the timed call", head, rows)
-    for state, res in (("cold", cold), ("warm", warm)):
+    for state, res in (("none", none), ("cold", cold), ("warm", warm)):
         all_rows = [r for rs in res.values() for r in rs]
         tot = sum(r["total"] for r in all_rows)
         shares = {k: sum(r.get(k, 0.0) for r in all_rows) / tot for k in ("trace", "lower", "compile")}
@@ -252,22 +281,31 @@ def main():
               ", ".join(f"{k} {100 * v:.0f}%" for k, v in shares.items()) +
               f", other {100 * (1 - sum(shares.values())):.0f}%")
     if a.options:
-        orows = []
-        for key in cold:
-            rs = cold[key]
+        orows, ratios = [], {}
+        for key in none:
+            rs = none[key]
             base = med(rs, "compile")
-            line = [key.replace("|", " "), f"{base:.1f}"]
+            run = med(rs, "run") * 1e3
+            line = [key.replace("|", " "), f"{base:.1f}", f"{run:.0f}"]
             for name in OPTIONS:
                 c = med(rs, "compile_" + name)
                 line += [f"{c:.1f}", f"{c / base:.2f}" if base else "-",
+                         f"{med(rs, 'run_' + name) * 1e3 / run:.2f}",
                          "yes" if all(r.get("diff_" + name, 0) == 0 for r in rs) else "NO"]
+                ratios.setdefault(name, []).extend(r["compile_" + name] / r["compile"] for r in rs)
             orows.append(line)
-        head = ["op autograd", "compile"] + [f"{n} {h}" for n in OPTIONS for h in ("ms", "ratio", "bit-same")]
-        table("XLA compile with options (cold run; ratio to the default compile): "
+        head = ["op autograd", "compile ms", "run us"] + [
+            f"{n} {h}" for n in OPTIONS for h in ("compile ms", "compile ratio", "run ratio", "bit-same")]
+        table("XLA compile with options (no disk cache; ratio to the default compile): "
               + "; ".join(f"{n} = {o}" for n, o in OPTIONS.items()), head, orows)
+        for name, rs in ratios.items():
+            gm = math.exp(statistics.mean(math.log(r) for r in rs))
+            print(f"{name}: compile-time ratio over {len(rs)} first calls, geometric mean {gm:.2f}, "
+                  f"median {statistics.median(rs):.2f}")
 
 
 OPTS = False
+FLIP = False
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,5 @@
 """OpInfo entries closed in issue 16: batch_norm on empty inputs, cholesky_solve's gradient
-with respect to the factor, ..."""
+with respect to the factor, cov's normalisation with aweights."""
 import numpy as np
 import pytest
 
@@ -82,3 +82,42 @@ def test_cholesky_solve_grad_compiled(compat, upper):
             out.append([b0.grad, f0.grad])
         return out
     compat.value(run)
+
+
+# OpInfo's ill-conditioned sample: float32 aweights on float64 input, correction 2 leaves a
+# normalising factor near zero, which torch computes in the weights' dtype
+_AW = np.array([0.3666413426399231, 0.05830073356628418, 0.7006447315216064], dtype=np.float32)
+_CX = randn(2, 3, seed=3)
+
+
+@pytest.mark.parametrize("correction", [0, 1, 2, 3])
+def test_cov_aweights_float32_on_float64(compat, correction):
+    compat.same(lambda lib, x: lib.cov(x, correction=correction, aweights=lib.tensor(_AW)), _CX,
+                rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("xd", ["float32", "float64"])
+@pytest.mark.parametrize("wd", ["float32", "float64"])
+@pytest.mark.parametrize("fw", [False, True])
+def test_cov_weight_dtypes(compat, xd, wd, fw):
+    aw = np.random.default_rng(4).random(5).astype(wd)
+    f = [1, 3, 0, 2, 1] if fw else None
+    compat.same(lambda lib, x: lib.cov(x, aweights=lib.tensor(aw), fweights=f and lib.tensor(f)),
+                randn(3, 5, seed=5).astype(xd), rtol=1e-5 if "float32" in (xd, wd) else 1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["numel", "neg_aweights", "neg_fweights", "too_few"])
+def test_cov_refusals(compat, case):
+    x = randn(3, 5, seed=5)
+    kw = {"numel": lambda lib: {"aweights": lib.ones(4, dtype=lib.float64)},
+          "neg_aweights": lambda lib: {"aweights": -lib.ones(5, dtype=lib.float64)},
+          "neg_fweights": lambda lib: {"fweights": lib.tensor([1, -1, 1, 1, 1])},
+          "too_few": lambda lib: {"correction": 6}}[case]
+    compat.value(lambda lib: lib.cov(lib.tensor(x), **kw(lib)))
+
+
+def test_cov_compiled(compat):
+    def run(lib):
+        g = _compiled(lib, lambda x, w: lib.cov(x, correction=2, aweights=w))
+        return [g(lib.tensor(_CX), lib.tensor(_AW)) for _ in range(3)]
+    compat.value(run, rtol=1e-9, atol=1e-9)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import any_zero, extrema, out_of_range
+from ._checks import _is_tracer, any_zero, extrema, out_of_range
 from .ops._registry import REGISTRY
 
 
@@ -198,6 +198,14 @@ def _pow(a):
         raise Refused(RuntimeError("Integers to negative integer powers are not allowed."))
 
 
+def _cov(a):
+    """Negative cov weights (torch raises; the weighted sums would be silently wrong)."""
+    for name in ("fweights", "aweights"):
+        w = a.get(name)
+        if w is not None and not _is_tracer(w) and w.size and np.min(np.asarray(w)) < 0:
+            raise Refused(RuntimeError(f"cov(): {name} cannot be negative"))
+
+
 CHECKS = {
     "gather": _dim_check(RuntimeError, _GATHER),
     "scatter": _dim_check(RuntimeError, _GATHER),
@@ -227,6 +235,7 @@ CHECKS = {
     "fmod": _zero_division,
     "div": _div,
     "pow": _pow,
+    "cov": _cov,
 }
 
 

@@ -262,7 +262,7 @@ def renorm(input: Array, p: float, dim: int, maxnorm: float):
     return (input * scale).astype(input.dtype)
 
 
-@op(promote=None)
+@op(promote=None, grad_name="SqueezeBackward0")  # torch's cov ends in squeeze()
 def cov(input: Array, *, correction: int = 1, fweights: Array = None, aweights: Array = None):
     """Matches `torch.cov`."""
     if input.ndim > 2:
@@ -281,8 +281,28 @@ def cov(input: Array, *, correction: int = 1, fweights: Array = None, aweights: 
     x = input if input.ndim == 2 else input.reshape(1, -1)
     if _is_int(x):
         x = x.astype(jnp.float32)
-    r = jnp.cov(x, ddof=correction, fweights=fweights, aweights=aweights)
-    return r.astype(x.dtype)
+    # torch's steps and dtypes: the weights' sums and the normalising factor stay in the
+    # weights' dtype (float32 aweights with float64 input normalise in float32)
+    for name, v in (("fweights", fweights), ("aweights", aweights)):
+        if v is not None and v.size != x.shape[1]:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations "
+                               f"in the input but got {v.size} != {x.shape[1]}")
+    if fweights is not None:  # integer weights take the other operand's dtype, as in torch
+        fweights = fweights.astype(aweights.dtype if aweights is not None else x.dtype)
+    w = fweights if aweights is None else aweights if fweights is None else fweights * aweights
+    if w is None:
+        avg, norm = jnp.mean(x, axis=1), x.shape[1] - correction
+    else:
+        w_sum = jnp.sum(w)
+        avg = jnp.sum(x * w, axis=1) / w_sum.astype(jnp.result_type(x, w))
+        norm = w_sum - (correction * jnp.sum(w * aweights) / w_sum if aweights is not None and correction
+                        else w_sum.dtype.type(correction))
+    x = x - avg[:, None]
+    c = x @ jnp.conj(x * w if w is not None else x).T
+    norm = jnp.asarray(jnp.where(norm > 0, norm, 0)).astype(c.real.dtype)
+    if jnp.iscomplexobj(c):  # a real divisor divides each part (x/0 is inf, not nan, as in torch)
+        return jnp.squeeze(jax.lax.complex(c.real / norm, c.imag / norm))
+    return jnp.squeeze(c / norm)
 
 
 @op(promote=None)

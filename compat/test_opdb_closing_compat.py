@@ -1,5 +1,5 @@
 """OpInfo entries closed in issue 16: batch_norm on empty inputs, cholesky_solve's gradient
-with respect to the factor, cov's normalisation with aweights."""
+with respect to the factor, cov's normalisation with aweights, bicubic grid sampling."""
 import numpy as np
 import pytest
 
@@ -121,3 +121,40 @@ def test_cov_compiled(compat):
         g = _compiled(lib, lambda x, w: lib.cov(x, correction=2, aweights=w))
         return [g(lib.tensor(_CX), lib.tensor(_AW)) for _ in range(3)]
     compat.value(run, rtol=1e-9, atol=1e-9)
+
+
+_GX = randn(2, 3, 4, 5, seed=8)
+_GG = np.random.default_rng(9).random((2, 3, 6, 2)) * 2.6 - 1.3  # some points outside [-1, 1]
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_bicubic(compat, padding_mode, align_corners):
+    """Keys' cubic convolution (A = -0.75), each of the 4x4 taps padded on its own; grads to both."""
+    compat.same(lambda lib, x, g: lib.nn.functional.grid_sample(
+        x, g, mode="bicubic", padding_mode=padding_mode, align_corners=align_corners), _GX, _GG)
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_grid_sampler_2d_bicubic(compat, padding):
+    compat.same(lambda lib, x, g: lib.grid_sampler_2d(x, g, 2, padding, False), _GX, _GG)
+
+
+def test_grid_sample_bicubic_5d_refused(compat):
+    compat.value(lambda lib: lib.nn.functional.grid_sample(
+        lib.zeros(1, 1, 2, 2, 2), lib.zeros(1, 1, 1, 1, 3), mode="bicubic", align_corners=False))
+
+
+def test_grid_sample_bicubic_compiled(compat):
+    def run(lib):
+        x = lib.tensor(_GX).requires_grad_()
+        f = _compiled(lib, lambda x, g: lib.nn.functional.grid_sample(
+            x, g, mode="bicubic", padding_mode="reflection", align_corners=False))
+        out = []
+        for _ in range(3):
+            x.grad = None
+            y = f(x, lib.tensor(_GG))
+            y.sum().backward()
+            out.append([y.detach(), x.grad])
+        return out
+    compat.value(run)

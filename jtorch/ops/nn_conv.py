@@ -355,8 +355,15 @@ def _reflect(x, twice_lo, twice_hi):
     return jnp.where(jnp.fmod(flips, 2) == 0, extra + lo, span - extra + lo)
 
 
+def _unnormalize(coord, size, align_corners):
+    return ((coord + 1) / 2) * (size - 1) if align_corners else ((coord + 1) * size - 1) / 2
+
+
 def _source_index(coord, size, padding_mode, align_corners):
-    x = ((coord + 1) / 2) * (size - 1) if align_corners else ((coord + 1) * size - 1) / 2
+    return _pad_index(_unnormalize(coord, size, align_corners), size, padding_mode, align_corners)
+
+
+def _pad_index(x, size, padding_mode, align_corners):
     if padding_mode == "border":
         x = _clip(x, size - 1)
     elif padding_mode == "reflection":
@@ -399,9 +406,29 @@ def _grid_sample(input: Array, grid: Array, mode: str, padding_mode: str, align_
                 w = w * (frac[d] if bit else 1 - frac[d])
             idx = [(lo[d] + corner[d]).astype(jnp.int64) for d in range(nd)]
             out = out + gather(idx) * w[:, None, :]
+    elif nd == 2:  # bicubic: 4x4 taps around floor(x), each padded on its own, as torch does
+        pos = [_unnormalize(g[..., nd - 1 - d], spatial[d], align_corners) for d in range(nd)]
+        lo = [jnp.floor(p) for p in pos]
+        cy, cx = (_cubic_coeffs(p - f) for p, f in zip(pos, lo))
+
+        def tap(d, k):
+            x = lo[d] + (k - 1)
+            x = x if padding_mode == "zeros" else _pad_index(x, spatial[d], padding_mode, align_corners)
+            return x.astype(jnp.int64)
+        out = 0
+        for i in range(4):  # rows (y): first along x, then the rows along y
+            row = sum(gather([tap(0, i), tap(1, j)]) * cx[j][:, None, :] for j in range(4))
+            out = out + row * cy[i][:, None, :]
     else:
-        raise NotImplementedError(f"grid_sample: mode {mode!r} is not supported by jtorch")
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     return out.reshape((n, c) + tuple(out_shape))
+
+
+def _cubic_coeffs(t, a=-0.75):
+    """Keys' cubic convolution weights (torch's A = -0.75) of the taps at -1, 0, 1, 2 from floor."""
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731  |x| <= 1
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731  1 < |x| < 2
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
 # ---- fractional max pooling --------------------------------------------------------------

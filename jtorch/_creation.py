@@ -376,6 +376,8 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         if v is not None and v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     d = _dt(dtype)
+    from ._checks import check_alloc
+    check_alloc((n, m if m is not None else n), d.np)  # XLA aborts on a huge eye
     t = _finish(jnp.eye(n, m if m is not None else n, dtype=d.np), d, device, requires_grad)
     return Tensor._write_out(out, t) if out is not None else t
 
@@ -389,5 +391,6 @@ def _legacy_new(cls, args, kwargs):
         new._sa = t._data
         return new
     return t
+
 
 _pyvalues.accept_python_dtypes(globals())

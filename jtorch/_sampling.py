@@ -270,5 +270,6 @@ def _real(t):
         raise RuntimeError(f"this in-place sampler expects a floating point tensor, got {d}")
     return d.np
 
+
 from . import _pyvalues  # noqa: E402
 _pyvalues.accept_python_dtypes(globals())

@@ -231,6 +231,10 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
         return
     if name == "gloo":
         jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    if r == 0 and not _port_free(coord):
+        # JAX's coordination service can crash the process (not raise) on a taken port.
+        raise RuntimeError(f"init_process_group: rank 0 could not listen on {coord} for the "
+                           "rendezvous (address already in use?); pick a free MASTER_PORT")
     try:
         jax.distributed.initialize(coord, num_processes=size, process_id=r,
                                    initialization_timeout=secs,
@@ -321,3 +325,20 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
         raise ValueError(f"new_group: duplicate ranks in {ranks}")
     return ProcessGroup(ranks, w.backend if backend is None else _backend_name(backend, None),
                         w.timeout if timeout is None else timeout)
+
+
+def _port_free(coord: str) -> bool:
+    """Whether the coordinator's port can be listened on here (rank 0 hosts the rendezvous)."""
+    import socket
+    port = int(coord.rsplit(":", 1)[1])
+    for family, addr in ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0")):
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is free
+                s.bind((addr, port))
+            return True
+        except OSError as e:
+            if e.errno in (98, 48):  # EADDRINUSE (Linux, macOS)
+                return False
+            continue  # the family is unavailable here: try the other one
+    return True

@@ -21,21 +21,20 @@ def ddp_run(tmp_path_factory):
     return [json.load(open(f"{out}.{r}")) for r in range(2)]
 
 
-def _reference():
-    import jtorch
-    from jtorch import _dropin
-    _dropin.install()
-    sys.path.insert(0, HERE)
-    try:
-        import _script_ddp
-        return _script_ddp.train(1, 0, None)
-    finally:
-        sys.path.remove(HERE)
-    del jtorch
+def _reference(tmp_path):
+    # In its own process under the drop-in runner: this pytest process may already hold real
+    # torch (compat tests import it), and the script is written against `torch`.
+    runner = tmp_path / "reference.py"
+    runner.write_text("import json, sys\nsys.path.insert(0, %r)\nimport _script_ddp\n"
+                      "print(json.dumps(_script_ddp.train(1, 0, None)))\n" % HERE)
+    p = subprocess.run([sys.executable, "-m", "jtorch", str(runner)], capture_output=True,
+                       text=True, timeout=240, env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def test_ddp_equals_one_process_over_the_global_batch(ddp_run):
-    ref = _reference()
+def test_ddp_equals_one_process_over_the_global_batch(ddp_run, tmp_path):
+    ref = _reference(tmp_path)
     r0, r1 = ddp_run
     for a, b in zip(r0["weights"], r1["weights"]):
         assert a == b  # every rank holds the same parameters, bit for bit

@@ -231,3 +231,17 @@ def test_dynamo_config_and_reset(compat):
         d.reset()
         return old, now
     compat.value(run)
+
+
+def test_is_exporting_and_is_compiling_inside_export(compat):
+    def run(lib):
+        seen = []
+
+        class M(lib.nn.Module):
+            def forward(self, x):
+                seen.append([lib.compiler.is_exporting(), lib.compiler.is_compiling()])
+                return x * 2
+        lib.export.export(M(), (lib.ones(2),))
+        M()(lib.ones(2))
+        return seen[0], seen[-1]
+    compat.value(run)

@@ -28,7 +28,6 @@ AUTOCAST = None  # {op name: dtype} while a torch.autocast region is active (amp
 DISPATCH_MODES: list = []  # TorchDispatchMode stack (utils/_python_dispatch.py)
 SAVED_TENSOR_HOOKS: list = []  # saved_tensors_hooks stack (autograd/graph.py)
 _SCALARS = (bool, int, float, complex)
-_SEQS = (list, tuple)
 _JOINS = frozenset(("cat", "stack"))
 
 
@@ -164,11 +163,6 @@ def apply(op: Op, args, kwargs=_EMPTY):
     if AUTOCAST is not None and op.name in AUTOCAST:
         args, kwargs = _autocast_args(AUTOCAST[op.name], args, kwargs)
     mode = _get_mode()
-    if args and type(args[0]) in _SEQS and len(args[0]) >= _long_lists.LONG \
-            and op.name in _JOINS and "out" not in kwargs:
-        res = _long_lists.join(op, args, kwargs, mode, mode & ENABLED)
-        if res is not None:  # a long list joined on the host, in linear time
-            return res
     rec = mode & ENABLED and op.diff
     out_t = None
     if kwargs and "out" in kwargs:
@@ -187,6 +181,10 @@ def apply(op: Op, args, kwargs=_EMPTY):
                 edges.append(a._edge())
                 inputs.append(a)
         elif type(a) is list or type(a) is tuple:
+            if len(a) >= _long_lists.LONG and i == 0 and op.name in _JOINS and out_t is None:
+                res = _long_lists.join(op, args, kwargs, mode, mode & ENABLED)
+                if res is not None:  # a long list joined on the host, in linear time
+                    return res
             if a and any(isinstance(e, T) for e in a):
                 arrs[i] = [_unwrap(e) for e in a]
                 if rec:

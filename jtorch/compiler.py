@@ -79,11 +79,8 @@ def is_dynamo_compiling() -> bool:
 
 def is_exporting() -> bool:
     """Matches `torch.compiler.is_exporting` (True while torch.export traces a program)."""
-    try:
-        from .export import _trace
-    except ImportError:
-        return False
-    return bool(getattr(_trace, "EXPORTING", [0])[0])
+    from .export import _trace
+    return _trace.EXPORTING[0] > 0
 
 
 def list_backends(exclude_tags=("debug", "experimental")) -> list[str]:

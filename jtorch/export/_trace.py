@@ -18,6 +18,9 @@ _DATA_DEPENDENT = (UntraceableError, jax.errors.ConcretizationTypeError,
                    jax.errors.TracerArrayConversionError)
 
 
+
+EXPORTING = [0]  # > 0 while torch.export traces a module (torch.compiler.is_exporting)
+
 def state_of(mod):
     """[(name, tensor, kind, persistent)] of a module's parameters then buffers (torch's order)."""
     out = [(n, p, "parameter", None) for n, p in mod.named_parameters()]
@@ -104,6 +107,7 @@ def _pure(mod, state, in_spec, n_in, rng, box):
             gen._key = flat[-1]
         key_in = gen._key
         _compile._TRACING[0] += 1  # factories build traced constants, value checks are skipped
+        EXPORTING[0] += 1  # torch.compiler.is_exporting()
         try:
             with enable_grad():
                 out = functional_call(mod, tensors, call[0], call[1])
@@ -112,6 +116,7 @@ def _pure(mod, state, in_spec, n_in, rng, box):
             key_out = gen._key
         finally:
             _compile._TRACING[0] -= 1
+            EXPORTING[0] -= 1
             gen._key = key0
         by_name = list(tensors.values())
         mutated = [i for i, (t, a) in enumerate(zip(by_name, st))

@@ -12,28 +12,24 @@ from collections import namedtuple
 from ... import nn
 
 
-class QuantStub(nn.Module):
+class _Stub(nn.Module):
+    """The identity before conversion, keeping an optional qconfig."""
+
+    def __init__(self, qconfig=None):
+        super().__init__()
+        if qconfig:
+            self.qconfig = qconfig
+
+    def forward(self, x):
+        return x
+
+
+class QuantStub(_Stub):
     """Matches `torch.ao.quantization.QuantStub`: the identity before conversion."""
 
-    def __init__(self, qconfig=None):
-        super().__init__()
-        if qconfig:
-            self.qconfig = qconfig
 
-    def forward(self, x):
-        return x
-
-
-class DeQuantStub(nn.Module):
+class DeQuantStub(_Stub):
     """Matches `torch.ao.quantization.DeQuantStub`: the identity before conversion."""
-
-    def __init__(self, qconfig=None):
-        super().__init__()
-        if qconfig:
-            self.qconfig = qconfig
-
-    def forward(self, x):
-        return x
 
 
 class QuantWrapper(nn.Module):

@@ -190,6 +190,16 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
+def _unstructured_mask(amount, t, default_mask, scores, largest):
+    """The mask with the `amount` entries of `t` ranked first by `scores` set to zero."""
+    _validate_amount(amount, t.nelement())
+    n = _nparams_toprune(amount, t.nelement())
+    mask = default_mask.clone(memory_format=jtorch.contiguous_format)
+    if n:
+        mask.view(-1)[jtorch.topk(scores.view(-1), k=n, largest=largest).indices] = 0
+    return mask
+
+
 class RandomUnstructured(BasePruningMethod):
     """Matches `torch.nn.utils.prune.RandomUnstructured`."""
     PRUNING_TYPE = "unstructured"
@@ -199,13 +209,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        _validate_amount(self.amount, t.nelement())
-        n = _nparams_toprune(self.amount, t.nelement())
-        mask = default_mask.clone(memory_format=jtorch.contiguous_format)
-        if n:
-            idx = jtorch.topk(jtorch.rand_like(t).view(-1), k=n).indices
-            mask.view(-1)[idx] = 0
-        return mask
+        return _unstructured_mask(self.amount, t, default_mask, jtorch.rand_like(t), largest=True)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -221,13 +225,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        _validate_amount(self.amount, t.nelement())
-        n = _nparams_toprune(self.amount, t.nelement())
-        mask = default_mask.clone(memory_format=jtorch.contiguous_format)
-        if n:
-            idx = jtorch.topk(jtorch.abs(t).view(-1), k=n, largest=False).indices
-            mask.view(-1)[idx] = 0
-        return mask
+        return _unstructured_mask(self.amount, t, default_mask, jtorch.abs(t), largest=False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):

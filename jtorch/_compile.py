@@ -12,7 +12,8 @@ bump, exactly like an in-place op), so the program behaves as in eager mode.
 Numbers in optimizer `param_groups` (lr, momentum, betas, ...) are traced inputs, so a
 scheduler changing them never recompiles. `scheduler.step()` called inside the function is
 deferred: it runs eagerly after each compiled call (its math is Python). Other Python side
-effects inside the function happen when it is traced, not on every call.
+effects (stores into reached containers, print, a compiler.disable helper) make the function
+run eagerly, so they happen on every call (see `_compiled/effects.py`).
 
 The state walk is in `_compile_state.py`, the guard key and the cheap per-call check in
 `_compile_guard.py`; this file traces, compiles, replays and writes back.

@@ -53,3 +53,24 @@ def test_ten_thousand_leaves_stack_and_backward_quickly():
     elapsed = time.perf_counter() - t
     assert xs[-1].grad.tolist() == [1.0, 1.0, 1.0]
     assert elapsed < 60  # minutes before (one XLA program per list length)
+
+
+def test_long_join_compiled_equals_eager():
+    xs = [torch.full((2,), float(i), requires_grad=True) for i in range(70)]
+
+    def f(*ts):
+        return (torch.stack(list(ts)) ** 2).sum()
+    eager = f(*xs)
+    eager.backward()
+    want = [x.grad.clone() for x in xs]
+    for x in xs:
+        x.grad = None
+    c = torch.compile(f)
+    for _ in range(3):
+        for x in xs:
+            x.grad = None
+        got = c(*xs)
+        got.backward()
+    assert float(got) == float(eager)
+    for a, b in zip(xs, want):
+        np.testing.assert_array_equal(a.grad.numpy(), b.numpy())

@@ -14,7 +14,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
-from . import _long_lists, _promote
+from . import _jax_errors, _long_lists, _promote
 from ._compiled import audit as _audit, deferred as _deferred
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
@@ -134,11 +134,26 @@ def _broadcast_error(err, arrs, kw):
     return RuntimeError(str(err))
 
 
-def _retry_hashable(err, fn, args, kwargs):
-    if "hashable" not in str(err):
-        raise _broadcast_error(err, args, kwargs) from None
+def _retry_hashable(err, op, fn, args, kwargs, skip=0):
+    """The error path of a compiled call: a static argument given as a list is retried as a
+    tuple; any other error is raised as torch's (`_jax_errors`: nothing from inside JAX reaches
+    the user). `skip`: leading arguments that are not the op's (the vjp's paths)."""
+    if not isinstance(err, ValueError) or "hashable" not in str(err):
+        _raise(err, op, args[skip:], kwargs)
     # A static argument came as a list (e.g. dim=[0, 1]); tuples hash.
-    return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
+    try:
+        return fn(*[_hashable(a) for a in args], **{k: _hashable(v) for k, v in kwargs.items()})
+    except Exception as e:  # noqa: BLE001
+        _raise(e, op, args[skip:], kwargs)
+
+
+def _raise(err, op, arrs, kw):
+    new = _broadcast_error(err, arrs, kw) if isinstance(err, (TypeError, ValueError)) else err
+    new = _jax_errors.torch_error(new, op.name, op, arrs, kw)
+    if new is err:
+        _jax_errors.unchain(err)
+        raise err
+    raise new from None
 
 
 def _meta_result(e, op, args, kwargs, arrs, kw, mode):
@@ -147,7 +162,10 @@ def _meta_result(e, op, args, kwargs, arrs, kw, mode):
     if isinstance(e, TypeError) or "hashable" in str(e):
         from . import _meta
         if _meta.has_meta(arrs, kw):
-            return _meta.apply(op, args, kwargs, arrs, kw, mode)
+            try:
+                return _meta.apply(op, args, kwargs, arrs, kw, mode)
+            except Exception as err:  # noqa: BLE001 (JAX's errors as torch's, as eagerly)
+                _raise(err, op, arrs, kw)
     return None
 
 
@@ -218,25 +236,21 @@ def apply(op: Op, args, kwargs=_EMPTY):
         f = op.jit_plain if mode & ENABLED else op.jit_nograd
         try:
             out = f(*arrs, **kw)
-        except (ValueError, TypeError) as e:
+        except Exception as e:  # noqa: BLE001 (the error path: meta inputs, list statics, JAX's errors)
             meta = _meta_result(e, op, args, kwargs, arrs, kw, mode)
             if meta is not None:
                 return meta if out_t is None else _into_out(op, args, kwargs, out_t, meta)
-            if isinstance(e, TypeError):
-                raise _broadcast_error(e, arrs, kw) from None
-            out = _retry_hashable(e, f, arrs, kw)
+            out = _retry_hashable(e, op, f, arrs, kw)
         res = _wrap_out(out, None, mode)
     else:
         paths = tuple(paths)
         try:
             out, pb = op.jit_vjp(paths, *arrs, **kw)
-        except (ValueError, TypeError) as e:
+        except Exception as e:  # noqa: BLE001 (the error path, as above)
             meta = _meta_result(e, op, args, kwargs, arrs, kw, mode)
             if meta is not None:
                 return meta if out_t is None else _into_out(op, args, kwargs, out_t, meta)
-            if isinstance(e, TypeError):
-                raise _broadcast_error(e, arrs, kw) from None
-            out, pb = _retry_hashable(e, op.jit_vjp, [paths] + arrs, kw)
+            out, pb = _retry_hashable(e, op, op.jit_vjp, [paths] + arrs, kw, 1)
         cls = op.node_cls if op.grad_names is None else engine.node_type(op.grad_names(args, kwargs))
         node = cls(pb, tuple(edges), out)
         node.ctx = (op, paths, arrs, kw)

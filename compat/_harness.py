@@ -69,7 +69,7 @@ def _array(a: np.ndarray) -> dict:
     a = np.asarray(a)
     flat = a.reshape(-1)
     if a.dtype.kind == "c":
-        data = [[_num(v.real), _num(v.imag)] for v in flat]
+        data = [[_num(float(v.real)), _num(float(v.imag))] for v in flat]
     else:
         data = [_num(v) for v in flat.tolist()]
     return {"shape": list(a.shape), "data": data}

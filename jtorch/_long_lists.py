@@ -71,6 +71,7 @@ def join(op, args, kwargs, mode, enabled):
         node = engine.node_type(name)(pullback, tuple(tensors[i]._edge() for i in diff),
                                       res._sa)
         node.eager = True
+        node.torch_ct = True  # a split: real coefficients, the same in both conventions
         res._node, res._onr, res._rg = node, 0, True
     if mode & 4:  # inference mode: an inference tensor, as every op's output there
         res._inf = True

@@ -127,7 +127,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             # grad stays connected to the tape through `_through_tape`.
             f = _diff_fn(func, arrs, kwargs, nums, has_aux, "grad", check_scalar=True)
             (value, aux), g = _value_and_grad(f, len(nums))(*[arrs[i] for i in nums])
-            return g, value, aux
+            return _conj(g), value, aux
         g, value, aux = _through_tape(jfn, list(args))
         g = g[0] if isinstance(argnums, int) else g
         return (g, (value, aux)) if has_aux else (g, value)
@@ -175,7 +175,7 @@ def vjp(func, *primals, has_aux=False):
         def jfn(arrs):
             p, ct = arrs
             _, pb, _ = jax.vjp(f, *p, has_aux=True)
-            return tuple(pb(ct))
+            return tuple(_conj(pb(_conj(ct))))
         return tuple(_through_tape(jfn, [list(primals), cotangents]))
     out, aux = out_aux
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
@@ -212,15 +212,32 @@ def linearize(func, *primals):
 
 # ---- jacobians ----------------------------------------------------------------------------
 
-def _jac(jax_jac, name):
+def _refuse_complex(tree, name, what):
+    for i, a in enumerate(jax.tree_util.tree_leaves(tree)):
+        if jnp.iscomplexobj(a):
+            raise RuntimeError(f"{name}: Expected all {what} to be real but received complex "
+                               f"tensor at flattened input idx: {i}")
+
+
+def _jac(jax_jac, name, real_only=True):
+    """real_only: torch.func's jacobians refuse complex inputs and outputs; the reverse-mode
+    jacobian of torch.autograd.functional takes complex inputs (rows in torch's convention)."""
     def make(func, argnums=0, has_aux=False, **_):
         def wrapper(*args, **kwargs):
             nums = _argnums(argnums, len(args))
 
             def jfn(arrs):
-                f = _diff_fn(func, arrs, kwargs, nums, has_aux, name)
-                jac, aux = jax_jac(f, argnums=tuple(range(len(nums))), has_aux=True)(
-                    *[arrs[i] for i in nums])
+                g = _diff_fn(func, arrs, kwargs, nums, has_aux, name)
+
+                def f(*d):
+                    out, aux = g(*d)
+                    _refuse_complex(out, name, "outputs")
+                    return out, aux
+                diff = [arrs[i] for i in nums]
+                if real_only:
+                    _refuse_complex(diff, name, "inputs")
+                jac, aux = jax_jac(f, argnums=tuple(range(len(nums))), has_aux=True)(*diff)
+                jac = _conj(jac)
                 if isinstance(argnums, int):
                     jac = jax.tree_util.tree_map(lambda t: t[0], jac,
                                                  is_leaf=lambda x: isinstance(x, tuple))
@@ -233,6 +250,12 @@ def _jac(jax_jac, name):
 
 _jacrev = _jac(jax.jacrev, "jacrev")
 _jacfwd = _jac(jax.jacfwd, "jacfwd")
+_jacrev_complex_in = _jac(jax.jacrev, "jacrev", real_only=False)
+
+
+def _conj(tree):
+    """JAX's reverse-mode results for complex values are the conjugates of torch's."""
+    return jax.tree_util.tree_map(lambda a: jnp.conj(a) if jnp.iscomplexobj(a) else a, tree)
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):

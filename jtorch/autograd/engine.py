@@ -14,9 +14,25 @@ from .anomaly_mode import _state as _ANOMALY
 
 Tensor = None  # set by jtorch._tensor (import cycle)
 
+# Cotangent convention: the tape carries PyTorch's (the conjugate of JAX's for complex
+# values; for a real loss, torch's gradient is the direction of steepest ascent, JAX's its
+# conjugate). A JAX pullback is wrapped as conj . pb . conj; a custom Function's backward is
+# already in torch's convention (`Node.torch_ct`). The dtype test runs at trace time, so real
+# cotangents cost nothing in the jitted calls.
+
+
+def _conj(tree):
+    return jax.tree_util.tree_map(lambda a: jnp.conj(a) if jnp.iscomplexobj(a) else a, tree)
+
+
+def _pb_torch(pb, ct):
+    """A JAX pullback applied to a torch-convention cotangent, giving torch-convention grads."""
+    return _conj(pb(_conj(ct)))
+
+
 # Called through one jitted function per pullback structure (the pullback's residual
 # arrays are its leaves, so repeated steps hit the same compiled function).
-_pb_call = jax.jit(lambda pb, ct: pb(ct))
+_pb_call = jax.jit(_pb_torch)
 
 
 def _fill(pb, cts, spec):
@@ -25,13 +41,17 @@ def _fill(pb, cts, spec):
     return pb(jax.tree_util.tree_unflatten(treedef, full))
 
 
+def _fill_torch(pb, cts, spec):
+    return _conj(_fill(pb, _conj(cts), spec))
+
+
 def _zeros(shape, dtype):
     if np.dtype(dtype).kind in "fcV":
         return jnp.zeros(shape, dtype)
     return np.zeros(shape, jax.dtypes.float0)
 
 
-_pb_call_multi = jax.jit(_fill, static_argnums=(2,))
+_pb_call_multi = jax.jit(_fill_torch, static_argnums=(2,))
 # Accumulation into an existing .grad: one cached jitted add (jax's eager `+` costs ~3x more).
 _acc_add = jax.jit(jnp.add)
 
@@ -42,6 +62,7 @@ class Node:
     # Defaults live on the class: a new node sets only what differs (nodes are made per op).
     ctx = saved = out_saved = hooks = prehooks = posthooks = spec = None
     eager = freed = False
+    torch_ct = False  # pb takes and gives torch-convention cotangents (custom Function)
     raw_cts = False  # custom Function with set_materialize_grads(False): missing grads stay None
 
     def __init__(self, pb, edges, out):
@@ -325,13 +346,15 @@ def _call_node(node, buf, create_graph):
     if node.spec is None:
         ct = buf.get(0)
         if node.eager:
-            return node.pb(ct)
+            return node.pb(ct) if node.torch_ct else _pb_torch(node.pb, ct)
         return _pb_call(node.pb, ct)
     cts = tuple(buf.get(i) for i in range(len(node.spec[1])))
     if node.eager:
         if node.raw_cts:
             return node.pb(cts)
-        return _fill(node.pb, cts, node.spec)
+        if node.torch_ct:
+            return _fill(node.pb, cts, node.spec)
+        return _fill_torch(node.pb, cts, node.spec)
     return _pb_call_multi(node.pb, cts, node.spec)
 
 
@@ -357,11 +380,11 @@ def _call_differentiably(node, buf):
         primals, cts = xs[:n], xs[n:]
         out, pb = jax.vjp(f, *primals)
         if spec is None:
-            return pb(cts[0])
+            return _pb_torch(pb, cts[0])
         leaves = [_zeros(*a) for a in spec[1]]
         for i, c in zip(idxs, cts):
             leaves[i] = c
-        return pb(jax.tree_util.tree_unflatten(spec[0], leaves))
+        return _pb_torch(pb, jax.tree_util.tree_unflatten(spec[0], leaves))
     res = _dispatch.call_fn(vjp_fn, list(inputs) + ct_ts, "BackwardBackward0")
     return list(res)
 

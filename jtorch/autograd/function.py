@@ -81,6 +81,7 @@ class Function(metaclass=_FunctionMeta):
         node = cls._backward_cls(None, tuple(args[i]._edge() for i in diff),
                                  arrays if multi else arrays[0])
         node.eager = True
+        node.torch_ct = True  # the user's backward takes and gives torch's cotangents
         if not ctx.materialize_grads and multi and all(isinstance(o, Tensor) for o in outs):
             node.raw_cts = True
         n_in = len(args)

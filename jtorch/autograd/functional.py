@@ -34,7 +34,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". '
                          f'Got {strategy}.')
-    jac = _func.jacrev if strategy == "reverse-mode" else _func.jacfwd
+    jac = _func._jacrev_complex_in if strategy == "reverse-mode" else _func.jacfwd
     f = lambda *a: _call(func, a, is_tuple)  # noqa: E731
     res = jac(f, argnums=tuple(range(len(ins))))(*ins)
     if not is_tuple:

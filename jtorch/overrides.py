@@ -12,7 +12,10 @@ same for subclasses. The disable switches and the mode stack are per process, no
 from __future__ import annotations
 
 import functools
+import sys
 import types as _types
+
+from . import _jax_errors
 
 ACTIVE = [False]  # read by every public wrapper: is any torch-function type or mode in play?
 _state = {"types": False, "level": 0}  # level: 0 on, 1 subclasses disabled, 2 all disabled
@@ -115,13 +118,24 @@ def _retry(public, args, kwargs):
     """Called from a wrapper's `except`: a non-Tensor argument with `__torch_function__` turns the
     protocol on and the call goes through it; otherwise the error propagates."""
     if ACTIVE[0] or not any(_overloads(type(a)) for a in _flat(args, kwargs)):
-        raise  # noqa: PLE0704 (re-raises the error being handled by the caller)
+        _reraise(public)
     _state["types"] = True
     _refresh()
     r = _call(public, args, kwargs)
     if r is _NO:
         raise  # noqa: PLE0704
     return r
+
+
+def _reraise(public):
+    """Re-raise the error being handled, as torch's when JAX raised it (`_jax_errors`): the
+    public functions' and methods' error path, for code that does not go through `apply`."""
+    e = sys.exc_info()[1]
+    new = _jax_errors.torch_error(e, getattr(public, "__name__", "op"))
+    if new is e:
+        _jax_errors.unchain(e)
+        raise  # noqa: PLE0704 (re-raises the error being handled by the caller)
+    raise new from None
 
 
 def wrap(fn, public=None):

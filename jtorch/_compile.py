@@ -788,6 +788,9 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
     # each call first copies any buffer that something else still references (`_donatable`).
     donate = (0, 1)
     donating = True
+    spmd = _spmd_step(state)
+    if spmd is not None:
+        classes = None  # one program per shape (every rank compiles the same one)
     ins = [x for x in leaves if isinstance(x, Tensor)]
     live = _live_inputs(state, ins)
     opt_state = [(o, {p: dict(v) for p, v in o.state.items()}) for o in state.optimizers]
@@ -808,8 +811,12 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
         else:
             # Trace and compile now (errors surface here, not on replay).
             with audit, _effects.guard_print():
-                traced = jax.jit(pure, donate_argnums=donate, keep_unused=True).trace(*live)
+                traced = (jax.jit(pure, donate_argnums=donate, keep_unused=True) if spmd is None
+                          else spmd.jit(pure, donate)).trace(*live)
             _check_audit(audit, state, traced.jaxpr.consts)
+            if spmd is not None and box.get("needs_grad"):
+                raise UntraceableError("a compiled DistributedDataParallel forward whose backward "
+                                       "runs outside: compile the whole training step")
             new_opt_state = _undo_new_optimizer_state(opt_state)
             _check_effects(snap, state)
             if dry:
@@ -835,6 +842,15 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
             prog.diff = _differentiable(pure, state, ins, live, box)
         snap.restore()
     return prog
+
+
+def _spmd_step(state):
+    """A DistributedDataParallel over a process group in the state: the step is traced as one
+    SPMD program over the group's devices (`distributed/_compiled_step.py`); else None."""
+    if not any(getattr(type(m), "_compiled_collective_devices", None) for m in state.modules):
+        return None
+    from .distributed import _compiled_step
+    return _compiled_step.plan(state.modules)
 
 
 def _export_batch_polymorphic(pure, donate, live, classes):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pickle
 import zlib
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -89,8 +90,10 @@ def _check(kind, g, me, devs, timeout, arrays=(), extra=()):
     if len(words) > _META:
         raise RuntimeError(f"{kind}: too many dimensions for jtorch's consistency check")
     v[:len(words)] = words
-    fut = _programs.launch("all_gather", devs, me, jnp.asarray(v))
-    rows = np.asarray(_programs.wait(fut, timeout, lambda: f"{kind} on ranks {g._ranks}"))
+    # (inside a compiled DDP step's trace the check runs now, eagerly, once per trace)
+    with jax.ensure_compile_time_eval():
+        fut = _programs.launch("all_gather", devs, me, jnp.asarray(v))
+        rows = np.asarray(_programs.wait(fut, timeout, lambda: f"{kind} on ranks {g._ranks}"))
     bad = [g._ranks[i] for i in range(len(rows)) if not np.array_equal(rows[i], rows[me])]
     if bad:
         other = rows[g._ranks.index(bad[0])]

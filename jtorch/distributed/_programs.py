@@ -79,12 +79,17 @@ def launch(kind, devices, index, x, arg=None):
     joins, and the caller must be able to give up after the group's timeout.
     """
     if isinstance(x, jax.core.Tracer):
+        from . import _compiled_step
+        y = _compiled_step.collective(kind, devices, x, arg)
+        if y is not None:  # inside a compiled DDP step over this group: part of its program
+            done = concurrent.futures.Future()
+            done.set_result(y)
+            return done
         from ..compile_errors import UntraceableError
         raise UntraceableError(
-            f"torch.distributed {kind} across processes runs between compiled programs, not "
-            "inside one: jtorch.compile runs this step eagerly (for one compiled data-parallel "
-            "program, drive local devices from one process: DistributedDataParallel(model, "
-            "device_mesh=init_device_mesh(...)) without a process group)")
+            f"torch.distributed {kind} across processes runs inside a compiled program only in a "
+            "step over a DistributedDataParallel model on the same process group (forward, "
+            "backward and optimizer step compiled together); jtorch.compile runs this one eagerly")
     fn, sharding = _program(kind, tuple(devices), arg)
     local = jax.device_put(jnp.asarray(x)[None], devices[index])
     g = jax.make_array_from_single_device_arrays((len(devices),) + tuple(np.shape(x)), sharding,
@@ -103,6 +108,8 @@ def wait(fut, timeout_s, what):
                            f"({_broken[0]}); restart the job")
     try:
         out = fut.result(timeout=timeout_s)
+        if isinstance(out, jax.core.Tracer):  # a collective inside a traced program
+            return out
         return out.block_until_ready()
     except concurrent.futures.TimeoutError:
         msg = (f"{what()} timed out after {timeout_s:g} s: a rank of the group did not join it "

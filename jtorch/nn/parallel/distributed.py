@@ -28,7 +28,9 @@ def _buckets(tensors, cap_bytes, first_cap_bytes):
 
 class _Comm:
     """One flat collective per bucket on the DDP's group (no per-call consistency check: the
-    shapes were checked across ranks once, at construction)."""
+    shapes were checked across ranks once, at construction). Not state of a compiled step."""
+
+    _jtorch_no_walk = True
 
     def __init__(self, group):
         from ...distributed.distributed_c10d import _group
@@ -122,14 +124,9 @@ class DistributedDataParallel(Module):
         self.bucket_bytes_cap = cap
         # As torch: buckets in reverse parameter order (gradients arrive roughly last layer first).
         object.__setattr__(self, "_grad_buckets", _buckets(params[::-1], cap, min(cap, 1 << 20)))
-        object.__setattr__(self, "_where", {id(p): i for i, b in enumerate(self._grad_buckets)
-                                            for p in b})
         self._verify_shapes(params)
         self._sync_from_rank0(list(module.parameters()) + list(module.buffers()))
-        object.__setattr__(self, "_ready", [0] * len(self._grad_buckets))
-        object.__setattr__(self, "_inflight", {})
-        object.__setattr__(self, "_next", 0)
-        object.__setattr__(self, "_armed", False)
+        object.__setattr__(self, "_red", _Reducer(self._grad_buckets))
         for p in params:
             p.register_post_accumulate_grad_hook(self._grad_ready)
 
@@ -169,33 +166,41 @@ class DistributedDataParallel(Module):
                                      "DDP broadcast of parameters and buffers from rank 0")
             _unflat(b, flat)
 
+    def _compiled_collective_devices(self):
+        """The devices of the process group a compiled step over this model runs its gradient
+        all-reduce on (one SPMD program, `distributed/_compiled_step.py`); None when one process
+        drives a device mesh (there XLA's partitioner inserts it)."""
+        return self._comm.devs if "_comm" in self.__dict__ else None
+
     def _grad_ready(self, p):
-        if not self._armed:
+        r = self._red
+        if not r.armed:
             return
-        i = self._where[id(p)]
-        self._ready[i] += 1
+        i = r.where[id(p)]
+        r.ready[i] += 1
         self._launch_ready()
 
     def _launch_ready(self):
-        n = self._comm.g.size()
-        while self._next < len(self._grad_buckets) and \
-                self._ready[self._next] == len(self._grad_buckets[self._next]):
-            b = self._grad_buckets[self._next]
+        n, r = self._comm.g.size(), self._red
+        while r.next < len(self._grad_buckets) and \
+                r.ready[r.next] == len(self._grad_buckets[r.next]):
+            b = self._grad_buckets[r.next]
             grads = [p.grad._data if p.grad is not None else jnp.zeros(p.shape, p._data.dtype)
                      for p in b]
             try:
                 flat = _pack(grads, n)
-                self._inflight[self._next] = self._comm.start("all_reduce", flat, _SUM())
+                r.inflight[r.next] = self._comm.start("all_reduce", flat, _SUM())
             except Exception:
-                self._armed = False  # a traced step (jtorch.compile) falls back to eager
-                self._inflight.clear()
+                r.armed = False  # a traced step (jtorch.compile) falls back to eager
+                r.inflight.clear()
                 raise
-            self._next += 1
-        if self._next == len(self._grad_buckets):
+            r.next += 1
+        if r.next == len(self._grad_buckets):
             self._finish_reduction()
 
     def _finish_reduction(self):
-        for i, fut in sorted(self._inflight.items()):
+        r = self._red
+        for i, fut in sorted(r.inflight.items()):
             flat = self._comm.finish(fut, f"DDP gradient all_reduce (bucket {i})")
             b = self._grad_buckets[i]
             from ..._tensor import Tensor
@@ -205,24 +210,31 @@ class DistributedDataParallel(Module):
                 else:
                     with _no_grad():
                         p.grad.detach()._assign(Tensor._from_array(g))
-        self._inflight.clear()
-        self._armed = False
+        r.inflight.clear()
+        r.armed = False
 
     def _arm(self, outputs):
         from ...autograd.grad_mode import is_grad_enabled
-        if self._armed and self._next:
+        r = self._red
+        if r.armed and r.next:
             raise RuntimeError("Expected to have finished reduction in the prior iteration before "
                                "starting a new one. This error indicates that your module has "
                                "parameters that were not used in producing loss. Pass "
                                "find_unused_parameters=True to DistributedDataParallel.")
         armed = self.require_backward_grad_sync and is_grad_enabled() and self.training
-        self._ready[:] = [0] * len(self._ready)
-        self._next = 0
-        self._armed = armed
+        if armed and _traced_outside_step(self):
+            from ...compile_errors import UntraceableError
+            raise UntraceableError(
+                "a compiled DistributedDataParallel forward whose backward runs outside the "
+                "compiled function: compile the whole training step (forward, loss.backward(), "
+                "optimizer.step()) to get one program with the gradient all-reduce inside")
+        r.ready[:] = [0] * len(r.ready)
+        r.next = 0
+        r.armed = armed
         if armed and self.find_unused_parameters:
             used = _reachable_leaves(outputs)
             for b, bucket in enumerate(self._grad_buckets):
-                self._ready[b] = sum(1 for p in bucket if id(p) not in used)
+                r.ready[b] = sum(1 for p in bucket if id(p) not in used)
 
     def forward(self, *inputs, **kwargs):
         if "_comm" not in self.__dict__:  # single controller
@@ -248,6 +260,28 @@ class DistributedDataParallel(Module):
 
     def _set_static_graph(self):
         self.static_graph = True
+
+
+class _Reducer:
+    """DDP's per-iteration bookkeeping (which buckets are ready, launched, in flight). Not state
+    of a compiled step (`_jtorch_no_walk`): it only steers the Python trace, and the program
+    replays the reduction the trace recorded."""
+
+    _jtorch_no_walk = True
+
+    def __init__(self, buckets):
+        self.where = {id(p): i for i, b in enumerate(buckets) for p in b}
+        self.ready, self.inflight, self.next, self.armed = [0] * len(buckets), {}, 0, False
+
+
+def _traced_outside_step(ddp):
+    """True while jtorch.compile traces this model's forward outside an SPMD step over its
+    group (a compiled forward, the backward outside: the reduction could not be in it)."""
+    from ... import _compile
+    if not _compile._TRACING[0] or "_comm" not in ddp.__dict__:
+        return False
+    from ...distributed._compiled_step import active_devices
+    return active_devices() != tuple(ddp._comm.devs)
 
 
 def _SUM():

@@ -54,6 +54,9 @@ def public(op):
 
 def method(op):
     def fn(self, *args, **kwargs):
+        if not isinstance(self, Tensor):  # `Tensor.abs(2.5)`: torch's descriptor TypeError
+            raise TypeError(f"descriptor '{op.name}' for 'torch._C.TensorBase' objects doesn't "
+                            f"apply to a '{type(self).__name__}' object")
         return apply(op, (self,) + args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.fn.__doc__

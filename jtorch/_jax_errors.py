@@ -1,14 +1,21 @@
 """No exception from inside JAX reaches the user: the dispatch point's error path (and the public
 wrappers') hand every exception to `torch_error`, which turns one raised by jax/jaxlib/numpy
 code (an op body's `jnp.take` given float indices, `lax.add` given mismatched dtypes, a None
-reaching `jax.jit`) into the exception torch raises for such arguments, with a torch-style
-message naming the op and its arguments. jtorch's own errors (raised by jtorch code with
+reaching `jax.jit`, numpy's axis and allocation errors, Python's "tuple index out of range" from
+a tensor of the wrong rank) into the exception torch raises for such arguments (RuntimeError,
+TypeError for a non-tensor argument, NotImplementedError for a dtype, IndexError for a dim),
+with a torch-style message naming the op and its arguments. jtorch's own errors (raised by jtorch code with
 torch's text) pass unchanged. Only the error path runs this; a call that succeeds pays nothing.
+
+`argument_error` does the same for a None, a string or a Python number given where a tensor
+goes, which Python-level code meets as an AttributeError ('NoneType' object has no attribute
+'ndim'), a failed unpacking or a value torch would not compute: torch's argument parser
+refuses these with a TypeError naming the argument.
 
 Kept as they are: the tracer errors (`ConcretizationTypeError` and friends) while an outer trace
 is running (`jtorch.compile`, export and `torch.func` read them to fall back or to report a
 data-dependent step), and exceptions that are not errors of the arguments (KeyboardInterrupt,
-MemoryError, RecursionError).
+RecursionError, a MemoryError of jtorch's own code).
 """
 from __future__ import annotations
 
@@ -23,7 +30,12 @@ _FOREIGN = ("jax", "jaxlib", "numpy", "ml_dtypes", "opt_einsum", "scipy")
 _TRACER_ERRORS = (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
                   jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError,
                   jax.errors.UnexpectedTracerError)
-_KEEP = (MemoryError, RecursionError)
+_KEEP = (RecursionError,)
+# Python's own words for a tensor of the wrong rank met by jtorch's Python code (never torch's).
+_PYTHON_TEXT = re.compile(r"^(tuple index out of range|list index out of range|"
+                          r"not enough values to unpack|too many values to unpack)")
+_AXIS = re.compile(r"axis (-?\d+) is out of bounds for array of dimension (\d+)")
+_DTYPE = re.compile(r"does not accept dtype (\w+)")
 # JAX's words for what torch calls otherwise; applied before the INTERNAL test.
 _WORDS = ((re.compile(r"\b(?:jax\.numpy|jnp|lax|np|numpy)\.", re.I), ""),
           (re.compile(r"\bdot_general\b"), "matrix product"),
@@ -40,10 +52,12 @@ def _is_tracer(a) -> bool:
 def from_jax(e: BaseException) -> bool:
     """Whether `e` was raised by JAX (or numpy under it) rather than by jtorch's own checks."""
     top = type(e).__module__.partition(".")[0]
-    if top in ("jax", "jaxlib"):
+    if top in ("jax", "jaxlib", "numpy"):
         return True
     if top != "builtins":
         return False  # jtorch's or another library's own exception class
+    if _PYTHON_TEXT.match(str(e)):
+        return True
     tb, last = e.__traceback__, None
     while tb is not None:
         last, tb = tb, tb.tb_next
@@ -74,13 +88,17 @@ def _not_tensor(op, arrs, kw):
     is neither an array nor a number; None when there is none."""
     if op is None:
         return None
-    names = tuple(op.sig.parameters)
+    params = op.sig.parameters
+    names = tuple(params)
     values = op.value_names
+
+    def bad(pname, a):
+        return pname in values and _foreign_value(a) and not (a is None and params[pname].default is None)
     for i, a in enumerate(arrs):
-        if i < len(names) and names[i] in values and _foreign_value(a):
+        if i < len(names) and bad(names[i], a):
             return names[i], i + 1, a
     for k, a in kw.items():
-        if k in values and _foreign_value(a):
+        if k in params and bad(k, a):
             return k, None, a
     return None
 
@@ -100,6 +118,20 @@ def torch_error(e: BaseException, name: str, op=None, arrs=(), kw=None) -> BaseE
     if isinstance(e, _TRACER_ERRORS) and (any(map(_is_tracer, arrs)) or any(map(_is_tracer, kw.values()))):
         return e
     name = name.lstrip("_")
+    text = str(e)
+    if isinstance(e, MemoryError):  # numpy's "Unable to allocate 3.6 TiB ..."
+        return RuntimeError(f"{name}(): DefaultCPUAllocator: can't allocate memory: "
+                            f"{text.partition(' for ')[0].replace('Unable to', 'you tried to')}")
+    m = _AXIS.search(text)
+    if m:
+        d, n = int(m.group(1)), int(m.group(2))
+        lo, hi = (-n, n - 1) if n else (-1, 0)
+        return IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but "
+                          f"got {d})")
+    m = _DTYPE.search(text)
+    if m and isinstance(e, TypeError):
+        t = _TORCH_DTYPE.get(m.group(1), m.group(1))
+        return NotImplementedError(f'"{name}" not implemented for \'{t}\'')
     bad = _not_tensor(op, arrs, kw)
     if bad is not None:
         pname, pos, v = bad
@@ -107,9 +139,7 @@ def torch_error(e: BaseException, name: str, op=None, arrs=(), kw=None) -> BaseE
         return TypeError(f"{name}(): argument '{pname}'{where} must be Tensor, not {type(v).__name__}")
     args = ", ".join(_describe(a) for a in (*arrs, *kw.values()) if hasattr(a, "shape"))
     text = f"{name}(): {_reason(e)}" + (f" (arguments: {args})" if args else "")
-    if isinstance(e, IndexError):
-        return IndexError(text)
-    return RuntimeError(text)
+    return RuntimeError(text)  # torch's kernels report ranks, shapes and dtypes so
 
 
 def unchain(e: BaseException) -> None:
@@ -121,3 +151,50 @@ def unchain(e: BaseException) -> None:
             e.__suppress_context__ = True
             return
         c = c.__cause__ or (None if c.__suppress_context__ else c.__context__)
+
+
+# Parameter names that hold tensors in jtorch's public functions (torch's names for them).
+_TENSOR_PARAMS = frozenset({
+    "input", "self", "x", "x1", "x2", "A", "B", "tensor", "anchor", "positive", "negative",
+    "query", "key", "value", "target", "mat", "mat1", "mat2", "vec", "vec1", "vec2", "batch1",
+    "batch2", "tensor1", "tensor2", "log_probs", "targets", "theta", "grid", "condition",
+    "elements", "test_elements", "sorted_sequence", "boundaries", "indices", "index", "mask",
+    "src", "source", "other", "end", "weight", "LU", "LU_data", "LU_pivots", "pivots"})
+_NUMBERS = (bool, int, float, complex)
+# Functions whose tensor parameters also take Python numbers (torch's Scalar overloads).
+_SCALAR_OK = frozenset({
+    "add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "float_power",
+    "xlogy", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+    "bitwise_right_shift", "bucketize", "where", "special_xlog1py", "special_zeta", "full_like",
+    "tensor", "as_tensor", "asarray", "scalar_tensor", "result_type", "can_cast", "is_tensor"})
+
+
+def argument_error(name: str, fn, args, kwargs):
+    """torch's TypeError for a call of public function `fn` (named `name`) that failed while one
+    of its tensor parameters holds None, a string or (except `other`, `end`, `weight`, which
+    take numbers in some overloads) a Python number; None when no parameter does."""
+    import inspect
+    try:
+        sig = inspect.signature(fn)
+        bound = sig.bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return None
+    found = None
+    for i, (pname, v) in enumerate(bound.items()):
+        p = sig.parameters[pname]
+        if pname not in _TENSOR_PARAMS or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if (v is None and p.default is not None) or isinstance(v, (str, bytes)):
+            found = (i, pname, v)
+            break
+        if (found is None and isinstance(v, _NUMBERS) and name not in _SCALAR_OK
+                and pname not in ("other", "end", "weight", "value")):
+            found = (i, pname, v)
+    if found is None:
+        return None
+    i, pname, v = found
+    if pname == "self":
+        return TypeError(f"descriptor '{name}' for 'torch._C.TensorBase' objects doesn't apply to "
+                         f"a '{type(v).__name__}' object")
+    where = f" (position {i + 1})" if i < len(args) else ""
+    return TypeError(f"{name}(): argument '{pname}'{where} must be Tensor, not {type(v).__name__}")

@@ -118,7 +118,7 @@ def _retry(public, args, kwargs):
     """Called from a wrapper's `except`: a non-Tensor argument with `__torch_function__` turns the
     protocol on and the call goes through it; otherwise the error propagates."""
     if ACTIVE[0] or not any(_overloads(type(a)) for a in _flat(args, kwargs)):
-        _reraise(public)
+        _reraise(public, args, kwargs)
     _state["types"] = True
     _refresh()
     r = _call(public, args, kwargs)
@@ -127,11 +127,15 @@ def _retry(public, args, kwargs):
     return r
 
 
-def _reraise(public):
-    """Re-raise the error being handled, as torch's when JAX raised it (`_jax_errors`): the
-    public functions' and methods' error path, for code that does not go through `apply`."""
+def _reraise(public, args, kwargs):
+    """Re-raise the error being handled, as torch's when JAX raised it or a tensor argument was
+    not a Tensor (`_jax_errors`): the public functions' and methods' error path, also for code
+    that does not go through `apply`."""
     e = sys.exc_info()[1]
-    new = _jax_errors.torch_error(e, getattr(public, "__name__", "op"))
+    name = getattr(public, "__name__", "op")
+    new = _jax_errors.torch_error(e, name)
+    if not isinstance(e, TypeError) or new is not e:
+        new = _jax_errors.argument_error(name, public, args, kwargs) or new
     if new is e:
         _jax_errors.unchain(e)
         raise  # noqa: PLE0704 (re-raises the error being handled by the caller)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import _dispatch
+from .._tensor import Tensor as _Tensor
 from ..ops._registry import REGISTRY as _R
 from ..random import default_generator
 
@@ -22,7 +23,16 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 
 
 def _op(name, *args, **kwargs):
+    if not isinstance(args[0], _Tensor):  # torch's parser refuses a number for `input`
+        _not_tensor(name, args[0])
     return _apply(_R[name], args, kwargs)
+
+
+def _not_tensor(name, v):
+    op = _R[name]
+    pname = next(iter(op.sig.parameters))
+    raise TypeError(f"{name.lstrip('_')}(): argument '{pname}' (position 1) must be Tensor, not "
+                    f"{type(v).__name__}")
 
 
 def _tuple(x, n, name="argument"):

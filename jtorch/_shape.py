@@ -454,7 +454,7 @@ def as_strided(self, size, stride, storage_offset=None):
     owner = self._owner()
     off = self._meta()[2] if storage_offset is None else int(storage_offset)
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
-    if size and off + sum((n - 1) * s for n, s in zip(size, stride)) >= math.prod(owner._sa.shape):
+    if math.prod(size) and off + sum((n - 1) * s for n, s in zip(size, stride)) >= math.prod(owner._sa.shape):
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
                            f"{off} require more memory than the storage holds")
     # as_strided is relative to the storage, so the view is built from the owner.

@@ -79,8 +79,13 @@ def _rebuild_view(owner, size, stride, offset, requires_grad):
 
 def _strided_alias(owner, size, stride, offset):
     """A leaf sharing `owner`'s storage, like a tensor torch rebuilds over a shared storage."""
+    size, stride = tuple(size), tuple(stride)
+    # Stride-0 dims are read once and broadcast (an expand view): no index array of the full size.
+    flat = tuple(1 if s == 0 and n > 1 else n for n, s in zip(size, stride))
     with no_grad():
-        v = _shape.as_strided(owner.detach(), tuple(size), tuple(stride), int(offset))
+        v = _shape.as_strided(owner.detach(), flat, stride, int(offset))
+        if flat != size:
+            v = v.expand(size)
     return v.detach()
 
 
@@ -384,10 +389,12 @@ class _StorageType:
 
 
 class _Storage:
-    __slots__ = ("raw", "location", "owners")
+    """One storage record: its length is known before its bytes are read (tensor records are
+    checked against it first); the bytes are read when a tensor first needs them."""
+    __slots__ = ("key", "nbytes", "location", "owners")
 
-    def __init__(self, raw, location):
-        self.raw, self.location, self.owners = raw, location, {}
+    def __init__(self, key, nbytes, location):
+        self.key, self.nbytes, self.location, self.owners = key, nbytes, location, {}
 
 
 class _LocationProxy:
@@ -405,8 +412,10 @@ class _LocationProxy:
 
 
 class _Loader:
-    def __init__(self, read, map_location):
+    def __init__(self, read, map_location, nbytes=None):
         self.read, self.map_location, self.storages = read, map_location, {}
+        self.nbytes = nbytes if nbytes is not None else lambda key: len(read(key))
+        self.expanded = 0  # bytes materialised beyond what the storages hold (see _check_expand)
 
     def storage(self, pid):
         if isinstance(pid, tuple) and len(pid) == 4 and pid[0] == "module":
@@ -416,7 +425,7 @@ class _Loader:
         stype, key, location = pid[1], str(pid[2]), pid[3]
         st = self.storages.get(key)
         if st is None:
-            st = self.storages[key] = _Storage(self.read(key), self._location(location))
+            st = self.storages[key] = _Storage(key, self.nbytes(key), self._location(location))
         return st, getattr(stype, "dtype", None)
 
     def _location(self, location):
@@ -449,21 +458,64 @@ class _Loader:
             raise pickle.UnpicklingError("a tensor in this checkpoint has no storage record")
         st, sdtype = ref
         dtype = dtype if dtype is not None else sdtype
+        if not isinstance(dtype, D.dtype):
+            raise pickle.UnpicklingError(f"invalid tensor record: dtype {dtype}")
         size, stride, offset = tuple(int(n) for n in size), tuple(int(n) for n in stride), int(offset)
-        if len(size) != len(stride) or min(size + stride + (offset,)) < 0 or not isinstance(dtype, D.dtype):
-            raise pickle.UnpicklingError(f"invalid tensor record: size {size}, stride {stride}, "
-                                         f"offset {offset}, dtype {dtype}")
+        numel = st.nbytes // dtype.itemsize
+        _check_record(size, stride, offset, numel)
+        if 0 in size:  # no element to read: torch accepts any offset here
+            empty = Tensor._from_array(self._array(st, np.zeros(0, dtype.np)))
+            return _grad(_strided_alias(empty, size, stride, 0), requires_grad)
         owner = st.owners.get(dtype)
         if owner is None:
-            flat = np.frombuffer(st.raw, dtype.np)
+            flat = np.frombuffer(self.read(st.key), dtype.np, count=numel)
             if offset == 0 and math.prod(size) == flat.size and stride == _contiguous_strides(size):
                 t = st.owners[dtype] = Tensor._from_array(self._array(st, flat.reshape(size)))
                 return _grad(t, requires_grad)
             owner = st.owners[dtype] = Tensor._from_array(self._array(st, flat))
+        self._check_expand(size, stride, owner.numel(), dtype)
         return _grad(_strided_alias(owner, size, stride, offset), requires_grad)
+
+    def _check_expand(self, size, stride, numel, dtype):
+        """A record whose strides overlap (an expanded tensor) can hold far more elements than
+        its storage. torch loads it as a view of that storage; a JAX array has no stride-0
+        layout, so jtorch would write out every element: a 1 KB file could ask for gigabytes.
+        Such growth is allowed up to JTORCH_LOAD_EXPAND_LIMIT bytes per load (default 256 MiB)."""
+        extra = max(0, math.prod(size) - numel) * dtype.itemsize
+        if not extra:
+            return
+        limit = int(os.environ.get("JTORCH_LOAD_EXPAND_LIMIT", 256 << 20))
+        if self.expanded + extra > limit:
+            raise RuntimeError(
+                f"jtorch.load: a tensor of size {list(size)} with strides {list(stride)} over a "
+                f"storage of {numel} elements would take {math.prod(size) * dtype.itemsize / 2**30:.2f}"
+                f" GiB: torch keeps it as a view of its storage, but JAX arrays have no overlapping "
+                f"(stride-0) layout, so jtorch must copy every element. Refused beyond "
+                f"JTORCH_LOAD_EXPAND_LIMIT={limit} bytes per load; raise that limit if you trust "
+                f"the file and have the memory, or save the unexpanded tensor and expand it after "
+                f"loading.")
+        self.expanded += extra
 
     def rebuild_tensor_v3(self, ref, offset, size, stride, requires_grad, hooks, dtype, metadata=None):
         return self.rebuild_tensor(ref, offset, size, stride, requires_grad, hooks, metadata, dtype)
+
+
+def _check_record(size, stride, offset, numel):
+    """torch's RuntimeErrors for a tensor record that does not fit its storage, raised before
+    anything is read or allocated."""
+    if len(size) != len(stride):
+        raise RuntimeError(f"unequal size length ({len(size)}) and stride length ({len(stride)})")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"numel: integer multiplication overflow (negative size {list(size)})")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    if 0 not in size and offset + sum((n - 1) * s for n, s in zip(size, stride)) >= numel:
+        raise RuntimeError(f"Trying to resize storage that is not resizable: the checkpoint's tensor "
+                           f"of size {list(size)}, strides {list(stride)} and storage offset {offset} "
+                           f"reaches past its storage of {numel} elements")
 
 
 def _public(state):
@@ -624,9 +676,26 @@ def _read_zip(fh, map_location, weights_only, pickle_load_args):
         order = prefix + "byteorder"
         if order in names and zf.read(order).decode() != "little":
             raise RuntimeError("jtorch.load reads little-endian checkpoints only")
-        loader = _Loader(lambda key: zf.read(f"{prefix}data/{key}"), map_location)
+        loader = _Loader(lambda key: _read_record(zf, f"{prefix}data/{key}"), map_location,
+                         lambda key: zf.getinfo(f"{prefix}data/{key}").file_size)
         up = _Unpickler(io.BytesIO(zf.read(pkl)), loader, weights_only, **pickle_load_args)
         return up.load()
+
+
+def _read_record(zf, name, chunk=8 << 20):
+    """A record's bytes in one buffer of its declared size, filled chunk by chunk: zipfile's
+    `read` of a deflated record joins its pieces, holding the record twice."""
+    info = zf.getinfo(name)
+    buf = np.empty(info.file_size, np.uint8)
+    with zf.open(info) as f:
+        pos = 0
+        while pos < info.file_size:
+            piece = f.read(min(chunk, info.file_size - pos))
+            if not piece:
+                raise EOFError(f"record {name} ends after {pos} of {info.file_size} bytes")
+            buf[pos:pos + len(piece)] = np.frombuffer(piece, np.uint8)
+            pos += len(piece)
+    return buf
 
 
 def get_unsafe_globals_in_checkpoint(f) -> list:

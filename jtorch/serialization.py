@@ -622,7 +622,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     """Matches `torch.load` (zip and legacy formats; `weights_only=True` by default).
 
     `mmap=True` is accepted; the data is read into JAX arrays either way. A safetensors file
-    (recognised by its content) loads as a dict of tensors.
+    (recognised by its content) loads as a dict of tensors. An expanded (stride-0) tensor is
+    written out in full (JAX has no stride-0 arrays), so growth past the file's storages is
+    capped at JTORCH_LOAD_EXPAND_LIMIT bytes per load (default 256 MiB; RuntimeError beyond).
     """
     weights_only = _weights_only_from_env(weights_only)
     if weights_only is None:

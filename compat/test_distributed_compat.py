@@ -1,7 +1,8 @@
 """torch.distributed under real torchrun (torch 2.13, gloo) and under jtorch's launcher, compared.
 
 The same scripts run unmodified: compat/distributed/collectives.py (every collective x ReduceOp x
-dtype, error types included) and tests/distributed/_script_ddp.py (an MLP under DDP).
+dtype, error types included) and tests/distributed/_script_ddp.py (an MLP under DDP; under jtorch
+also with its steps compiled, compared with torch's eager DDP).
 """
 import json
 import os
@@ -18,9 +19,9 @@ COLLECTIVES = os.path.join(ROOT, "compat", "distributed", "collectives.py")
 DDP = os.path.join(ROOT, "tests", "distributed", "_script_ddp.py")
 
 
-def _launch(launcher, script, out, n=2):
+def _launch(launcher, script, out, n=2, extra=()):
     p = subprocess.run([sys.executable, "-m", launcher, "--standalone", "--nproc-per-node", str(n),
-                        script, out], capture_output=True, text=True, timeout=300,
+                        script, out, *extra], capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, JAX_PLATFORMS="cpu"))
     assert p.returncode == 0, p.stderr[-3000:]
     return [json.load(open(f"{out}.{r}")) for r in range(n)]
@@ -29,9 +30,11 @@ def _launch(launcher, script, out, n=2):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     d = tmp_path_factory.mktemp("dist")
+    # (jtorch's DDP run also trains with each step compiled: "compiled" in its results)
     return {name: (_launch("torch.distributed.run", script, str(d / f"t_{name}")),
-                   _launch("jtorch.distributed.run", script, str(d / f"j_{name}")))
-            for name, script in (("collectives", COLLECTIVES), ("ddp", DDP))}
+                   _launch("jtorch.distributed.run", script, str(d / f"j_{name}"), extra=extra))
+            for name, script, extra in (("collectives", COLLECTIVES, ()),
+                                        ("ddp", DDP, ("compile",)))}
 
 
 def test_collectives_equal_torch(both):
@@ -43,9 +46,15 @@ def test_collectives_equal_torch(both):
             assert j.get(k) == t[k], (r, k)
 
 
-def test_ddp_mlp_equals_torch(both):
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
+def test_ddp_mlp_equals_torch(both, compiled):
+    """jtorch's DDP, eager and with each step jtorch.compile'd (one SPMD program per step), gives
+    torch's eager DDP losses, weights and no_sync gradients."""
     torch_res, jt_res = both["ddp"]
     for t, j in zip(torch_res, jt_res):
+        if compiled:
+            j = j["compiled"]
+            assert j["warnings"] == [] and j["traces"] == [1, 1]  # compiled, not eager
         np.testing.assert_allclose(j["losses"], t["losses"], rtol=1e-5, atol=1e-7)
         for a, b in zip(j["weights"], t["weights"]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from _util import median_us
 
 import jtorch as T
+from jtorch import _dispatch
 import jtorch.nn.functional as F
 from jtorch.ops._registry import REGISTRY
 
@@ -19,11 +20,25 @@ def main():
              ("relu", lambda: F.relu(x), (x._sa,)), ("softmax", lambda: T.softmax(m, 1), (m._sa, 1)),
              ("where", lambda: T.where(x > 0, x, y), ((x > 0)._sa, x._sa, y._sa)),
              ("gather", lambda: T.gather(m, 1, ix), (m._sa, 1, ix._sa))]
+    w = T.randn(8)
+    cases += [("mse_loss", lambda: F.mse_loss(x, y), (x._sa, y._sa)),  # probed rules (generated)
+              ("layer_norm", lambda: F.layer_norm(m, (8,), w, w), (m._sa, (8,), w._sa, w._sa)),
+              ("bmm", lambda: T.bmm(m[None], m[None]), (m[None]._sa, m[None]._sa))]
     for name, fn, arrays in cases:
         check = REGISTRY[name].check
         cost = median_us(lambda: check(arrays, {}), number=2000)
         whole = median_us(fn, number=300)
-        print(f"{name:8s} check {cost:6.2f} us per call; whole op call {whole:7.2f} us")
+        print(f"{name:10s} check {cost:6.2f} us per call; whole op call {whole:7.2f} us")
+    # The entry checks of public functions, unbound Tensor methods and F.* ops: a non-Tensor
+    # input raises torch's TypeError (one isinstance on the common path); errors from inside JAX
+    # are translated only on the error path (nothing on success).
+    apply, op = _dispatch.apply, REGISTRY["abs"]
+    direct = median_us(lambda: apply(op, (x,)), number=2000)
+    method = median_us(lambda: x.abs(), number=2000)
+    public = median_us(lambda: T.abs(x), number=2000)
+    inst = median_us(lambda: isinstance(x, T.Tensor), number=20000)
+    print(f"abs via apply {direct:6.2f} us, x.abs() {method:6.2f} us, torch.abs(x) {public:6.2f} us; "
+          f"the entry check alone (isinstance) {inst:5.3f} us")
 
 
 if __name__ == "__main__":

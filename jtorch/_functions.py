@@ -35,8 +35,9 @@ def public(op):
         tensor_other = op.name in _TENSOR_OTHER
 
         def fn(*args, **kwargs):
-            if args and isinstance(args[0], _PY_NUMBERS) and not (
-                    scalar_ok and any(isinstance(a, Tensor) for a in args[1:])):
+            if args and not isinstance(args[0], Tensor) and (
+                    args[0] is None or isinstance(args[0], str) or isinstance(args[0], _PY_NUMBERS)
+                    and not (scalar_ok and any(isinstance(a, Tensor) for a in args[1:]))):
                 raise TypeError(f"{op.name}(): argument 'input' (position 1) must be Tensor, not "
                                 f"{type(args[0]).__name__}")
             if tensor_other and isinstance(args[1] if len(args) > 1 else kwargs.get("other"), _PY_NUMBERS):

@@ -198,3 +198,17 @@ def argument_error(name: str, fn, args, kwargs):
                          f"a '{type(v).__name__}' object")
     where = f" (position {i + 1})" if i < len(args) else ""
     return TypeError(f"{name}(): argument '{pname}'{where} must be Tensor, not {type(v).__name__}")
+
+
+def first_arg_error(qual, args):
+    """torch's exception for public function `qual` (`"F.softmax"`) failing with a None, a string
+    or a float first argument, where torch's Python-level code raises something other than its
+    parser's TypeError (generated: `_first_arg_probed`); None otherwise."""
+    if not qual or not args or not (args[0] is None or isinstance(args[0], (str, float))):
+        return None
+    from ._first_arg_probed import FIRST_ARG
+    rule = FIRST_ARG.get(qual, {}).get(type(args[0]).__name__)
+    if rule is None:
+        return None
+    exc, msg = rule
+    return exc(msg.replace("{T}", type(args[0]).__name__))

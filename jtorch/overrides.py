@@ -136,6 +136,7 @@ def _reraise(public, args, kwargs):
     new = _jax_errors.torch_error(e, name)
     if not isinstance(e, TypeError) or new is not e:
         new = _jax_errors.argument_error(name, public, args, kwargs) or new
+    new = _jax_errors.first_arg_error(getattr(public, "_jtorch_qual", None), args) or new
     if new is e:
         _jax_errors.unchain(e)
         raise  # noqa: PLE0704 (re-raises the error being handled by the caller)
@@ -437,13 +438,14 @@ _STATE_MODULES = ("jtorch.autograd", "jtorch.amp", "jtorch._config_fns", "jtorch
                   "jtorch._control_flow", "jtorch.func")
 
 
-def _wrap_namespace(ns: dict, skip=frozenset(), wrapped=None):
+def _wrap_namespace(ns: dict, skip=frozenset(), wrapped=None, prefix="torch"):
     for name, v in list(ns.items()):
         mod = getattr(v, "__module__", None) or ""
         if (type(v) is _types.FunctionType and not name.startswith("_") and name not in skip
                 and not getattr(v, "_jtorch_tf", False) and mod.startswith("jtorch")
                 and not mod.startswith(_STATE_MODULES)):
             ns[name] = wrap(v)
+            ns[name]._jtorch_qual = f"{prefix}.{name}"  # torch's name, for the error path
             if wrapped is not None:
                 wrapped[v] = ns[name]
 
@@ -476,6 +478,7 @@ def _install():
         if (type(v) is _types.FunctionType and name not in _UNWRAPPED and not getattr(v, "_jtorch_tf", False)
                 and (not name.startswith("_") or name.startswith("__"))):
             w = wrap(v)
+            w._jtorch_qual = f"Tensor.{name}"
             w.__name__ = _NAMES.get(name, name)  # torch's func for `x[i]` is `Tensor.__getitem__`
             setattr(Tensor, name, w)
     for name, target in _OPERATOR_FUNCS.items():
@@ -487,6 +490,7 @@ def _install():
     _NOWRAP.add(Tensor.grad.__get__)
     wrapped: dict = {}
     _wrap_namespace(vars(jtorch), _IGNORED, wrapped)
-    for ns in (jtorch.nn.functional, jtorch.linalg, jtorch.fft, jtorch.special):
-        _wrap_namespace(vars(ns), wrapped=wrapped)
+    for ns, prefix in ((jtorch.nn.functional, "F"), (jtorch.linalg, "torch.linalg"),
+                       (jtorch.fft, "torch.fft"), (jtorch.special, "torch.special")):
+        _wrap_namespace(vars(ns), wrapped=wrapped, prefix=prefix)
     _rebind_module_fns(wrapped)

@@ -110,6 +110,16 @@ def tensor_args(name: str, **values):
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {py}")
 
 
+def int_args(name: str, **values):
+    """torch's parser TypeError for a factory's int argument given as a bool, float, string,
+    None or another object without `__index__` (`randperm(2.5)`, `eye(True)`); arguments are
+    named in order, so their position is torch's."""
+    for pos, (arg, v) in enumerate(values.items(), 1):
+        if isinstance(v, (bool, float, complex, str)) or not hasattr(v, "__index__"):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")
+
+
 # ---- value checks (eager only) ----------------------------------------------------------------
 # Unlike the checks above these read the data: one jitted reduction, read back to the host.
 # Under jax.jit / jtorch.compile the arrays are tracers with no host value, so the checks are

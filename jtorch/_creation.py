@@ -372,6 +372,8 @@ def _check_steps(name, start, end, steps):
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Matches `torch.eye`."""
+    from ._checks import int_args
+    int_args("eye", n=n) if m is None else int_args("eye", n=n, m=m)
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")

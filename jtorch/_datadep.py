@@ -209,14 +209,27 @@ def combinations(input, r=2, with_replacement=False):
     return input[_long(idx)]
 
 
+def _indices_args(name, row, col, offset):
+    from ._checks import check_alloc, int_args
+    int_args(name, row=row, col=col, offset=offset)
+    for arg, v in (("row", row), ("col", col)):
+        if v < 0:
+            raise RuntimeError(f"{arg} must be non-negative, got{v}")
+    width = min(col, row + max(offset, 0)) if name == "tril_indices" else col  # per row, at most
+    check_alloc((2, row, max(width, 0)), np.int64)
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """Matches `torch.tril_indices`."""
-    r, c = np.tril_indices(row, offset, col)
+    _indices_args("tril_indices", row, col, offset)
+    # columns past row - 1 + offset hold no index: numpy need not build a row x col mask
+    r, c = np.tril_indices(row, offset, min(col, max(row + offset, 0)))
     return Tensor._from_array(jnp.asarray(np.stack([r, c]), (dtype or D.int64).np))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """Matches `torch.triu_indices`."""
+    _indices_args("triu_indices", row, col, offset)
     r, c = np.triu_indices(row, offset, col)
     return Tensor._from_array(jnp.asarray(np.stack([r, c]), (dtype or D.int64).np))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import _dtype as D
-from ._checks import probability_stats, type_name
+from ._checks import int_args, probability_stats, type_name
 from ._creation import _finish, _on_meta, _size, like_device
 from ._meta import MetaArray
 from ._tensor import Tensor
@@ -59,9 +59,7 @@ def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=N
     elif high is None:  # randint(high, size=...): the one bound given is the upper one
         low, high = 0, low
     low = 0 if low is None else low
-    for name, v in (("low", low), ("high", high)):
-        if v is None or isinstance(v, float):
-            raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
+    int_args("randint", low=low, high=high)
     if int(low) >= int(high):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={int(low)} "
                            f">= to={int(high)}")
@@ -75,6 +73,7 @@ def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=N
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """Matches `torch.randperm`."""
+    int_args("randperm", n=n)
     d = dtype or D.int64
     a = _draw(generator, device, "perm", (int(n),), d.np)
     return _out(out, _finish(a, d, device, requires_grad))
@@ -97,6 +96,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     """Matches `torch.randint_like`."""
     if high is None:
         low, high = 0, low
+    if input.dtype.is_complex or input.dtype.name == "bool":
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean "
+                           "types" if input.dtype.is_complex else "to - 1 is out of bounds for bool")
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
                    device=like_device(input, device))
 
@@ -141,6 +143,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     """Matches `torch.multinomial` (invalid weights are detected eagerly: one host read;
     under jit they are not)."""
     p = input._data
+    int_args("multinomial", input=0, num_samples=num_samples)
     if p.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input.dtype.is_floating_point:
@@ -166,8 +169,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 
 def poisson(input, generator=None):
-    """Matches `torch.poisson`."""
+    """Matches `torch.poisson` (negative rates are detected eagerly: one host read)."""
     import jax
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{type_name(input.dtype.np)}'")
+    st = probability_stats(input._data)
+    if st is not None and not (st[0] >= 0 and st[2]):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     key = _gen(generator)
     key._key, sub = jax.random.split(key._key)
     return Tensor._from_array(jax.random.poisson(sub, input._data, input.shape).astype(input.dtype.np))

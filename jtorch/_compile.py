@@ -568,7 +568,7 @@ class _Program:
         if self.ident is None:
             return None
         return [None if d is None else ins[d[1]] if d[0] == "in" else state.carriers[d[1]]
-                for d in self.ident]
+                if d[0] == "c" else _remake_view(d, state, ins) for d in self.ident]
 
     def _write_back(self, state, ins, new_arrays, new_key, new_inputs, donated=True):
         if donated and self.donated:  # every state array came back (old buffers are gone)
@@ -609,8 +609,62 @@ class _Program:
             return tuple(bwd(*_live, list(cts)))
         node = engine.node_type("CompiledFunctionBackward")(pullback, edges, rg_outs)
         node.eager = True
+        node.torch_ct = True  # the backward program runs jtorch's autograd: torch's cotangents
         self._write_back(state, ins, new_arrays, new_key, new_inputs, donated=False)
         return _rebuild_outputs(self.out_tree, outs, self.rg_mask, node, self._ident(state, ins))
+
+
+def _view_of(x, called, tensors):
+    """An output that is a view of an argument or a state tensor: where, and its geometry (the
+    call returns it as a view of the live tensor, as eager does, not a copy)."""
+    st = x._st
+    if st is None or not x._vw[0]:
+        return None
+    geometry = (tuple(x.shape), tuple(x.stride()), x.storage_offset())
+    for i, t in enumerate(called):
+        if t._owner() is st:
+            # a root: the argument's value was passed (offsets count in its logical layout);
+            # a view: its whole storage was passed (offsets are the storage's)
+            return ("vin" if t._st is None else "vin_abs", i) + geometry
+    for i, t in enumerate(tensors):
+        if t is st:
+            return ("vs", i) + geometry
+    return None
+
+
+def _remake_view(d, state, ins):
+    kind, i, size, stride, offset = d
+    if kind == "vs":
+        return state.tensors[i].as_strided(size, stride, offset)
+    x = ins[i]
+    if kind == "vin":
+        geometry = _in_storage(x, size, stride, offset)
+        if geometry is None:  # eager would have copied (a reshape of a strided argument)
+            return None
+        size, stride, offset = geometry
+    return x.as_strided(size, stride, offset)
+
+
+def _in_storage(x, size, stride, offset):
+    """A strided view of x's logical (contiguous) layout as a view of x's storage, or None
+    where it is not one strided view of it."""
+    if x.is_contiguous():
+        return size, stride, x.storage_offset() + offset
+    if 0 in size:
+        return size, stride, x.storage_offset()
+    shape, xst = tuple(x.shape), np.asarray(x.stride())
+    pos = np.full(size, offset, np.int64)
+    for m, (n, s) in enumerate(zip(size, stride)):
+        pos = pos + (np.arange(n) * s).reshape((n,) + (1,) * (len(size) - m - 1))
+    q = np.asarray(np.unravel_index(pos.ravel(), shape)).T @ xst + x.storage_offset()
+    q = q.reshape(size)
+    q0 = int(q.reshape(-1)[0])
+    new = tuple(int(np.take(q, 1, axis=m).reshape(-1)[0]) - q0 if n > 1 else 1
+                for m, n in enumerate(size))
+    want = np.full(size, q0, np.int64)
+    for m, (n, s) in enumerate(zip(size, new)):
+        want = want + (np.arange(n) * s).reshape((n,) + (1,) * (len(size) - m - 1))
+    return (size, new, q0) if np.array_equal(q, want) else None
 
 
 def _rebuild_outputs(out_tree, outs, rg_mask=None, node=None, ident=None):
@@ -755,7 +809,7 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
             # returns `x` from `f(x) -> x`, the live parameter or buffer from a getter).
             by_id = {id(t): ("in", i) for i, t in reversed(list(enumerate(called)))}
             by_id.update((id(c), ("c", j)) for j, c in enumerate(carriers) if id(c) not in by_id)
-            box["ident"] = [by_id.get(id(x)) for x in tens]
+            box["ident"] = [by_id.get(id(x)) or _view_of(x, called, tensors) for x in tens]
             box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts),
                        in_written=in_written, donated=passthrough, in_grads=in_grads,
                        in_owner=in_owner, checks=checks.checks(),

@@ -96,12 +96,31 @@ def train_compiled(world, rank, dist):
     return res
 
 
+def compiled_forward_only(rank):
+    """jtorch only: a compiled DDP forward whose backward runs outside the compiled function.
+    The all-reduce cannot be in its program, so it runs eagerly (one warning) and the gradients
+    are still averaged."""
+    import warnings
+    model = torch.nn.Linear(4, 2)
+    net = torch.nn.parallel.DistributedDataParallel(model)
+    fwd = torch.compile(net)
+    x = torch.ones(3, 4) * (rank + 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            net.zero_grad()
+            fwd(x).sum().backward()
+    return {"grad": model.weight.grad.tolist(),
+            "warnings": [str(w.message) for w in caught if "jtorch.compile" in str(w.message)]}
+
+
 if __name__ == "__main__":
     import torch.distributed as dist
     dist.init_process_group("gloo")
     res = train(dist.get_world_size(), dist.get_rank(), dist)
     if "compile" in sys.argv[2:]:  # jtorch only: also the compiled run
         res["compiled"] = train_compiled(dist.get_world_size(), dist.get_rank(), dist)
+        res["forward_only"] = compiled_forward_only(dist.get_rank())
     with open(sys.argv[1] + f".{dist.get_rank()}", "w") as f:
         json.dump(res, f)
     dist.destroy_process_group()

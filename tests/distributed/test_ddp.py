@@ -64,6 +64,15 @@ def test_compiled_ddp_step_is_one_program_equal_to_eager(ddp_run, reference):
         np.testing.assert_allclose(c["nosync_grad"], r["nosync_grad"], rtol=1e-6, atol=1e-7)
 
 
+def test_compiled_ddp_forward_with_backward_outside_runs_eagerly(ddp_run):
+    # rank r feeds ones * (r + 1) to a Linear(4, 2) summed over 3 rows: its weight gradient is
+    # 3 * (r + 1) everywhere, so the average over the 2 ranks is 4.5
+    for r in ddp_run:
+        f = r["forward_only"]
+        assert f["grad"] == [[4.5] * 4] * 2
+        assert len(f["warnings"]) == 1 and "backward runs outside" in f["warnings"][0]
+
+
 def test_ddp_state_dict_and_sampler(ddp_run):
     r0, r1 = ddp_run
     assert r0["keys"] == ["module.0.weight", "module.0.bias", "module.2.weight", "module.2.bias"]

@@ -96,6 +96,52 @@ def probe(torch) -> dict:
     return rules
 
 
+def _tensor_paths(spec, path=()):
+    """Paths of the tensor specs inside an argument template."""
+    if isinstance(spec, fz.T):
+        return [path]
+    if isinstance(spec, (list, tuple)):
+        return [p for i, s in enumerate(spec) for p in _tensor_paths(s, path + (i,))]
+    if isinstance(spec, dict):
+        return [p for k, s in spec.items() for p in _tensor_paths(s, path + (k,))]
+    return []
+
+
+def _retype_at(spec, path, dtype):
+    if not path:
+        return spec.but(dtype=dtype)
+    k = path[0]
+    if isinstance(spec, dict):
+        return {**spec, k: _retype_at(spec[k], path[1:], dtype)}
+    out = list(spec)
+    out[k] = _retype_at(spec[k], path[1:], dtype)
+    return type(spec)(out)
+
+
+def probe_same(torch) -> dict:
+    """Ops whose tensor arguments must all have one dtype (torch does not promote them):
+    {op: (exception, message with the two type names as `{A}`, `{B}`)}."""
+    from jtorch.ops._registry import REGISTRY
+    out = {}
+    for name, args, kwargs, _ in fz.catalogue():
+        op = name.rpartition(".")[2]
+        if op not in REGISTRY or name.startswith(("getitem", "setitem")) or _has_index((args, kwargs)):
+            continue
+        if "dtype" in REGISTRY[op].sig.parameters or _dtypes((args, kwargs)) != {"float32"}:
+            continue
+        paths = _tensor_paths((args, kwargs))
+        if len(paths) < 2 or fz.run_case(torch, (name, args, kwargs), 0).get("error"):
+            continue
+        for p in paths:
+            a, k = _retype_at((args, kwargs), p, "float64")
+            r = fz.run_case(torch, (name, a, k), 0)
+            if "error" in r and re.search(r"Double|double|dtype|type", r["msg"]):
+                msg = re.sub(r"\bFloat\b", "{A}", r["msg"])
+                out[op] = (r["error"], re.sub(r"\bDouble\b", "{B}", msg))
+                break
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true")
@@ -110,6 +156,12 @@ def main(argv=None):
              "", "PROBED = {"]
     for op, (kinds, exc, text) in rules.items():
         lines.append(f"    {op!r}: ({kinds!r}, {exc}, {text!r}),")
+    lines.append("}")
+    same = {k: v for k, v in sorted(probe_same(torch).items()) if k not in _dtype_rules.RULES}
+    lines += ["", "# Ops whose tensor arguments must share one dtype: the exception and message",
+              "# (`{A}`, `{B}`: the two type names).", "SAME_DTYPE = {"]
+    for op, (exc, text) in same.items():
+        lines.append(f"    {op!r}: ({exc}, {text!r}),")
     lines.append("}")
     src = "\n".join(lines) + "\n"
     if o.write:

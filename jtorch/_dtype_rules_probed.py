@@ -54,3 +54,20 @@ PROBED = {
     'unfold': ('ui', NotImplementedError, '"im2col_out_cpu" not implemented for \'{T}\''),
     'view_as_real': ('buifV', RuntimeError, 'view_as_real is only supported for complex tensors'),
 }
+
+# Ops whose tensor arguments must share one dtype: the exception and message
+# (`{A}`, `{B}`: the two type names).
+SAME_DTYPE = {
+    'addmm': (RuntimeError, 'self and mat2 must have the same dtype, but got {B} and {A}'),
+    'baddbmm': (RuntimeError, 'Input dtypes must be the same, got: input double, batch1: float, batch2: float'),
+    'binary_cross_entropy': (RuntimeError, 'Found dtype {A} but expected {B}'),
+    'bmm': (RuntimeError, 'expected scalar type {B} but found {A}'),
+    'cdist': (RuntimeError, 'expected scalar type {B} but found {A}'),
+    'cross': (RuntimeError, 'expected scalar type {B} but found {A}'),
+    'einsum': (RuntimeError, 'expected scalar type {B} but found {A}'),
+    'isclose': (RuntimeError, '{B} did not match {A}'),
+    'linear': (RuntimeError, 'mat1 and mat2 must have the same dtype, but got {B} and {A}'),
+    'mm': (RuntimeError, 'expected m1 and m2 to have the same dtype, but got: double != float'),
+    'mv': (RuntimeError, 'addmv input tensors must have the same dtype, but got {A}, {B}, and {A}'),
+    'tensordot': (RuntimeError, 'both inputs should have same dtype'),
+}

@@ -58,9 +58,10 @@ def test_view_after_in_place_write_and_scalar_output(compat):
         def h(x):
             x.mul_(2)
             return x[:, 1:3], x.sum()
-        a, s = _maybe_compile(lib, h, True)(x)
+        f = _maybe_compile(lib, h, True)
+        a, s = f(x)
         a.zero_()
-        a2, _ = _maybe_compile(lib, h, True)(x)  # second call: the installed program
+        a2, _ = f(x)  # second call: the installed program
         a2.add_(1)
         return x, s
     compat.value(run)
@@ -102,4 +103,35 @@ def test_view_of_a_parameter_from_a_compiled_module(compat):
                 wt[k, 0] = 100.0 + k
             res.append(m.weight.detach().clone())
         return res, wt.shape
+    compat.value(run)
+
+
+def test_outputs_that_alias_each_other(compat):
+    """The same tensor returned twice, and views of another output (before or after it in the
+    output structure), are one storage as eager: writes through one show in the others."""
+    def run(lib):
+        def f(x):
+            y = x * 2
+            return y[0], y, {"again": y, "col": y[:, 1]}
+        f = _maybe_compile(lib, f, True)
+        res = []
+        for k in range(2):
+            b, a, d = f(lib.arange(6.).reshape(2, 3))
+            b.fill_(-1 - k)
+            d["col"].add_(100)
+            res += [a.clone(), d["again"] is a]
+        return res
+    compat.value(run)
+
+
+def test_aliased_outputs_keep_the_graph(compat):
+    def run(lib):
+        f = _maybe_compile(lib, lambda p: (lambda y: (y, y[1], y))(p.exp()), True)
+        grads = []
+        for _ in range(2):
+            p = lib.arange(6.).reshape(2, 3).div(6).requires_grad_()
+            y, row, y2 = f(p)
+            (y.sum() + (row * 3).sum() + y2[0, 0]).backward()
+            grads.append(p.grad)
+        return grads
     compat.value(run)

@@ -568,7 +568,8 @@ class _Program:
         if self.ident is None:
             return None
         return [None if d is None else ins[d[1]] if d[0] == "in" else state.carriers[d[1]]
-                if d[0] == "c" else _remake_view(d, state, ins) for d in self.ident]
+                if d[0] == "c" else d if d[0] in ("out", "vout") else _remake_view(d, state, ins)
+                for d in self.ident]
 
     def _write_back(self, state, ins, new_arrays, new_key, new_inputs, donated=True):
         if donated and self.donated:  # every state array came back (old buffers are gone)
@@ -612,6 +613,24 @@ class _Program:
         node.torch_ct = True  # the backward program runs jtorch's autograd: torch's cotangents
         self._write_back(state, ins, new_arrays, new_key, new_inputs, donated=False)
         return _rebuild_outputs(self.out_tree, outs, self.rg_mask, node, self._ident(state, ins))
+
+
+def _identities(tens, by_id, called, tensors):
+    """Per tensor output: None (a new tensor), or what it is in eager: an argument or state
+    tensor itself or a view of one, an earlier output itself or a view of one."""
+    res, first = [], {}
+    for k, x in enumerate(tens):
+        first.setdefault(id(x), k)
+    for k, x in enumerate(tens):
+        d = by_id.get(id(x)) or _view_of(x, called, tensors)
+        if d is None and first[id(x)] != k:
+            d = ("out", first[id(x)])
+        if d is None and x._st is not None and x._vw[0] and id(x._st) in first:
+            d = ("vout", first[id(x._st)], tuple(x.shape), tuple(x.stride()), x.storage_offset())
+        res.append(d)
+    # an output standing for another must point at one that is built, not at another stand-in
+    return [d if d is None or d[0] not in ("out", "vout") or res[d[1]] is None
+            or res[d[1]][0] not in ("out", "vout") else None for d in res]
 
 
 def _view_of(x, called, tensors):
@@ -670,32 +689,33 @@ def _in_storage(x, size, stride, offset):
 def _rebuild_outputs(out_tree, outs, rg_mask=None, node=None, ident=None):
     """Output Tensors in the traced structure; with a node, those that require grad carry it."""
     tdef, kinds, consts = out_tree
-    it = iter(outs)
     m_it = iter(rg_mask) if node is not None else None
     j = 0
-    leaves = []
-    id_it = iter(ident) if ident is not None else None
     inference = _MODE.get() & _INFERENCE
-    for kind, c in zip(kinds, consts):
-        if kind != "T":
-            leaves.append(c)
-            continue
-        a = next(it)
-        same = next(id_it) if id_it is not None else None
+    built = []  # the tensor outputs (an output may be another one, or a view of one)
+    later = []
+    for k, a in enumerate(outs):
+        same = ident[k] if ident is not None else None
         rg = m_it is not None and next(m_it)
-        if same is not None:  # the argument or state tensor itself (its value is current)
-            if rg:
-                j += 1
-            leaves.append(same)
-            continue
-        t = Tensor._from_array(a)
-        if rg:
-            t._node, t._onr, t._rg = node, j, True
+        if rg and same is not None:
             j += 1
-        elif inference:
-            t._inf = True  # made under inference_mode, as eager's outputs
-        leaves.append(t)
-    return _unflatten(tdef, leaves)
+        if type(same) is tuple:  # ("out", i) / ("vout", i, size, stride, offset): after the rest
+            later.append((k, same))
+            built.append(None)
+        elif same is not None:  # the argument or state tensor itself, or a view of it
+            built.append(same)
+        else:
+            t = Tensor._from_array(a)
+            if rg:
+                t._node, t._onr, t._rg = node, j, True
+                j += 1
+            elif inference:
+                t._inf = True  # made under inference_mode, as eager's outputs
+            built.append(t)
+    for k, d in later:
+        built[k] = built[d[1]] if d[0] == "out" else built[d[1]].as_strided(*d[2:])
+    it = iter(built)
+    return _unflatten(tdef, [next(it) if kind == "T" else c for kind, c in zip(kinds, consts)])
 
 
 def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program:
@@ -809,7 +829,7 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
             # returns `x` from `f(x) -> x`, the live parameter or buffer from a getter).
             by_id = {id(t): ("in", i) for i, t in reversed(list(enumerate(called)))}
             by_id.update((id(c), ("c", j)) for j, c in enumerate(carriers) if id(c) not in by_id)
-            box["ident"] = [by_id.get(id(x)) or _view_of(x, called, tensors) for x in tens]
+            box["ident"] = _identities(tens, by_id, called, tensors)
             box.update(written=written, grad_spec=grad_spec, out_tree=(tdef, kinds, consts),
                        in_written=in_written, donated=passthrough, in_grads=in_grads,
                        in_owner=in_owner, checks=checks.checks(),

@@ -4,7 +4,7 @@ dtype-rule table (`jtorch/_dtype_rules_probed.py`, read by `jtorch/_dtype_rules.
     python -m compat.fuzz_dtype_probe [--write]
 
 For every callable of the bad-input fuzzer's catalogue (compat/fuzz_bad_input.py) that maps to a
-registry op of the same name, the well-formed call runs under torch with all its tensor
+registry op (of its name, or the one op its jtorch call dispatches: `F.conv2d` -> `_conv`), the well-formed call runs under torch with all its tensor
 arguments set to one dtype of each kind (bool, uint8, int64, float32, complex64). A kind is
 refused when the call works with the template's own dtypes but fails with it, with an error
 that names a dtype (torch's "not implemented for 'Bool'", "Boolean inputs not supported", ...).
@@ -68,12 +68,33 @@ def _dtypes(spec) -> set:
     return set()
 
 
+_LOG: list = []
+
+
+def _op_of(name, args, kwargs):
+    """The registry op a callable runs: the op of its name, else the one op (other than view
+    steps) its well-formed jtorch call dispatches (`F.conv2d` runs `_conv`); None otherwise."""
+    import jtorch
+    from jtorch.ops._registry import REGISTRY
+    op = name.rpartition(".")[2]
+    if op in REGISTRY:
+        return op
+    if not _LOG:  # record the ops every check step sees (the dispatch point calls `check`)
+        _LOG.append(None)
+        for n, o in REGISTRY.items():
+            o.check = (lambda prev, n: lambda a, k: (_LOG.append(n), prev and prev(a, k)))(o.check, n)
+    del _LOG[1:]
+    fz.run_case(jtorch, (name, args, kwargs), 0)
+    ran = {n for n in _LOG[1:] if n != "_view_step"}
+    return ran.pop() if len(ran) == 1 else None
+
+
 def probe(torch) -> dict:
     from jtorch.ops._registry import REGISTRY
     rules = {}
     for name, args, kwargs, _ in fz.catalogue():
-        op = name.rpartition(".")[2]
-        if op not in REGISTRY or name.startswith(("getitem", "setitem")) or _has_index((args, kwargs)):
+        op = _op_of(name, args, kwargs)
+        if op is None or name.startswith(("getitem", "setitem")) or _has_index((args, kwargs)):
             continue
         if "dtype" in REGISTRY[op].sig.parameters:
             continue  # `mean(int_x, dtype=float32)` works: the input's kind alone does not decide
@@ -90,10 +111,13 @@ def probe(torch) -> dict:
                 continue
             refused += kind + ("V" if kind == "f" else "")
             if exc is None:
-                exc, text = r["error"], re.sub(rf"\b{TYPE_NAMES[dtype]}\b", "{T}", r["msg"])
-        if refused and rules.get(op, ("",))[0] in ("", refused):
+                msg = r["msg"].replace("{", "{{").replace("}", "}}")
+                exc, text = r["error"], re.sub(rf"\b{TYPE_NAMES[dtype]}\b", "{T}", msg)
+        if rules.get(op, (refused,))[0] != refused:
+            rules[op] = ("conflict", None, None)  # the op's callables disagree (F.pad's modes)
+        elif op not in rules:
             rules[op] = (refused, exc, text)
-    return rules
+    return {op: r for op, r in rules.items() if r[0] not in ("", "conflict")}
 
 
 def _tensor_paths(spec, path=()):
@@ -124,19 +148,22 @@ def probe_same(torch) -> dict:
     from jtorch.ops._registry import REGISTRY
     out = {}
     for name, args, kwargs, _ in fz.catalogue():
-        op = name.rpartition(".")[2]
-        if op not in REGISTRY or name.startswith(("getitem", "setitem")) or _has_index((args, kwargs)):
+        op = _op_of(name, args, kwargs)
+        if op is None or name.startswith(("getitem", "setitem")) or _has_index((args, kwargs)):
             continue
         if "dtype" in REGISTRY[op].sig.parameters or _dtypes((args, kwargs)) != {"float32"}:
             continue
         paths = _tensor_paths((args, kwargs))
         if len(paths) < 2 or fz.run_case(torch, (name, args, kwargs), 0).get("error"):
             continue
+        a, k = _retype_at((args, kwargs), paths[0], "bfloat16")
+        if not fz.run_case(torch, (name, a, k), 0).get("error"):
+            continue  # torch takes a lower-precision input with float32 parameters (batch_norm)
         for p in paths:
             a, k = _retype_at((args, kwargs), p, "float64")
             r = fz.run_case(torch, (name, a, k), 0)
             if "error" in r and re.search(r"Double|double|dtype|type", r["msg"]):
-                msg = re.sub(r"\bFloat\b", "{A}", r["msg"])
+                msg = re.sub(r"\bFloat\b", "{A}", r["msg"].replace("{", "{{").replace("}", "}}"))
                 out[op] = (r["error"], re.sub(r"\bDouble\b", "{B}", msg))
                 break
     return out

@@ -144,12 +144,13 @@ def _where(args, kwargs):
 
 
 def _same(exc, text):
-    """Check that every array argument has one dtype (ops torch does not promote)."""
+    """Check that every array argument has one dtype (ops torch does not promote); boolean
+    masks (attention's `attn_mask`) are not data and are left out."""
     def check(args, kwargs):
         first = None
         for v in (args if not kwargs else (*args, *kwargs.values())):
             d = getattr(v, "dtype", None)
-            if d is None:
+            if d is None or d.kind == "b":
                 continue
             if first is None:
                 first = d

@@ -3,6 +3,14 @@ edit): per op, the dtype kinds torch refuses, its exception type and message
 (`{T}`: the type name). `_dtype_rules` adds these to its hand-checked table."""
 
 PROBED = {
+    '_adaptive_avg_pool': ('buic', NotImplementedError, '"adaptive_avg_pool2d" not implemented for \'{T}\''),
+    '_avg_pool': ('buc', NotImplementedError, '"avg_pool2d" not implemented for \'{T}\''),
+    '_batch_norm_eval': ('buic', NotImplementedError, '"batch_norm" not implemented for \'{T}\''),
+    '_batch_norm_train': ('buic', NotImplementedError, '"batch_norm" not implemented for \'{T}\''),
+    '_conv': ('b', NotImplementedError, '"slow_conv2d_cpu" not implemented for \'{T}\''),
+    '_max_dim': ('c', RuntimeError, 'max(): does not support complex input'),
+    '_min_dim': ('c', RuntimeError, 'min(): does not support complex input'),
+    '_sdpa': ('buic', RuntimeError, 'expected scalar type Float but found {T}'),
     'addmm': ('b', NotImplementedError, '"addmm_impl_cpu_" not implemented for \'{T}\''),
     'baddbmm': ('b', NotImplementedError, '"baddbmm" not implemented for \'{T}\''),
     'binary_cross_entropy': ('buic', NotImplementedError, '"binary_cross_entropy" not implemented for \'{T}\''),
@@ -29,6 +37,12 @@ PROBED = {
     'l1_loss': ('bui', RuntimeError, 'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.'),
     'layer_norm': ('buic', NotImplementedError, '"LayerNormKernelImpl" not implemented for \'{T}\''),
     'lgamma': ('c', NotImplementedError, '"lgamma_vml_cpu" not implemented for \'{T}\''),
+    'linalg_det': ('bui', RuntimeError, 'linalg.det: Expected a floating point or complex tensor as input. Got {T}'),
+    'linalg_eigh': ('bui', NotImplementedError, '"linalg_eigh_cpu" not implemented for \'{T}\''),
+    'linalg_inv_ex': ('bui', RuntimeError, 'linalg.inv: Expected a floating point or complex tensor as input. Got {T}'),
+    'linalg_matrix_power': ('b', NotImplementedError, '"addmm_impl_cpu_" not implemented for \'{T}\''),
+    'linalg_pinv': ('bui', RuntimeError, 'linalg.pinv({T}{{[3, 4]}}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types'),
+    'linalg_solve_ex': ('bui', RuntimeError, 'linalg.solve: Expected a floating point or complex tensor as input. Got {T}'),
     'linear': ('b', NotImplementedError, '"addmm_impl_cpu_" not implemented for \'{T}\''),
     'local_response_norm': ('buc', NotImplementedError, '"avg_pool2d" not implemented for \'{T}\''),
     'margin_ranking_loss': ('bc', RuntimeError, 'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.'),
@@ -51,13 +65,14 @@ PROBED = {
     'threshold': ('bc', NotImplementedError, '"threshold_cpu" not implemented for \'{T}\''),
     'trace': ('b', NotImplementedError, '"trace" not implemented for \'{T}\''),
     'triplet_margin_loss': ('b', RuntimeError, 'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.'),
-    'unfold': ('ui', NotImplementedError, '"im2col_out_cpu" not implemented for \'{T}\''),
     'view_as_real': ('buifV', RuntimeError, 'view_as_real is only supported for complex tensors'),
 }
 
 # Ops whose tensor arguments must share one dtype: the exception and message
 # (`{A}`, `{B}`: the two type names).
 SAME_DTYPE = {
+    '_conv': (RuntimeError, 'expected scalar type {B} but found {A}'),
+    '_sdpa': (RuntimeError, 'Expected query, key, and value to have the same dtype, but got query.dtype: double key.dtype: float and value.dtype: float instead.'),
     'addmm': (RuntimeError, 'self and mat2 must have the same dtype, but got {B} and {A}'),
     'baddbmm': (RuntimeError, 'Input dtypes must be the same, got: input double, batch1: float, batch2: float'),
     'binary_cross_entropy': (RuntimeError, 'Found dtype {A} but expected {B}'),
@@ -66,6 +81,7 @@ SAME_DTYPE = {
     'cross': (RuntimeError, 'expected scalar type {B} but found {A}'),
     'einsum': (RuntimeError, 'expected scalar type {B} but found {A}'),
     'isclose': (RuntimeError, '{B} did not match {A}'),
+    'linalg_solve_ex': (RuntimeError, 'linalg.solve: Expected A and B to have the same dtype, but found A of type {B} and B of type {A} instead'),
     'linear': (RuntimeError, 'mat1 and mat2 must have the same dtype, but got {B} and {A}'),
     'mm': (RuntimeError, 'expected m1 and m2 to have the same dtype, but got: double != float'),
     'mv': (RuntimeError, 'addmv input tensors must have the same dtype, but got {A}, {B}, and {A}'),

@@ -99,6 +99,36 @@ def a2a():
 case("all_to_all_single", a2a)
 
 
+def a2a_split(ins, outs, rows_in, rows_out, dt=torch.float32):
+    def f():
+        x = (torch.arange(rows_in * 2) + 100 * r).reshape(rows_in, 2).to(dt)
+        out = torch.zeros(rows_out, 2, dtype=dt)
+        dist.all_to_all_single(out, x, outs, ins)
+        return out
+    return f
+
+
+case("all_to_all_single/uneven", a2a_split([1, 2] if r == 0 else [3, 1], [1, 3] if r == 0 else [2, 1],
+                                           3 if r == 0 else 4, 4 if r == 0 else 3))
+case("all_to_all_single/input_splits", a2a_split([1, 3], None, 4, 2 if r == 0 else 6, torch.int64))
+case("all_to_all_single/output_splits", a2a_split(None, [2, 2], 4, 4))
+case("all_to_all_single/empty_split", a2a_split([0, 2] if r == 0 else [1, 0],
+                                                [0, 1] if r == 0 else [2, 0], 2 if r == 0 else 1,
+                                                1 if r == 0 else 2))
+case("all_to_all_single/bad_count", a2a_split([4], [4], 4, 4))
+case("all_to_all_single/bad_sum", a2a_split([1, 2], [2, 2], 4, 4))
+case("all_to_all_single/bad_out_sum", a2a_split([2, 2], [1, 2], 4, 4))
+
+
+def a2a_list():
+    outs = [torch.zeros(2, 3) for _ in range(n)]
+    dist.all_to_all(outs, [torch.full((2, 3), 10.0 * r + j) for j in range(n)])
+    return torch.stack(outs)
+
+
+case("all_to_all", a2a_list)
+
+
 def gat():
     gl = [torch.zeros(2) for _ in range(n)] if r == 0 else None
     dist.gather(torch.tensor([r, -r], dtype=torch.float32), gl, dst=0)

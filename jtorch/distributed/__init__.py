@@ -13,8 +13,9 @@ from .distributed_c10d import (Backend, GroupMember, ProcessGroup, ReduceOp,  # 
                                is_gloo_available, is_initialized, is_mpi_available,
                                is_nccl_available, is_torchelastic_launched, new_group)
 from ._collectives import (Work, all_gather, all_gather_into_tensor,  # noqa: F401
-                           all_gather_object, all_reduce, all_to_all_single, barrier, broadcast,
+                           all_gather_object, all_reduce, barrier, broadcast,
                            broadcast_object_list, gather, gather_object, recv, reduce,
                            reduce_scatter_tensor, scatter, send)
+from ._all_to_all import all_to_all, all_to_all_single  # noqa: F401,E402
 from . import device_mesh, fsdp, tensor  # noqa: F401,E402
 from .device_mesh import DeviceMesh, init_device_mesh  # noqa: F401,E402

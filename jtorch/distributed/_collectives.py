@@ -219,24 +219,6 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
                 lambda: f"reduce_scatter_tensor on ranks {g._ranks}", lambda out: _write(output, out))
 
 
-def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
-                      async_op: bool = False):
-    """Matches `torch.distributed.all_to_all_single` (equal splits only)."""
-    x = _array(input, "input")
-    g, me, devs, t = _ctx(group)
-    n = g.size()
-    for s in (output_split_sizes, input_split_sizes):
-        if s and len(set(s)) > 1:
-            raise NotImplementedError("jtorch: all_to_all_single with uneven split sizes is not "
-                                      "supported; pad to equal splits")
-    if x.ndim == 0 or x.shape[0] % n or tuple(output.shape) != x.shape:
-        raise ValueError(f"all_to_all_single: input dim 0 ({tuple(x.shape)}) must divide by the "
-                         f"group size {n} and output must have the input's shape")
-    _check("all_to_all_single", g, me, devs, t, [x])
-    return _run("all_to_all", devs, me, x, None, async_op, t,
-                lambda: f"all_to_all_single on ranks {g._ranks}", lambda out: _write(output, out))
-
-
 def gather(tensor, gather_list=None, dst=None, group=None, async_op: bool = False, group_dst=None):
     """Matches `torch.distributed.gather`."""
     x = _array(tensor)

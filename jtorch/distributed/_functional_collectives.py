@@ -11,7 +11,7 @@ import jax
 
 from .. import empty
 from ..autograd import Function
-from . import _collectives as C
+from . import _all_to_all, _collectives as C
 from .distributed_c10d import ReduceOp, get_world_size
 
 
@@ -59,7 +59,7 @@ def all_to_all_single(self, output_split_sizes, input_split_sizes, group=None, t
     x = self.detach().contiguous()
     rows = sum(output_split_sizes) if output_split_sizes is not None else x.shape[0]
     out = empty((rows,) + tuple(x.shape[1:]), dtype=x.dtype)
-    C.all_to_all_single(out, x, output_split_sizes, input_split_sizes, group=group)
+    _all_to_all.all_to_all_single(out, x, output_split_sizes, input_split_sizes, group=group)
     return out
 
 

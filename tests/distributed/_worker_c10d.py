@@ -51,6 +51,18 @@ out("reduce_scatter_tensor", rs.tolist())
 a2a = torch.zeros(2 * n)
 dist.all_to_all_single(a2a, torch.arange(2.0 * n) + 100 * r)
 out("all_to_all_single", a2a.tolist())
+# uneven splits: rank r sends r + 1 + j rows to rank j (row values 100 r + k)
+ins = [r + 1 + j for j in range(n)]
+outs = [i + 1 + r for i in range(n)]
+ua = torch.zeros(sum(outs), 2)
+dist.all_to_all_single(ua, (torch.arange(2.0 * sum(ins)) + 100 * r).reshape(-1, 2), outs, ins)
+out("all_to_all_uneven", ua.tolist())
+ul = [torch.zeros(i + 1 + r, dtype=torch.int64) for i in range(n)]
+dist.all_to_all(ul, [torch.full((r + 1 + j,), 10 * r + j) for j in range(n)])
+out("all_to_all_list", [t.tolist() for t in ul])
+# both send [1, 2] rows; rank 1 expects [1, 3] (should be [2, 2]): both refuse, nothing hangs
+err("all_to_all_mismatch", lambda: dist.all_to_all_single(
+    torch.zeros(4 if r else 2), torch.zeros(3), [1, 3] if r else [1, 1], [1, 2]))
 gl = [torch.zeros(1) for _ in range(n)] if r == 0 else None
 dist.gather(torch.tensor([r + 0.5]), gl, dst=0)
 out("gather", [t.tolist() for t in gl] if gl else None)
@@ -74,8 +86,8 @@ p = torch.nn.Parameter(torch.ones(2))
 dist.all_reduce(p)  # a leaf that requires grad: c10d writes it like .data
 out("param", [p.tolist(), p.requires_grad])
 
-# jtorch.compile over a multi-process DDP step: the step runs eagerly (one warning naming why),
-# gradients still averaged: every rank ends with the same weights.
+# jtorch.compile over a multi-process DDP step: one program (no fallback warning), gradients
+# averaged: every rank ends with the same weights.
 m = torch.nn.Linear(3, 1)
 net = torch.nn.parallel.DistributedDataParallel(m)
 opt = torch.optim.SGD(net.parameters(), lr=0.1)
@@ -98,7 +110,8 @@ with warnings.catch_warnings(record=True) as caught:
         cstep()
 ws = [None] * n
 dist.all_gather_object(ws, m.weight.tolist())
-out("compiled_ddp", [ws[0] == ws[1], any("across processes" in str(c.message) for c in caught)])
+out("compiled_ddp", [ws[0] == ws[1], [str(c.message) for c in caught
+                                      if "jtorch.compile" in str(c.message)]])
 dist.barrier()
 err("shape_mismatch", lambda: dist.all_reduce(torch.ones(2 + r)))
 err("dtype_mismatch", lambda: dist.all_reduce(torch.ones(2, dtype=torch.float32 if r else torch.float64)))

@@ -72,9 +72,23 @@ def test_other_collectives(two_ranks):
     assert r1["recv"] == [0, [5.0, 6.0]]
 
 
-def test_compiled_multiprocess_ddp_falls_back_to_eager_with_a_warning(two_ranks):
+def test_compiled_multiprocess_ddp_step_runs_compiled(two_ranks):
     for res in two_ranks:
-        assert res["compiled_ddp"] == [True, True]
+        assert res["compiled_ddp"] == [True, []]  # same weights on both ranks, no eager fallback
+
+
+def test_all_to_all_uneven_splits(two_ranks):
+    # rank i sends i + 1 + j rows to rank j; rank i's rows are 100 i + (0, 1, ...) in pairs
+    for r, res in enumerate(two_ranks):
+        want = []
+        for i in range(2):
+            start = sum(i + 1 + j for j in range(r))  # rows rank i sent to ranks before r
+            flat = [100.0 * i + k for k in range(2 * start, 2 * (start + i + 1 + r))]
+            want += [flat[k:k + 2] for k in range(0, len(flat), 2)]
+        assert res["all_to_all_uneven"] == want
+        assert res["all_to_all_list"] == [[10 * i + r] * (i + 1 + r) for i in range(2)]
+        name, msg = res["all_to_all_mismatch"]
+        assert name == "RuntimeError" and "rank 0 sends 2 rows to rank 1" in msg
 
 
 def test_mismatched_calls_raise_on_every_rank(two_ranks):

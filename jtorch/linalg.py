@@ -8,6 +8,7 @@ import jax
 from . import _dispatch
 from ._functions import public as _public
 from ._tensor import Tensor as _Tensor
+from .ops import ldl as _ldl_ops  # noqa: F401 - registers linalg_ldl_*
 from .ops._registry import REGISTRY as _R
 
 
@@ -119,13 +120,30 @@ def multi_dot(tensors, *, out=None):
     return _fn("multi_dot")(list(tensors))
 
 
-def _ldl(*args, **kwargs):
-    from ._unsupported import unsupported
-    unsupported("torch.linalg.ldl_factor / ldl_solve")
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """Matches `torch.linalg.ldl_factor_ex` (Bunch-Kaufman as LAPACK's ?sytrf, `ops/ldl.py`)."""
+    r = _fn("ldl_factor_ex")(A, hermitian=hermitian)
+    if check_errors:
+        _check(r.info, "torch.linalg.ldl_factor_ex: The factorization could not be completed "
+                       "because the input is singular: D[{i},{i}] is zero.")
+    return r
 
 
-_ldl._jtorch_unsupported = True  # compat/coverage.py counts these as missing
-ldl_factor = ldl_factor_ex = ldl_solve = _ldl
+def ldl_factor(A, *, hermitian=False, out=None):
+    """Matches `torch.linalg.ldl_factor` (a singular input raises RuntimeError, eagerly)."""
+    from .ops.ldl import RT
+    r = ldl_factor_ex(A, hermitian=hermitian)
+    try:
+        _check(r.info, "torch.linalg.ldl_factor: The factorization could not be completed because "
+                       "the input is singular: D[{i},{i}] is zero.")
+    except LinAlgError as e:  # torch raises a plain RuntimeError here
+        raise RuntimeError(str(e)) from None
+    return RT["linalg_ldl_factor"](r.LD, r.pivots)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """Matches `torch.linalg.ldl_solve` (LAPACK's ?sytrs/?hetrs, `ops/ldl.py`)."""
+    return _fn("ldl_solve")(LD, pivots, B, hermitian=hermitian)
 
 for _n in ("eigh", "eigvalsh", "eig", "eigvals", "qr", "svd", "svdvals", "lu", "lu_solve",
            "householder_product", "solve_triangular", "pinv", "lstsq", "matrix_exp", "matrix_power",

@@ -36,6 +36,10 @@ def _not_tensor(name, v):
 
 
 def _tuple(x, n, name="argument"):
+    for v in (x if isinstance(x, (list, tuple)) else (x,)):
+        if isinstance(v, (bool, float, complex, str)) or not hasattr(v, "__index__"):
+            # torch's parser: `kernel_size=2.5`, `stride=True`, `padding="1"` are not ints
+            raise TypeError(f"argument '{name}' must be tuple of ints, not {type(v).__name__}")
     if isinstance(x, (list, tuple)):
         if len(x) == 1:
             return tuple(int(x[0]) for _ in range(n))

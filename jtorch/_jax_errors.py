@@ -178,6 +178,8 @@ def argument_error(name: str, fn, args, kwargs):
     of its tensor parameters holds None, a string or (except `other`, `end`, `weight`, which
     take numbers in some overloads) a Python number; None when no parameter does."""
     import inspect
+    if name in ("__getitem__", "__setitem__"):  # indices take ints, slices, lists, None, ...
+        return None
     try:
         sig = inspect.signature(fn)
         bound = sig.bind_partial(*args, **kwargs).arguments
@@ -188,6 +190,9 @@ def argument_error(name: str, fn, args, kwargs):
         p = sig.parameters[pname]
         if pname not in _TENSOR_PARAMS or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
+        ann = str(p.annotation)
+        if p.annotation is not p.empty and "Array" not in ann and "Tensor" not in ann:
+            continue  # declared a number (select_scatter's `index: int`)
         if (v is None and p.default is not None) or isinstance(v, (str, bytes)):
             found = (i, pname, v)
             break

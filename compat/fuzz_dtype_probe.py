@@ -69,6 +69,7 @@ def _dtypes(spec) -> set:
 
 
 _LOG: list = []
+_SEEN: dict = {}  # op name -> the (arguments, keywords) its check step last received
 
 
 def _op_of(name, args, kwargs):
@@ -77,14 +78,16 @@ def _op_of(name, args, kwargs):
     import jtorch
     from jtorch.ops._registry import REGISTRY
     op = name.rpartition(".")[2]
-    if op in REGISTRY:
-        return op
     if not _LOG:  # record the ops every check step sees (the dispatch point calls `check`)
         _LOG.append(None)
         for n, o in REGISTRY.items():
-            o.check = (lambda prev, n: lambda a, k: (_LOG.append(n), prev and prev(a, k)))(o.check, n)
+            o.check = (lambda prev, n: lambda a, k: (_LOG.append(n), _SEEN.__setitem__(n, (list(a), dict(k))),
+                                                     prev and prev(a, k)))(o.check, n)
     del _LOG[1:]
+    _SEEN.clear()
     fz.run_case(jtorch, (name, args, kwargs), 0)
+    if op in REGISTRY:
+        return op
     ran = {n for n in _LOG[1:] if n != "_view_step"}
     return ran.pop() if len(ran) == 1 else None
 
@@ -169,6 +172,57 @@ def probe_same(torch) -> dict:
     return out
 
 
+INDEX_DTYPES = ("float32", "bool", "int32", "uint8")
+
+
+def probe_index(torch) -> dict:
+    """Index arguments of a dtype torch refuses: {op: (parameter position or name, refused
+    dtype names, exception, message with the type name as `{T}`)}. The parameter is found by
+    running the well-formed jtorch call and matching the index's shape and dtype among the
+    arguments the op's check step receives."""
+    import jtorch
+    from jtorch.ops._registry import REGISTRY
+    out = {}
+    for name, args, kwargs, _ in fz.catalogue():
+        idx = [p for p in _tensor_paths((args, kwargs)) if isinstance(_at((args, kwargs), p), fz.Idx)]
+        if len(idx) != 1 or name.startswith(("getitem", "setitem")) or name == "F.cross_entropy":
+            continue  # cross_entropy's target may also be float class probabilities
+        op = _op_of(name, args, kwargs)
+        if op is None or fz.run_case(torch, (name, args, kwargs), 0).get("error"):
+            continue
+        spec = _at((args, kwargs), idx[0])
+        seen = _SEEN.get(op)
+        if not seen:
+            continue
+        a, k = seen
+        where = [i for i, v in enumerate(a) if _like(v, spec)] + [n for n, v in k.items() if _like(v, spec)]
+        if len(where) != 1:
+            continue
+        refused, exc, text = [], None, None
+        for dtype in INDEX_DTYPES:
+            ar, kw = _retype_at((args, kwargs), idx[0], dtype)
+            r = fz.run_case(torch, (name, ar, kw), 0)
+            if "error" in r and re.search(r"dtype|type|Long|Int|Float|Bool|Byte", r["msg"]):
+                refused.append(dtype)
+                if exc is None:
+                    msg = r["msg"].replace("{", "{{").replace("}", "}}")
+                    exc, text = r["error"], re.sub(rf"\b{TYPE_NAMES.get(dtype, 'Int')}\b", "{T}", msg)
+        if refused and out.get(op, (where[0],))[0] == where[0]:
+            out[op] = (where[0], tuple(refused), exc, text)
+    return out
+
+
+def _at(spec, path):
+    for k in path:
+        spec = spec[k]
+    return spec
+
+
+def _like(v, spec) -> bool:
+    return getattr(v, "dtype", None) is not None and str(v.dtype) == spec.dtype and \
+        tuple(v.shape) == spec.shape
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true")
@@ -189,6 +243,12 @@ def main(argv=None):
               "# (`{A}`, `{B}`: the two type names).", "SAME_DTYPE = {"]
     for op, (exc, text) in same.items():
         lines.append(f"    {op!r}: ({exc}, {text!r}),")
+    lines.append("}")
+    index = {k: v for k, v in sorted(probe_index(torch).items()) if k not in _dtype_rules.RULES}
+    lines += ["", "# Index arguments of a dtype torch refuses: (parameter position or name, dtype names,",
+              "# exception, message with `{T}` the type name).", "INDEX_DTYPE = {"]
+    for op, (where, names, exc, text) in index.items():
+        lines.append(f"    {op!r}: ({where!r}, {names!r}, {exc}, {text!r}),")
     lines.append("}")
     src = "\n".join(lines) + "\n"
     if o.write:

@@ -11,7 +11,8 @@ torch checks the dtype its kernel runs in.
 well-formed calls (`python -m compat.fuzz_dtype_probe --write`: nn.functional ops, losses,
 matrix products, ...); an op listed in both keeps this file's entry. Its `SAME_DTYPE` lists the
 ops whose tensor arguments torch requires to share one dtype (no promotion: `addmm`, `linear`,
-`bmm`, `einsum`, `isclose`, ...), probed the same way.
+`bmm`, `einsum`, `isclose`, ...), and `INDEX_DTYPE` the index arguments whose dtype torch
+refuses (float/bool indices of gather, index_*, scatter, take, embedding, one_hot, ...).
 
 `install()` adds the check to `Op.check`, which `_dispatch.apply` runs before the compiled
 body; it reads only dtypes, so it also holds on tracers (inside `jtorch.compile`).
@@ -159,13 +160,28 @@ def _same(exc, text):
     return check
 
 
+def _index(where, names, exc, text):
+    """Check that the index argument at `where` (position or name) has no refused dtype."""
+    names = frozenset(names)
+
+    def check(args, kwargs):
+        v = (args[where] if where < len(args) else None) if type(where) is int else kwargs.get(where)
+        d = getattr(v, "dtype", None)
+        if d is not None and d.name in names:
+            raise exc(text.format(T=_type_name(d)))
+    return check
+
+
 def install():
     """Add the dtype checks to their ops' `check` (after `_value_checks.install`)."""
-    from ._dtype_rules_probed import PROBED, SAME_DTYPE
+    from ._dtype_rules_probed import INDEX_DTYPE, PROBED, SAME_DTYPE
     for name, (kinds, exc, text) in {**PROBED, **RULES}.items():
         op = REGISTRY[name]
         op.check = chain(op.check, _rule(name, kinds, exc, text))
     for name, (exc, text) in SAME_DTYPE.items():
         op = REGISTRY[name]
         op.check = chain(op.check, _same(exc, text))
+    for name, (where, names, exc, text) in INDEX_DTYPE.items():
+        op = REGISTRY[name]
+        op.check = chain(op.check, _index(where, names, exc, text))
     REGISTRY["where"].check = chain(REGISTRY["where"].check, _where)

@@ -87,3 +87,20 @@ SAME_DTYPE = {
     'mv': (RuntimeError, 'addmv input tensors must have the same dtype, but got {A}, {B}, and {A}'),
     'tensordot': (RuntimeError, 'both inputs should have same dtype'),
 }
+
+# Index arguments of a dtype torch refuses: (parameter position or name, dtype names,
+# exception, message with `{T}` the type name).
+INDEX_DTYPE = {
+    'embedding': (0, ('float32', 'bool', 'uint8'), RuntimeError, "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)"),
+    'gather': (2, ('float32', 'bool', 'uint8'), RuntimeError, 'gather(): Expected dtype int32/int64 for index'),
+    'index_add': (2, ('float32', 'bool', 'uint8'), RuntimeError, 'index_add_(): Expected dtype int32/int64 for index but got: {T}'),
+    'index_copy': (2, ('float32', 'bool', 'int32', 'uint8'), RuntimeError, 'index_copy_(): Expected a long tensor for index, but got {T}'),
+    'index_fill': (2, ('float32', 'bool', 'int32', 'uint8'), IndexError, 'index_fill_(): Expected dtype int64 for index.'),
+    'index_select': (2, ('float32', 'bool', 'uint8'), RuntimeError, 'index_select(): Expected dtype int32 or int64 for index'),
+    'nll_loss': (1, ('float32', 'bool', 'int32'), RuntimeError, 'expected target dtype to be Long or Byte, but got {T}'),
+    'one_hot': (0, ('float32', 'bool', 'int32', 'uint8'), RuntimeError, 'one_hot is only applicable to index tensor of type LongTensor.'),
+    'scatter': (2, ('float32', 'bool', 'uint8'), RuntimeError, 'scatter(): Expected dtype int32/int64 for index'),
+    'scatter_add': (2, ('float32', 'bool', 'uint8'), RuntimeError, 'scatter(): Expected dtype int32/int64 for index'),
+    'take': (1, ('float32', 'bool', 'int32', 'uint8'), RuntimeError, 'take(): Expected a long tensor for index, but got {T}'),
+    'take_along_dim': (1, ('float32', 'bool', 'int32', 'uint8'), RuntimeError, 'torch.take_along_dim(): dtype of indices should be Long but got {T}'),
+}

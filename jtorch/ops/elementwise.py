@@ -6,6 +6,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from . import _gamma
+from ._opmath import fused as _fused
 from ._registry import op
 
 
@@ -187,20 +188,21 @@ def hypot(input: Array, other: Array):
 
 @op(inplace=True, promote=None)
 def lerp(input: Array, end: Array, weight: Array):
-    """Matches `torch.lerp`."""
-    return input + weight * (end - input)
+    """Matches `torch.lerp` (half precision computed in float32, as torch's opmath)."""
+    return _fused(lambda i, e, w: i + w * (e - i), input, end, weight,
+                  out_dtype=jnp.result_type(input, end))
 
 
 @op(inplace=True, promote=None)
 def addcmul(input: Array, tensor1: Array, tensor2: Array, *, value: Array = 1):
-    """Matches `torch.addcmul`."""
-    return input + value * tensor1 * tensor2
+    """Matches `torch.addcmul` (half precision computed in float32, as torch's opmath)."""
+    return _fused(lambda i, a, b: i + value * a * b, input, tensor1, tensor2)
 
 
 @op(inplace=True, promote=None)
 def addcdiv(input: Array, tensor1: Array, tensor2: Array, *, value: Array = 1):
-    """Matches `torch.addcdiv`."""
-    return input + value * tensor1 / tensor2
+    """Matches `torch.addcdiv` (half precision computed in float32, as torch's opmath)."""
+    return _fused(lambda i, a, b: i + value * a / b, input, tensor1, tensor2)
 
 
 def _clamp_name(args, kwargs):

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from .._checks import broadcast_shapes, type_name
+from ._opmath import fused as _fused
 from ._registry import op
 
 
@@ -193,21 +194,24 @@ def coef(c, like):
     return jnp.asarray(int(c) if jnp.issubdtype(like.dtype, jnp.integer) else c, like.dtype)
 
 
+def _axpby(beta, input, alpha, p):
+    # bfloat16/float16: the product and the sum in float32, rounded once (torch's opmath)
+    return coef(beta, p) * input + coef(alpha, p) * p
+
+
 @op(promote="default", inplace=True)
 def addmm(input: Array, mat1: Array, mat2: Array, *, beta=1, alpha=1):
     """Matches `torch.addmm`."""
     _check_mm(mat1, mat2)
     broadcast_shapes((mat1.shape[0], mat2.shape[1]), input.shape)
-    p = mat1 @ mat2
-    return coef(beta, p) * input + coef(alpha, p) * p
+    return _fused(lambda i, a, b: _axpby(beta, i, alpha, a @ b), input, mat1, mat2)
 
 
 @op(promote="default", inplace=True)
 def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
     """Matches `torch.baddbmm`."""
     _check_bmm(batch1, batch2)
-    p = jnp.matmul(batch1, batch2)
-    return coef(beta, p) * input + coef(alpha, p) * p
+    return _fused(lambda i, a, b: _axpby(beta, i, alpha, jnp.matmul(a, b)), input, batch1, batch2)
 
 
 @op(promote="default", inplace=True)

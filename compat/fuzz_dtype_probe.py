@@ -104,7 +104,9 @@ def probe(torch) -> dict:
         if len(_dtypes((args, kwargs))) != 1:
             continue  # a mask or condition of another dtype: the refusal is not the inputs' kind
         if fz.run_case(torch, (name, args, kwargs), 0).get("error"):
-            continue  # the template itself fails: nothing to learn about dtypes
+            # the template's float tensors fail: learn from an integer base (bitwise ops)
+            if fz.run_case(torch, (name, _retype(args, "int64"), _retype(kwargs, "int64")), 0).get("error"):
+                continue  # nothing to learn about dtypes
         refused, exc, text = "", None, None
         for kind, dtype in KINDS.items():
             r = fz.run_case(torch, (name, _retype(args, dtype), _retype(kwargs, dtype)), 0)

@@ -211,13 +211,17 @@ def argument_error(name: str, fn, args, kwargs):
 
 def first_arg_error(qual, args):
     """torch's exception for public function `qual` (`"F.softmax"`) failing with a None, a string
-    or a float first argument, where torch's Python-level code raises something other than its
-    parser's TypeError (generated: `_first_arg_probed`); None otherwise."""
-    if not qual or not args or not (args[0] is None or isinstance(args[0], (str, float))):
+    or a float tensor argument, where torch's Python-level code raises something other than its
+    parser's TypeError (generated: `_first_arg_probed`, by position); None otherwise."""
+    if not qual:
         return None
     from ._first_arg_probed import FIRST_ARG
-    rule = FIRST_ARG.get(qual, {}).get(type(args[0]).__name__)
-    if rule is None:
+    rules = FIRST_ARG.get(qual)
+    if not rules:
         return None
-    exc, msg = rule
-    return exc(msg.replace("{T}", type(args[0]).__name__))
+    for i, a in enumerate(args):
+        if a is None or isinstance(a, (str, float)):
+            rule = rules.get(i, {}).get(type(a).__name__)
+            if rule is not None:
+                return rule[0](rule[1].replace("{T}", type(a).__name__))
+    return None

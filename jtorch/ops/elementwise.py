@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
-from . import _gamma
+from . import _gamma, _torch_grads
 from ._opmath import fused as _fused
 from ._registry import op
 
@@ -159,13 +159,13 @@ arctan2 = atan2
 @op(inplace=True)
 def maximum(input: Array, other: Array):
     """Matches `torch.maximum` (NaN propagates)."""
-    return jnp.maximum(input, other)
+    return _torch_grads.extremum(jnp.maximum, 1)(input, other)
 
 
 @op(inplace=True)
 def minimum(input: Array, other: Array):
     """Matches `torch.minimum` (NaN propagates)."""
-    return jnp.minimum(input, other)
+    return _torch_grads.extremum(jnp.minimum, -1)(input, other)
 
 
 @op(inplace=True)
@@ -398,7 +398,9 @@ log2 = _unary("log2", jnp.log2)
 log10 = _unary("log10", jnp.log10)
 log1p = _unary("log1p", jnp.log1p)
 sqrt = _unary("sqrt", jnp.sqrt, saves="output")
-rsqrt = _unary("rsqrt", lax.rsqrt, saves="output")
+# torch's -0.5 * y**3: rsqrt(-0.0) = -inf has gradient +inf (JAX's: -inf)
+rsqrt = _unary("rsqrt", _torch_grads.elementwise(lax.rsqrt, lambda x, y: -0.5 * y * y * y),
+               saves="output")
 sin = _unary("sin", jnp.sin)
 cos = _unary("cos", jnp.cos)
 tan = _unary("tan", jnp.tan, saves="output")
@@ -415,7 +417,9 @@ sigmoid = _unary("sigmoid", jax.nn.sigmoid, saves="output")
 erf = _unary("erf", jax.scipy.special.erf)
 erfc = _unary("erfc", jax.scipy.special.erfc)
 erfinv = _unary("erfinv", jax.scipy.special.erfinv)
-lgamma = _unary("lgamma", jax.scipy.special.gammaln)
+# torch's digamma: -inf at 0.0, +inf at -0.0 (JAX's: NaN)
+lgamma = _unary("lgamma", _torch_grads.elementwise(jax.scipy.special.gammaln,
+                                                   lambda x, y: _gamma.digamma(x)))
 digamma = _unary("digamma", _gamma.digamma)  # torch's values at 0 and gradient for x < 0
 reciprocal = _unary("reciprocal", lambda x: 1 / x, saves="output")
 def _negative(x):
@@ -437,7 +441,8 @@ def _abs(x):
 def _abs_jvp(primals, tangents):
     # torch's gradient of |x| is sign(x): 0 at 0 (JAX's is 1 there)
     (x,), (t,) = primals, tangents
-    return jnp.abs(x), jnp.sign(x) * t
+    # torch's sgn: 0 at NaN too
+    return jnp.abs(x), ((x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)) * t
 
 
 abs = _unary("abs", lambda x: jnp.abs(x) if jnp.iscomplexobj(x) else _abs(x), float_only=False)
@@ -483,9 +488,27 @@ def nan_to_num(input: Array, nan: float = 0.0, posinf: float | None = None, negi
 def logit(input: Array, eps: float | None = None):
     """Matches `torch.logit`."""
     x = _to_float(lambda v: v, input)
+    return _logit(x, eps)
+
+
+def _logit_f(x, eps):
     if eps is not None:
         x = jnp.clip(x, eps, 1 - eps)
     return jnp.log(x / (1 - x))
+
+
+def _logit_jvp(eps, primals, tangents):
+    # torch's logit_backward: 1 / (x (1 - x)) inside the domain (inf at 0 and 1), NaN outside
+    # it, or 0 outside [eps, 1 - eps] (JAX's: NaN at 0 and 1, finite outside the domain)
+    (x,), (t,) = primals, tangents
+    lo, hi = (0.0, 1.0) if eps is None else (eps, 1 - eps)
+    out = jnp.nan if eps is None else 0.0
+    d = jnp.where((x < lo) | (x > hi), out, 1 / (x * (1 - x)))
+    return _logit_f(x, eps), d * t
+
+
+_logit = jax.custom_jvp(_logit_f, nondiff_argnums=(1,))
+_logit.defjvp(_logit_jvp)
 
 
 @op(inplace=True, promote=None, grad_name="XlogyBackward0")

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from .._checks import check_alloc, wrap_dim
+from . import _torch_grads
 from ._registry import op
 from .elementwise import _is_int, _to_float
 
@@ -30,8 +31,9 @@ def hardtanh(input: Array, min_val: float = -1.0, max_val: float = 1.0):
 
 
 def _nonpos(x):
-    # Clamp the unused exp branch with `where`: `minimum` would halve the gradient at 0.
-    return jnp.where(x > 0, jnp.zeros_like(x), x)
+    # Clamp the unused exp branch with `where`: `minimum` would halve the gradient at 0. NaN
+    # takes the linear branch, as in torch (`x <= 0` is false), so its gradient is 1.
+    return jnp.where(x <= 0, x, jnp.zeros_like(x))
 
 
 @op(**_PRIVATE)
@@ -45,21 +47,21 @@ def elu(input: Array, alpha: float = 1.0, scale: float = 1.0, input_scale: float
     """Matches `torch.nn.functional.elu`."""
     x = input
     neg = alpha * jnp.expm1(_nonpos(x) * input_scale)
-    return scale * jnp.where(x > 0, x, neg)
+    return scale * jnp.where(x <= 0, neg, x)
 
 
 @op(public=True, method=False, promote=None)
 def selu(input: Array):
     """Matches `torch.selu`."""
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return scale * jnp.where(input > 0, input, alpha * jnp.expm1(_nonpos(input)))
+    return scale * jnp.where(input <= 0, alpha * jnp.expm1(_nonpos(input)), input)
 
 
 @op(public=True, method=False, promote=None)
 def celu(input: Array, alpha: float = 1.0):
     """Matches `torch.celu`."""
     x = input
-    return jnp.where(x > 0, x, alpha * jnp.expm1(_nonpos(x) / alpha))
+    return jnp.where(x <= 0, alpha * jnp.expm1(_nonpos(x) / alpha), x)
 
 
 @op(**_PRIVATE)
@@ -99,28 +101,42 @@ def softsign(input: Array):
 @op(**_PRIVATE)
 def hardswish(input: Array):
     """Matches `torch.nn.functional.hardswish`."""
-    x = input
-    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x < 3, x * (x + 3) / 6, x))
+    return _hardswish(input)
+
+
+# torch's forward x * clamp(x + 3, 0, 6) / 6 and backward: 0 up to -3, x / 3 + 0.5 inside
+# (-3, 3), 1 from 3 and at NaN (JAX's product rule gives NaN at +-inf and NaN).
+_hardswish = _torch_grads.elementwise(
+    lambda x: x * jnp.clip(x + 3, 0, 6) / 6,
+    lambda x, y: jnp.where(x <= -3, 0.0, jnp.where(x < 3, x / 3 + 0.5, 1.0)).astype(x.dtype))
 
 
 @op(**_PRIVATE)
 def hardsigmoid(input: Array):
     """Matches `torch.nn.functional.hardsigmoid`."""
-    x = input
-    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, jnp.ones_like(x), x / 6 + 0.5))
+    return _hardsigmoid(input)
+
+
+# torch's forward clamp(x + 3, 0, 6) / 6 (NaN stays NaN) and backward 1/6 strictly inside
+# (-3, 3), else 0 (NaN too; JAX's where picks the 1/6 branch for NaN).
+_hardsigmoid = _torch_grads.elementwise(
+    lambda x: jnp.clip(x + 3, 0, 6) / 6,
+    lambda x, y: jnp.where((x > -3) & (x < 3), 1 / 6, 0.0).astype(x.dtype))
 
 
 @op(public=True, method=True, promote=None)
 def hardshrink(input: Array, lambd: float = 0.5):
     """Matches `torch.hardshrink`."""
-    return jnp.where(jnp.abs(input) > lambd, input, jnp.zeros_like(input))
+    x = input  # NaN passes through with gradient 1, as in torch
+    return jnp.where((x >= -lambd) & (x <= lambd), jnp.zeros_like(x), x)
 
 
 @op(**_PRIVATE)
 def softshrink(input: Array, lambd: float = 0.5):
     """Matches `torch.nn.functional.softshrink`."""
     x = input
-    return jnp.where(x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, jnp.zeros_like(x)))
+    # NaN takes the x + lambd branch: NaN with gradient 1, as in torch
+    return jnp.where((x >= -lambd) & (x <= lambd), x * 0, jnp.where(x > lambd, x - lambd, x + lambd))
 
 
 @op(**_PRIVATE)
@@ -132,7 +148,8 @@ def tanhshrink(input: Array):
 @op(public=True, method=False, promote=None)
 def threshold(input: Array, threshold: float, value: float):
     """Matches `torch.threshold`."""
-    return jnp.where(input > threshold, input, jnp.asarray(value, input.dtype))
+    # torch replaces x <= threshold: NaN passes through, with gradient 1
+    return jnp.where(input <= threshold, jnp.asarray(value, input.dtype), input)
 
 
 @op(**_PRIVATE)

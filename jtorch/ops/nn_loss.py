@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
+from . import _torch_grads
 from ._registry import op
 from .nn import _pnorm
 
@@ -39,25 +40,35 @@ def mse_loss(input: Array, target: Array, reduction: str = "mean"):
 def l1_loss(input: Array, target: Array, reduction: str = "mean"):
     """Matches `torch.nn.functional.l1_loss`."""
     x, t = _pair(input, target)
-    return _reduce(jnp.abs(x - t), reduction)
+    return _reduce(_torch_grads.abs(x - t), reduction)  # gradient 0 where x == t, as torch
 
 
 @op(**_PRIVATE, grad_name="SmoothL1LossBackward0")
 def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean", beta: float = 1.0):
     """Matches `torch.nn.functional.smooth_l1_loss`."""
     x, t = _pair(input, target)
-    d = jnp.abs(x - t)
     if beta == 0:
-        return _reduce(d, reduction)
-    return _reduce(jnp.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+        return _reduce(_torch_grads.abs(x - t), reduction)
+    return _reduce(_huber(x - t, beta, 1 / beta), reduction)
 
 
 @op(**_PRIVATE, grad_name="HuberLossBackward0")
 def huber_loss(input: Array, target: Array, reduction: str = "mean", delta: float = 1.0):
     """Matches `torch.nn.functional.huber_loss`."""
     x, t = _pair(input, target)
-    d = jnp.abs(x - t)
-    return _reduce(jnp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+    return _reduce(_huber(x - t, delta, 1.0), reduction)
+
+
+def _huber(d, delta, scale):
+    """scale * huber(d, delta) with torch's gradient: scale * clamp(d, -delta, delta), NaN at NaN
+    (JAX's: NaN from the unused quadratic branch at +-inf, 0 at NaN through abs)."""
+    def f(d):
+        a = jnp.abs(d)
+        return scale * jnp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+
+    def df(d, y):
+        return scale * jnp.where(d < -delta, -delta, jnp.where(d > delta, delta, d))
+    return _torch_grads.elementwise(f, df)(d)
 
 
 def _class_last(x):

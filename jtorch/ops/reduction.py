@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from .._checks import wrap_dim, wrap_dims
+from . import _torch_grads
 from ._registry import by_dim, op
 
 
@@ -46,7 +47,8 @@ def nansum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
 @op(promote=None, grad_name=by_dim("Prod"))
 def prod(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.prod`."""
-    return jnp.prod(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
+    x = input.astype(_acc_dtype(input, dtype)) if _acc_dtype(input, dtype) is not None else input
+    return _torch_grads.prod(x, _axis(dim, input.ndim), keepdim)
 
 
 def _need_float(name, x, dtype):
@@ -97,8 +99,7 @@ def var(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = Fa
         correction: float | None = None):
     """Matches `torch.var`."""
     dim, unbiased = _split(dim, unbiased)
-    return jnp.var(input, axis=_axis(dim, input.ndim), ddof=_correction(unbiased, correction),
-                   keepdims=keepdim)
+    return _torch_grads.var(input, _axis(dim, input.ndim), _correction(unbiased, correction), keepdim)
 
 
 @op(promote=None)
@@ -106,8 +107,8 @@ def std(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = Fa
         correction: float | None = None):
     """Matches `torch.std`."""
     dim, unbiased = _split(dim, unbiased)
-    return _sqrt0(jnp.var(input, axis=_axis(dim, input.ndim),
-                          ddof=_correction(unbiased, correction), keepdims=keepdim))
+    return _sqrt0(_torch_grads.var(input, _axis(dim, input.ndim), _correction(unbiased, correction),
+                                   keepdim))
 
 
 def _sqrt0(v):
@@ -122,7 +123,7 @@ def var_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool
     """Matches `torch.var_mean`."""
     dim, unbiased = _split(dim, unbiased)
     ax = _axis(dim, input.ndim)
-    return (jnp.var(input, axis=ax, ddof=_correction(unbiased, correction), keepdims=keepdim),
+    return (_torch_grads.var(input, ax, _correction(unbiased, correction), keepdim),
             jnp.mean(input, axis=ax, keepdims=keepdim))
 
 
@@ -132,8 +133,7 @@ def std_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool
     """Matches `torch.std_mean`."""
     dim, unbiased = _split(dim, unbiased)
     ax = _axis(dim, input.ndim)
-    return (_sqrt0(jnp.var(input, axis=ax, ddof=_correction(unbiased, correction),
-                           keepdims=keepdim)),
+    return (_sqrt0(_torch_grads.var(input, ax, _correction(unbiased, correction), keepdim)),
             jnp.mean(input, axis=ax, keepdims=keepdim))
 
 
@@ -183,7 +183,7 @@ def _argmin_nan(x, axis, keepdims):
 
 @op(promote=None, grad_name="MaxBackward1")
 def _max_all(input: Array):
-    return jnp.max(input)
+    return _torch_grads.evenly(jnp.max)(input)
 
 
 @op(promote=None, grad_name="MaxBackward0")
@@ -196,7 +196,7 @@ def _max_dim(input: Array, dim: int, keepdim: bool = False):
 
 @op(promote=None, grad_name="MinBackward1")
 def _min_all(input: Array):
-    return jnp.min(input)
+    return _torch_grads.evenly(jnp.min)(input)
 
 
 @op(promote=None, grad_name="MinBackward0")
@@ -329,7 +329,8 @@ def cumprod(input: Array, dim: int, *, dtype=None):
     dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:
         return jnp.cumprod(input.reshape(1), dtype=_acc_dtype(input, dtype)).reshape(())
-    return jnp.cumprod(input, axis=dim, dtype=_acc_dtype(input, dtype))
+    x = input.astype(_acc_dtype(input, dtype)) if _acc_dtype(input, dtype) is not None else input
+    return _torch_grads.cumprod(x, dim)
 
 
 @op(promote="float")

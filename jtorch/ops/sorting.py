@@ -7,6 +7,7 @@ from jax import Array
 
 from .._checks import wrap_dim
 from ._registry import op
+from . import _torch_grads
 from .reduction import RETURN_TYPES
 
 
@@ -115,14 +116,21 @@ def _median(input, dim, keepdim, ignore_nan, name):
 def median(input: Array, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.median` (the lower median; NaN propagates)."""
     _nonempty("median", input, dim)
-    return _median(input, dim, keepdim, False, "median")
+    return _flat_even(_median, input, dim, keepdim, False, "median")
 
 
 @op(promote=None)
 def nanmedian(input: Array, dim: int | None = None, keepdim: bool = False):
     """Matches `torch.nanmedian`."""
     _nonempty("nanmedian", input, dim)
-    return _median(input, dim, keepdim, True, "nanmedian")
+    return _flat_even(_median, input, dim, keepdim, True, "nanmedian")
+
+
+def _flat_even(f, input, dim, *args):
+    # median() of all elements: torch spreads the gradient over the elements equal to it
+    if dim is None and jnp.issubdtype(input.dtype, jnp.floating) and input.size:
+        return _torch_grads.evenly(lambda x: f(x, dim, *args))(input)
+    return f(input, dim, *args)
 
 
 def _nonempty(name, x, dim):

@@ -16,10 +16,7 @@ SAMPLE = 150
 # Differences the full run still shows in the sample, by case number (seed 0): see
 # compat/fuzz_summary.md for the classes and why they remain.
 KNOWN = {
-    1098: "randperm('2'): the factories in _sampling.py call int() on sizes",
-    4425: "randint(0, '2', (3,)): as above",
     1978: "nanmedian(dim=None): torch's parser refuses None; jtorch's overload reads it as no dim",
-    4782: "F.unfold(x, True): kernel_size is normalised to a tuple in Python before the op",
 }
 
 

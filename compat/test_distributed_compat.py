@@ -1,8 +1,9 @@
 """torch.distributed under real torchrun (torch 2.13, gloo) and under jtorch's launcher, compared.
 
 The same scripts run unmodified: compat/distributed/collectives.py (every collective x ReduceOp x
-dtype, error types included) and tests/distributed/_script_ddp.py (an MLP under DDP; under jtorch
-also with its steps compiled, compared with torch's eager DDP).
+dtype, error types included), compat/distributed/dcp.py (distributed checkpoint under DDP) and
+tests/distributed/_script_ddp.py (an MLP under DDP; under jtorch also with its steps compiled,
+compared with torch's eager DDP).
 """
 import json
 import os
@@ -17,6 +18,7 @@ pytest.importorskip("torch")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIVES = os.path.join(ROOT, "compat", "distributed", "collectives.py")
 DDP = os.path.join(ROOT, "tests", "distributed", "_script_ddp.py")
+DCP = os.path.join(ROOT, "compat", "distributed", "dcp.py")
 
 
 def _launch(launcher, script, out, n=2, extra=()):
@@ -34,7 +36,7 @@ def both(tmp_path_factory):
     return {name: (_launch("torch.distributed.run", script, str(d / f"t_{name}")),
                    _launch("jtorch.distributed.run", script, str(d / f"j_{name}"), extra=extra))
             for name, script, extra in (("collectives", COLLECTIVES, ()),
-                                        ("ddp", DDP, ("compile",)))}
+                                        ("ddp", DDP, ("compile",)), ("dcp", DCP, ()))}
 
 
 def test_collectives_equal_torch(both):
@@ -60,3 +62,18 @@ def test_ddp_mlp_equals_torch(both, compiled):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(j["nosync_grad"], t["nosync_grad"], rtol=1e-5, atol=1e-7)
         assert j["keys"] == t["keys"] and j["indices"] == t["indices"]
+
+
+def test_dcp_resume_under_ddp_equals_torch(both):
+    """dcp.save / dcp.load of get_state_dict's FQN-keyed model and optimizer state (each library
+    reads its own checkpoint: the file formats differ), resumed training, and a load at world
+    size 1."""
+    torch_res, jt_res = both["dcp"]
+    for t, j in zip(torch_res, jt_res):
+        for k in ("model_keys", "optim_state_keys", "optim_params", "optim_group", "epoch"):
+            assert j[k] == t[k], k
+        for k in ("first", "after", "resumed"):
+            np.testing.assert_allclose(j[k], t[k], rtol=1e-5, atol=1e-7)
+        assert j["resumed"] == j["after"]
+    assert jt_res[0]["single"] == jt_res[0]["saved"]
+    assert torch_res[0]["single"] == torch_res[0]["saved"]

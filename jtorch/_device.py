@@ -62,8 +62,10 @@ _CONTEXT = []  # default devices to restore when `with device(...)` blocks exit
 
 @functools.lru_cache(None)
 def _jax_devices(kind):
+    # this process's devices: with one process per rank (jax.distributed), jax.devices() also
+    # lists the other ranks' devices, and "cpu"/"cuda:0" mean this rank's own, as in torch
     try:
-        return jax.devices(kind)
+        return jax.local_devices(backend=kind)
     except RuntimeError:
         return []
 
@@ -99,7 +101,7 @@ def jax_device(dev):
                                  "use device='cpu' or check torch.cuda.is_available() first)")
         return g[dev.index or 0]
     if dev.type in ("xla", "tpu"):
-        tp = _jax_devices("tpu") or jax.devices()
+        tp = _jax_devices("tpu") or jax.local_devices()
         return tp[dev.index or 0]
     raise RuntimeError(f"jtorch has no backend for device type {dev.type!r}")
 

@@ -173,10 +173,17 @@ _SCALAR_OK = frozenset({
     "tensor", "as_tensor", "asarray", "scalar_tensor", "result_type", "can_cast", "is_tensor"})
 
 
-def argument_error(name: str, fn, args, kwargs):
+_NO_ATTR = re.compile(r"'(\w+)' object has no attribute ")
+
+
+def argument_error(name: str, fn, args, kwargs, e=None):
     """torch's TypeError for a call of public function `fn` (named `name`) that failed while one
     of its tensor parameters holds None, a string or (except `other`, `end`, `weight`, which
-    take numbers in some overloads) a Python number; None when no parameter does."""
+    take numbers in some overloads) a Python number, or the object an AttributeError `e` names
+    (`'list' object has no attribute 'dtype'`), or `dtype` is a string; None otherwise."""
+    dt = kwargs.get("dtype")
+    if isinstance(dt, str):
+        return TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not str")
     import inspect
     if name in ("__getitem__", "__setitem__"):  # indices take ints, slices, lists, None, ...
         return None
@@ -186,6 +193,7 @@ def argument_error(name: str, fn, args, kwargs):
     except (TypeError, ValueError):
         return None
     found = None
+    m = _NO_ATTR.match(str(e)) if isinstance(e, AttributeError) else None
     for i, (pname, v) in enumerate(bound.items()):
         p = sig.parameters[pname]
         if pname not in _TENSOR_PARAMS or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -193,7 +201,8 @@ def argument_error(name: str, fn, args, kwargs):
         ann = str(p.annotation)
         if p.annotation is not p.empty and "Array" not in ann and "Tensor" not in ann:
             continue  # declared a number (select_scatter's `index: int`)
-        if (v is None and p.default is not None) or isinstance(v, (str, bytes)):
+        if ((v is None and p.default is not None) or isinstance(v, (str, bytes))
+                or m and type(v).__name__ == m.group(1) and not hasattr(v, "dtype")):
             found = (i, pname, v)
             break
         if (found is None and isinstance(v, _NUMBERS) and name not in _SCALAR_OK

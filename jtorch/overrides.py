@@ -136,7 +136,7 @@ def _reraise(public, args, kwargs):
     new = _jax_errors.torch_error(e, name)
     if new is not e or isinstance(e, (TypeError, AttributeError)):
         # (jtorch's own deliberate errors, e.g. an index out of range, pass unchanged)
-        new = _jax_errors.argument_error(name, public, args, kwargs) or new
+        new = _jax_errors.argument_error(name, public, args, kwargs, e) or new
     new = _jax_errors.first_arg_error(getattr(public, "_jtorch_qual", None), args) or new
     if new is e:
         _jax_errors.unchain(e)

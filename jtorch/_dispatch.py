@@ -14,7 +14,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
-from . import _jax_errors, _long_lists, _promote
+from . import _first_shape, _jax_errors, _long_lists, _promote
 from ._compiled import audit as _audit, deferred as _deferred
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
@@ -29,6 +29,7 @@ DISPATCH_MODES: list = []  # TorchDispatchMode stack (utils/_python_dispatch.py)
 SAVED_TENSOR_HOOKS: list = []  # saved_tensors_hooks stack (autograd/graph.py)
 _SCALARS = (bool, int, float, complex)
 _JOINS = frozenset(("cat", "stack"))
+_HOST_FIRST = _first_shape.OPS
 
 
 def _body(op: Op):
@@ -234,8 +235,11 @@ def apply(op: Op, args, kwargs=_EMPTY):
             _deferred.note(op.check, arrs, kw)
     if paths is None:
         f = op.jit_plain if mode & ENABLED else op.jit_nograd
+        # data movement at a signature seen only a few times: numpy, no compile (_first_shape)
+        out = _first_shape.run(op, arrs, kw) if op in _HOST_FIRST else None
         try:
-            out = f(*arrs, **kw)
+            if out is None:
+                out = f(*arrs, **kw)
         except Exception as e:  # noqa: BLE001 (the error path: meta inputs, list statics, JAX's errors)
             meta = _meta_result(e, op, args, kwargs, arrs, kw, mode)
             if meta is not None:

@@ -165,6 +165,10 @@ _TENSOR_PARAMS = frozenset({
     "elements", "test_elements", "sorted_sequence", "boundaries", "indices", "index", "mask",
     "src", "source", "other", "end", "weight", "LU", "LU_data", "LU_pivots", "pivots"})
 _NUMBERS = (bool, int, float, complex)
+# Tensor parameter names that also hold numbers somewhere (`select(x, dim, index)`,
+# `movedim(x, source, destination)`, `add(x, other)`, `arange(end)`, `masked_fill(x, mask, value)`).
+_NUMBER_OK = frozenset({"other", "end", "weight", "value", "index", "indices", "source", "src",
+                        "mask", "condition"})
 # Functions whose tensor parameters also take Python numbers (torch's Scalar overloads).
 _SCALAR_OK = frozenset({
     "add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "float_power",
@@ -206,7 +210,7 @@ def argument_error(name: str, fn, args, kwargs, e=None):
             found = (i, pname, v)
             break
         if (found is None and isinstance(v, _NUMBERS) and name not in _SCALAR_OK
-                and pname not in ("other", "end", "weight", "value")):
+                and pname not in _NUMBER_OK):
             found = (i, pname, v)
     if found is None:
         return None

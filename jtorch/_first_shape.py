@@ -2,8 +2,8 @@
 
 Every op compiles one XLA program per new input signature (10-100+ ms on a CPU, more under
 load). Ops that only move data -- a view step (slice, narrow, select, split, transpose/permute,
-view/reshape, expand, diagonal, unfold, as_strided, real/imag), `clone`/`contiguous`, and `cat`
-of same-dtype arrays -- give the same bytes when numpy computes them. So for the first `CALLS`
+view/reshape, expand, diagonal, unfold, as_strided, real/imag), `clone`/`contiguous`, `cat`
+of same-dtype arrays and `embedding`'s row lookup -- give the same bytes when numpy computes them. So for the first `CALLS`
 (64) calls of a signature (shapes, dtypes, static arguments), with concrete arrays on the CPU
 and autograd not recording, numpy computes the result; later calls take the op's jit (compiled
 once, then JAX's fast path, which is quicker than the host round trip: copying numpy data back
@@ -16,7 +16,7 @@ Exactness: the numpy path is `_view.read_step(..., xp=np)` (the same step code) 
 `dynamic_slice`'s clamping of start indices applied first, and `np.concatenate` only where
 `cat` neither promotes nor skips empties, so results are bit-identical to the jitted body;
 weakly typed inputs (whose jit result stays weakly typed), `bitcast` steps, tracers and
-non-CPU arrays take the jit. The hot path pays one dict lookup per call of these three ops.
+non-CPU arrays take the jit. The hot path pays one dict lookup per call of these four ops.
 `JTORCH_HOST_FIRST_SHAPE=N` sets CALLS (0: off, every call takes the jit).
 """
 from __future__ import annotations
@@ -36,8 +36,9 @@ MAX_SEEN = 1 << 14  # signatures remembered per op before the set starts over (m
 _STEP = REGISTRY["_view_step"]
 _CLONE = REGISTRY["clone"]
 _CAT = REGISTRY["cat"]
-OPS = frozenset((_STEP, _CLONE, _CAT))
-_SEEN: dict = {_STEP: {}, _CLONE: {}, _CAT: {}}  # op -> {signature: host calls so far}
+_EMB = REGISTRY["embedding"]
+OPS = frozenset((_STEP, _CLONE, _CAT, _EMB))
+_SEEN: dict = {_STEP: {}, _CLONE: {}, _CAT: {}, _EMB: {}}  # op -> {signature: host calls so far}
 _TYPES = (jax.Array,)
 COUNT = [0]  # calls answered on the host (tests, benchmarks)
 
@@ -86,6 +87,8 @@ def run(op, arrs, kw):
         key = (x.shape, x.dtype, step)
     elif op is _CAT:
         return _cat(arrs, kw)
+    elif op is _EMB:
+        return _embedding(arrs, kw)
     else:
         if len(arrs) != 1 or (kw and set(kw) != {"memory_format"}):
             return None
@@ -156,3 +159,23 @@ def _cat(arrs, kw):
     if any(h is None for h in hs) or len({next(iter(t.devices())) for t in ts}) != 1:
         return None
     return _put(np.concatenate(hs, axis=ax), ts)
+
+
+def _embedding(arrs, kw):
+    """`embedding`'s row lookup (`np.take` of rows; the padding row only changes gradients)
+    for integer indices all within the table (else the jit, which reports errors as usual)."""
+    if not 2 <= len(arrs) <= 3 or (kw and set(kw) != {"padding_idx"}):
+        return None
+    idx, w = arrs[0], arrs[1]
+    try:
+        key = (idx.shape, idx.dtype, w.shape, w.dtype)
+    except AttributeError:
+        return None
+    if not _first(_EMB, key) or idx.dtype.kind not in "iu" or w.ndim != 2:
+        return None
+    hi, hw = _cpu_array(idx), _cpu_array(w)
+    if hi is None or hw is None or next(iter(idx.devices())) != next(iter(w.devices())):
+        return None
+    if hi.size and (hi.min() < 0 or hi.max() >= hw.shape[0]):
+        return None
+    return _put(np.take(hw, hi, axis=0), (idx, w))

@@ -174,3 +174,19 @@ def test_cat_promotion_and_empties_take_jit():
     assert _first_shape.COUNT[0] == c + 1  # only x[0]'s view step ran on the host
     assert mixed.dtype == jtorch.float64 and mixed.shape == (2 * x.shape[0], 3)
     np.testing.assert_array_equal(arr(empty), arr(x)[0])
+
+
+def test_embedding_host_equals_jit():
+    w = fresh(5)
+    idx = jtorch.tensor([[0, 3, 1], [w.shape[0] - 1, 0, 2]])
+    for fn in (lambda t: jtorch.nn.functional.embedding(idx, t),
+               lambda t: jtorch.nn.functional.embedding(idx[:, :2], t, padding_idx=0)):
+        a, b, took = host_and_jit(fn, w)
+        assert took >= 1 and array_of(a).committed == array_of(b).committed
+        np.testing.assert_array_equal(arr(a), arr(b))
+
+
+def test_embedding_out_of_range_still_raises():
+    w = fresh(2)
+    with jtorch.no_grad(), pytest.raises(IndexError):
+        jtorch.nn.functional.embedding(jtorch.tensor([w.shape[0]]), w)

@@ -63,7 +63,7 @@ class _PerThread(threading.local):
 
 
 _TRACING = _PerThread()     # > 0 while this thread traces a compiled function
-_FIRST_CALL = _PerThread()  # > 0 inside the eager first call of a compiled function
+_FIRST_CALL = _PerThread()  # > 0 inside an eager run standing in for a compiled call
 _STANCE = ["default"]  # torch.compiler.set_stance
 _TRACE_LOCK = threading.RLock()  # one trace at a time: the audit's gc scans see only its own
 
@@ -143,16 +143,14 @@ class CompiledFunction:
         if _TRACING[0]:  # called while another compiled function traces: inline, as torch does
             return self.fn(*args, **kwargs)
         self.calls += 1
-        if self.eager_only or _STANCE[0] == "force_eager":
+        if _STANCE[0] == "force_eager":
             return self.fn(*args, **kwargs)
+        if self.eager_only:
+            return self._eager(args, kwargs)
         if self.calls == 1:  # torch traces on call 1: is_compiling() is True inside it
             if self.fullgraph:  # torch raises at a graph break before running anything
                 self._check_fullgraph(args, kwargs)
-            _FIRST_CALL[0] += 1
-            try:
-                return self.fn(*args, **kwargs)
-            finally:
-                _FIRST_CALL[0] -= 1
+            return self._eager(args, kwargs)
         if not kwargs and all(type(a) is Tensor for a in args):  # the common call, flattened
             leaves, tdef = list(args), len(args)
         else:
@@ -173,7 +171,7 @@ class CompiledFunction:
                 last[1].rec.tensor_ids.isdisjoint(map(id, map(Tensor._owner, ins))):
             state, prog = last[1], last[2]
             if state.modules and _backward_hooks(state):
-                return self.fn(*args, **kwargs)
+                return self._eager(args, kwargs)
         else:
             state = _discover(self.fn, leaves, self.lifted, self.extra)
             state.share = share
@@ -181,7 +179,7 @@ class CompiledFunction:
                 # Module backward hooks fire on every backward in torch; a compiled program would
                 # run them once, when traced. Run eagerly while any is registered.
                 self._last = None
-                return self.fn(*args, **kwargs)
+                return self._eager(args, kwargs)
             key = _guard_key(state, sig)
             prog = self.cache.get(key)
             if prog is None and self._lift_changed(state):
@@ -238,7 +236,7 @@ class CompiledFunction:
                     return self._fallback(e, args, kwargs, stored=True)
                 except _NeedsEager:
                     self._last = None
-                    return self.fn(*args, **kwargs)
+                    return self._eager(args, kwargs)
                 self.cache[key] = prog
             self._last = (sig, state, prog) if state.rec.fit else None
         out = prog.run(state, ins)
@@ -284,6 +282,16 @@ class CompiledFunction:
             self.lifted |= new
         return bool(new)
 
+    def _eager(self, args, kwargs):
+        """An eager run standing in for the compiled program (the first call, a fallback after
+        a graph break): `is_compiling()` is True inside it, as in torch's compiled frames (a
+        `compiler.disable` function called from it sees False, as in torch)."""
+        _FIRST_CALL[0] += 1
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            _FIRST_CALL[0] -= 1
+
     def _fallback(self, err, args, kwargs, side_effect=False, stored=False):
         where = _user_line(err)
         if stored:
@@ -304,7 +312,7 @@ class CompiledFunction:
                                                "fullgraph=True forbids falling back to eager.")) from err
         warnings.warn(msg, UserWarning, stacklevel=3)
         self.eager_only = True
-        return self.fn(*args, **kwargs)
+        return self._eager(args, kwargs)
 
     def _missed(self, err, args, kwargs):
         """The trace used tensors (or modules/optimizers) the walk did not find: make them state
@@ -318,7 +326,7 @@ class CompiledFunction:
                           "cannot read or write back, so it runs eagerly from now on.",
                           UserWarning, stacklevel=3)
             self.eager_only = True
-            return self.fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         self.extra.extend(new)
         warnings.warn(f"jtorch.compile: {name} uses {err.what} reached through a route the state "
                       "walk does not follow (e.g. an object looked up at run time); they are state "

@@ -16,7 +16,8 @@ def recompile_reasons(compiled) -> list[str]:
 
 
 def is_compiling() -> bool:
-    """Matches `torch.compiler.is_compiling` (True while jtorch traces a compiled function)."""
+    """Matches `torch.compiler.is_compiling`: True while jtorch traces a compiled function and
+    in the eager runs that stand in for its program (the first call, fallbacks)."""
     return _compile._TRACING[0] > 0 or _compile._FIRST_CALL[0] > 0
 
 
@@ -34,7 +35,11 @@ def disable(fn=None, recursive=True, *, reason=None):
             from .compile_errors import UntraceableError
             raise UntraceableError(f"{getattr(fn, '__qualname__', fn)} is marked "
                                    "torch.compiler.disable" + (f" ({reason})" if reason else ""))
-        return fn(*args, **kwargs)
+        outer, _compile._FIRST_CALL[0] = _compile._FIRST_CALL[0], 0  # is_compiling() is False
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _compile._FIRST_CALL[0] = outer
     eager_only._torchdynamo_disable = True
     return eager_only
 

@@ -124,9 +124,20 @@ def _kind(values):
     return best
 
 
+_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _rule(name, kinds, exc, text):
+    # torch's subtraction refuses a bool tensor operand whatever the other one is
+    any_bool = bool(text) and text.startswith("Subtraction")
+
     def check(args, kwargs):
-        d = _kind(args if not kwargs else (*args, *kwargs.values()))
+        vals = args if not kwargs else (*args, *kwargs.values())
+        d = _kind(vals)
+        if any_bool and d is not None and d.kind != "b" and any(
+                getattr(getattr(v, "dtype", None), "kind", "") == "b" for v in vals):
+            raise RuntimeError(_SUB_BOOL)
         if d is None or d.kind not in kinds:
             return
         t = _type_name(d)

@@ -25,7 +25,8 @@ def _bn_case(lib, shape, training, stats, affine, compiled=False):
         y = g()
         y.sum().backward()
         # a compiled output's grad_fn is CompiledFunctionBackward (in torch.compile too)
-        runs.append([y.detach() if compiled else y, x.grad, w.grad if affine else None, b.grad if affine else None, rm, rv])
+        runs.append([y.detach() if compiled else y, x.grad, w.grad if affine else None,
+                     b.grad if affine else None, rm, rv])
     return runs
 
 

@@ -46,8 +46,8 @@ def extremum(f, sign):
 
 
 def abs(x):
-    """|x| with torch's gradient sign(x): 0 at 0 and at NaN."""
-    return _abs(x)
+    """|x| with torch's gradient sign(x): 0 at 0 and at NaN (complex: JAX's own)."""
+    return jnp.abs(x) if jnp.iscomplexobj(x) else _abs(x)
 
 
 _abs = elementwise(jnp.abs, lambda x, y: (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype))

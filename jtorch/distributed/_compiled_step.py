@@ -81,6 +81,7 @@ class Step:
         self.row, self.rep = NamedSharding(mesh, P(_AX)), NamedSharding(mesh, P())
         local = {d.id for d in jax.local_devices()}
         self.dev = next(d for d in self.devices if d.id in local)
+        self._hosts = {}
 
     def jit(self, pure, donate):
         """Like `jax.jit(pure, donate_argnums=donate, keep_unused=True)`: `.trace(*live)` gives an
@@ -89,8 +90,14 @@ class Step:
         return _Jit(self, pure, donate)
 
     def to_global(self, a):
-        if not isinstance(a, jax.Array):
-            a = jax.device_put(a, self.dev)
+        if not isinstance(a, jax.Array):  # a host number (a learning rate): cached by value
+            key = (np.asarray(a).dtype.str, np.asarray(a).tobytes(), np.shape(a))
+            g = self._hosts.get(key)
+            if g is None:
+                if len(self._hosts) > 256:
+                    self._hosts.clear()
+                g = self._hosts[key] = self.to_global(jax.device_put(a, self.dev))
+            return g
         if a.ndim:
             return jax.make_array_from_single_device_arrays(
                 (self.n * a.shape[0],) + a.shape[1:], self.row, [a])

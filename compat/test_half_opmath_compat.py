@@ -1,5 +1,5 @@
 """bfloat16/float16 fused ops round once, as torch's CPU opmath (float32 inside): addcmul,
-addcdiv, lerp, addmm, baddbmm. Step-by-step half arithmetic agrees with torch on only
+addcdiv, lerp, addmm, baddbmm; cumsum accumulates in float32. Step-by-step half arithmetic agrees with torch on only
 ~50-75% of elements (several-ulp errors); the fused result on >= 99%, eager and compiled."""
 import numpy as np
 import pytest
@@ -42,3 +42,14 @@ def test_half_fused_rounds_once(name, dt):
 def test_half_fused_compiled(name):
     fn, shapes = CASES[name]
     assert _agree(fn, _inputs(shapes), "bfloat16", compiled=True) >= 0.99
+
+
+@pytest.mark.parametrize("dt", ["bfloat16", "float16"])
+def test_half_cumsum_accumulates_in_float32(dt):
+    # a long running sum: accumulating in the half dtype drifts by many ulps (torch: float32)
+    x = (_rng.random((3, 300)) * 2).astype(np.float32)
+    t = torch.cumsum(torch.tensor(x).to(getattr(torch, dt)), 1).float().numpy()
+    for f in (lambda a: jtorch.cumsum(a, 1), jtorch.compile(lambda a: a.cumsum(1))):
+        out = f(jtorch.tensor(x).to(getattr(jtorch, dt)))
+        assert str(out.dtype) == f"torch.{dt}"
+        np.testing.assert_array_equal(out.float().numpy(), t)

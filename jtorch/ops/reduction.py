@@ -316,11 +316,21 @@ def _implicit_dim(dim, ndim):
 
 @op(promote=None, saves="none", inplace=True)
 def cumsum(input: Array, dim: int, *, dtype=None):
-    """Matches `torch.cumsum`."""
+    """Matches `torch.cumsum` (bfloat16/float16 accumulate in float32, as torch's, each
+    partial sum rounded once)."""
     dim = wrap_dim(dim, input.ndim)
+    acc = _acc_dtype(input, dtype)
+    out = jnp.dtype(acc or input.dtype)
+    from ._opmath import low
+    if low(out):
+        return _cumsum(input.astype(jnp.float32), dim, None).astype(out)
+    return _cumsum(input, dim, acc)
+
+
+def _cumsum(input, dim, acc):
     if input.ndim == 0:  # a 0-dim tensor is its own cumulative sum
-        return jnp.cumsum(input.reshape(1), dtype=_acc_dtype(input, dtype)).reshape(())
-    return jnp.cumsum(input, axis=dim, dtype=_acc_dtype(input, dtype))
+        return jnp.cumsum(input.reshape(1), dtype=acc).reshape(())
+    return jnp.cumsum(input, axis=dim, dtype=acc)
 
 
 @op(promote=None, inplace=True)

@@ -1,0 +1,48 @@
+"""The dtype rules generated from torch 2.13 (`jtorch/_dtype_rules_probed.py`, written by
+`python -m compat.fuzz_dtype_probe --write`): refused dtype kinds, operands that must share a
+dtype, index dtypes and torch's subtraction of a bool operand. Expected types and texts are
+torch's (from the probe's torch runs); each holds eagerly and inside `jtorch.compile` (the
+rules read dtypes only)."""
+import pytest
+
+import jtorch as torch
+import jtorch.nn.functional as F
+
+x = torch.rand(3, 4)
+mask = torch.ones(3, 4, dtype=torch.bool)
+
+CASES = [
+    (lambda: F.layer_norm(torch.ones(2, 3, dtype=torch.int64), (3,)), NotImplementedError,
+     "\"LayerNormKernelImpl\" not implemented for 'Long'"),
+    (lambda: torch.bitwise_and(x, x), NotImplementedError, "\"bitwise_and_cpu\" not implemented for 'Float'"),
+    (lambda: torch.addmm(torch.ones(3, 2), torch.ones(3, 4), torch.ones(4, 2, dtype=torch.int64)),
+     RuntimeError, "must have the same dtype"),
+    (lambda: torch.isclose(x, x.double()), RuntimeError, "did not match"),
+    (lambda: torch.gather(x, 1, torch.zeros(3, 2)), RuntimeError,
+     "gather(): Expected dtype int32/int64 for index"),
+    (lambda: F.one_hot(torch.zeros(3, dtype=torch.int32), 4), RuntimeError,
+     "one_hot is only applicable to index tensor of type LongTensor."),
+    (lambda: x - mask, RuntimeError, "Subtraction, the `-` operator, with a bool tensor is not supported"),
+    (lambda: F.l1_loss(x, mask), RuntimeError, "with a bool tensor is not supported"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(CASES)))
+def test_probed_rule_eager_and_compiled(i):
+    fn, exc, text = CASES[i]
+    with pytest.raises(exc, match=text.replace("(", r"\(").replace(")", r"\)").replace("`", ".")):
+        fn()
+    compiled = torch.compile(lambda: fn())
+    with pytest.raises(exc):
+        compiled()
+
+
+def test_allowed_calls_still_run():
+    # the rules refuse only what torch refuses
+    assert (x - 1).dtype is torch.float32
+    assert F.layer_norm(x, (4,)).shape == (3, 4)
+    assert torch.gather(x, 1, torch.zeros(3, 2, dtype=torch.int32)).shape == (3, 2)
+    assert F.cross_entropy(x, torch.rand(3, 4)).dim() == 0  # float class probabilities
+    q = x[None]  # a boolean attention mask is not an operand of the same-dtype rule
+    assert F.scaled_dot_product_attention(q, q, q, attn_mask=mask[None, :, :3]).shape == (1, 3, 4)
+    assert torch.bitwise_and(mask, mask).dtype is torch.bool

@@ -46,3 +46,4 @@ def test_allowed_calls_still_run():
     q = x[None]  # a boolean attention mask is not an operand of the same-dtype rule
     assert F.scaled_dot_product_attention(q, q, q, attn_mask=mask[None, :, :3]).shape == (1, 3, 4)
     assert torch.bitwise_and(mask, mask).dtype is torch.bool
+    assert F.hinge_embedding_loss(x, mask).dtype is torch.float32  # no subtraction of the target

@@ -235,9 +235,9 @@ def apply(op: Op, args, kwargs=_EMPTY):
             _deferred.note(op.check, arrs, kw)
     if paths is None:
         f = op.jit_plain if mode & ENABLED else op.jit_nograd
-        # data movement at a signature seen only a few times: numpy, no compile (_first_shape)
-        out = _first_shape.run(op, arrs, kw) if op in _HOST_FIRST else None
         try:
+            # data movement at a signature seen only a few times: numpy, no compile (_first_shape)
+            out = _first_shape.run(op, arrs, kw) if op in _HOST_FIRST else None
             if out is None:
                 out = f(*arrs, **kw)
         except Exception as e:  # noqa: BLE001 (the error path: meta inputs, list statics, JAX's errors)

@@ -1,9 +1,10 @@
 """Run one PyTorch OpInfo (`op_db` entry) against jtorch and count passing samples.
 
-For each supported dtype among float32/float64/int64/bool the OpInfo's sample inputs are
-converted to jtorch tensors; the function variant's outputs are compared with torch's
+For every dtype the OpInfo lists for CPU (`supported_dtypes("cpu")`) the OpInfo's sample
+inputs are converted to jtorch tensors; the function variant's outputs are compared with torch's
 (shape, dtype, values); method, in-place and operator variants must agree with torch too;
-for floating dtypes the gradients of `sum()` of every differentiable output are compared;
+for the dtypes in `supported_backward_dtypes("cpu")` the gradients of `sum()` of every
+differentiable output are compared (complex outputs: `real.sum() + imag.sum()`);
 `error_inputs` must raise the same exception type. Used by `opinfo_report` and `test_opinfo`.
 
 An entry counts as shipped when jtorch has the function of its name or when the entry's own
@@ -28,9 +29,60 @@ from torch.testing._internal.common_methods_invocations import op_db
 
 import jtorch
 
-DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool)
-TOL = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-7)}
-GRAD_TOL = {torch.float32: (1e-3, 1e-4), torch.float64: (1e-5, 1e-5)}
+# Every dtype the judge knows, in report order; an entry runs on those of them its OpInfo lists.
+DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool, torch.bfloat16, torch.float16,
+          torch.complex64, torch.complex128, torch.int8, torch.int16, torch.int32, torch.uint8)
+# (rtol, atol) by the compared tensor's dtype: torch.testing's defaults (assert_close), except
+# that float32/complex64 keep the judge's looser rtol of 1e-4 (two libraries' float32 kernels
+# differ in summation order).
+TOL = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
+       torch.float32: (1e-4, 1e-5), torch.complex64: (1e-4, 1e-5),
+       torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7)}
+GRAD_TOL = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
+            torch.float32: (1e-3, 1e-4), torch.complex64: (1e-3, 1e-4),
+            torch.float64: (1e-5, 1e-5), torch.complex128: (1e-5, 1e-5)}
+# The PyTorch tests the judge emulates: their toleranceOverride/precisionOverride decorators on
+# an OpInfo (active for CPU and the sample dtype) loosen the tolerance, as they do in torch's
+# suite (assert_close takes the larger of the default and the override).
+FWD_TESTS = (("TestCommon", "test_noncontiguous_samples"), ("TestCommon", "test_variant_consistency_eager"),
+             ("TestCommon", "test_compare_cpu"), ("TestCommon", "test_numpy_refs"),
+             ("TestCommon", "test_python_ref"), ("TestConsistency", "test_output_match"),
+             ("TestUnaryUfuncs", "test_reference_numerics_normal"),
+             ("TestBinaryUfuncsDevice", "test_reference_numerics"),
+             ("TestReductions", "test_ref_small_input"), ("TestFFT", "test_reference_nd"),
+             ("TestFFT", "test_reference_1d"))
+GRAD_TESTS = (("TestConsistency", "test_output_grad_match"), ("TestBwdGradients", "test_fn_grad"),
+              ("TestCompositeCompliance", "test_backward"), ("TestOperators", "test_vjp"))
+
+
+def overrides(op, dt, tests):
+    """(rtol, atol) the OpInfo's tolerance decorators set for `tests` at dtype `dt` on CPU
+    ((0, 0) when none)."""
+    rtol = atol = 0.0
+    for d in getattr(op, "decorators", ()) or ():
+        decs = getattr(d, "decorators", None)
+        if decs is None:
+            active, decs = True, [d]
+        else:
+            active = any(d.is_active(c, t, "cpu", dt, {}) for c, t in tests)
+        if not active:
+            continue
+        for x in decs:
+            kind = type(x).__name__
+            v = getattr(x, "d", {}).get(dt) if kind in ("toleranceOverride", "precisionOverride") else None
+            if v is None:
+                continue
+            if kind == "toleranceOverride":
+                atol, rtol = max(atol, v.atol), max(rtol, v.rtol)
+            else:
+                atol = max(atol, v)
+    return rtol, atol
+
+
+def tolerance(base, override, out_dtype):
+    """(rtol, atol) for comparing a tensor of `out_dtype`: the default, loosened by `override`."""
+    r, a = base.get(out_dtype, base[torch.float64])
+    return max(r, override[0]), max(a, override[1])
 
 
 def _in(lo, hi):
@@ -115,7 +167,7 @@ RANDOM_WHEN = {
 # and S for svd_lowrank), the gauge-invariant quantities op_db's own gradient tests use.
 # (singular and eigen-vectors: up to sign/phase)
 GAUGE = {"svd_lowrank", "pca_lowrank", "linalg.eigh", "linalg.eig", "svd", "linalg.svd"}
-GAUGE_TOL = {torch.float32: (1e-3, 1e-3), torch.float64: TOL[torch.float64]}  # op_db's float32 override
+GAUGE_TOL = {**TOL, torch.float32: (1e-3, 1e-3), torch.complex64: (1e-3, 1e-3)}  # op_db's float32 override
 
 
 def _random_check(op, s, jout):
@@ -231,6 +283,20 @@ _DT = {getattr(torch, n): getattr(jtorch, n) for n in (
 STORAGE_RELATIVE = ("as_strided", "as_strided_scatter", "as_strided_copy")
 
 
+def _j_from_torch(v):
+    """A jtorch tensor with torch tensor `v`'s values and dtype (bfloat16 through its bits:
+    numpy has no bfloat16)."""
+    v = v.detach().cpu().resolve_conj().resolve_neg()
+    if v.dtype == torch.bfloat16:
+        return jtorch.tensor(v.contiguous().view(torch.int16).numpy()).view(jtorch.bfloat16)
+    return jtorch.tensor(v.numpy(), dtype=_DT[v.dtype])
+
+
+def _j_storage(v):
+    """A flat jtorch tensor over the whole storage of torch tensor `v`."""
+    return _j_from_torch(torch.empty(0, dtype=v.dtype).set_(v.untyped_storage()))
+
+
 def to_j_shared(v, memo):
     """Like to_j, for error inputs: tensors sharing torch storage become jtorch views of one
     shared base (so `out=` aliasing an input is visible to jtorch, as in torch)."""
@@ -238,8 +304,7 @@ def to_j_shared(v, memo):
         st = v.untyped_storage()
         base = memo.get(st.data_ptr())
         if base is None:
-            full = torch.empty(0, dtype=v.dtype).set_(st).resolve_conj().numpy()
-            base = memo[st.data_ptr()] = jtorch.tensor(full, dtype=_DT[v.dtype])
+            base = memo[st.data_ptr()] = _j_storage(v)
         if base.dtype is _DT[v.dtype] and st.nbytes():
             return base.as_strided(tuple(v.shape), v.stride(), v.storage_offset())
         return to_j(v, [])
@@ -258,15 +323,14 @@ def to_j(v, leaves, storage=False):
     if storage and isinstance(v, torch.Tensor) and v.layout == torch.strided and \
             v.untyped_storage().nbytes() > v.numel() * v.element_size():
         # as_strided.partial_views: storage-relative ops must see the same memory
-        full = torch.empty(0, dtype=v.dtype).set_(v.untyped_storage()).resolve_conj().numpy()
-        t = jtorch.tensor(full, dtype=_DT[v.dtype]).as_strided(
+        t = _j_storage(v).as_strided(
             tuple(v.shape), v.stride(), v.storage_offset())
         if v.requires_grad:
             t.requires_grad_(True)
             leaves.append((v, t))
         return t
     if isinstance(v, torch.Tensor):
-        t = jtorch.tensor(v.detach().cpu().resolve_conj().resolve_neg().numpy(), dtype=_DT[v.dtype])
+        t = _j_from_torch(v)
         if v.requires_grad:
             t.requires_grad_(True)
             leaves.append((v, t))
@@ -310,9 +374,9 @@ def as_np(t):
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
 
-def same(a, b, dt, tol=TOL, values=True):
+def same(a, b, ov=(0.0, 0.0), tol=TOL, values=True):
     """None if torch value `a` matches jtorch value `b`, else a reason (with `values=False`,
-    Tensors are compared by shape and dtype only)."""
+    Tensors are compared by shape and dtype only). `ov`: the OpInfo's (rtol, atol) override."""
     if isinstance(a, torch.Tensor):
         if not isinstance(b, jtorch.Tensor):
             return f"expected a Tensor, got {type(b).__name__}"
@@ -324,8 +388,7 @@ def same(a, b, dt, tol=TOL, values=True):
             return None
         x, y = as_np(a), as_np(b)
         if x.dtype.kind in "fc":
-            rtol, atol = tol.get(dt, TOL[torch.float32]) if dt in tol else tol[
-                torch.float64 if x.dtype in (np.float64, np.complex128) else torch.float32]
+            rtol, atol = tolerance(tol, ov, a.dtype)
             if not np.allclose(y, x, rtol=rtol, atol=atol, equal_nan=True):
                 err = np.nanmax(np.abs(np.asarray(y, np.complex128) - x)) if x.size else 0
                 return f"values differ (max abs err {err:.3g})"
@@ -344,12 +407,12 @@ def same(a, b, dt, tol=TOL, values=True):
     return None if type(a).__name__ == type(b).__name__ and a == b else f"{b!r} != torch {a!r}"
 
 
-def compare(tout, jout, dt, tol=TOL, values=True):
+def compare(tout, jout, ov=(0.0, 0.0), tol=TOL, values=True):
     ta, ja = flat(tout), flat(jout)
     if len(ta) != len(ja):
         return f"{len(ja)} outputs != torch {len(ta)}"
     for i, (a, b) in enumerate(zip(ta, ja)):
-        r = same(a, b, dt, tol, values)
+        r = same(a, b, ov, tol, values)
         if r:
             return f"output {i}: {r}"
     return None
@@ -366,6 +429,8 @@ class Result:
     errors_passed: int = 0
     errors_failed: int = 0
     reasons: list = dataclasses.field(default_factory=list)
+    # dtype name -> [samples ok, samples bad, of the bad: complex gradients pending the conj fix]
+    by_dtype: dict = dataclasses.field(default_factory=dict)
 
     @property
     def full(self):
@@ -408,14 +473,15 @@ def run_sample(op, jfn, s, dt, check_grad):
     # Values of empty()-like entries are undefined (op_db: has_nondeterministic_output) and random
     # draws differ by design: both are compared by shape and dtype only.
     random, gauge = entry_name(op) in RANDOM, entry_name(op) in GAUGE
+    ov = overrides(op, dt, FWD_TESTS)
     random = random or RANDOM_WHEN.get(entry_name(op), lambda s: False)(s)
     values = not (op.has_nondeterministic_output or random or gauge)
     tout = op.op(s.input, *s.args, **s.kwargs)
     jin = to_j(s.input, leaves, storage=op.name in STORAGE_RELATIVE)
     jargs, jkw = to_j(s.args, leaves), to_j(s.kwargs, leaves)
     jout = jfn(jin, *jargs, **jkw)
-    r = compare(tout, jout, dt, values=values) or (_random_check(op, s, jout) if random else None) \
-        or (compare(s.output_process_fn_grad(tout), s.output_process_fn_grad(jout), dt, GAUGE_TOL)
+    r = compare(tout, jout, ov, values=values) or (_random_check(op, s, jout) if random else None) \
+        or (compare(s.output_process_fn_grad(tout), s.output_process_fn_grad(jout), ov, GAUGE_TOL)
             if gauge else None)
     if r:
         return "forward: " + r
@@ -423,12 +489,12 @@ def run_sample(op, jfn, s, dt, check_grad):
         m = rebind(op.method_variant)
         if m is None:
             return f"method variant {getattr(op.method_variant, '__name__', '?')} missing"
-        r = compare(tout, m(jin.detach(), *to_j(s.args, []), **to_j(s.kwargs, [])), dt, values=values)
+        r = compare(tout, m(jin.detach(), *to_j(s.args, []), **to_j(s.kwargs, [])), ov, values=values)
         if r:
             return "method: " + r
     if op.operator_variant is not None and isinstance(jin, jtorch.Tensor) and s.args and not s.kwargs:
         try:
-            r = compare(tout, op.operator_variant(jin.detach(), *to_j(s.args, [])), dt, values=values)
+            r = compare(tout, op.operator_variant(jin.detach(), *to_j(s.args, [])), ov, values=values)
         except TypeError:
             r = None
         if r:
@@ -445,7 +511,7 @@ def run_sample(op, jfn, s, dt, check_grad):
             if jm is None:
                 return f"in-place variant {getattr(op.inplace_variant, '__name__', '?')} missing"
             jres = jm(jin.detach().clone(), *to_j(s.args, []), **to_j(s.kwargs, []))
-            r = compare(texp, jres, dt, values=values)
+            r = compare(texp, jres, ov, values=values)
             if r:
                 return "in-place: " + r
     if random:
@@ -468,10 +534,19 @@ def run_sample(op, jfn, s, dt, check_grad):
                 continue
             if b.grad is None:
                 return f"grad {i}: jtorch gave no gradient"
-            r = same(g, b.grad, dt, GRAD_TOL)
+            gov = overrides(op, dt, GRAD_TESTS)
+            r = same(g, b.grad, gov, GRAD_TOL)
+            if r and dt.is_complex and b.grad.dtype.is_complex and \
+                    same(g, b.grad.conj().resolve_conj(), gov, GRAD_TOL) is None:
+                return f"grad {i}: {CONJ_PENDING}"
             if r:
                 return f"grad {i}: {r}"
     return None
+
+
+# jtorch's complex gradients are currently the conjugates of torch's (one autograd-boundary
+# convention, being fixed centrally): such samples are counted apart, not patched per op.
+CONJ_PENDING = "the conjugate of torch's complex gradient (pending the conjugate fix)"
 
 
 def _torch_grad_known_wrong(op, dt):
@@ -494,13 +569,13 @@ def run_entry(op, max_samples=None, dtypes=DTYPES, errors=True):
         return res
     jvar = jtorch_variant(op, jfn)
     supported = op.supported_dtypes("cpu")
-    # complex-only ops (view_as_real, ...) run on complex64 instead of being left untested
-    run = [d for d in dtypes if d in supported] or [d for d in (torch.complex64,) if d in supported]
+    run = [d for d in dtypes if d in supported]
     if not supported:
         res.reasons.append("op_db declares no CPU dtypes for this entry (CUDA-only): not judged here")
     for dt in run:
-        grad = op.supports_autograd and dt.is_floating_point and dt in op.supported_backward_dtypes("cpu") \
-            and not _torch_grad_known_wrong(op, dt)
+        grad = op.supports_autograd and (dt.is_floating_point or dt.is_complex) and \
+            dt in op.supported_backward_dtypes("cpu") and not _torch_grad_known_wrong(op, dt)
+        counts = res.by_dtype.setdefault(str(dt)[6:], [0, 0, 0])
         try:
             samples = list(op.sample_inputs("cpu", dt, requires_grad=grad))
         except Exception as e:  # the OpInfo itself failed to build samples
@@ -513,10 +588,18 @@ def run_entry(op, max_samples=None, dtypes=DTYPES, errors=True):
                 r = f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
             if r is None:
                 res.passed += 1
+                counts[0] += 1
             else:
                 res.failed += 1
-                if len(res.reasons) < 3:
-                    res.reasons.append(f"{str(dt)[6:]}: {r}")
+                counts[1] += 1
+                counts[2] += CONJ_PENDING in r
+                # the first reason per dtype, one other than a pending conjugate where any
+                tag = f"{str(dt)[6:]}: "
+                old = [i for i, x in enumerate(res.reasons) if x.startswith(tag)]
+                if not old and len(res.reasons) < 8:
+                    res.reasons.append(tag + r)
+                elif old and CONJ_PENDING in res.reasons[old[0]] and CONJ_PENDING not in r:
+                    res.reasons[old[0]] = tag + r
     if errors:
         try:
             einputs = list(op.error_inputs("cpu"))

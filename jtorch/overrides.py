@@ -137,7 +137,7 @@ def _reraise(public, args, kwargs):
     if new is not e or isinstance(e, (TypeError, AttributeError)):
         # (jtorch's own deliberate errors, e.g. an index out of range, pass unchanged)
         new = _jax_errors.argument_error(name, public, args, kwargs, e) or new
-    new = _jax_errors.first_arg_error(getattr(public, "_jtorch_qual", None), args) or new
+        new = _jax_errors.first_arg_error(getattr(public, "_jtorch_qual", None), args) or new
     if new is e:
         _jax_errors.unchain(e)
         raise  # noqa: PLE0704 (re-raises the error being handled by the caller)

@@ -288,7 +288,7 @@ def _j_from_torch(v):
     numpy has no bfloat16)."""
     v = v.detach().cpu().resolve_conj().resolve_neg()
     if v.dtype == torch.bfloat16:
-        return jtorch.tensor(v.contiguous().view(torch.int16).numpy()).view(jtorch.bfloat16)
+        return jtorch.tensor(v.contiguous().view(torch.int16).numpy()).view(jtorch.bfloat16).clone()
     return jtorch.tensor(v.numpy(), dtype=_DT[v.dtype])
 
 

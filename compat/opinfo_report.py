@@ -123,7 +123,10 @@ def _entry_ok(e, pending_ok=False):
 def write_summary(store, xfail, all_names):
     from compat.coverage import coverage
     from compat._opinfo import DTYPES
-    ents = store["entries"]
+    # entries that list none of the dtypes run (a --dtypes chunk) are not judged here
+    ents = {k: e for k, e in store["entries"].items()
+            if not e["shipped"] or sum(v[0] + v[1] for v in e["dtypes"].values()) > 0}
+    unjudged = sorted(set(store["entries"]) - set(ents))
     n = len(ents)
     shipped = {k: e for k, e in ents.items() if e["shipped"]}
     full = sorted(k for k, e in shipped.items() if _entry_ok(e))
@@ -148,7 +151,8 @@ def write_summary(store, xfail, all_names):
         "" if n == len(all_names) else f"**Partial run: {n} of {len(all_names)} entries were run; "
                                        "shares below are of the entries run.**",
         "",
-        f"- op_db entries run: {n}",
+        f"- op_db entries run: {n}" + (f" (and {len(unjudged)} that list none of the dtypes run)"
+                                        if unjudged else ""),
         f"- entries whose op jtorch ships: {len(shipped)} ({100 * len(shipped) / n:.1f}%)",
         f"- entries fully passing over all their dtypes (values, dtypes, variants, gradients, error "
         f"types): {len(full)} ({100 * len(full) / n:.1f}% of all entries, "

@@ -10,6 +10,10 @@ compiles the hot shape needed after its first call (recompiles a full reset of t
 caches causes), and the ratio of RSS growth to torch's. jtorch runs with the disk cache off
 (`JTORCH_CACHE_DIR=0`), so every new shape pays XLA's compile: memory, not the cache, is measured.
 `JTORCH_MAX_EXECUTABLES` (the bound in jtorch/_op_cache_bound.py) is set per configuration.
+
+Measured (2-core machine under load, 300 shapes): torch +0 MiB; jtorch with the default bound
+(4096, not reached: 2,711 compiles) +3,094 MiB; with JTORCH_MAX_EXECUTABLES=256 (11 resets)
++749 MiB, the hot shape recompiled 11 times (once per reset) in 300 steps.
 """
 from __future__ import annotations
 
@@ -86,7 +90,7 @@ def main():
               f"{r['median_s'] * 1e3:8.2f} ms, total {r['total_s']:7.1f} s, compiles {r['compiles']}, "
               f"hot-shape recompiles {r['hot_recompiles']}", flush=True)
     t = results[("torch", None)]
-    growth_t = max(t["end"] - t["base"], 1)
+    growth_t = max(t["end"] - t["base"], 2**20)  # torch's growth is often 0: floor at 1 MiB
     for (lib, limit), r in results.items():
         if lib == "jtorch":
             print(f"jtorch limit={limit}: RSS growth {(r['end'] - r['base']) / 2**20:.0f} MiB, "

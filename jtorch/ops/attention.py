@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
+from ._opmath import low as _low
 from ._registry import op
 
 
@@ -49,7 +50,17 @@ def _dropout(p, keep, dropout_p):
 def _sdpa(query: Array, key: Array, value: Array, attn_mask: Array = None, keep: Array = None,
           dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
           enable_gqa: bool = False):
-    """Scaled dot-product attention over the last two dims (`attn_mask` True/0 = attend)."""
+    """Scaled dot-product attention over the last two dims (`attn_mask` True/0 = attend);
+    bfloat16/float16 computed in float32 and rounded once, as torch's CPU kernel."""
+    dt = query.dtype
+    if _low(dt):
+        up = [None if a is None or not jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.float32)
+              for a in (query, key, value, attn_mask)]
+        return _attend(*up, keep, dropout_p, is_causal, scale, enable_gqa).astype(dt)
+    return _attend(query, key, value, attn_mask, keep, dropout_p, is_causal, scale, enable_gqa)
+
+
+def _attend(query, key, value, attn_mask, keep, dropout_p, is_causal, scale, enable_gqa):
     q, k, v = query, key, value
     if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
         rep = q.shape[-3] // k.shape[-3]

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from .._checks import broadcast_shapes, wrap_dim, wrap_dims
+from ._opmath import low as _low
 from ._registry import op
 
 
@@ -415,12 +416,18 @@ def _dims(dim, ndim):
 
 @op("linalg_vector_norm", grad_name="LinalgVectorNormBackward0", **_P)
 def vector_norm(x: Array, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None):
-    """Matches `torch.linalg.vector_norm`."""
+    """Matches `torch.linalg.vector_norm` (bfloat16/float16 accumulate in float32, rounded once)."""
     if dtype is not None:
         x = x.astype(dtype.np)
     _float(x)
     ax = _dims(dim, x.ndim)
     a = jnp.abs(x)
+    if _low(a.dtype):
+        return _vector_norm(a.astype(jnp.float32), ord, ax, keepdim).astype(a.dtype)
+    return _vector_norm(a, ord, ax, keepdim)
+
+
+def _vector_norm(a, ord, ax, keepdim):
     if ord == float("inf"):
         return jnp.max(a, axis=ax, keepdims=keepdim)
     if ord == float("-inf"):

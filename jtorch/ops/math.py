@@ -10,6 +10,7 @@ from jax import Array
 
 from .._checks import type_name, wrap_dim
 from . import _gamma
+from ._opmath import fused as _fused
 from ._registry import REGISTRY, op
 from .elementwise import _is_int, _to_float, _unary
 
@@ -119,13 +120,13 @@ def mvlgamma(input: Array, p: int):
 @op(inplace=True, promote="float")
 def logaddexp(input: Array, other: Array):
     """Matches `torch.logaddexp`."""
-    return jnp.logaddexp(input, other)
+    return _fused(jnp.logaddexp, input, other)
 
 
 @op(inplace=True, promote="float")
 def logaddexp2(input: Array, other: Array):
     """Matches `torch.logaddexp2`."""
-    return jnp.logaddexp2(input, other)
+    return _fused(jnp.logaddexp2, input, other)
 
 
 @op(inplace=True, promote="default", diff=False)

@@ -14,6 +14,7 @@ from jax import Array, lax
 
 from .._checks import check_alloc, wrap_dim
 from . import _torch_grads
+from ._opmath import fused as _fused
 from ._registry import op
 from .elementwise import _is_int, _to_float
 
@@ -415,7 +416,11 @@ def _safe_sqrt(s):
 
 @op(public=True, method=False, promote="default", grad_name="SumBackward1")
 def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8):
-    """Matches `torch.cosine_similarity`."""
+    """Matches `torch.cosine_similarity` (half precision computed in float32, rounded once)."""
+    return _fused(lambda a, b: _cosine_similarity(a, b, dim, eps), x1, x2)
+
+
+def _cosine_similarity(x1, x2, dim, eps):
     a, b = jnp.broadcast_arrays(x1, x2)
     if a.ndim == 0:  # 0-dim inputs: dim 0/-1 names the single element
         dim, a, b = 0, a[None], b[None]

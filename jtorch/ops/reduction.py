@@ -9,6 +9,7 @@ from jax import Array
 
 from .._checks import wrap_dim, wrap_dims
 from . import _torch_grads
+from ._opmath import fused as _fused
 from ._registry import by_dim, op
 
 
@@ -295,7 +296,7 @@ def softmax(input: Array, dim: int | None = None, dtype=None):
     ax = _implicit_dim(dim, x.ndim)
     if x.ndim == 0:  # one element: its softmax is 1
         return jax.nn.softmax(x.reshape(1), axis=0).reshape(())
-    return jax.nn.softmax(x, axis=ax)
+    return _fused(lambda v: jax.nn.softmax(v, axis=ax), x)
 
 
 @op(promote=None, saves="output")
@@ -305,7 +306,7 @@ def log_softmax(input: Array, dim: int | None = None, dtype=None):
     ax = _implicit_dim(dim, x.ndim)
     if x.ndim == 0:
         return jax.nn.log_softmax(x.reshape(1), axis=0).reshape(())
-    return jax.nn.log_softmax(x, axis=ax)
+    return _fused(lambda v: jax.nn.log_softmax(v, axis=ax), x)
 
 
 def _implicit_dim(dim, ndim):

@@ -113,6 +113,9 @@ def _foreign_value(a) -> bool:
     return not (hasattr(a, "dtype") or isinstance(a, (bool, int, float, complex, list, tuple)))
 
 
+_ABSTRACT = re.compile(r"as an abstract array\. The problematic value is of type <class '([\w.]+)'>")
+
+
 def torch_error(e: BaseException, name: str, op=None, arrs=(), kw=None) -> BaseException:
     """The exception to raise instead of `e` from op `name` (`arrs`/`kw`: its unwrapped
     arguments): `e` itself unless JAX raised it."""
@@ -136,6 +139,11 @@ def torch_error(e: BaseException, name: str, op=None, arrs=(), kw=None) -> BaseE
     if m and isinstance(e, TypeError):
         t = _TORCH_DTYPE.get(m.group(1), m.group(1))
         return NotImplementedError(f'"{name}" not implemented for \'{t}\'')
+    m = _ABSTRACT.search(text)
+    if m and isinstance(e, TypeError):  # an argument jit cannot take (a dtype passed positionally)
+        return TypeError(f"{name}() received an invalid combination of arguments - got an "
+                         f"argument of type {m.group(1).rpartition('.')[2]} where it takes none "
+                         f"(check the argument order and which arguments are keyword-only)")
     bad = _not_tensor(op, arrs, kw)
     if bad is not None:
         pname, pos, v = bad
@@ -189,7 +197,7 @@ def argument_error(name: str, fn, args, kwargs, e=None):
     if isinstance(dt, str):
         return TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not str")
     import inspect
-    if name in ("__getitem__", "__setitem__"):  # indices take ints, slices, lists, None, ...
+    if name in ("__getitem__", "__setitem__", "__delitem__"):  # keys: ints, slices, lists, None
         return None
     try:
         sig = inspect.signature(fn)

@@ -61,7 +61,8 @@ def test_save_load_round_trip():
     assert isinstance(g, torch.jit.ScriptFunction) and torch.allclose(g(torch.ones(3)), torch.ones(3).sin())
 
 
-def test_save_of_scripted_module_says_why():
+def test_save_of_scripted_module_says_why(monkeypatch):
+    monkeypatch.setattr(torch.jit, "_warned", False)  # it warns once per process
     with pytest.warns(UserWarning):
         s = torch.jit.script(mlp())
     with pytest.raises(RuntimeError, match="no TorchScript.*torch.jit.trace"):

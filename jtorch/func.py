@@ -13,6 +13,7 @@ import jax.numpy as jnp
 
 from . import _dispatch
 from ._tensor import Tensor
+from .autograd.engine import _conj, _pb_torch  # JAX's reverse mode gives conjugates of torch's
 from .autograd.grad_mode import enable_grad
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev",
@@ -175,7 +176,7 @@ def vjp(func, *primals, has_aux=False):
         def jfn(arrs):
             p, ct = arrs
             _, pb, _ = jax.vjp(f, *p, has_aux=True)
-            return tuple(_conj(pb(_conj(ct))))
+            return tuple(_pb_torch(pb, ct))
         return tuple(_through_tape(jfn, [list(primals), cotangents]))
     out, aux = out_aux
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
@@ -251,11 +252,6 @@ def _jac(jax_jac, name, real_only=True):
 _jacrev = _jac(jax.jacrev, "jacrev")
 _jacfwd = _jac(jax.jacfwd, "jacfwd")
 _jacrev_complex_in = _jac(jax.jacrev, "jacrev", real_only=False)
-
-
-def _conj(tree):
-    """JAX's reverse-mode results for complex values are the conjugates of torch's."""
-    return jax.tree_util.tree_map(lambda a: jnp.conj(a) if jnp.iscomplexobj(a) else a, tree)
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):

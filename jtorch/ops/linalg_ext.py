@@ -14,7 +14,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from .._checks import broadcast_shapes, wrap_dim, wrap_dims
-from ._opmath import low as _low
+from ._opmath import fused as _fused
 from ._registry import op
 
 
@@ -422,9 +422,7 @@ def vector_norm(x: Array, ord: float = 2, dim=None, keepdim: bool = False, *, dt
     _float(x)
     ax = _dims(dim, x.ndim)
     a = jnp.abs(x)
-    if _low(a.dtype):
-        return _vector_norm(a.astype(jnp.float32), ord, ax, keepdim).astype(a.dtype)
-    return _vector_norm(a, ord, ax, keepdim)
+    return _fused(lambda v: _vector_norm(v, ord, ax, keepdim), a)
 
 
 def _vector_norm(a, ord, ax, keepdim):

@@ -19,6 +19,10 @@ own. So DDP's bucket all-reduce becomes `psum` over `g` (XLA's all-reduce, gloo 
 GPU), its buffer broadcast an all-gather, and a `dist.all_reduce` the user writes in the step is
 in the program too. Every rank compiles the same program (DDP checked the shapes at
 construction) and runs it once per step; no host round trip per bucket.
+
+Each call runs on the collectives' helper thread and is waited for with the group's timeout, as
+an eager collective is: a rank that dies or stops mid-step makes the others raise a RuntimeError
+naming the step within the timeout instead of blocking in the program's all-reduce forever.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
+from . import _programs
 from ._programs import _AX, _bodies
 
 _ACTIVE = threading.local()  # .devices: the group whose collectives go into the traced program
@@ -60,22 +65,22 @@ def collective(kind, devices, x, arg):
 def plan(modules):
     """The SPMD step for the DDP models among `modules` (those over a process group), or None."""
     from ..compile_errors import UntraceableError
-    groups = {m._compiled_collective_devices() for m in modules
-              if getattr(type(m), "_compiled_collective_devices", None) is not None}
-    groups.discard(None)
+    ddps = [m for m in modules if getattr(type(m), "_compiled_collective_devices", None) is not None
+            and m._compiled_collective_devices() is not None]
+    groups = {m._compiled_collective_devices() for m in ddps}
     if not groups:
         return None
     if len(groups) > 1:
         raise UntraceableError("a compiled step over DistributedDataParallel models on different "
                                "process groups: one SPMD program needs one group")
-    return Step(groups.pop())
+    return Step(groups.pop(), max(m._compiled_collective_timeout() for m in ddps))
 
 
 class Step:
-    """How one compiled step runs over the group's devices."""
+    """How one compiled step runs over the group's devices (`timeout_s`: the group's timeout)."""
 
-    def __init__(self, devices):
-        self.devices = tuple(devices)
+    def __init__(self, devices, timeout_s):
+        self.devices, self.timeout_s = tuple(devices), timeout_s
         mesh = Mesh(np.array(self.devices, dtype=object), (_AX,))
         self.mesh, self.n = mesh, len(self.devices)
         self.row, self.rep = NamedSharding(mesh, P(_AX)), NamedSharding(mesh, P())
@@ -162,12 +167,19 @@ class _Run:
         self.tree, self.nd = box["tree"], box["nd"]
 
     def __call__(self, *live):
+        what = lambda: f"compiled DDP step over {self.jit.step.n} ranks"  # noqa: E731
+        _programs._usable(what)  # (a failed run consumed its donated inputs: never run again)
         d_leaves, r_leaves, _ = self.jit._split(live)
         g = self.jit.step.to_global
         d = [g(a) for a in d_leaves]
         r = [g(a) for a in r_leaves]
         del d_leaves, live
-        nd, zd = self.compiled(d, r)
+        nd, zd = _programs.wait(_programs.submit(self._run, d, r),
+                                self.jit.step.timeout_s, what)
         nd, zd = iter(nd), iter(zd)
         leaves = [(next(nd) if k else next(zd)).addressable_data(0) for k in self.nd]
         return jax.tree_util.tree_unflatten(self.tree, leaves)
+
+    def _run(self, d, r):
+        # (on the helper thread: the wait for the program's end is what the timeout bounds)
+        return jax.block_until_ready(self.compiled(d, r))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import queue
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -94,22 +96,49 @@ def launch(kind, devices, index, x, arg=None):
     local = jax.device_put(jnp.asarray(x)[None], devices[index])
     g = jax.make_array_from_single_device_arrays((len(devices),) + tuple(np.shape(x)), sharding,
                                                  [local])
-    return _pool.submit(lambda: fn(g).addressable_data(0))
+    return submit(lambda: fn(g).addressable_data(0))
 
 
-_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="jtorch-c10d")
+_jobs: queue.SimpleQueue = queue.SimpleQueue()
+_worker: list = []
 _broken: list = []
+
+
+def _serve():
+    while True:
+        fut, fn, args = _jobs.get()
+        if fut.set_running_or_notify_cancel():
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as e:  # noqa: BLE001 (handed to the waiting caller)
+                fut.set_exception(e)
+
+
+def _usable(what):
+    if _broken:
+        raise RuntimeError(f"{what()}: the process group is unusable after an earlier failure "
+                           f"({_broken[0]}); restart the job")
+
+
+def submit(fn, *args):
+    """Run `fn(*args)` (a program with collectives) on the helper thread: a Future for `wait`."""
+    if not _worker:
+        # One daemon thread, in call order: a program left waiting for a dead peer after its
+        # timeout must not keep the process from exiting (an executor's thread is joined at exit).
+        _worker.append(threading.Thread(target=_serve, name="jtorch-c10d", daemon=True))
+        _worker[0].start()
+    fut = concurrent.futures.Future()
+    _jobs.put((fut, fn, args))
+    return fut
 
 
 def wait(fut, timeout_s, what):
     """The collective's local result; raises after `timeout_s` if some rank never joined."""
-    if _broken:
-        raise RuntimeError(f"{what()}: the process group is unusable after an earlier failure "
-                           f"({_broken[0]}); restart the job")
+    _usable(what)
     try:
         out = fut.result(timeout=timeout_s)
-        if isinstance(out, jax.core.Tracer):  # a collective inside a traced program
-            return out
+        if not isinstance(out, jax.Array) or isinstance(out, jax.core.Tracer):
+            return out  # (a traced collective, or a compiled step's outputs, already ready)
         return out.block_until_ready()
     except concurrent.futures.TimeoutError:
         msg = (f"{what()} timed out after {timeout_s:g} s: a rank of the group did not join it "

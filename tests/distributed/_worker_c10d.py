@@ -116,12 +116,16 @@ dist.barrier()
 err("shape_mismatch", lambda: dist.all_reduce(torch.ones(2 + r)))
 err("dtype_mismatch", lambda: dist.all_reduce(torch.ones(2, dtype=torch.float32 if r else torch.float64)))
 err("kind_mismatch", lambda: dist.all_reduce(torch.ones(2)) if r else dist.broadcast(torch.ones(2), 0))
-# Last: rank 1 never joins; rank 0 must fail within the timeout, naming the collective.
+# Last: rank 1 stops (alive, never joins again); rank 0's compiled DDP step (its program is
+# installed: calls 2-3 above) must fail within the timeout instead of waiting in its all-reduce,
+# and every later collective must refuse at once.
 if r == 0:
     t0 = time.monotonic()
-    err("timeout", lambda: dist.all_reduce(torch.ones(2)))
+    err("timeout", lambda: cstep())
     out("timeout_s", time.monotonic() - t0)
+    t0 = time.monotonic()
     err("after_timeout", lambda: dist.all_reduce(torch.ones(2)))
+    out("after_timeout_s", time.monotonic() - t0)
 else:
     time.sleep(float(sys.argv[1]) + 4)
 out("end", r)

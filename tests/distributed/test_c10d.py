@@ -99,12 +99,16 @@ def test_mismatched_calls_raise_on_every_rank(two_ranks):
         assert "same collective" in res["kind_mismatch"][1]
 
 
-def test_timeout_names_the_collective(two_ranks):
+def test_stuck_peer_in_a_compiled_step_times_out(two_ranks):
+    # a peer that stops mid-training: the compiled DDP step (one program, its all-reduce inside)
+    # raises after the group's timeout, naming the step; then every collective refuses at once
     r0 = two_ranks[0]
     assert r0["timeout"][0] == "RuntimeError"
-    assert "all_reduce" in r0["timeout"][1] and "timed out" in r0["timeout"][1]
+    assert "compiled DDP step" in r0["timeout"][1] and "timed out" in r0["timeout"][1]
     assert TIMEOUT_S - 0.5 < r0["timeout_s"] < TIMEOUT_S + 10
-    assert "unusable" in r0["after_timeout"][1]
+    assert r0["after_timeout"][0] == "RuntimeError"
+    assert "all_reduce" in r0["after_timeout"][1] and "unusable" in r0["after_timeout"][1]
+    assert r0["after_timeout_s"] < 1
 
 
 def test_backend_started_before_init_is_a_clear_error():

@@ -172,6 +172,10 @@ class DistributedDataParallel(Module):
         drives a device mesh (there XLA's partitioner inserts it)."""
         return self._comm.devs if "_comm" in self.__dict__ else None
 
+    def _compiled_collective_timeout(self) -> float:
+        """The process group's timeout in seconds: a compiled step waits no longer for its end."""
+        return self._comm.g._timeout.total_seconds()
+
     def _grad_ready(self, p):
         r = self._red
         if not r.armed:

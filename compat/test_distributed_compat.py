@@ -1,9 +1,8 @@
 """torch.distributed under real torchrun (torch 2.13, gloo) and under jtorch's launcher, compared.
 
-The same scripts run unmodified: compat/distributed/collectives.py (every collective x ReduceOp x
-dtype, error types included), compat/distributed/dcp.py (distributed checkpoint under DDP) and
-tests/distributed/_script_ddp.py (an MLP under DDP; under jtorch also with its steps compiled,
-compared with torch's eager DDP).
+The same script runs unmodified, once per library: compat/distributed/suite.py (every collective
+x ReduceOp x dtype, error types included; an MLP under DDP, under jtorch also with its steps
+compiled, compared with torch's eager DDP; distributed checkpoint under DDP).
 """
 import json
 import os
@@ -16,9 +15,7 @@ import pytest
 pytest.importorskip("torch")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIVES = os.path.join(ROOT, "compat", "distributed", "collectives.py")
-DDP = os.path.join(ROOT, "tests", "distributed", "_script_ddp.py")
-DCP = os.path.join(ROOT, "compat", "distributed", "dcp.py")
+SUITE = os.path.join(ROOT, "compat", "distributed", "suite.py")
 
 
 def _launch(launcher, script, out, n=2, extra=()):
@@ -32,11 +29,10 @@ def _launch(launcher, script, out, n=2, extra=()):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     d = tmp_path_factory.mktemp("dist")
-    # (jtorch's DDP run also trains with each step compiled: "compiled" in its results)
-    return {name: (_launch("torch.distributed.run", script, str(d / f"t_{name}")),
-                   _launch("jtorch.distributed.run", script, str(d / f"j_{name}"), extra=extra))
-            for name, script, extra in (("collectives", COLLECTIVES, ()),
-                                        ("ddp", DDP, ("compile",)), ("dcp", DCP, ()))}
+    # (jtorch's DDP part also trains with each step compiled: "compiled" in its results)
+    t = _launch("torch.distributed.run", SUITE, str(d / "t"))
+    j = _launch("jtorch.distributed.run", SUITE, str(d / "j"), extra=("compile",))
+    return {part: ([x[part] for x in t], [x[part] for x in j]) for part in t[0]}
 
 
 def test_collectives_equal_torch(both):

@@ -1,7 +1,8 @@
 """Per-call cost of the eager argument checks at the dispatch point (issue 14 §1): the op's
 `Op.check` (dtype rules, value checks) called alone on the unwrapped arrays, as `apply` calls
 it, next to the whole op call. The int-argument checks (`_arg_types.py`) run once per trace,
-not per call. One line per op."""
+not per call; the Python-level argument parsers (`_checks.int_arg`, `int_list`, `float_arg`) per
+call. One line per op."""
 from __future__ import annotations
 
 from _util import median_us
@@ -39,6 +40,23 @@ def main():
     inst = median_us(lambda: isinstance(x, T.Tensor), number=20000)
     print(f"abs via apply {direct:6.2f} us, x.abs() {method:6.2f} us, torch.abs(x) {public:6.2f} us; "
           f"the entry check alone (isinstance) {inst:5.3f} us")
+    # torch's argument parser for Python-level int / int-list / float arguments (_checks): a
+    # plain int returns at once; next to what it replaced (`int(v)`, a generator of int()).
+    from jtorch import _checks
+    size = (3, 4)
+    parse = [("int_arg(2)", lambda: _checks.int_arg("narrow", "start", 2, 2), lambda: int(2)),
+             ("int_list((3, 4))", lambda: _checks.int_list("view", "size", size),
+              lambda: tuple(int(s) for s in size)),
+             ("float_arg(1.0)", lambda: _checks.float_arg("elu", "alpha", 1.0, 2),
+              lambda: float(1.0))]
+    for name, new, old in parse:
+        print(f"{name:16s} {median_us(new, number=20000):5.3f} us per call (was "
+              f"{median_us(old, number=20000):5.3f} us)")
+    for name, fn in (("x.view(4, 16)", lambda: x.view(4, 16)),
+                     ("x.narrow(0, 2, 8)", lambda: x.narrow(0, 2, 8)),
+                     ("m.select(0, 1)", lambda: m.select(0, 1)),
+                     ("F.elu(x)", lambda: F.elu(x))):
+        print(f"{name:18s} whole call {median_us(fn, number=300):7.2f} us")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,12 @@
   None where an `int` goes (`dim=True`, `histc(bins="4")`), which a JAX body would accept
   (True is 1) or fail on deep inside. Static arguments are part of `jax.jit`'s cache key,
   compared by type as well as value (`dim=True` does not hit the entry of `dim=1`).
+* int lists (`dim`/`dims`/`shifts` of reductions, flips, rolls, ffts; `s`; `normalized_shape`):
+  torch's parser rules (`_checks.int_list`: a float, string or None element, a bare bool or a
+  leading bool is its TypeError), and an explicit `dim=None` where torch's overload has none
+  (`median(x, dim=None)`, `logsumexp`, `prod`).
+* float parameters: a string, None or complex is torch's TypeError, a Python int beyond 64 bits
+  its OverflowError ("int too big to convert").
 * None or a string given for a tensor argument: torch's TypeError, not the AttributeError
   the body raises on it.
 * result sizes: an output larger than memory (`one_hot(x, 10**12)`, `tile` by 10**6 per dim)
@@ -17,21 +23,58 @@ import functools
 
 import jax
 
-from ._checks import check_alloc
+from ._checks import check_alloc, int_arg, int_list
 from .ops._registry import REGISTRY
 
 _MISSING = object()
-_REFUSED = (bool, float, complex, str, bytes)
+
+
+# Unannotated static parameters torch parses as `int[]` / `int[1]?` (one int, a list, or None).
+_LIST_NAMES = ("dim", "dims", "shifts", "s", "normalized_shape")
+_LIST_EXCLUDED = {"tensordot"}  # its dims is an int or a pair of lists
+# Ops whose torch overloads have no `dim=None` (the jtorch body reads None as "all elements").
+_NO_NONE_DIM = {"median", "nanmedian", "logsumexp", "prod", "mode", "kthvalue"}
+
+_UNBIASED_FIRST = {"var", "std", "var_mean", "std_mean"}  # a positional bool is `unbiased`
 
 
 def _int_params(op):
-    """(position, name, optional) of the static parameters annotated as ints."""
+    """(position, name, kind, optional) of the static parameters checked at trace time: kind
+    "int" (annotated int), "list" (an int list, see _LIST_NAMES), "float" (annotated float)."""
     out = []
     for i, p in enumerate(op.sig.parameters.values()):
-        if p.name in op.static_names and p.annotation in ("int", "int | None"):
-            pos = i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
-            out.append((pos, p.name, p.annotation != "int" or p.default is None))
+        if p.name not in op.static_names:
+            continue
+        pos = i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
+        if p.annotation in ("int", "int | None"):
+            kind = "int"
+        elif p.annotation in ("float", "float | None"):
+            kind = "float"
+        elif p.annotation is p.empty and p.name in _LIST_NAMES and op.name not in _LIST_EXCLUDED:
+            kind = "list"
+        else:
+            continue
+        optional = p.annotation not in ("int", "float") or p.default is None
+        if p.name == "dim" and op.name in _NO_NONE_DIM:
+            optional = False
+        out.append((pos, p.name, kind, optional))
     return tuple(out)
+
+
+def _check_param(name, pname, kind, v):
+    """torch's parser errors for one static argument (see the module docstring)."""
+    if kind == "int":
+        int_arg(name, pname, v)
+    elif kind == "list":
+        if isinstance(v, bool) or v is None:
+            raise TypeError(f"{name}(): argument '{pname}' must be tuple of ints, not "
+                            f"{type(v).__name__}")
+        int_list(name, pname, v)
+    elif type(v) is int:
+        if not -(1 << 63) <= v < 1 << 64:
+            raise OverflowError("int too big to convert")
+    elif v is None or isinstance(v, (str, bytes, complex)):
+        raise TypeError(f"{name}(): argument '{pname}' must be float, not {type(v).__name__}")
 
 
 def _guard(op, params):
@@ -41,13 +84,14 @@ def _guard(op, params):
 
     @functools.wraps(fn)
     def checked(*args, **kwargs):
-        for pos, pname, optional in params:
+        for pos, pname, kind, optional in params:
             v = args[pos] if pos is not None and pos < len(args) else kwargs.get(pname, _MISSING)
             if v is _MISSING or (v is None and optional):
                 continue
-            if v is None or isinstance(v, _REFUSED) or not hasattr(v, "__index__"):
-                raise TypeError(f"{name}(): argument '{pname}' must be int, not "
-                                f"{type(v).__name__}")
+            if v is True or v is False:  # var(x, True): torch's (input, unbiased) overload
+                if pname == "dim" and name in _UNBIASED_FIRST and pos is not None and pos < len(args):
+                    continue
+            _check_param(name, pname, kind, v)
         try:
             out = fn(*args, **kwargs)
         except AttributeError:  # None or a string where a tensor goes: torch's TypeError

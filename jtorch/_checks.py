@@ -8,6 +8,7 @@ runs once per trace, never per call; except the value checks at the end (`extrem
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -118,6 +119,116 @@ def int_args(name: str, **values):
         if isinstance(v, (bool, float, complex, str)) or not hasattr(v, "__index__"):
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be int, not "
                             f"{type(v).__name__}")
+
+
+# ---- torch's argument parser: int, int-list and sizes arguments --------------------------------
+# torch parses these in C before the op runs (TypeError for a float/bool/str/None, ValueError or
+# TypeError for an int beyond int64); Python code doing `int(v)` would truncate 2.5 to 2 and read
+# True as 1. Each parser returns at once for plain ints; the error text is built only on failure.
+
+_I64 = 1 << 63
+
+
+def _tname(v) -> str:
+    """The type name torch's parser prints: `float`, `NoneType`, `numpy.float64`, `Tensor`."""
+    t = type(v)
+    if hasattr(v, "_sa"):
+        return "Tensor"
+    m = t.__module__
+    return t.__name__ if m == "builtins" else f"{m.split('.')[0]}.{t.__name__}"
+
+
+def _as_index(v):
+    """v as a Python int where torch's parser takes it for an int (an int, a numpy integer, an
+    integer Tensor of one element; not a bool, float, string or None), else None."""
+    if isinstance(v, (builtins.bool, float, complex, str)) or v is None or \
+            not hasattr(v, "__index__"):
+        return None
+    try:
+        return operator.index(v)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def int_arg(fn: str, arg: str, v, pos=None) -> int:
+    """torch's parser for an `int` argument of `fn`: `v` as a Python int, or torch's TypeError
+    ("narrow(): argument 'start' (position 2) must be int, not float"; `pos` None for a keyword
+    argument), ValueError for an int beyond int64."""
+    if type(v) is int and -_I64 <= v < _I64:
+        return v
+    i = _as_index(v)
+    if i is None:
+        where = f" (position {pos})" if pos else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be int, not {_tname(v)}")
+    if not -_I64 <= i < _I64:
+        raise ValueError("Overflow when unpacking long long")
+    return i
+
+
+def float_arg(fn: str, arg: str, v, pos=None) -> float:
+    """torch's parser for a `float` / `Scalar` argument of `fn`: `v` as a Python float; a string,
+    None or complex is torch's TypeError, a Python int beyond 64 bits its OverflowError."""
+    if type(v) is float:
+        return v
+    if type(v) is int:
+        if -_I64 <= v < 1 << 64:
+            return float(v)
+        raise OverflowError("int too big to convert")
+    if isinstance(v, (str, bytes, complex)) or v is None or not hasattr(v, "__float__"):
+        where = f" (position {pos})" if pos else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be float, not {_tname(v)}")
+    return float(v)
+
+
+def int_list(fn: str, arg: str, v, pos=None) -> tuple:
+    """torch's parser for an `int[]` argument (sizes, dims, repeats, strides): a tuple of Python
+    ints. A single int stands for a one-element list. As in torch, elements after the first may
+    be bools (read as 0/1), the first may not, and a bare bool is refused; a float, string or
+    None anywhere is torch's TypeError. Symbolic sizes (jtorch.export) pass through."""
+    if type(v) is tuple or type(v) is list:
+        for e in v:
+            if type(e) is not int or not -_I64 <= e < _I64:
+                return _int_list_slow(fn, arg, v, pos)
+        return tuple(v)
+    if type(v) is int and -_I64 <= v < _I64:
+        return (v,)
+    return _int_list_slow(fn, arg, v, pos)
+
+
+def sizes_args(fn: str, arg: str, args: tuple, pos=1) -> tuple:
+    """A sizes argument given as varargs (`view(3, 4)`) or as one sequence (`view((3, 4))`)."""
+    return int_list(fn, arg, args[0] if len(args) == 1 else args, pos)
+
+
+def _int_list_slow(fn, arg, v, pos):
+    from jax.export import is_symbolic_dim
+    where = f" (position {pos})" if pos else ""
+    if isinstance(v, (tuple, list, range)) or (isinstance(v, np.ndarray) and v.ndim == 1):
+        out = []
+        for k, e in enumerate(v):
+            if is_symbolic_dim(e):
+                out.append(e)
+                continue
+            i = int(e) if k and isinstance(e, builtins.bool) else _as_index(e)
+            if i is None and k == 0:
+                raise TypeError(f"{fn}(): argument '{arg}'{where} must be tuple of ints, but found "
+                                f"element of type {_tname(e)} at pos 0")
+            if i is None or not -_I64 <= i < _I64:
+                why = "Overflow when unpacking long long" if i is not None else \
+                    f"type must be tuple of ints,but got {_tname(e)}"
+                raise TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos "
+                                f"{k + 1} with error \"{why}\"")
+            out.append(i)
+        return tuple(out)
+    if is_symbolic_dim(v):
+        return (v,)
+    i = _as_index(v)
+    if i is None:
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be tuple of ints, not {_tname(v)}")
+    if not -_I64 <= i < _I64:
+        raise TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos 1 with error "
+                        f"\"Overflow when unpacking long long\"")
+    return (i,)
 
 
 # ---- value checks (eager only) ----------------------------------------------------------------

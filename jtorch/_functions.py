@@ -256,7 +256,7 @@ def einsum(equation, *operands):
 @sizes_arg("repeats")
 def repeat(self, *sizes):
     from ._shape import _shape_arg
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "repeat", "repeats")
     if len(sizes) < self.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
@@ -270,7 +270,7 @@ def tile(self, *dims, **kwargs):
         dims = (kwargs.pop("dims"),)
     if kwargs:
         raise TypeError(f"tile() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    return apply(REGISTRY["tile"], (self, _shape_arg(dims)))
+    return apply(REGISTRY["tile"], (self, _shape_arg(dims, "tile", "dims")))
 
 
 def fill_(self, value):

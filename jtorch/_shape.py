@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import math
 
-from jax.export import is_symbolic_dim
-
 from . import _dispatch, _dtype as D, _layout, _view
 from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
 from ._callforms import sizes_arg
+from ._checks import int_arg, int_list, sizes_args
 from .ops._registry import REGISTRY
 
 _STEP, _READ, _WRITE = REGISTRY["_view_step"], REGISTRY["_view_read"], REGISTRY["_view_write"]
@@ -80,11 +79,10 @@ def _regenerate_view_node(view: Tensor):
 
 # ---- the public view functions -----------------------------------------------------------
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    # symbolic sizes (jtorch.export's dynamic dimensions) stay symbolic
-    return tuple(s if is_symbolic_dim(s) else int(s) for s in shape)
+def _shape_arg(shape, fn="view", arg="size"):
+    """Sizes given as varargs or one sequence, parsed as torch's parser does (`_checks.int_list`:
+    TypeError for floats, strings, None; symbolic sizes of jtorch.export stay symbolic)."""
+    return sizes_args(fn, arg, shape)
 
 
 def _infer(shape, numel):
@@ -160,7 +158,7 @@ def view_as(self, other):
 @sizes_arg("shape")
 def reshape(self: Tensor, *shape) -> Tensor:
     """Matches `Tensor.reshape` (a view where PyTorch returns one, else a copy)."""
-    new = _infer(_shape_arg(shape), self.numel())
+    new = _infer(_shape_arg(shape, "reshape", "shape"), self.numel())
     sh, st, _ = self._meta()
     if _view.view_strides(sh, st, new) is not None:
         return make_view(self, ("reshape", new), name="ViewBackward0")
@@ -216,7 +214,7 @@ def unsqueeze(self, dim):
 
 @sizes_arg("dims")
 def permute(self, *dims):
-    dims = _shape_arg(dims)
+    dims = _shape_arg(dims, "permute", "dims")
     n = self.ndim
     if len(dims) != n:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
@@ -308,7 +306,7 @@ moveaxis = movedim
 
 @sizes_arg("size")
 def expand(self, *sizes):
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "expand", "size")
     sh = self.shape
     if len(sizes) < len(sh):
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(sh)}}}, size=[{len(sizes)}]): the number "
@@ -332,7 +330,10 @@ def expand_as(self, other):
 
 
 def broadcast_to(self, size):
-    return expand(self, size)
+    if not isinstance(size, (tuple, list)):  # int[] without a length: no bare int
+        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return expand(self, int_list("broadcast_to", "size", size, 2))
 
 
 def narrow(self, dim, start, length):
@@ -346,7 +347,7 @@ def _narrow(self, dim, start, length, name):
     n = self.shape[d]
     if isinstance(start, Tensor) and (start.ndim or start.dtype.np.kind not in "iu"):
         raise RuntimeError("start must be an 0-dim integral Tensor.")
-    start = int(start)
+    start, length = int_arg("narrow", "start", start, 2), int_arg("narrow", "length", length, 3)
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if length < 0:
@@ -365,7 +366,7 @@ def select(self, dim, index):
 def _select(self, dim, index, name):
     d = _wrap_dim(dim, self.ndim)
     n = self.shape[d]
-    i = int(index)
+    i = int_arg("select", "index", index, 2)
     if not -n <= i < n:
         raise IndexError(f"select(): index {i} out of range for tensor of size {list(self.shape)} "
                          f"at dimension {d}")
@@ -406,15 +407,21 @@ def split(self, split_size_or_sections=None, dim=0, *, split_size=None):
         raise TypeError('split() missing 1 required positional arguments: "split_size"')
     d = _wrap_dim(dim, self.ndim)
     n = self.shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
+    by_size = not isinstance(split_size_or_sections, (tuple, list))
+    if by_size:
+        s = int_arg("split", "split_size", split_size_or_sections, 2)
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
+        if s == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
         sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = list(int_list("split_with_sizes", "split_sizes", split_size_or_sections, 2))
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                                f"tensor's size at dimension {d}), but got split_sizes={sizes}")
-    name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+    name = "SplitBackward0" if by_size else "SplitWithSizesBackward0"
     out, start = [], 0
     for s in sizes:
         out.append(_narrow(self, d, start, s, name))
@@ -423,6 +430,7 @@ def split(self, split_size_or_sections=None, dim=0, *, split_size=None):
 
 
 def chunk(self, chunks, dim=0):
+    chunks = int_arg("chunk", "chunks", chunks, 2)
     d = _wrap_dim(dim, self.ndim)
     n = self.shape[d]
     size = -(-n // chunks) if chunks > 0 else 0
@@ -436,10 +444,14 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return make_view(self, ("diag", int(offset), d1, d2), name="DiagonalBackward0")
+    return make_view(self, ("diag", int_arg("diagonal", "offset", offset), d1, d2),
+                     name="DiagonalBackward0")
 
 
 def unfold(self, dimension, size, step):
+    size, step = int_arg("unfold", "size", size, 2), int_arg("unfold", "step", step, 3)
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if self.ndim == 0:  # torch unfolds a 0-dim tensor as if it had shape (1,)
         return unfold(self.unsqueeze(0), dimension, size, step).squeeze(0)
     d = _wrap_dim(dimension, self.ndim)
@@ -452,8 +464,17 @@ def unfold(self, dimension, size, step):
 
 def as_strided(self, size, stride, storage_offset=None):
     owner = self._owner()
-    off = self._meta()[2] if storage_offset is None else int(storage_offset)
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    off = self._meta()[2] if storage_offset is None else \
+        int_arg("as_strided", "storage_offset", storage_offset)
+    size, stride = int_list("as_strided", "size", size, 2), int_list("as_strided", "stride", stride, 3)
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
     if math.prod(size) and off + sum((n - 1) * s for n, s in zip(size, stride)) >= math.prod(owner._sa.shape):
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
                            f"{off} require more memory than the storage holds")

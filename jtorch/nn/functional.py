@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dispatch, _dtype
+from .._checks import float_arg as _flt, int_arg as _int, int_list as _ints
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops._registry import REGISTRY as _R
@@ -51,7 +52,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """Matches `torch.nn.functional.hardtanh`."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = _op("hardtanh", input, float(min_val), float(max_val))
+    out = _op("hardtanh", input, _flt("hardtanh", "min_val", min_val, 2),
+              _flt("hardtanh", "max_val", max_val, 3))
     return _inplace(input, out) if inplace else out
 
 
@@ -62,7 +64,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 def elu(input, alpha=1.0, inplace=False):
     """Matches `torch.nn.functional.elu`."""
-    out = _op("elu", input, float(alpha))
+    out = _op("elu", input, _flt("elu", "alpha", alpha, 2))
     return _inplace(input, out) if inplace else out
 
 
@@ -84,7 +86,7 @@ def selu_(input):
 
 def celu(input, alpha=1.0, inplace=False):
     """Matches `torch.nn.functional.celu`."""
-    out = _op("celu", input, float(alpha))
+    out = _op("celu", input, _flt("celu", "alpha", alpha, 2))
     return _inplace(input, out) if inplace else out
 
 
@@ -95,7 +97,7 @@ def celu_(input, alpha=1.0):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """Matches `torch.nn.functional.leaky_relu`."""
-    out = _op("leaky_relu", input, float(negative_slope))
+    out = _op("leaky_relu", input, _flt("leaky_relu", "negative_slope", negative_slope, 2))
     return _inplace(input, out) if inplace else out
 
 
@@ -154,7 +156,7 @@ def logsigmoid(input):
 
 def hardshrink(input, lambd=0.5):
     """Matches `torch.nn.functional.hardshrink`."""
-    return _op("hardshrink", input, float(lambd))
+    return _op("hardshrink", input, _flt("hardshrink", "lambd", lambd, 2))
 
 
 def softshrink(input, lambd=0.5):
@@ -165,7 +167,7 @@ def softshrink(input, lambd=0.5):
         top = np.finfo(input.dtype.np).max if input.dtype.is_floating_point else float("inf")
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
                            f"{type_name(input.dtype.np)}, but found {lambd}")
-    return _op("softshrink", input, float(lambd))
+    return _op("softshrink", input, _flt("softshrink", "lambd", lambd, 2))
 
 
 def tanhshrink(input):
@@ -180,7 +182,8 @@ def softsign(input):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """Matches `torch.nn.functional.softplus`."""
-    return _op("softplus", input, float(beta), float(threshold))
+    return _op("softplus", input, _flt("softplus", "beta", beta, 2),
+               _flt("softplus", "threshold", threshold, 3))
 
 
 def _softdim(dim, ndim):
@@ -261,7 +264,8 @@ def hardswish(input, inplace=False):
 
 def threshold(input, threshold, value, inplace=False):
     """Matches `torch.nn.functional.threshold`."""
-    out = _op("threshold", input, float(threshold), float(value))
+    out = _op("threshold", input, _flt("threshold", "threshold", threshold, 2),
+              _flt("threshold", "value", value, 3))
     return _inplace(input, out) if inplace else out
 
 
@@ -299,6 +303,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     if padding_idx is not None:
+        padding_idx = _int("embedding", "padding_idx", padding_idx, 3)
         n = weight.shape[0]
         if not -n <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
@@ -370,7 +375,7 @@ def one_hot(tensor, num_classes=-1):
     """Matches `torch.nn.functional.one_hot`."""
     if num_classes == -1:
         num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    return _op("one_hot", tensor, int(num_classes))
+    return _op("one_hot", tensor, _int("one_hot", "num_classes", num_classes, 2))
 
 
 # ---- dropout -----------------------------------------------------------------------------
@@ -525,6 +530,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return y.view(input.shape)
 
 
+def _norm_shape(fn, normalized_shape):
+    """`normalized_shape` parsed as torch's `int[]` (a list: a bare int is refused)."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(f"{fn}(): argument 'normalized_shape' (position 2) must be tuple of ints, "
+                        f"not {type(normalized_shape).__name__}")
+    return _ints(fn, "normalized_shape", normalized_shape, 2)
+
+
 def _check_norm_shape(input, normalized_shape, weight, bias):
     shape = [int(s) for s in normalized_shape]
     if not shape:
@@ -541,31 +554,32 @@ def _check_norm_shape(input, normalized_shape, weight, bias):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches `torch.nn.functional.layer_norm`."""
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
+    normalized_shape = _norm_shape("layer_norm", normalized_shape)
     _check_norm_shape(input, normalized_shape, weight, bias)
-    return _op("layer_norm", input, tuple(int(s) for s in normalized_shape), weight, bias, float(eps))
+    return _op("layer_norm", input, normalized_shape, weight, bias, _flt("layer_norm", "eps", eps, 5))
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """Matches `torch.nn.functional.rms_norm`."""
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
+    normalized_shape = _norm_shape("rms_norm", normalized_shape)
     _check_norm_shape(input, normalized_shape, weight, None)
-    return _op("rms_norm", input, tuple(int(s) for s in normalized_shape), weight,
-               None if eps is None else float(eps))
+    return _op("rms_norm", input, normalized_shape, weight,
+               None if eps is None else _flt("rms_norm", "eps", eps, 4))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Matches `torch.nn.functional.group_norm`."""
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
-    return _op("group_norm", input, int(num_groups), weight, bias, float(eps))
+    return _op("group_norm", input, _int("group_norm", "num_groups", num_groups, 2), weight, bias,
+               _flt("group_norm", "eps", eps, 5))
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """Matches `torch.nn.functional.local_response_norm`."""
-    return _op("local_response_norm", input, int(size), float(alpha), float(beta), float(k))
+    return _op("local_response_norm", input, _int("local_response_norm", "size", size, 2),
+               _flt("local_response_norm", "alpha", alpha, 3), _flt("local_response_norm", "beta", beta, 4),
+               _flt("local_response_norm", "k", k, 5))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -578,32 +592,34 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Matches `torch.nn.functional.cosine_similarity`."""
-    return _op("cosine_similarity", x1, x2, dim, float(eps))
+    return _op("cosine_similarity", x1, x2, dim, _flt("cosine_similarity", "eps", eps, 4))
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """Matches `torch.nn.functional.pairwise_distance`."""
-    return _op("pairwise_distance", x1, x2, float(p), float(eps), bool(keepdim))
+    return _op("pairwise_distance", x1, x2, _flt("pairwise_distance", "p", p, 3),
+               _flt("pairwise_distance", "eps", eps, 4), bool(keepdim))
 
 
 def pdist(input, p=2):
     """Matches `torch.nn.functional.pdist`."""
-    return _op("pdist", input, float(p))
+    return _op("pdist", input, _flt("pdist", "p", p, 2))
 
 
 def pixel_shuffle(input, upscale_factor):
     """Matches `torch.nn.functional.pixel_shuffle`."""
-    return _op("pixel_shuffle", input, int(upscale_factor))
+    return _op("pixel_shuffle", input, _int("pixel_shuffle", "upscale_factor", upscale_factor, 2))
 
 
 def pixel_unshuffle(input, downscale_factor):
     """Matches `torch.nn.functional.pixel_unshuffle`."""
-    return _op("pixel_unshuffle", input, int(downscale_factor))
+    return _op("pixel_unshuffle", input,
+               _int("pixel_unshuffle", "downscale_factor", downscale_factor, 2))
 
 
 def channel_shuffle(input, groups):
     """Matches `torch.nn.functional.channel_shuffle`."""
-    return _op("channel_shuffle", input, int(groups))
+    return _op("channel_shuffle", input, _int("channel_shuffle", "groups", groups, 2))
 
 
 native_channel_shuffle = channel_shuffle
@@ -611,7 +627,7 @@ native_channel_shuffle = channel_shuffle
 
 def pad(input, pad, mode="constant", value=None):
     """Matches `torch.nn.functional.pad`."""
-    pad = tuple(int(p) for p in pad)
+    pad = _ints("pad", "pad", pad, 2)
     if len(pad) % 2 or len(pad) // 2 > input.dim():
         raise RuntimeError("Padding length must be divisible by 2 and at most twice the number of "
                            "dimensions of the input")
@@ -627,7 +643,7 @@ def pad(input, pad, mode="constant", value=None):
                                    f"input dimension, but got: padding ({pad[2 * i]}, "
                                    f"{pad[2 * i + 1]}) at dimension {input.dim() - 1 - i} of input "
                                    f"{list(input.shape)}")
-    return _op("_pad", input, pad, mode, None if value is None else float(value))
+    return _op("_pad", input, pad, mode, None if value is None else _flt("pad", "value", value, 4))
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,

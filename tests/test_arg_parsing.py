@@ -1,0 +1,124 @@
+"""torch's argument parser for int, int-list, float and sizes arguments (`_checks.int_arg`,
+`int_list`, `float_arg`, and `_arg_types` for registry ops' static arguments): a float, string,
+None or bool where torch's C parser wants an int is its TypeError, never a truncated value; an int
+beyond int64 its ValueError/TypeError/OverflowError. Expected types and texts are torch 2.13's
+(probed with the same calls); each holds eagerly and inside `jtorch.compile`."""
+import numpy as np
+import pytest
+
+import jtorch as torch
+import jtorch.nn.functional as F
+from jtorch import _checks
+
+x = torch.arange(12.0).reshape(3, 4)
+img = torch.ones(1, 4, 2, 2)
+
+REFUSED = [
+    (lambda: x.view(3, 2.5), TypeError,
+     "view(): argument 'size' failed to unpack the object at pos 2 with error \"type must be "
+     "tuple of ints,but got float\""),
+    (lambda: x.reshape(4, "3"), TypeError, "reshape(): argument 'shape' failed to unpack"),
+    (lambda: x.expand(3, None), TypeError, "but got NoneType"),
+    (lambda: x.repeat(2.5, 1), TypeError, "must be tuple of ints"),
+    (lambda: x.permute(True, 0), TypeError, "must be tuple of ints"),
+    (lambda: x.tile(True), TypeError, "must be tuple of ints, not bool"),
+    (lambda: x.unfold(0, True, 1), TypeError, "unfold(): argument 'size' (position 2) must be int, "
+                                              "not bool"),
+    (lambda: x.unfold(0, 2, 2.5), TypeError, "argument 'step' (position 3) must be int, not float"),
+    (lambda: x.unfold(0, -1, 1), RuntimeError, "size is -1 but must be >= 0"),
+    (lambda: torch.narrow(x, 1, 0, 2.5), TypeError, "must be int, not float"),
+    (lambda: torch.narrow(x, 1, "2", 2), TypeError, "must be int, not str"),
+    (lambda: torch.select(x, 0, True), TypeError, "argument 'index' (position 2) must be int, not "
+                                                  "bool"),
+    (lambda: x.select(0, 10 ** 30), ValueError, "Overflow when unpacking long long"),
+    (lambda: x.view(10 ** 30), TypeError, "Overflow when unpacking long long"),
+    (lambda: torch.split(x, -1, dim=1), RuntimeError, "split expects split_size be non-negative, "
+                                                      "but got split_size=-1"),
+    (lambda: torch.split(x, 0, dim=1), RuntimeError, "split_size can only be 0 if dimension size "
+                                                     "is 0, but got dimension size of 4"),
+    (lambda: torch.split(x, [2, 2.0], dim=1), TypeError, "split_with_sizes(): argument "
+                                                         "'split_sizes' failed to unpack"),
+    (lambda: torch.chunk(x, True), TypeError, "chunk(): argument 'chunks' (position 2) must be "
+                                              "int, not bool"),
+    (lambda: torch.diagonal(x, offset=2.5), TypeError, "diagonal(): argument 'offset' must be int, "
+                                                       "not float"),
+    (lambda: torch.as_strided(x, (2, 2), (1, 2), storage_offset=-1), RuntimeError,
+     "Tensor: invalid storage offset -1"),
+    (lambda: torch.as_strided(x, (2, 2), (2, -2)), RuntimeError,
+     "as_strided: Negative strides are not supported at the moment, got strides: [2, -2]"),
+    (lambda: torch.as_strided(x, (2, -2), (1, 2)), RuntimeError,
+     "Storage size calculation overflowed with sizes=[2, -2] and strides=[1, 2]"),
+    (lambda: torch.as_strided(x, "3", (1, 2)), TypeError, "as_strided(): argument 'size' "
+                                                          "(position 2) must be tuple of ints, not str"),
+    (lambda: torch.broadcast_to(torch.ones(4), -1), TypeError, "must be tuple of ints, not int"),
+    # registry ops' static arguments (checked at trace time)
+    (lambda: x.sum(dim=True), TypeError, "sum(): argument 'dim'"),
+    (lambda: x.std(dim=2.5), TypeError, "std(): argument 'dim'"),
+    (lambda: torch.median(x, dim=None), TypeError, "median(): argument 'dim' must be int, not "
+                                                   "NoneType"),
+    (lambda: torch.logsumexp(x, dim=None), TypeError, "argument 'dim' must be tuple of ints"),
+    (lambda: torch.flip(x, (0, 1.0)), TypeError, "flip(): argument 'dims' failed to unpack"),
+    (lambda: torch.roll(x, 1.0, 0), TypeError, "roll(): argument 'shifts'"),
+    (lambda: torch.tile(x, (2, 2.0)), TypeError, "tile(): argument 'dims' failed to unpack"),
+    (lambda: torch.topk(x, 10 ** 30), ValueError, "Overflow when unpacking long long"),
+    # nn.functional
+    (lambda: F.pixel_shuffle(img, 2.5), TypeError, "pixel_shuffle(): argument 'upscale_factor' "
+                                                   "(position 2) must be int, not float"),
+    (lambda: F.group_norm(torch.ones(2, 4, 3), True), TypeError, "group_norm(): argument "
+                                                                 "'num_groups' (position 2) must be "
+                                                                 "int, not bool"),
+    (lambda: F.layer_norm(x, 4), TypeError, "layer_norm(): argument 'normalized_shape' "
+                                            "(position 2) must be tuple of ints, not int"),
+    (lambda: F.pad(x, (1, 1.5)), TypeError, "pad(): argument 'pad' failed to unpack"),
+    (lambda: F.one_hot(torch.tensor([1]), 2.5), TypeError, "one_hot(): argument 'num_classes' "
+                                                           "(position 2) must be int, not float"),
+    (lambda: F.embedding(torch.tensor([0]), torch.ones(5, 3), padding_idx=2.5), TypeError,
+     "embedding(): argument 'padding_idx' (position 3) must be int, not float"),
+    (lambda: F.elu(x, alpha=10 ** 30), OverflowError, "int too big to convert"),
+    (lambda: F.hardtanh(x, -1.0, 10 ** 30), OverflowError, "int too big to convert"),
+    (lambda: F.leaky_relu(x, 10 ** 30), OverflowError, "int too big to convert"),
+]
+
+
+def _text(s):
+    return "".join("\\" + c if c in "()[]." else c for c in s)
+
+
+@pytest.mark.parametrize("i", range(len(REFUSED)))
+def test_refused_eager_and_compiled(i):
+    fn, exc, text = REFUSED[i]
+    with pytest.raises(exc, match=_text(text)):
+        fn()
+    with pytest.raises(exc):
+        torch.compile(lambda: fn())()
+
+
+def test_accepted_as_torch_does():
+    # what torch's parser takes: numpy and 0-dim integer tensors for ints, bools after the
+    # first element of an int list, ints in [2**63, 2**64) for a float
+    assert x.view(-1, True).shape == (12, 1)
+    assert x.view(torch.Size([4, 3])).shape == (4, 3)
+    assert x.view(np.int64(3), 4).shape == (3, 4)
+    assert torch.narrow(x, 1, torch.tensor(1), 2).shape == (3, 2)
+    assert torch.select(x, 0, np.int64(1)).tolist() == [4.0, 5.0, 6.0, 7.0]
+    assert [t.shape[1] for t in torch.split(x, [1, 3], dim=1)] == [1, 3]
+    assert torch.as_strided(x, (2, 2), (1, 2), 1).tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert x.var(True).shape == ()  # a positional bool is var's `unbiased`
+    assert F.elu(x, alpha=2 ** 63).shape == (3, 4)
+    assert F.elu(x, alpha=True).shape == (3, 4)
+    assert F.layer_norm(x, (4,)).shape == (3, 4)
+    assert F.pixel_shuffle(img, 2).shape == (1, 1, 4, 4)
+
+
+def test_parsers_direct():
+    assert _checks.int_list("view", "size", (3, True)) == (3, 1)
+    assert _checks.int_list("view", "size", 5) == (5,)
+    assert _checks.int_arg("select", "index", np.int64(2)) == 2
+    assert _checks.float_arg("elu", "alpha", 2) == 2.0
+    with pytest.raises(TypeError, match=r"must be tuple of ints, but found element of type bool "
+                                        r"at pos 0"):
+        _checks.int_list("reshape", "shape", [True, 12], 1)
+    with pytest.raises(TypeError, match=r"must be int, not numpy.float64"):
+        _checks.int_arg("select", "index", np.float64(1.0), 2)
+    with pytest.raises(TypeError, match=r"elu\(\): argument 'alpha' must be float, not NoneType"):
+        _checks.float_arg("elu", "alpha", None)

@@ -3,8 +3,8 @@
 `python -m {torch,jtorch}.distributed.run --standalone --nproc-per-node 2 suite.py OUT [compile]`
 writes OUT.<rank> (JSON) with one entry per part, each compared by
 compat/test_distributed_compat.py: "collectives" (collectives.py), "ddp" (an MLP under DDP,
-tests/distributed/_script_ddp.py; with `compile`, jtorch only, also with each step compiled)
-and "dcp" (dcp.py, last: it ends the process group). One launch per library keeps the cost of
+tests/distributed/_script_ddp.py; with `compile`, jtorch only, also with each step compiled),
+"fsdp" (fsdp.py: FSDP2 against DDP) and "dcp" (dcp.py, last: it ends the process group). One launch per library keeps the cost of
 starting the ranks (JAX in each) to once.
 """
 import json
@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests",
 import _script_ddp  # noqa: E402
 import collectives  # noqa: E402
 import dcp  # noqa: E402
+import fsdp  # noqa: E402
 
 out = sys.argv[1]
 res = {"collectives": collectives.run()}
@@ -26,6 +27,7 @@ r, n = dist.get_rank(), dist.get_world_size()
 res["ddp"] = _script_ddp.train(n, r, dist)
 if "compile" in sys.argv[2:]:
     res["ddp"]["compiled"] = _script_ddp.train_compiled(n, r, dist)
+res["fsdp"] = fsdp.run()
 res["dcp"] = dcp.run(out + ".ckpt")
 with open(f"{out}.{r}", "w") as f:
     json.dump(res, f)

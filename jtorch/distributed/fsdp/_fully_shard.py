@@ -5,7 +5,8 @@ dim 0 does not divide), so every op that reads it runs under XLA's partitioner: 
 before use and the reduce-scatter of its gradient are inserted by XLA (inside one program under
 `jtorch.compile`), and optimizer state created from a parameter inherits its layout. Parameters
 stay `nn.Parameter`s (torch makes them DTensors); `unshard()`/`reshard()` only change layouts.
-With a process group (one process per rank) `fully_shard` is not supported yet.
+With a process group (one process per rank) see `_process_group.py`: parameters become DTensors
+as in torch, gathered per forward and their gradients reduce-scattered by collectives.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 
 from ..device_mesh import _c10d, init_device_mesh
 from ..tensor._api import _reshard
+from . import _process_group
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,17 @@ class FSDPModule:
     """Matches `torch.distributed.fsdp.FSDPModule`: mixed into a module by `fully_shard`."""
 
     def unshard(self, async_op: bool = False):
-        _layout(self, lambda mesh, p: P())
+        if "_fsdp_comm" in self.__dict__:
+            _process_group.unshard(self)
+        else:
+            _layout(self, lambda mesh, p: P())
         return None
 
     def reshard(self):
-        _layout(self, _dim0)
+        if "_fsdp_comm" in self.__dict__:
+            _process_group.reshard(self)
+        else:
+            _layout(self, _dim0)
 
     def set_requires_gradient_sync(self, requires_gradient_sync: bool, *, recurse: bool = True):
         pass
@@ -58,14 +66,12 @@ def _layout(module, spec_of):
 
 def fully_shard(module, *, mesh=None, reshard_after_forward=True, shard_placement_fn=None,
                 mp_policy=MixedPrecisionPolicy(), offload_policy=None, ignored_params=None):
-    """Matches `torch.distributed.fsdp.fully_shard` (single controller; see the module doc)."""
-    if _c10d.is_initialized() and _c10d.get_world_size() > 1:
-        raise NotImplementedError("jtorch: fully_shard with one process per rank is not supported "
-                                  "yet; drive the devices from one process (no process group) "
-                                  "or use DistributedDataParallel")
+    """Matches `torch.distributed.fsdp.fully_shard` (see the module doc)."""
+    multi = _c10d.is_initialized()
     if mesh is None:
         import jax
-        mesh = init_device_mesh("cpu", (len(jax.local_devices()),))
+        n = _c10d.get_world_size() if multi else len(jax.local_devices())
+        mesh = init_device_mesh("cpu", (n,))
     modules = module if isinstance(module, (list, tuple)) else [module]
     for m in modules:
         m._fsdp_mesh = mesh
@@ -73,5 +79,8 @@ def fully_shard(module, *, mesh=None, reshard_after_forward=True, shard_placemen
         if not isinstance(m, FSDPModule):
             cls = m.__class__
             m.__class__ = type(f"FSDP{cls.__name__}", (FSDPModule, cls), {})
-        _layout(m, _dim0)
+        if multi:
+            _process_group.shard(m, mesh)
+        else:
+            _layout(m, _dim0)
     return module

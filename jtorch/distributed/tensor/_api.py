@@ -80,6 +80,13 @@ class DTensor(Tensor):
     def placements(self) -> tuple:
         return self._placements
 
+    def detach(self) -> "DTensor":
+        """A DTensor sharing this one's storage, outside autograd (torch's stays a DTensor)."""
+        t = self._alias()
+        t.__class__ = DTensor
+        t._mesh, t._placements = self._mesh, self._placements
+        return t
+
     def to_local(self, *, grad_placements=None) -> Tensor:
         """This rank's shard (single controller: the shard of mesh coordinate 0)."""
         dev = _my_device(self._mesh) or self._mesh._jax.devices.flat[0]

@@ -30,6 +30,9 @@ class Shard(Placement):
     def __repr__(self):
         return f"Shard(dim={self.dim})"
 
+    def __str__(self):
+        return f"S({self.dim})"
+
 
 class Replicate(Placement):
     """Matches `torch.distributed.tensor.Replicate()`."""
@@ -42,6 +45,9 @@ class Replicate(Placement):
 
     def __repr__(self):
         return "Replicate()"
+
+    def __str__(self):
+        return "R"
 
 
 class Partial(Placement):
@@ -58,6 +64,9 @@ class Partial(Placement):
 
     def __repr__(self):
         return f"Partial({self.reduce_op})"
+
+    def __str__(self):
+        return f"P({self.reduce_op})"
 
 
 class _StridedShard(Shard):
@@ -76,3 +85,6 @@ class _StridedShard(Shard):
 
     def __repr__(self):
         return f"_StridedShard(dim={self.dim}, sf={self.split_factor})"
+
+    def __str__(self):
+        return f"_S({self.dim}, {self.split_factor})"

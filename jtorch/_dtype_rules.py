@@ -157,20 +157,43 @@ def _where(args, kwargs):
                            f"with dtype {_type_name(d)}")
 
 
-def _same(exc, text):
-    """Check that every array argument has one dtype (ops torch does not promote); boolean
-    masks (attention's `attn_mask`) are not data and are left out."""
+def _same(op, exc, text, only=None):
+    """Check that the array arguments share one dtype (ops torch does not promote); `only`: the
+    parameters compared (default: every array parameter but masks, which are not data: sdpa's
+    `attn_mask` and dropout `keep`). A list argument (einsum's operands) counts element-wise."""
+    params = tuple(op.sig.parameters)
+    picked = frozenset(only if only is not None else
+                       (n for n in op.value_names if "mask" not in n and n != "keep"))
+    positions = tuple(i for i, n in enumerate(params) if n in picked)
+
     def check(args, kwargs):
         first = None
-        for v in (args if not kwargs else (*args, *kwargs.values())):
-            d = getattr(v, "dtype", None)
-            if d is None or d.kind == "b":
-                continue
-            if first is None:
-                first = d
-            elif d != first:
-                raise exc(text.format(B=_type_name(first), A=_type_name(d)))
+        vals = [args[i] for i in positions if i < len(args)]
+        if kwargs:
+            vals += [v for k, v in kwargs.items() if k in picked]
+        for v in vals:
+            for e in (v if type(v) is list or type(v) is tuple else (v,)):
+                d = getattr(e, "dtype", None)
+                if d is None:
+                    continue
+                if first is None:
+                    first = d
+                elif d != first:
+                    raise exc(text.format(B=_type_name(first), A=_type_name(d)))
     return check
+
+
+# Same-dtype rules the probe cannot see (its templates have one tensor of each role), checked
+# against torch 2.13: (parameters compared, exception, message).
+SAME = {
+    "lerp": (("input", "end"), RE, "expected dtype {B} for `end` but got dtype {A}"),
+    "heaviside": (("input", "values"), RE, "heaviside is not yet implemented for tensors with "
+                                           "different dtypes."),
+    "index_add": (("input", "source"), RE, "index_add_(): self ({B}) and source ({A}) must have "
+                                           "the same scalar type"),
+    "index_copy": (("input", "source"), RE, "index_copy_(): self and source expected to have the "
+                                            "same dtype, but got (self) {B} and (source) {A}"),
+}
 
 
 def _index(where, names, exc, text):
@@ -193,7 +216,10 @@ def install():
         op.check = chain(op.check, _rule(name, kinds, exc, text))
     for name, (exc, text) in SAME_DTYPE.items():
         op = REGISTRY[name]
-        op.check = chain(op.check, _same(exc, text))
+        op.check = chain(op.check, _same(op, exc, text))
+    for name, (only, exc, text) in SAME.items():
+        op = REGISTRY[name]
+        op.check = chain(op.check, _same(op, exc, text, only))
     for name, (where, names, exc, text) in INDEX_DTYPE.items():
         op = REGISTRY[name]
         op.check = chain(op.check, _index(where, names, exc, text))

@@ -24,6 +24,21 @@ CASES = [
      "one_hot is only applicable to index tensor of type LongTensor."),
     (lambda: x - mask, RuntimeError, "Subtraction, the `-` operator, with a bool tensor is not supported"),
     (lambda: F.l1_loss(x, mask), RuntimeError, "with a bool tensor is not supported"),
+    # same-dtype rules: a bool operand counts (only masks are left out), list operands too,
+    # and the hand-checked rules the probe cannot see (one tensor of each role in its templates)
+    (lambda: torch.isclose(x, mask), RuntimeError, "Float did not match Bool"),
+    (lambda: F.linear(x, torch.ones(2, 4), torch.ones(2, dtype=torch.bool)), RuntimeError,
+     "must have the same dtype"),
+    (lambda: torch.einsum("ij,jk->ik", [x, torch.ones(4, 2, dtype=torch.int64)]), RuntimeError,
+     "expected scalar type Float but found Long"),
+    (lambda: torch.lerp(x, torch.ones(3, 4, dtype=torch.int64), 0.5), RuntimeError,
+     "for `end` but got dtype"),
+    (lambda: torch.heaviside(x, torch.ones(4, dtype=torch.int64)), RuntimeError,
+     "heaviside is not yet implemented for tensors with different dtypes."),
+    (lambda: torch.index_add(x, 0, torch.tensor([0, 1]), torch.ones(2, 4, dtype=torch.int64)),
+     RuntimeError, "index_add_(): self (Float) and source (Long) must have the same scalar type"),
+    (lambda: torch.index_copy(x, 0, torch.tensor([0, 1]), torch.ones(2, 4, dtype=torch.bool)),
+     RuntimeError, "index_copy_(): self and source expected to have the same dtype"),
 ]
 
 
@@ -46,4 +61,6 @@ def test_allowed_calls_still_run():
     q = x[None]  # a boolean attention mask is not an operand of the same-dtype rule
     assert F.scaled_dot_product_attention(q, q, q, attn_mask=mask[None, :, :3]).shape == (1, 3, 4)
     assert torch.bitwise_and(mask, mask).dtype is torch.bool
+    assert torch.isclose(mask, mask).all()
+    assert torch.lerp(x, x, torch.tensor(0.5, dtype=torch.float64)).shape == (3, 4)
     assert F.hinge_embedding_loss(x, mask).dtype is torch.float32  # no subtraction of the target

@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 
 import jax
+import numpy as np
 
-from ._checks import check_alloc, int_arg, int_list
+from ._checks import check_alloc, int_arg, int_list, is_number
 from .ops._registry import REGISTRY
 
 _MISSING = object()
@@ -33,9 +34,25 @@ _MISSING = object()
 _LIST_NAMES = ("dim", "dims", "shifts", "s", "normalized_shape")
 _LIST_EXCLUDED = {"tensordot"}  # its dims is an int or a pair of lists
 # Ops whose torch overloads have no `dim=None` (the jtorch body reads None as "all elements").
-_NO_NONE_DIM = {"median", "nanmedian", "logsumexp", "prod", "mode", "kthvalue"}
+_NO_NONE_DIM = {"median", "nanmedian", "logsumexp", "prod", "mode", "kthvalue", "softmax",
+                "log_softmax"}
 
 _UNBIASED_FIRST = {"var", "std", "var_mean", "std_mean"}  # a positional bool is `unbiased`
+
+# Tensor parameters torch's parser takes only as Tensors: a Python number or None (unless the
+# parameter is optional) is its TypeError, where the JAX body would broadcast it (checked against
+# torch 2.13: `cosine_similarity(x, 2.5)`, `logical_and(x, None)`, `where(2.5, x, y)`).
+_TENSOR_ONLY = {
+    "logical_and": ("other",), "logical_or": ("other",), "logical_xor": ("other",),
+    "cosine_similarity": ("x1", "x2"), "pairwise_distance": ("x1", "x2"), "kl_div": ("target",),
+    "linear": ("weight", "bias"), "hinge_embedding_loss": ("target",), "lerp": ("end",),
+    "addcmul": ("tensor1", "tensor2"), "addcdiv": ("tensor1", "tensor2"), "where": ("condition",),
+}
+# Scalar parameters written into a tensor of the input's dtype: a complex number into a real
+# tensor is torch's RuntimeError (`x.fill_(1+2j)`, `clamp(x, min=1j)`), not a dropped imaginary part.
+_INTO_INPUT = {"fill": ("value",), "_setitem": ("value",), "clamp": ("min", "max"),
+               "clip": ("min", "max"), "addcmul": ("value",), "addcdiv": ("value",),
+               "index_fill": ("value",), "lerp": ("weight",)}
 
 
 def _int_params(op):
@@ -82,8 +99,26 @@ def _guard(op, params):
     leaves = jax.tree_util.tree_leaves
     names, values = tuple(op.sig.parameters), frozenset(op.value_names)
 
+    tensor_only = tuple((names.index(p), p, op.sig.parameters[p].default is None)
+                        for p in _TENSOR_ONLY.get(op.name, ()))
+    into = tuple((names.index(p), p) for p in _INTO_INPUT.get(op.name, ()))
+
     @functools.wraps(fn)
     def checked(*args, **kwargs):
+        for pos, pname, optional in tensor_only:
+            v = args[pos] if pos < len(args) else kwargs.get(pname, _MISSING)
+            if (v is None and not optional) or (v is not None and v is not _MISSING and
+                                                is_number(v)):
+                py = "NoneType" if v is None else _py_name(v)
+                raise TypeError(f"{name}(): argument '{pname}' (position {pos + 1}) must be "
+                                f"Tensor, not {py}")
+        for pos, pname in into:
+            v = args[pos] if pos < len(args) else kwargs.get(pname, _MISSING)
+            x = args[0] if args else kwargs.get(names[0])
+            if v is not None and v is not _MISSING and is_number(v) and _kind(v) == "c" and \
+                    _kind(x) not in ("c", None):
+                raise RuntimeError(f"value cannot be converted to type {_CXX.get(_kind(x), 'float')} "
+                                   f"without overflow")
         for pos, pname, kind, optional in params:
             v = args[pos] if pos is not None and pos < len(args) else kwargs.get(pname, _MISSING)
             if v is _MISSING or (v is None and optional):
@@ -106,6 +141,20 @@ def _guard(op, params):
                 check_alloc(leaf.shape, leaf.dtype)
         return out
     return checked
+
+
+_CXX = {"f": "float", "i": "int64_t", "u": "uint8_t", "b": "bool"}
+
+
+def _kind(v):
+    d = getattr(v, "dtype", None)
+    return None if d is None else np.dtype(d).kind
+
+
+def _py_name(v) -> str:
+    """The Python type a weakly typed scalar came from (torch's parser names it)."""
+    return {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}.get(
+        _kind(v), type(v).__name__)
 
 
 def install():

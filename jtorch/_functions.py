@@ -187,14 +187,26 @@ def _minmax(kind, input, dim=None, keepdim=False, *, out=None):
     return apply(REGISTRY[f"_{kind}_dim"], (input, dim, keepdim), kw)
 
 
-def max(input, dim=None, keepdim=False, *, out=None, other=None):
+_NO_DIM = object()  # max(x) reduces everything; max(x, dim=None) is no overload of torch's
+
+
+def _dim_given(kind, dim):
+    if dim is None:
+        raise TypeError(f"{kind}() received an invalid combination of arguments - got "
+                        f"(Tensor, dim=NoneType), but expected (Tensor input, int dim, bool keepdim)")
+    return None if dim is _NO_DIM else dim
+
+
+def max(input, dim=_NO_DIM, keepdim=False, *, out=None, other=None):
     """Matches `torch.max` (all three overloads)."""
-    return _minmax("max", input, dim if other is None else other, keepdim, out=out)
+    return _minmax("max", input, _dim_given("max", dim) if other is None else other, keepdim,
+                   out=out)
 
 
-def min(input, dim=None, keepdim=False, *, out=None, other=None):
+def min(input, dim=_NO_DIM, keepdim=False, *, out=None, other=None):
     """Matches `torch.min` (all three overloads)."""
-    return _minmax("min", input, dim if other is None else other, keepdim, out=out)
+    return _minmax("min", input, _dim_given("min", dim) if other is None else other, keepdim,
+                   out=out)
 
 
 def to(self, *args, **kwargs):

@@ -70,7 +70,8 @@ def squeeze_(self, dim=None):
     """Matches `Tensor.squeeze_`."""
     # torch names the node by overload: squeeze_() 3, squeeze_(int) 4, squeeze_(dims) 5
     n = "3" if dim is None else "5" if isinstance(dim, (tuple, list)) else "4"
-    return _restride(self, "SqueezeBackward" + n, _shape.squeeze, dim)
+    return _restride(self, "SqueezeBackward" + n, _shape.squeeze,
+                     _shape.ALL_DIMS if dim is None else dim)
 
 
 def unsqueeze_(self, dim):

@@ -8,7 +8,7 @@ from ._tensor import Tensor, _wrap_dim
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, _MODE
 from ._callforms import sizes_arg
-from ._checks import int_arg, int_list, sizes_args
+from ._checks import int_arg, int_list, sizes_args, wrap_dims as _wrap_dims
 from .ops._registry import REGISTRY
 
 _STEP, _READ, _WRITE = REGISTRY["_view_step"], REGISTRY["_view_read"], REGISTRY["_view_write"]
@@ -193,15 +193,25 @@ def unflatten(self, dim, sizes):
         else reshape(self, sh[:d] + tuple(sizes) + sh[d + 1:])
 
 
-def squeeze(self, dim=None):
+ALL_DIMS = object()  # squeeze(x): every size-1 dim; squeeze(x, None) is no overload of torch's
+
+
+def squeeze(self, dim=ALL_DIMS):
     sh = self.shape
     if dim is None:
+        raise TypeError("squeeze() received an invalid combination of arguments - got (Tensor, "
+                        "NoneType), but expected one of: (Tensor input), (Tensor input, int dim), "
+                        "(Tensor input, tuple of ints dim)")
+    if dim is ALL_DIMS:
         dims = [i for i, s in enumerate(sh) if s == 1]
     else:
-        dims = [_wrap_dim(d, len(sh)) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        many = isinstance(dim, (tuple, list))
+        dims = _wrap_dims(int_list("squeeze", "dim", dim), len(sh)) if many else \
+            (_wrap_dim(dim, len(sh)),)
         dims = [d for d in dims if sh[d] == 1] if sh else []
     # PyTorch names the node by overload: squeeze() 0, squeeze(int) 1, squeeze(dims) 2.
-    name = "SqueezeBackward" + ("0" if dim is None else "2" if isinstance(dim, (tuple, list)) else "1")
+    name = "SqueezeBackward" + ("0" if dim is ALL_DIMS else "2" if isinstance(dim, (tuple, list))
+                                else "1")
     new = tuple(s for i, s in enumerate(sh) if i not in dims)
     return make_view(self, ("reshape", new), name=name)
 
@@ -230,6 +240,7 @@ def transpose(self, dim0, dim1):
     n = self.ndim
     perm = list(range(n))
     if n == 0:
+        _wrap_dim(dim0, 0), _wrap_dim(dim1, 0)  # dims -1 and 0 only
         return make_view(self, ("perm", ()), name="TransposeBackward0")
     a, b = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
     perm[a], perm[b] = perm[b], perm[a]

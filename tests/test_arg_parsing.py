@@ -77,6 +77,32 @@ REFUSED = [
     (lambda: F.elu(x, alpha=10 ** 30), OverflowError, "int too big to convert"),
     (lambda: F.hardtanh(x, -1.0, 10 ** 30), OverflowError, "int too big to convert"),
     (lambda: F.leaky_relu(x, 10 ** 30), OverflowError, "int too big to convert"),
+    # tensor parameters given a Python number or None; complex scalars into real tensors
+    (lambda: torch.logical_and(x, None), TypeError, "logical_and(): argument 'other' (position 2) "
+                                                    "must be Tensor, not NoneType"),
+    (lambda: F.cosine_similarity(x, 2.5), TypeError, "argument 'x2' (position 2) must be Tensor, "
+                                                     "not float"),
+    (lambda: F.linear(x, torch.ones(2, 4), 2.5), TypeError, "linear(): argument 'bias' (position "
+                                                            "3) must be Tensor, not float"),
+    (lambda: torch.addcmul(x, x, 2.5), TypeError, "argument 'tensor2' (position 3) must be Tensor"),
+    (lambda: torch.where(2.5, x, x), TypeError, "must be Tensor, not float"),
+    (lambda: x.clone().fill_(1 + 2j), RuntimeError, "value cannot be converted to type float "
+                                                    "without overflow"),
+    (lambda: torch.clamp(x, min=1 + 2j), RuntimeError, "without overflow"),
+    (lambda: torch.lerp(x, x, 1 + 2j), RuntimeError, "without overflow"),
+    # overloads torch does not have: an explicit None, a repeated dim, dims of a 0-dim tensor
+    (lambda: torch.squeeze(x, None), TypeError, "squeeze() received an invalid combination"),
+    (lambda: torch.squeeze(x, (0, 0)), RuntimeError, "dim 0 appears multiple times in the list "
+                                                     "of dims"),
+    (lambda: torch.max(x, dim=None), TypeError, "max() received an invalid combination"),
+    (lambda: x.min(dim=None), TypeError, "min() received an invalid combination"),
+    (lambda: torch.softmax(x, dim=None), TypeError, "softmax(): argument 'dim' must be int, not "
+                                                    "NoneType"),
+    (lambda: torch.transpose(torch.ones(()), 0, 1), IndexError, "Dimension out of range "
+                                                                "(expected to be in range of [-1, 0], but got 1)"),
+    (lambda: F.softmax(torch.ones(()), dim=1), IndexError, "Dimension out of range"),
+    (lambda: torch.cummax(torch.ones(()), dim=1), IndexError, "cummax(): Expected reduction dim -1 "
+                                                              "or 0 for scalar but got 1"),
 ]
 
 
@@ -108,6 +134,14 @@ def test_accepted_as_torch_does():
     assert F.elu(x, alpha=True).shape == (3, 4)
     assert F.layer_norm(x, (4,)).shape == (3, 4)
     assert F.pixel_shuffle(img, 2).shape == (1, 1, 4, 4)
+    assert torch.where(x > 1, x, 2.5).shape == (3, 4) and torch.where(x > 1, 1.0, 2.5).shape == (3, 4)
+    assert F.linear(x, torch.ones(2, 4)).shape == (3, 2)
+    assert torch.ones(3, dtype=torch.complex64).fill_(1 + 2j)[0].item() == 1 + 2j
+    assert torch.squeeze(torch.ones(1, 3, 1)).shape == (3,)
+    assert torch.ones(1, 3, 1).squeeze_().shape == (3,)
+    assert torch.max(x).item() == 11.0 and x.max(1).values.tolist() == [3.0, 7.0, 11.0]
+    assert F.softmax(x, dim=None).shape == (3, 4)  # F's implicit dim (with torch's warning)
+    assert torch.transpose(torch.ones(()), 0, -1).shape == ()
 
 
 def test_parsers_direct():

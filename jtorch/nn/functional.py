@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dispatch, _dtype
-from .._checks import float_arg as _flt, int_arg as _int, int_list as _ints
+from .._checks import float_arg as _flt, int_arg as _int, int_list as _ints, wrap_dim as _wrap_dim
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops._registry import REGISTRY as _R
@@ -196,6 +196,8 @@ def _soft(name, input, dim, dtype):
     dtype = _dtype.as_dtype(dtype)  # dtype=float
     if input.dim() == 0:
         # A 0-dim tensor is softmaxed as one element (dim 0 or -1).
+        if dim is not None:
+            _wrap_dim(dim, 0)
         return _op(name, input.reshape(1), 0, dtype).reshape(())
     return _op(name, input, _softdim(dim, input.dim()), dtype)
 
@@ -590,13 +592,23 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 # ---- distances, shuffles, padding, resampling ----------------------------------------------
 
+def _second_tensor(fn, arg, v):
+    """torch's parser refuses a Python number for a second tensor argument (the op's promotion
+    would broadcast it; its trace-time check cannot tell it from a 0-dim tensor after promotion)."""
+    if not isinstance(v, Tensor):
+        raise TypeError(f"{fn}(): argument '{arg}' (position 2) must be Tensor, not "
+                        f"{type(v).__name__}")
+
+
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Matches `torch.nn.functional.cosine_similarity`."""
+    _second_tensor("cosine_similarity", "x2", x2)
     return _op("cosine_similarity", x1, x2, dim, _flt("cosine_similarity", "eps", eps, 4))
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """Matches `torch.nn.functional.pairwise_distance`."""
+    _second_tensor("pairwise_distance", "x2", x2)
     return _op("pairwise_distance", x1, x2, _flt("pairwise_distance", "p", p, 3),
                _flt("pairwise_distance", "eps", eps, 4), bool(keepdim))
 

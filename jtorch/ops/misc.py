@@ -151,6 +151,8 @@ def cumulative_trapezoid(y: Array, x: Array = None, *, dx: float | None = None, 
 
 def _cum_ext(x, dim, better, name):
     if x.ndim == 0:
+        if dim not in (0, -1):
+            raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
         return RETURN_TYPES[name](x, jnp.zeros((), jnp.int64))
     d = _wrap(dim, x.ndim)
     idx = jnp.broadcast_to(jnp.arange(x.shape[d]).reshape([-1 if a == d else 1 for a in range(x.ndim)]),

@@ -23,6 +23,7 @@ import functools
 import math
 import types
 
+import ml_dtypes
 import numpy as np
 import torch
 from torch.testing._internal.common_methods_invocations import op_db
@@ -284,12 +285,13 @@ STORAGE_RELATIVE = ("as_strided", "as_strided_scatter", "as_strided_copy")
 
 
 def _j_from_torch(v):
-    """A jtorch tensor with torch tensor `v`'s values and dtype (bfloat16 through its bits:
-    numpy has no bfloat16)."""
+    """A jtorch tensor with torch tensor `v`'s values and dtype (bfloat16 through its bits as an
+    ml_dtypes array: numpy has no bfloat16). `from_numpy` puts the bytes on the device without
+    compiling a conversion per shape (`tensor(ndarray)` compiles one)."""
     v = v.detach().cpu().resolve_conj().resolve_neg()
     if v.dtype == torch.bfloat16:
-        return jtorch.tensor(v.contiguous().view(torch.int16).numpy()).view(jtorch.bfloat16).clone()
-    return jtorch.tensor(v.numpy(), dtype=_DT[v.dtype])
+        return jtorch.from_numpy(v.contiguous().view(torch.int16).numpy().view(ml_dtypes.bfloat16))
+    return jtorch.from_numpy(v.numpy())
 
 
 def _j_storage(v):
@@ -318,7 +320,8 @@ def to_j_shared(v, memo):
 
 
 def to_j(v, leaves, storage=False):
-    """torch value -> jtorch value; float leaves keep requires_grad and are collected. With
+    """torch value -> jtorch value; float leaves keep requires_grad and are collected (with
+    `leaves=None` they are plain tensors: the variants compare values only). With
     `storage`, a view of part of a larger storage becomes a jtorch view of that storage."""
     if storage and isinstance(v, torch.Tensor) and v.layout == torch.strided and \
             v.untyped_storage().nbytes() > v.numel() * v.element_size():
@@ -331,7 +334,7 @@ def to_j(v, leaves, storage=False):
         return t
     if isinstance(v, torch.Tensor):
         t = _j_from_torch(v)
-        if v.requires_grad:
+        if v.requires_grad and leaves is not None:
             t.requires_grad_(True)
             leaves.append((v, t))
         return t
@@ -369,8 +372,9 @@ def as_np(t):
     if isinstance(t, torch.Tensor):
         t = t.detach().cpu().resolve_conj().resolve_neg()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16
-    if hasattr(t, "detach") and str(t.dtype) == "torch.bfloat16":
-        return np.asarray(t.detach().float().numpy())
+    if isinstance(t, jtorch.Tensor):  # read on the host (a bfloat16 `.float()` would compile)
+        y = np.asarray(t.detach()._data)
+        return y.astype(np.float32) if y.dtype == ml_dtypes.bfloat16 else y
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
 
@@ -449,6 +453,20 @@ def _grad_sum(outs, lib):
     return total
 
 
+def _grad_seeds(outs):
+    """jtorch's differentiable outputs and the cotangents of `_grad_sum` for them (ones; 1+1j for
+    complex outputs, the gradient of real.sum() + imag.sum() in torch's convention), built on the
+    host: seeding `autograd.grad` directly compiles no sum/real/imag/add programs per shape."""
+    outs = [o for o in flat(outs) if isinstance(o, jtorch.Tensor) and o.requires_grad and
+            (o.dtype.is_floating_point or o.dtype.is_complex)]
+    seeds = []
+    for o in outs:
+        npdt = np.asarray(o._data).dtype
+        one = (1 + 1j) if o.dtype.is_complex else 1
+        seeds.append(jtorch.from_numpy(np.full(tuple(o.shape), one, dtype=npdt)))
+    return outs, seeds
+
+
 def _variant_call(fn, s, leaves, inplace=False):
     inp = to_j(s.input, leaves)
     if inplace:
@@ -485,16 +503,18 @@ def run_sample(op, jfn, s, dt, check_grad):
             if gauge else None)
     if r:
         return "forward: " + r
+    # The method and operator variants take the function variant's own arguments (grad-requiring
+    # leaves included), so they reuse its compiled program instead of compiling another.
     if op.method_variant is not None and isinstance(jin, jtorch.Tensor) and "." not in op.name:
         m = rebind(op.method_variant)
         if m is None:
             return f"method variant {getattr(op.method_variant, '__name__', '?')} missing"
-        r = compare(tout, m(jin.detach(), *to_j(s.args, []), **to_j(s.kwargs, [])), ov, values=values)
+        r = compare(tout, m(jin, *jargs, **jkw), ov, values=values)
         if r:
             return "method: " + r
     if op.operator_variant is not None and isinstance(jin, jtorch.Tensor) and s.args and not s.kwargs:
         try:
-            r = compare(tout, op.operator_variant(jin.detach(), *to_j(s.args, [])), ov, values=values)
+            r = compare(tout, op.operator_variant(jin, *jargs), ov, values=values)
         except TypeError:
             r = None
         if r:
@@ -510,7 +530,7 @@ def run_sample(op, jfn, s, dt, check_grad):
             jm = rebind(op.inplace_variant)
             if jm is None:
                 return f"in-place variant {getattr(op.inplace_variant, '__name__', '?')} missing"
-            jres = jm(jin.detach().clone(), *to_j(s.args, []), **to_j(s.kwargs, []))
+            jres = jm(jin.detach().clone(), *to_j(s.args, None), **to_j(s.kwargs, None))
             r = compare(texp, jres, ov, values=values)
             if r:
                 return "in-place: " + r
@@ -522,22 +542,23 @@ def run_sample(op, jfn, s, dt, check_grad):
             jout = s.output_process_fn_grad(jout)
         except Exception:
             pass
-        ts, js = _grad_sum(tout, torch), _grad_sum(jout, jtorch)
+        ts = _grad_sum(tout, torch)
         if ts is None:
             return None
-        if js is None:
+        js, seeds = _grad_seeds(jout)
+        if not js:
             return "grad: jtorch output does not require grad"
         tg = torch.autograd.grad(ts, [a for a, _ in leaves], allow_unused=True)
-        js.backward()
-        for i, ((a, b), g) in enumerate(zip(leaves, tg)):
+        jg = jtorch.autograd.grad(js, [b for _, b in leaves], seeds, allow_unused=True)
+        for i, (g, bg) in enumerate(zip(tg, jg)):
             if g is None:
                 continue
-            if b.grad is None:
+            if bg is None:
                 return f"grad {i}: jtorch gave no gradient"
             gov = overrides(op, dt, GRAD_TESTS)
-            r = same(g, b.grad, gov, GRAD_TOL)
-            if r and dt.is_complex and b.grad.dtype.is_complex and \
-                    same(g, b.grad.conj().resolve_conj(), gov, GRAD_TOL) is None:
+            r = same(g, bg, gov, GRAD_TOL)
+            if r and dt.is_complex and bg.dtype.is_complex and \
+                    same(g, bg.conj().resolve_conj(), gov, GRAD_TOL) is None:
                 return f"grad {i}: {CONJ_PENDING}"
             if r:
                 return f"grad {i}: {r}"

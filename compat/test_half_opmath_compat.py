@@ -1,5 +1,5 @@
 """bfloat16/float16 fused ops round once, as torch's CPU opmath (float32 inside): addcmul,
-addcdiv, lerp, addmm, baddbmm; cumsum accumulates in float32. Step-by-step half arithmetic agrees with torch on only
+addcdiv, lerp, addmm, baddbmm, convolutions; cumsum accumulates in float32. Step-by-step half arithmetic agrees with torch on only
 ~50-75% of elements (several-ulp errors); the fused result on >= 99%, eager and compiled."""
 import numpy as np
 import pytest
@@ -23,6 +23,9 @@ CASES = {
     "logaddexp2": (lambda L, a, b: L.logaddexp2(a, b), [(256,), (256,)]),
     "vector_norm": (lambda L, a: L.linalg.vector_norm(a, dim=-1), [(32, 256)]),
     "norm_p3": (lambda L, a: a.norm(p=3, dim=0), [(256, 32)]),
+    # convolutions accumulate in float32, bias added before the one rounding
+    "conv1d": (lambda L, a, w, b: L.nn.functional.conv1d(a, w, b, padding=1), [(2, 8, 40), (6, 8, 5), (6,)]),
+    "conv3d": (lambda L, a, w, b: L.nn.functional.conv3d(a, w, b), [(1, 4, 6, 6, 6), (5, 4, 3, 3, 3), (5,)]),
 }
 
 
@@ -48,7 +51,7 @@ def test_half_fused_rounds_once(name, dt):
     assert _agree(fn, _inputs(shapes), dt) >= 0.99
 
 
-@pytest.mark.parametrize("name", ["addcmul", "baddbmm", "softmax", "vector_norm"])
+@pytest.mark.parametrize("name", ["addcmul", "baddbmm", "softmax", "vector_norm", "conv1d"])
 def test_half_fused_compiled(name):
     fn, shapes = CASES[name]
     assert _agree(fn, _inputs(shapes), "bfloat16", compiled=True) >= 0.99

@@ -19,6 +19,8 @@ body; it reads only dtypes, so it also holds on tracers (inside `jtorch.compile`
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ._value_checks import chain
 from .ops._registry import REGISTRY
 
@@ -128,6 +130,11 @@ _SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported
              "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
+# ops that cast their input to a `dtype=` argument before the kernel runs (softmax of a complex
+# tensor with dtype=torch.float64 runs, dropping the imaginary part as `.to` does)
+_CAST_FIRST = frozenset({"softmax", "log_softmax"})
+
+
 def _rule(name, kinds, exc, text):
     # torch's subtraction refuses a bool tensor operand whatever the other one is (checked
     # against torch 2.13 for sub, l1_loss, pairwise_distance, triplet_margin_loss, tanhshrink;
@@ -137,6 +144,8 @@ def _rule(name, kinds, exc, text):
     def check(args, kwargs):
         vals = args if not kwargs else (*args, *kwargs.values())
         d = _kind(vals)
+        if name in _CAST_FIRST and kwargs and kwargs.get("dtype") is not None:
+            d = np.dtype(getattr(kwargs["dtype"], "np", kwargs["dtype"]))  # cast first: torch checks it
         if any_bool and d is not None and d.kind != "b" and any(
                 getattr(getattr(v, "dtype", None), "kind", "") == "b" for v in vals):
             raise RuntimeError(_SUB_BOOL)

@@ -443,7 +443,8 @@ def pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6,
 def _pnorm(d, p, axis, keepdim=False):
     a = jnp.abs(d)
     if p == 2:
-        s = jnp.sum(d * d, axis=axis, keepdims=keepdim)
+        sq = jnp.real(d * jnp.conj(d)) if jnp.iscomplexobj(d) else d * d  # |d|^2, real
+        s = jnp.sum(sq, axis=axis, keepdims=keepdim)
         # sqrt's gradient at 0 is infinite; PyTorch's norm backward gives 0 there.
         safe = jnp.where(s == 0, 1, s)
         return jnp.where(s == 0, 0, jnp.sqrt(safe))

@@ -15,6 +15,7 @@ import numpy as np
 from jax import Array, lax
 
 from .._checks import check_alloc
+from ._opmath import fused as _fused
 from ._registry import op
 
 _PRIVATE = dict(public=False, method=False, promote=None)
@@ -28,17 +29,20 @@ def _check_conv_dtypes(x, w):
                            "should be the same; convert one with .to()")
 
 
+# bfloat16/float16 convolutions accumulate in float32 and round once, bias included (torch's
+# CPU kernels); JAX's accumulate in the input dtype, several ulps off on long windows
 @op(**_PRIVATE, grad_name="ConvolutionBackward0")
 def _conv(input: Array, weight: Array, bias: Array, stride, padding, dilation, groups: int):
     """N-d convolution; `padding` is a tuple of (low, high) pairs."""
     _check_conv_dtypes(input, weight)
     nd = input.ndim - 2
-    y = lax.conv_general_dilated(input, weight, window_strides=stride, padding=padding,
-                                 rhs_dilation=dilation, feature_group_count=groups,
-                                 dimension_numbers=_DIMS[nd])
-    if bias is not None:
-        y = y + bias.reshape((1, -1) + (1,) * nd)
-    return y
+
+    def conv(x, w, b):
+        y = lax.conv_general_dilated(x, w, window_strides=stride, padding=padding,
+                                     rhs_dilation=dilation, feature_group_count=groups,
+                                     dimension_numbers=_DIMS[nd])
+        return y if b is None else y + b.reshape((1, -1) + (1,) * nd)
+    return _fused(conv, input, weight, bias, out_dtype=input.dtype)
 
 
 @op(**_PRIVATE, grad_name="ConvolutionBackward0")
@@ -54,12 +58,13 @@ def _conv_transpose(input: Array, weight: Array, bias: Array, stride, padding, o
     w = jnp.flip(w, axis=tuple(range(2, 2 + nd)))
     pads = [(dilation[i] * (k[i] - 1) - padding[i],
              dilation[i] * (k[i] - 1) - padding[i] + output_padding[i]) for i in range(nd)]
-    y = lax.conv_general_dilated(input, w, window_strides=(1,) * nd, padding=pads,
-                                 lhs_dilation=stride, rhs_dilation=dilation,
-                                 feature_group_count=groups, dimension_numbers=_DIMS[nd])
-    if bias is not None:
-        y = y + bias.reshape((1, -1) + (1,) * nd)
-    return y
+
+    def conv(x, w, b):
+        y = lax.conv_general_dilated(x, w, window_strides=(1,) * nd, padding=pads,
+                                     lhs_dilation=stride, rhs_dilation=dilation,
+                                     feature_group_count=groups, dimension_numbers=_DIMS[nd])
+        return y if b is None else y + b.reshape((1, -1) + (1,) * nd)
+    return _fused(conv, input, w, bias, out_dtype=input.dtype)
 
 
 # ---- windows --------------------------------------------------------------------------------

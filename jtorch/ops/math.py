@@ -230,7 +230,8 @@ def addbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} "
                            f"and {batch2.shape[1]}x{batch2.shape[2]})")
     from .linalg import coef
-    s = jnp.sum(jnp.matmul(batch1, batch2), axis=0)
+    p = jnp.matmul(batch1, batch2)
+    s = jnp.sum(p, axis=0, dtype=p.dtype)  # int8 stays int8 (wraps), as torch's
     return coef(beta, s) * input + coef(alpha, s) * s if not (isinstance(beta, int) and beta == 0) \
         else coef(alpha, s) * s
 

@@ -117,9 +117,27 @@ def mvlgamma(input: Array, p: int):
 
 # ---- binary --------------------------------------------------------------------------------
 
+def _logaddexp_complex(x, y):
+    # torch's complex kernel: max + log1p(exp(min - max)) ordered by real part (the first
+    # argument on a tie), so the imaginary part is max's plus a small angle, not wrapped to
+    # (-pi, pi] as JAX's logaddexp wraps it; NaN anywhere in either is NaN; equal infinite
+    # real parts: -inf gives min, +inf log(exp(min) + exp(max)); C++'s exp(-inf + i*inf) is 0
+    x, y = jnp.broadcast_arrays(x, y)
+    first = jnp.real(y) <= jnp.real(x)
+    mx, mn = jnp.where(first, x, y), jnp.where(first, y, x)
+    d = mn - mx
+    out = jnp.where(jnp.real(d) == -jnp.inf, mx, jnp.log1p(jnp.exp(d)) + mx)  # exp(-inf+i*inf) = 0
+    inf = ~jnp.isfinite(jnp.real(mn)) & (jnp.real(mn) == jnp.real(mx))
+    out = jnp.where(inf, jnp.where(jnp.real(mn) < 0, mn, jnp.log(jnp.exp(mn) + jnp.exp(mx))), out)
+    nan = jnp.isnan(x) | jnp.isnan(y)
+    return jnp.where(nan, jnp.full_like(out, complex(jnp.nan, jnp.nan)), out)
+
+
 @op(inplace=True, promote="float")
 def logaddexp(input: Array, other: Array):
     """Matches `torch.logaddexp`."""
+    if jnp.iscomplexobj(input) or jnp.iscomplexobj(other):
+        return _logaddexp_complex(input, other)
     return _fused(jnp.logaddexp, input, other)
 
 

@@ -8,6 +8,7 @@ runs once per trace, never per call; except the value checks at the end (`extrem
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -178,6 +179,42 @@ def float_arg(fn: str, arg: str, v, pos=None) -> float:
         where = f" (position {pos})" if pos else ""
         raise TypeError(f"{fn}(): argument '{arg}'{where} must be float, not {_tname(v)}")
     return float(v)
+
+
+_CXX_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+             "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+             "float32": "float", "float64": "double"}
+
+
+def fill_value(v, np_dtype):
+    """torch's checks of a Python scalar written into a tensor of `np_dtype` (`full`, `full_like`,
+    `new_full`): an int beyond 64 bits is its parser's OverflowError; a value the dtype cannot
+    hold (300 into uint8, NaN or 1e10 into int32, 1e300 into float32, complex into a real dtype)
+    its RuntimeError "value cannot be converted to type uint8_t without overflow". As in torch, a
+    negative int wraps into an unsigned dtype and infinities fit a float dtype."""
+    if type(v) is int and not -_I64 <= v < 1 << 64:
+        raise OverflowError("int too big to convert")
+    dt = np.dtype(np_dtype)
+    if dt.kind == "b" or not isinstance(v, (int, float, complex, np.number)):
+        return
+    err = RuntimeError(f"value cannot be converted to type {_CXX_TYPE.get(dt.name, dt.name)} "
+                       f"without overflow")
+    if dt.kind != "c" and isinstance(v, (complex, np.complexfloating)):
+        if v.imag:
+            raise err
+        v = v.real
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        exact = isinstance(v, (int, np.integer))
+        if not exact and not math.isfinite(v):
+            raise err
+        if not (info.min <= v <= info.max or (exact and info.min == 0 and -info.max <= v < 0)):
+            raise err
+    elif dt.kind == "f" or dt.name == "bfloat16":
+        big = float(np.finfo(np.float32).max) if dt.name == "bfloat16" else float(np.finfo(dt).max)
+        f = float(v.real) if isinstance(v, (complex, np.complexfloating)) else float(v)
+        if math.isfinite(f) and abs(f) > big:
+            raise err
 
 
 def int_list(fn: str, arg: str, v, pos=None) -> tuple:

@@ -11,8 +11,9 @@ import numpy as np
 from jax.export import is_symbolic_dim
 
 from . import _dtype as D, _pyvalues
+from ._checks import fill_value as fill_value_check
 from ._layout import check_layout
-from ._tensor import Tensor
+from ._tensor import Tensor, _type_name
 from ._config_fns import _state
 from ._meta import MetaArray
 from .autograd.grad_mode import INFERENCE, _MODE
@@ -214,6 +215,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     d = dtype or _infer_dtype(fill_value)
+    fill_value_check(fill_value, d.np)
     t = _finish(jnp.full(_size((size,)) if not isinstance(size, (int, np.integer)) else (int(size),),
                          fill_value, d.np), d, device, requires_grad)
     return Tensor._write_out(out, t) if out is not None else t
@@ -250,6 +252,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     """Matches `torch.full_like`."""
     check_layout(layout, "torch.full_like")
     d = dtype or input.dtype
+    fill_value_check(fill_value, d.np)
     return _finish(jnp.full(tuple(input.shape), fill_value, d.np), d, like_device(input, device),
                    requires_grad)
 
@@ -268,6 +271,13 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         t = _finish(start + step * jax.lax.iota(d.np, n), d, device, requires_grad)
         return Tensor._write_out(out, t) if out is not None else t
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for v in vals:  # torch's parser: an int beyond 64 bits; then its int64 arithmetic
+        if type(v) is int and not -(1 << 63) <= v < 1 << 63:
+            if not -(1 << 63) <= v < 1 << 64:
+                raise OverflowError("int too big to convert")
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    if dtype is not None and dtype.is_complex:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_type_name(dtype)}'")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if not (math.isfinite(vals[0]) and math.isfinite(vals[1])):
@@ -362,6 +372,9 @@ def _to_int(a, dtype):
 
 
 def _check_steps(name, start, end, steps):
+    for v in (start, end):
+        if type(v) is int and not -(1 << 63) <= v < 1 << 64:  # torch's parser
+            raise OverflowError("int too big to convert")
     if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
                         f"({type(start).__name__}, {type(end).__name__}, {type(steps).__name__}): "
@@ -370,9 +383,15 @@ def _check_steps(name, start, end, steps):
         raise RuntimeError("number of steps must be non-negative")
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+_NO_M = object()  # eye(n) is square; eye(n, None) is no overload of torch's
+
+
+def eye(n, m=_NO_M, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Matches `torch.eye`."""
     from ._checks import int_args
+    if m is None:
+        int_args("eye", n=n, m=m)  # torch's TypeError
+    m = None if m is _NO_M else m
     int_args("eye", n=n) if m is None else int_args("eye", n=n, m=m)
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import _dtype as D
-from ._checks import int_args, probability_stats, type_name
+from ._checks import float_arg, int_args, probability_stats, type_name
 from ._creation import _finish, _on_meta, _size, like_device
 from ._meta import MetaArray
 from ._tensor import Tensor
@@ -107,6 +107,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
            device=None, requires_grad=False):
     """Matches `torch.normal` (tensor or float mean/std)."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        for name, v in (("mean", mean), ("std", std)):  # torch's parser: a real number or a Tensor
+            if not isinstance(v, Tensor):
+                float_arg("normal", name, v)
+        if not isinstance(std, Tensor):
+            _check_std(std)
         ref = mean if isinstance(mean, Tensor) else std
         shape = jnp.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
         z = _gen(generator).draw("normal", shape, ref.dtype.np, 0.0, 1.0)
@@ -212,7 +217,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 
 
 def _check_std(std):
-    if std < 0:
+    if not std >= 0:  # NaN too
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _is_tracer, any_zero, extrema, out_of_range
+from ._checks import _is_tracer, any_zero, extrema, out_of_range, probability_stats, wrap_dim
 from .ops._registry import REGISTRY
 
 
@@ -206,6 +206,58 @@ def _cov(a):
             raise Refused(RuntimeError(f"cov(): {name} cannot be negative"))
 
 
+def _floats(v) -> bool:
+    return hasattr(v, "dtype") and (np.dtype(v.dtype).kind == "f" or v.dtype.name == "bfloat16")
+
+
+def _bce(a):
+    """binary_cross_entropy's input and target must lie in [0, 1] (NaN does not)."""
+    for name in ("input", "target"):
+        v = a.get(name)
+        st = probability_stats(v) if _floats(v) else None
+        if st is not None and not (st[0] >= 0 and st[1] <= 1):
+            raise Refused(RuntimeError(f"all elements of {name} should be between 0 and 1"))
+
+
+def _quantile(a):
+    """quantile/nanquantile: a non-empty input, q in [0, 1], a dim the input has."""
+    x, q, dim = a.get("input"), a.get("q"), a.get("dim")
+    if x is None or not hasattr(x, "shape"):
+        return
+    if not x.size:
+        raise Refused(RuntimeError("quantile() input tensor must be non-empty"))
+    if dim is not None and x.ndim == 0:
+        try:
+            wrap_dim(dim, 0)
+        except IndexError as e:
+            raise Refused(e) from None
+    if isinstance(q, (int, float)) and not isinstance(q, bool):
+        if not 0 <= q <= 1:
+            raise Refused(RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}"))
+    elif _floats(q):
+        st = probability_stats(q)
+        if st is not None and not (st[0] >= 0 and st[1] <= 1):
+            raise Refused(RuntimeError("quantile() q values must be in the range [0, 1]"))
+
+
+def _histc(a):
+    """histc with no range given takes the data's: it must be finite."""
+    x = a.get("input")
+    if a.get("min", 0) == a.get("max", 0) and _floats(x):
+        st = probability_stats(x)
+        if st is not None and not st[2]:
+            raise Refused(RuntimeError(f"torch.histc: range of [{st[0]}, {st[1]}] is not finite"))
+
+
+def _positive(name, arg, text, strict):
+    """A loss's scalar parameter that must be positive (non-negative); NaN is refused too."""
+    def check(a):
+        v = a.get(arg, 1.0)
+        if isinstance(v, float) and not (v > 0 if strict else v >= 0):
+            raise Refused(RuntimeError(text))
+    return check
+
+
 CHECKS = {
     "gather": _dim_check(RuntimeError, _GATHER),
     "scatter": _dim_check(RuntimeError, _GATHER),
@@ -236,6 +288,14 @@ CHECKS = {
     "div": _div,
     "pow": _pow,
     "cov": _cov,
+    "binary_cross_entropy": _bce,
+    "quantile": _quantile,
+    "nanquantile": _quantile,
+    "histc": _histc,
+    "huber_loss": _positive("huber_loss", "delta", "huber_loss does not support non-positive "
+                            "values for delta.", True),
+    "smooth_l1_loss": _positive("smooth_l1_loss", "beta", "smooth_l1_loss does not support "
+                                "negative values for beta.", False),
 }
 
 

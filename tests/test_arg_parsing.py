@@ -103,6 +103,41 @@ REFUSED = [
     (lambda: F.softmax(torch.ones(()), dim=1), IndexError, "Dimension out of range"),
     (lambda: torch.cummax(torch.ones(()), dim=1), IndexError, "cummax(): Expected reduction dim -1 "
                                                               "or 0 for scalar but got 1"),
+    # fill values a dtype cannot hold; Python ints beyond 64 bits; factory overloads
+    (lambda: torch.full((2,), 300, dtype=torch.uint8), RuntimeError,
+     "value cannot be converted to type uint8_t without overflow"),
+    (lambda: torch.full((2,), float("nan"), dtype=torch.int64), RuntimeError, "int64_t without "
+                                                                              "overflow"),
+    (lambda: torch.full((2,), 1e300, dtype=torch.float32), RuntimeError, "type float without "
+                                                                         "overflow"),
+    (lambda: torch.full((2,), 2 ** 63), RuntimeError, "int64_t without overflow"),
+    (lambda: torch.full_like(x, 10 ** 30), OverflowError, "int too big to convert"),
+    (lambda: x.new_full((2,), 10 ** 30), OverflowError, "int too big to convert"),
+    (lambda: torch.linspace(0, 10 ** 30, 5), OverflowError, "int too big to convert"),
+    (lambda: torch.arange(2 ** 63), RuntimeError, "value cannot be converted to type int64_t "
+                                                  "without overflow"),
+    (lambda: torch.arange(5, dtype=torch.complex64), NotImplementedError, "\"arange_cpu\" not "
+                                                                          "implemented for 'ComplexFloat'"),
+    (lambda: torch.eye(3, None), TypeError, "eye()"),
+    # values of arguments torch checks
+    (lambda: F.binary_cross_entropy(torch.zeros(2, 3), torch.full((2, 3), 2.0)), RuntimeError,
+     "all elements of target should be between 0 and 1"),
+    (lambda: F.binary_cross_entropy(torch.full((2, 3), float("nan")), torch.zeros(2, 3)),
+     RuntimeError, "all elements of input should be between 0 and 1"),
+    (lambda: torch.quantile(x, 1.5, dim=1), RuntimeError, "quantile() q must be in the range [0, 1] "
+                                                          "but got 1.5"),
+    (lambda: torch.quantile(torch.ones(0, 4), 0.5, dim=1), RuntimeError, "quantile() input tensor "
+                                                                         "must be non-empty"),
+    (lambda: torch.histc(torch.tensor([1.0, float("inf")]), bins=4), RuntimeError,
+     "torch.histc: range of [1.0, inf] is not finite"),
+    (lambda: F.huber_loss(x, x, delta=float("nan")), RuntimeError, "huber_loss does not support "
+                                                                   "non-positive values for delta."),
+    (lambda: F.smooth_l1_loss(x, x, beta=float("nan")), RuntimeError, "smooth_l1_loss does not "
+                                                                      "support negative values for beta."),
+    (lambda: F.dropout(x, p=float("nan"), training=False), RuntimeError, "dropout probability has "
+                                                                         "to be between 0 and 1, but got nan"),
+    (lambda: torch.normal(x, float("nan")), RuntimeError, "normal expects std >= 0.0, but found "
+                                                          "std nan"),
 ]
 
 
@@ -142,6 +177,13 @@ def test_accepted_as_torch_does():
     assert torch.max(x).item() == 11.0 and x.max(1).values.tolist() == [3.0, 7.0, 11.0]
     assert F.softmax(x, dim=None).shape == (3, 4)  # F's implicit dim (with torch's warning)
     assert torch.transpose(torch.ones(()), 0, -1).shape == ()
+    assert torch.full((2,), -1, dtype=torch.uint8).tolist() == [255, 255]  # wraps, as in torch
+    assert torch.full((2,), float("inf")).tolist() == [float("inf")] * 2
+    assert torch.eye(3, 2).shape == (3, 2) and torch.eye(3).shape == (3, 3)
+    assert torch.quantile(x, torch.tensor([0.1, 0.5]), dim=1).shape == (2, 3)
+    assert torch.histc(torch.tensor([1.0, float("inf")]), bins=4, min=0, max=3).tolist() == \
+        [0.0, 1.0, 0.0, 0.0]
+    assert F.huber_loss(x, x, delta=1.0).item() == 0.0
 
 
 def test_parsers_direct():

@@ -1,6 +1,6 @@
 """First call of one eager op at a new shape, and its parts (issue 15).
 
-Run: python benchmarks/bench_first_call.py [--reps 5] [--options]
+Run: python benchmarks/bench_first_call.py [--reps 5] [--options] [--phases]
 
 For each op, autograd on (inputs require grad) and off (`no_grad`), every repetition uses shapes
 not seen before in the process (one warm-up shape first, not counted):
@@ -15,6 +15,8 @@ cache key + entry write; then every program on disk: compile is the cache read).
 `jax.monitoring` counts the backend compiles and disk-cache hits of each timed call.
 `--options` also compiles each program of the "none" run with cheaper XLA options and checks
 that its outputs are bit-identical to the default executable's.
+`--phases` splits XLA's compile in the "none" run by XLA:CPU's own log timers: HLO passes, IR
+emission of the kernels, LLVM codegen (on a thread pool), the rest.
 "other" is a difference of medians taken at different shapes: on a loaded machine it can be < 0.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -34,7 +37,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # XLA options tried by --options (DebugOptions fields accepted by `Lowered.compile`).
 OPTIONS = {
     "O0": {"xla_backend_optimization_level": 0},
+    "O1": {"xla_backend_optimization_level": 1},
     "noexp": {"xla_llvm_disable_expensive_passes": True},
+    "nofe": {"xla_cpu_use_fusion_emitters": False},
 }
 
 
@@ -219,15 +224,62 @@ def child(reps):
 
 # ---------------------------------------------------------------- parent: two runs, one table
 
-def run_child(cache, reps, options):
+def run_child(cache, reps, options, phases=False):
     env = dict(os.environ, JTORCH_CACHE_DIR=cache)
+    if phases:  # XLA:CPU logs the time of its compile phases (parsed by xla_phases)
+        env.update(TF_CPP_MIN_LOG_LEVEL="0", TF_CPP_VMODULE="cpu_compiler=1,ir_compiler=1")
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--reps", str(reps)]
     if options:
         cmd.append("--options")
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode:
         sys.exit(f"child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if phases:
+        res["_phases"] = xla_phases(out.stderr)
+    return res
+
+
+def _stamp(line):
+    """Seconds since midnight of an absl log line (`I1207 19:57:43.483386 ...`)."""
+    h, m, s = line.split()[1].split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def _ms(line):
+    v, unit = re.search(r"time: ([0-9.]+) (us|ms|s) ", line).groups()
+    return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+def xla_phases(log):
+    """XLA:CPU's compile of each program split into its phases, from its log: HLO passes,
+    emitting the kernels' IR (from 'Compiling:' to the first LLVM verifier run), LLVM codegen of
+    the kernel modules (wall time until 'Compilation finished'; the modules compile on a thread
+    pool, `llvm_cpu` is their summed time) and the rest of the backend compile."""
+    progs, cur = [], None
+    for line in log.splitlines():
+        if "Running HLO passes on" in line:
+            cur = {"hlo": _ms(line), "kernels": 0, "llvm_cpu": 0.0}
+        elif cur is None:
+            continue
+        elif "] Compiling: " in line:
+            cur["t_emit"] = _stamp(line)
+        elif "LLVM verifier" in line and "t_llvm" not in cur:
+            cur["t_llvm"] = _stamp(line)
+        elif "Compiled LLVM module" in line:
+            cur["kernels"] += 1
+            cur["llvm_cpu"] += _ms(line)
+        elif "Compilation finished" in line:
+            cur["t_end"] = _stamp(line)
+        elif "for CPU using JIT time" in line:
+            cur["total"] = _ms(line)
+            if {"t_emit", "t_end"} <= set(cur):
+                t_llvm = cur.get("t_llvm", cur["t_end"])
+                cur["emit"] = (t_llvm - cur["t_emit"]) * 1e3
+                cur["llvm"] = (cur["t_end"] - t_llvm) * 1e3
+                progs.append(cur)
+            cur = None
+    return progs
 
 
 def med(rows, k):
@@ -239,6 +291,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--options", action="store_true")
+    ap.add_argument("--phases", action="store_true",
+                    help="split XLA's compile (no-cache run) into HLO passes, IR emission, LLVM")
     a = ap.parse_args()
     global OPTS
     OPTS = a.options
@@ -249,7 +303,8 @@ def main():
     from _util import table
     load = os.getloadavg()[0]
     t = time.perf_counter()
-    none = run_child("0", a.reps, a.options)
+    none = run_child("0", a.reps, a.options, a.phases)
+    phases = none.pop("_phases", None)
     with tempfile.TemporaryDirectory() as cache:
         cold = run_child(cache, a.reps, False)
         warm = run_child(cache, a.reps, False)
@@ -280,6 +335,15 @@ def main():
         print(f"{state}: all ops, sum of totals {tot * 1e3:.0f} ms; shares " +
               ", ".join(f"{k} {100 * v:.0f}%" for k, v in shares.items()) +
               f", other {100 * (1 - sum(shares.values())):.0f}%")
+    if phases:
+        tot = sum(p["total"] for p in phases)
+        parts = {k: sum(p[k] for p in phases) for k in ("hlo", "emit", "llvm")}
+        print(f"XLA compile phases over {len(phases)} programs of the no-cache run ({tot:.0f} ms, "
+              f"median {statistics.median(p['total'] for p in phases):.0f} ms, "
+              f"{statistics.median(p['kernels'] for p in phases):.0f} kernels per program): " +
+              ", ".join(f"{k} {100 * v / tot:.0f}%" for k, v in parts.items()) +
+              f", other {100 * (1 - sum(parts.values()) / tot):.0f}%; LLVM CPU time "
+              f"{sum(p['llvm_cpu'] for p in phases):.0f} ms (kernels compile on a thread pool)")
     if a.options:
         orows, ratios = [], {}
         for key in none:

@@ -152,3 +152,188 @@ def cumprod(x, axis):
         quotient = f(q) * jnp.cumsum(t / q, axis=axis)
         return jnp.where(zero, exact, quotient)
     return _linear_tangent(f, df_t)(x)
+
+
+def binary(f, dx, dy):
+    """`f(x, y)` with torch's partial derivatives `dx(x, y, out)`, `dy(x, y, out)` (each
+    broadcast to the output; a symbolic-zero tangent skips its term, so an infinite partial
+    never meets a zero tangent). Complex inputs keep JAX's derivative."""
+    @jax.custom_jvp
+    def g(x, y):
+        return f(x, y)
+
+    def _term(d):
+        return lambda t, out, x, y: (d(x, y, out) * t).astype(out.dtype)
+    g.defjvps(_term(dx), _term(dy))
+
+    def call(x, y):
+        if jnp.iscomplexobj(x) or jnp.iscomplexobj(y):
+            return f(x, y)
+        return g(x, y)
+    return call
+
+
+def _masked_recip(d):
+    return jnp.where(d == 0, jnp.zeros_like(d), 1 / d)
+
+
+atan2 = binary(jnp.arctan2,
+               lambda x, y, o: y * _masked_recip(x * x + y * y),
+               lambda x, y, o: -x * _masked_recip(x * x + y * y))
+hypot = binary(jnp.hypot, lambda x, y, o: x / o, lambda x, y, o: y / o)
+# copysign: result / self, 0 where self == 0 (NaN at +-inf and NaN, as torch's ratio)
+copysign = binary(jnp.copysign,
+                  lambda x, y, o: jnp.where(x == 0, jnp.zeros_like(o), o / x),
+                  lambda x, y, o: jnp.zeros_like(o))
+
+
+def _pick(take):
+    return lambda x, y, o: take(x, y).astype(o.dtype)
+
+
+# fmax/fmin: the whole gradient to `input` where it wins or ties (or `other` is NaN)
+fmax = binary(jnp.fmax, _pick(lambda x, y: (x >= y) | jnp.isnan(y)),
+              _pick(lambda x, y: ~((x >= y) | jnp.isnan(y))))
+fmin = binary(jnp.fmin, _pick(lambda x, y: (x <= y) | jnp.isnan(y)),
+              _pick(lambda x, y: ~((x <= y) | jnp.isnan(y))))
+
+
+def _pow_dx(x, e, o):
+    """e * x ** (e - 1), 0 where the exponent is 0 (also for a NaN or zero base)."""
+    return jnp.where(e == 0, jnp.zeros_like(o), e * jnp.power(jnp.where(e == 0, 1, x), e - 1))
+
+
+def _pow_de(x, e, o):
+    """x ** e * log(x), 0 where the base is 0 and the exponent non-negative."""
+    return jnp.where((x == 0) & (e >= 0), jnp.zeros_like(o), o * jnp.log(x))
+
+
+power = binary(jnp.power, _pow_dx, _pow_de)
+
+
+def _pow_scalar_value(x, e):
+    """Tensor ** number as torch's kernel: 0.5 is sqrt and -0.5 rsqrt (sqrt(-0) is -0 and
+    sqrt(-inf) NaN, where pow gives 0 and inf)."""
+    s, r = e == 0.5, e == -0.5
+    one = jnp.ones_like(x)  # each branch sees 1 where it is not taken: no NaN in higher derivatives
+    return jnp.where(s, jnp.sqrt(jnp.where(s, x, one)), jnp.where(
+        r, jax.lax.rsqrt(jnp.where(r, x, one)), jnp.power(jnp.where(s | r, one, x), e)))
+
+
+power_scalar = binary(_pow_scalar_value,
+                      lambda x, e, o: jnp.where(e == 0, jnp.zeros_like(o), e * _pow_scalar_value(x, e - 1)),
+                      lambda x, e, o: jnp.zeros_like(o))
+
+
+# xlogy / xlog1py: log(y) (log1p(y)) to `input`, 0 only where input == 0 and y is outside the
+# log's domain (torch's mask); input / y (input / (1 + y)) to `other`
+xlogy = binary(jax.scipy.special.xlogy,
+               lambda x, y, o: jnp.where((x == 0) & (y <= 0), jnp.zeros_like(o), jnp.log(y)),
+               lambda x, y, o: x / y)
+xlog1py = binary(jax.scipy.special.xlog1py,
+                 lambda x, y, o: jnp.where((x == 0) & (y <= -1), jnp.zeros_like(o), jnp.log1p(y)),
+                 lambda x, y, o: x / (y + 1))
+
+
+def logaddexp_of(f, base_exp):
+    """logaddexp(2) with torch's gradient 1 / (1 + base ** (other - self)): 0 to a finite
+    argument beside +inf, NaN where both are +inf."""
+    return binary(f, lambda x, y, o: 1 / (1 + base_exp(y - x)), lambda x, y, o: 1 / (1 + base_exp(x - y)))
+
+
+def remainder_of(floor_div):
+    """remainder with torch's gradient -floor(self / other) to `other` (NaN at an infinite
+    `self`, where torch's floor division is NaN)."""
+    return binary(jnp.remainder, lambda x, y, o: jnp.ones_like(o), lambda x, y, o: -floor_div(x, y))
+
+
+def _mask(m, o):
+    return m.astype(o.dtype)
+
+
+def _clamp_value(x, lo, hi):
+    # where() keeps NaN inputs NaN; a NaN bound makes the result NaN, as in torch
+    if lo is not None:
+        x = jnp.where((x < lo) | (lo != lo), lo, x)
+    if hi is not None:
+        x = jnp.where((x > hi) | (hi != hi), hi, x)
+    return x
+
+
+def _clamp_both():
+    @jax.custom_jvp
+    def g(x, lo, hi):
+        return _clamp_value(x, lo, hi)
+
+    def term(d):
+        return lambda t, o, x, lo, hi: (_mask(d(x, lo, hi), o) * t).astype(o.dtype)
+    g.defjvps(term(lambda x, lo, hi: (x >= lo) & (x <= hi)),
+              term(lambda x, lo, hi: (x < lo) & (lo < hi)),
+              term(lambda x, lo, hi: (x > hi) | (hi < lo)))
+    return g
+
+
+_clamp_min = binary(lambda x, lo: _clamp_value(x, lo, None),
+                    lambda x, lo, o: _mask(x >= lo, o), lambda x, lo, o: _mask(x < lo, o))
+_clamp_max = binary(lambda x, hi: _clamp_value(x, None, hi),
+                    lambda x, hi, o: _mask(x <= hi, o), lambda x, hi, o: _mask(x > hi, o))
+_clamp_min_max = _clamp_both()
+
+
+def clamp(x, lo, hi):
+    """clamp with torch's gradient: to `input` where lo <= x <= hi, to `min` where x < min (and
+    min < max), to `max` where x > max (or max < min); nothing where a NaN makes every
+    comparison false."""
+    if jnp.iscomplexobj(x):
+        return _clamp_value(x, lo, hi)
+    if lo is None:
+        return _clamp_max(x, hi)
+    if hi is None:
+        return _clamp_min(x, lo)
+    return _clamp_min_max(x, lo, hi)
+
+
+def _sgn(x):
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)  # 0 at 0 and at NaN
+
+
+def vector_norm(value, x, ord, ax, keepdim):
+    """`value(|x|)`, a vector norm, with torch's norm_backward: sgn(x) for ord 1 (0 at 0),
+    x / norm for ord 2 and x * |x| ** (ord - 2) / norm ** (ord - 1) otherwise, 0 where the norm
+    is 0; the +-inf norms spread the gradient over the elements equal to the norm (0 when
+    none is, e.g. at NaN); ord 0 has none. Complex inputs keep JAX's derivative."""
+    if jnp.iscomplexobj(x) or not jnp.issubdtype(x.dtype, jnp.floating):
+        return value(jnp.abs(x))
+
+    @jax.custom_jvp
+    def g(x):
+        return value(jnp.abs(x))
+
+    @g.defjvp
+    def _jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        n = g(x)
+        nk = n if keepdim or ax is None and n.ndim == x.ndim else jnp.expand_dims(
+            n, tuple(range(x.ndim)) if ax is None else ax)
+        zero = jnp.zeros_like(x)
+        if ord == 0:
+            d = zero
+        elif ord == 1:
+            d = _sgn(x)
+        elif ord in (float("inf"), float("-inf")):
+            mask = (jnp.abs(x) == nk).astype(x.dtype)
+            count = jnp.sum(mask, axis=ax, keepdims=True)
+            d = jnp.where(count == 0, zero, _sgn(x) * mask / jnp.where(count == 0, 1, count))
+        else:
+            if ord == 2:
+                scaled = x
+            elif ord < 1:
+                scaled = jnp.where(x == 0, zero, _sgn(x) * jnp.abs(x) ** (ord - 1))
+            elif ord < 2:
+                scaled = _sgn(x) * jnp.abs(x) ** (ord - 1)
+            else:
+                scaled = x * jnp.abs(x) ** (ord - 2)
+            scale = jnp.where(nk == 0, jnp.zeros_like(nk), 1 / jnp.where(nk == 0, 1, nk) ** (ord - 1))
+            d = scaled * scale
+        return n, jnp.sum(d * t, axis=ax, keepdims=keepdim).astype(n.dtype)
+    return g(x)

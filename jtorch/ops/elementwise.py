@@ -90,6 +90,7 @@ def _float_floor_div(x, y):
 
 
 true_divide = div
+_remainder = _torch_grads.remainder_of(_float_floor_div)
 divide = div
 
 
@@ -104,7 +105,9 @@ def floor_divide(input: Array, other: Array):
 @op(inplace=True)
 def remainder(input: Array, other: Array):
     """Matches `torch.remainder` (sign of the divisor)."""
-    return jnp.remainder(input, other)
+    if _is_int(input) and _is_int(other):
+        return jnp.remainder(input, other)
+    return _remainder(input, other)
 
 
 @op(inplace=True)
@@ -122,14 +125,22 @@ def _pow_name(args, kwargs):
     return "PowBackward1" if hasattr(e, "_rg") else "PowBackward0"
 
 
-@op(inplace=True, grad_name=_pow_name)
+@op(inplace=True, promote=None, grad_name=_pow_name)
 def pow(input: Array, exponent: Array):
-    """Matches `torch.pow`."""
+    """Matches `torch.pow` (Tensor ** 0.5 and ** -0.5 as torch's sqrt and rsqrt)."""
+    from .._promote import promote_args
+    # a Python number reaches the traced body weakly typed, a Tensor never: torch's
+    # Tensor ** Scalar kernel specialises some exponents, Tensor ** Tensor does not
+    scalar = not isinstance(input, (int, float, complex)) and (
+        isinstance(exponent, (int, float)) or getattr(getattr(exponent, "aval", exponent), "weak_type", False))
+    input, exponent = promote_args("default", input, exponent)
     if _is_int(input) and _is_int(exponent):
         if isinstance(exponent, int):
             return lax.integer_pow(input, exponent)
         return _int_power(input, exponent)
-    return jnp.power(input, exponent)
+    if scalar and jnp.issubdtype(input.dtype, jnp.floating):
+        return _torch_grads.power_scalar(input, exponent)
+    return _torch_grads.power(input, exponent)
 
 
 def _int_power(x, e):
@@ -144,13 +155,13 @@ def _int_power(x, e):
 def float_power(input: Array, exponent: Array):
     """Matches `torch.float_power` (computes in float64/complex128)."""
     dt = jnp.complex128 if jnp.iscomplexobj(input) or jnp.iscomplexobj(exponent) else jnp.float64
-    return jnp.power(jnp.asarray(input).astype(dt), jnp.asarray(exponent).astype(dt))
+    return _torch_grads.power(jnp.asarray(input).astype(dt), jnp.asarray(exponent).astype(dt))
 
 
 @op(inplace=True)
 def atan2(input: Array, other: Array):
     """Matches `torch.atan2`."""
-    return _to_float(jnp.arctan2, input, other)
+    return _to_float(_torch_grads.atan2, input, other)
 
 
 arctan2 = atan2
@@ -171,19 +182,19 @@ def minimum(input: Array, other: Array):
 @op(inplace=True)
 def fmax(input: Array, other: Array):
     """Matches `torch.fmax` (NaN ignored)."""
-    return jnp.fmax(input, other)
+    return _torch_grads.fmax(input, other)
 
 
 @op(inplace=True)
 def fmin(input: Array, other: Array):
     """Matches `torch.fmin` (NaN ignored)."""
-    return jnp.fmin(input, other)
+    return _torch_grads.fmin(input, other)
 
 
 @op(inplace=True, promote="float")
 def hypot(input: Array, other: Array):
     """Matches `torch.hypot`."""
-    return jnp.hypot(input, other)
+    return _torch_grads.hypot(input, other)
 
 
 @op(inplace=True, promote=None)
@@ -213,7 +224,7 @@ def _clamp_name(args, kwargs):
 
 @op(inplace=True, promote=None, grad_name=_clamp_name)
 def clamp(input: Array, min: Array = None, max: Array = None):
-    """Matches `torch.clamp` (gradient passes at the bounds, as in PyTorch)."""
+    """Matches `torch.clamp`."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     from .._promote import promote_args
@@ -225,13 +236,7 @@ def clamp(input: Array, min: Array = None, max: Array = None):
     it = iter(cast[1:])
     lo = next(it) if lo is not None else None
     hi = next(it) if hi is not None else None
-    # where() (not jnp.clip) so the gradient at a bound is 1 like PyTorch, and NaN stays NaN;
-    # a NaN bound makes the result NaN, as in PyTorch.
-    if lo is not None:
-        x = jnp.where((x < lo) | (lo != lo), lo, x)
-    if hi is not None:
-        x = jnp.where((x > hi) | (hi != hi), hi, x)
-    return x
+    return _torch_grads.clamp(x, lo, hi)
 
 
 clip = clamp
@@ -516,7 +521,7 @@ def xlogy(input: Array, other: Array):
     """Matches `torch.xlogy`."""
     from .._promote import promote_args
     x, y = promote_args("float", input, other)
-    return jax.scipy.special.xlogy(x, y)
+    return _torch_grads.xlogy(x, y)
 
 
 @op(promote=None, inplace=True)
@@ -524,4 +529,4 @@ def copysign(input: Array, other: Array):
     """Matches `torch.copysign`."""
     from .._promote import promote_args
     x, y = promote_args("float", input, other)
-    return jnp.copysign(x, y)
+    return _torch_grads.copysign(x, y)

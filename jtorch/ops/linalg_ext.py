@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from .._checks import broadcast_shapes, wrap_dim, wrap_dims
+from . import _torch_grads
 from ._opmath import fused as _fused
 from ._registry import op
 
@@ -421,8 +422,8 @@ def vector_norm(x: Array, ord: float = 2, dim=None, keepdim: bool = False, *, dt
         x = x.astype(dtype.np)
     _float(x)
     ax = _dims(dim, x.ndim)
-    a = jnp.abs(x)
-    return _fused(lambda v: _vector_norm(v, ord, ax, keepdim), a)
+    return _fused(lambda v: _torch_grads.vector_norm(
+        lambda a: _vector_norm(a, ord, ax, keepdim), v, ord, ax, keepdim), x)
 
 
 def _vector_norm(a, ord, ax, keepdim):

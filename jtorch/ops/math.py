@@ -9,7 +9,7 @@ import jax.scipy.special as jss
 from jax import Array
 
 from .._checks import type_name, wrap_dim
-from . import _gamma
+from . import _gamma, _torch_grads
 from ._opmath import fused as _fused
 from ._registry import REGISTRY, op
 from .elementwise import _is_int, _to_float, _unary
@@ -133,18 +133,22 @@ def _logaddexp_complex(x, y):
     return jnp.where(nan, jnp.full_like(out, complex(jnp.nan, jnp.nan)), out)
 
 
+_LOGADDEXP = _torch_grads.logaddexp_of(jnp.logaddexp, jnp.exp)
+_LOGADDEXP2 = _torch_grads.logaddexp_of(jnp.logaddexp2, jnp.exp2)
+
+
 @op(inplace=True, promote="float")
 def logaddexp(input: Array, other: Array):
     """Matches `torch.logaddexp`."""
     if jnp.iscomplexobj(input) or jnp.iscomplexobj(other):
         return _logaddexp_complex(input, other)
-    return _fused(jnp.logaddexp, input, other)
+    return _fused(_LOGADDEXP, input, other)
 
 
 @op(inplace=True, promote="float")
 def logaddexp2(input: Array, other: Array):
     """Matches `torch.logaddexp2`."""
-    return _fused(jnp.logaddexp2, input, other)
+    return _fused(_LOGADDEXP2, input, other)
 
 
 @op(inplace=True, promote="default", diff=False)
@@ -202,20 +206,15 @@ def igammac(input: Array, other: Array):
 @op(inplace=True, promote="float", grad_name="Xlog1pyBackward0", public=False, method=False)
 def xlog1py(input: Array, other: Array):
     """Matches `torch.special.xlog1py`."""
-    return jss.xlog1py(input, other)
+    return _torch_grads.xlog1py(input, other)
 
 
 @op(promote="default")
 def dist(input: Array, other: Array, p: float = 2):
     """Matches `torch.dist`."""
-    d = jnp.abs(input - other).reshape(-1)
-    if p == 0:
-        return jnp.sum(d != 0).astype(d.dtype)
-    if p == float("inf"):
-        return jnp.max(d)
-    if p == float("-inf"):
-        return jnp.min(d)
-    return jnp.sum(d ** p) ** (1.0 / p)
+    from .linalg_ext import _vector_norm
+    d = (input - other).reshape(-1)  # torch's gradient is the norm's (0 at a zero distance)
+    return _torch_grads.vector_norm(lambda a: _vector_norm(a, p, None, False), d, p, None, False)
 
 
 @op(promote="default")
@@ -275,10 +274,15 @@ def renorm(input: Array, p: float, dim: int, maxnorm: float):
     if input.ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
     axes = tuple(a for a in range(input.ndim) if a != wrap_dim(dim, input.ndim))
-    a = jnp.abs(input)
-    n = jnp.max(a, axis=axes, keepdims=True) if p == float("inf") else \
-        jnp.sum(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
-    scale = jnp.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+    from .linalg_ext import _vector_norm
+
+    def norm(v):
+        return _torch_grads.vector_norm(lambda a: _vector_norm(a, p, axes, True), v, p, axes, True)
+    # rows within maxnorm (or with a NaN norm) pass unscaled with gradient 1: their norm is
+    # taken of zeros, so no NaN from its derivative reaches them
+    over = jax.lax.stop_gradient(norm(input)) > maxnorm
+    n = norm(jnp.where(over, input, 0))
+    scale = jnp.where(over, maxnorm / (jnp.where(over, n, 1.0) + 1e-7), 1.0)
     return (input * scale).astype(input.dtype)
 
 

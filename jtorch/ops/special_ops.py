@@ -8,6 +8,7 @@ from jax import Array, lax
 from ._airy import airy_ai
 from ._bessel_k import bessel_k
 from ._bessel_y import bessel_y
+from . import _torch_grads
 from ._registry import op
 from .elementwise import _to_float
 
@@ -70,7 +71,7 @@ def zeta(input: Array, other: Array):
 @op("special_xlog1py", promote="float", public=False, method=False)
 def xlog1py(input: Array, other: Array):
     """Matches `torch.special.xlog1py`."""
-    return jss.xlog1py(input, other)
+    return _torch_grads.xlog1py(input, other)
 
 
 @op("special_gammainc", promote="float", public=False, method=False)

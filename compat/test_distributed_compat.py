@@ -3,7 +3,8 @@
 The same script runs unmodified, once per library: compat/distributed/suite.py (every collective
 x ReduceOp x dtype, error types included; an MLP under DDP, under jtorch also with its steps
 compiled, compared with torch's eager DDP; FSDP2 against torch's and against DDP; distributed
-checkpoint under DDP).
+checkpoint under DDP), and under jtorch compat/distributed/reshard.py at 4 ranks, whose FSDP2
+checkpoint the suite's 2 ranks resume from.
 """
 import json
 import os
@@ -19,6 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUITE = os.path.join(ROOT, "compat", "distributed", "suite.py")
 
 
+RESHARD = os.path.join(ROOT, "compat", "distributed", "reshard.py")
+
+
 def _launch(launcher, script, out, n=2, extra=()):
     p = subprocess.run([sys.executable, "-m", launcher, "--standalone", "--nproc-per-node", str(n),
                         script, out, *extra], capture_output=True, text=True, timeout=300,
@@ -32,8 +36,14 @@ def both(tmp_path_factory):
     d = tmp_path_factory.mktemp("dist")
     # (jtorch's DDP part also trains with each step compiled: "compiled" in its results)
     t = _launch("torch.distributed.run", SUITE, str(d / "t"))
-    j = _launch("jtorch.distributed.run", SUITE, str(d / "j"), extra=("compile",))
-    return {part: ([x[part] for x in t], [x[part] for x in j]) for part in t[0]}
+    # FSDP2 state saved by 4 ranks (jtorch only: one more launch of torch costs CI time, and
+    # each library reads only its own checkpoint), resumed by the 2 ranks of the suite
+    four = _launch("jtorch.distributed.run", RESHARD, str(d / "j4"), n=4)
+    j = _launch("jtorch.distributed.run", SUITE, str(d / "j"),
+                extra=("compile", f"resume={d / 'j4'}.ckpt"))
+    out = {part: ([x[part] for x in t], [x.get(part) for x in j]) for part in t[0]}
+    out["reshard"] = (four, [x["reshard"] for x in j])
+    return out
 
 
 def test_collectives_equal_torch(both):
@@ -99,4 +109,17 @@ def test_fsdp2_equals_torch_and_ddp(both):
         np.testing.assert_allclose(j["losses"], t["losses"], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(j["norms"], t["norms"], rtol=1e-5, atol=1e-6)
         for a, b in zip(j["weights"], t["weights"]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_fsdp2_checkpoint_written_at_4_ranks_loads_at_2(both):
+    """dcp.save of FSDP2 model and optimizer state by 4 ranks, dcp.load by 2: the 2 resumed steps
+    continue the 4-rank run (each step trains on the same global batch split over the ranks, so
+    the mean loss and the weights do not depend on the world size)."""
+    four, two = both["reshard"]
+    after = np.mean([r["after"] for r in four], axis=0)
+    resumed = np.mean([r["resumed"] for r in two], axis=0)
+    np.testing.assert_allclose(resumed, after, rtol=1e-5, atol=1e-6)
+    for res in four[1:] + two:  # (every rank gathers the same full weights)
+        for a, b in zip(res["weights"], four[0]["weights"]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -6,7 +6,10 @@ every flattened key (nested dicts and lists joined with ".", as torch's `flatten
 its shape and dtype and the file holding it, plus the non-tensor values; each `.distcp` is a
 `jtorch.save` zip of that file's tensors. With one process per rank the state is replicated
 (DDP), so rank 0 writes every tensor once (torch deduplicates replicated tensors too) and any
-world size loads it; DTensors (single controller) are saved whole (`full_tensor()`).
+world size loads it. Sharded state (DTensors, FSDP2's optimizer state over process-spanning
+arrays) is gathered whole before rank 0 writes it, and each rank takes its part on load: a
+checkpoint written at one world size loads at any other (torch writes each rank's shards
+instead; jtorch's save needs each tensor whole in memory once).
 `load` writes into the given state dict in place, as torch does, and refuses missing keys and
 shape mismatches (torch's `CheckpointException`).
 """
@@ -65,8 +68,17 @@ def _leaves(sd, prefix=""):
 
 
 def _full(v):
+    """`v` whole on this process: a DTensor's, or any tensor over a process-spanning array's
+    (FSDP's optimizer state), gathered."""
     from ..tensor import DTensor
-    return v.full_tensor() if isinstance(v, DTensor) else v
+    from ..tensor._api import _reshard
+    if isinstance(v, DTensor):
+        return v.full_tensor()
+    if not v._data.is_fully_addressable:
+        from jax.sharding import NamedSharding, PartitionSpec as P
+        whole = _reshard(v._data, NamedSharding(v._data.sharding.mesh, P()))
+        return type(v)._from_array(whole.addressable_data(0))
+    return v
 
 
 def _rank():
@@ -158,5 +170,11 @@ def _copy_into(dst, src):
     from ..tensor import DTensor, distribute_tensor
     if isinstance(dst, DTensor):
         dst.copy_(distribute_tensor(src.to(dst.dtype), dst.device_mesh, dst.placements))
+    elif not dst._data.is_fully_addressable:  # laid out over processes: each keeps its part
+        import jax
+        import numpy as np
+        host = np.asarray(src.to(dst.dtype)._data)
+        arr = jax.make_array_from_callback(host.shape, dst._data.sharding, lambda i: host[i])
+        dst.copy_(type(dst)._from_array(arr))
     else:
         dst.copy_(src)

@@ -11,9 +11,11 @@ caches causes), and the ratio of RSS growth to torch's. jtorch runs with the dis
 (`JTORCH_CACHE_DIR=0`), so every new shape pays XLA's compile: memory, not the cache, is measured.
 `JTORCH_MAX_EXECUTABLES` (the bound in jtorch/_op_cache_bound.py) is set per configuration.
 
-Measured (2-core machine under load, 300 shapes): torch +0 MiB; jtorch with the default bound
-(4096, not reached: 2,711 compiles) +3,094 MiB; with JTORCH_MAX_EXECUTABLES=256 (11 resets)
-+749 MiB, the hot shape recompiled 11 times (once per reset) in 300 steps.
+Measured (2-core machine at load ~8, 200 shapes, `--limits 512,256`): torch +0 MiB; jtorch with
+the default bound 512 (4 resets, 1,843 compiles) +449 MiB at the end, peak +730 MiB; bound 256
+(8 resets) +137 MiB, peak +362 MiB; the hot shape recompiled once per reset. Before the reset
+cleared JAX's caches and trimmed the heap (300 shapes): the old default 4096 +3,094 MiB, 256
++749 MiB.
 """
 from __future__ import annotations
 
@@ -79,7 +81,7 @@ def run(lib, shapes, limit=None):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--shapes", type=int, default=1000)
-    p.add_argument("--limits", default="4096,1000", help="JTORCH_MAX_EXECUTABLES values to run")
+    p.add_argument("--limits", default="512,256", help="JTORCH_MAX_EXECUTABLES values to run")
     a = p.parse_args()
     configs = [("torch", None)] + [("jtorch", int(v)) for v in a.limits.split(",")]
     results = {}

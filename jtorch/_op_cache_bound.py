@@ -1,21 +1,31 @@
 """A bound on the executables eager ops keep (issue 14 §7).
 
 Every eager op compiles once per new shape and keeps the executable in its `jax.jit` cache, so a
-program whose shapes keep changing grows without bound (1000 shapes: gigabytes). JAX reports
-each backend compile (`jax.monitoring`); after `JTORCH_MAX_EXECUTABLES` (default 4096) of them
-since the last bound, every op's jitted functions are rebuilt empty and the autograd helpers'
-caches cleared, so the old executables are freed. Ops still in use compile again on their next
-call (from the disk cache when it is on). Not LRU: a full reset, which is rare by construction.
+program whose shapes keep changing grows without bound (about 13 MiB per new shape of a small
+forward and backward; a ResNet-50 training step needs about 210 programs, so the default leaves
+room for steady states over twice that). JAX reports each backend compile, also one served from the disk cache
+(`jax.monitoring`); after `JTORCH_MAX_EXECUTABLES` (default 512) of them since the last bound,
+every op drops its jitted functions (the dispatch point rebuilds an op's on its next call), and
+at the next op built outside any trace JAX's own caches are cleared (`jax.clear_caches`: the
+autograd helpers' executables, lowering and tracing caches) and freed memory is handed back to
+the system (`malloc_trim`; without it the process keeps the freed pages). Ops still in use
+compile again on their next call (from the disk cache when it is on). Not LRU: a full reset,
+which is rare by construction. `jtorch.compile`'s programs are compiled ahead of time and kept.
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
+import warnings
 
+import jax
 from jax import monitoring
 
-LIMIT = [int(os.environ.get("JTORCH_MAX_EXECUTABLES", "4096"))]
+LIMIT = [int(os.environ.get("JTORCH_MAX_EXECUTABLES", "512"))]
 _COUNT = [0]
 RESETS = [0]
+PENDING = [False]  # JAX's caches still to be cleared (done at the next op built outside a trace)
 _EVENT = "/jax/core/compile/backend_compile_duration"
 
 
@@ -29,16 +39,41 @@ def _listener(name, duration, **kwargs):
 
 
 def reset():
-    """Rebuild every built op's jitted functions empty (their executables are freed)."""
-    from . import _dispatch
-    from .autograd import engine
+    """Drop every op's jitted functions now; clear JAX's caches at the next safe point."""
     from .ops._registry import REGISTRY
     RESETS[0] += 1
-    for op in REGISTRY.values():
-        if op.jit_plain is not None:
-            _dispatch._build(op)  # new jit objects; the old ones and their caches are dropped
-    for f in (engine._pb_call, engine._pb_call_multi, engine._acc_add):
-        f.clear_cache()
+    if RESETS[0] == 1 and LIMIT[0] > 0:
+        warnings.warn(
+            f"jtorch compiled {LIMIT[0]} eager op programs (one per op and input shape) and drops "
+            "them all to bound memory; ops in use compile again (from the disk cache when on). If "
+            "shapes keep changing this is expected; if your model's steady state needs more programs "
+            "(each step then recompiles), raise JTORCH_MAX_EXECUTABLES.", stacklevel=2)
+    for op in REGISTRY.values():  # rebuilt lazily by the dispatch point: no work for unused ops
+        op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None
+    PENDING[0] = True
+
+
+def _tracing() -> bool:
+    """Whether a JAX trace is staging ops now (inside it every new array is a tracer)."""
+    return isinstance(jax.numpy.zeros(()), jax.core.Tracer)
+
+
+def release():
+    """Clear JAX's caches and return freed memory to the system, unless a trace is running
+    (clearing caches a trace in progress fills is left to the next call outside it)."""
+    if not PENDING[0] or _tracing():
+        return
+    PENDING[0] = False
+    jax.clear_caches()
+    gc.collect()
+    _trim()
+
+
+def _trim():
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: freed memory stays with the allocator
+        pass
 
 
 def install():

@@ -11,6 +11,8 @@ pytest.importorskip("torch.testing._internal.common_methods_invocations")
 
 import torch  # noqa: E402
 
+import jtorch  # noqa: E402
+
 from compat import _opinfo as O  # noqa: E402
 from compat.opinfo_xfail import XFAIL  # noqa: E402
 
@@ -73,3 +75,20 @@ def test_judge_resolves_methods_and_keeps_private_ops_unshipped():
     f = O.rebind(by["nn.functional.elu"].inplace_variant)
     x = jtorch.tensor([-1.0, 2.0])
     assert f(x) is x and x[1].item() == 2.0
+
+
+def test_judge_float64_rule_accepts_only_results_no_farther_than_torchs():
+    # torch's test_python_ref rule: summed |error| against the float64 computation, NaN = NaN
+    p = torch.tensor([1.0, 2.0, float("nan")], dtype=torch.float64)
+    t = torch.tensor([1.5, 2.0, float("nan")])
+    assert O._precise_ok([(t, jtorch.tensor([1.25, 2.0, float("nan")]), p)])
+    assert O._precise_ok([(t, jtorch.tensor([0.5, 2.0, float("nan")]), p)])  # a tie passes
+    assert not O._precise_ok([(t, jtorch.tensor([1.0, 2.75, float("nan")]), p)])
+    assert not O._precise_ok([(t, jtorch.tensor([1.0, 2.0, 0.0]), p)])
+
+
+def test_judge_counts_a_less_rounded_half_gradient_apart():
+    # atanh's bfloat16 gradient: torch rounds 1 - x**2 to bfloat16 before the reciprocal, jtorch
+    # rounds once; jtorch's is closer to float64, so the sample is counted by the rule, not passed
+    r = O.run_entry(_BY_NAME["atanh"], max_samples=1, errors=False, dtypes=(torch.bfloat16,))
+    assert r.failed == 1 and r.precise == {"bfloat16": 1}, r.reasons

@@ -39,15 +39,31 @@ _NO_NONE_DIM = {"median", "nanmedian", "logsumexp", "prod", "mode", "kthvalue", 
 
 _UNBIASED_FIRST = {"var", "std", "var_mean", "std_mean"}  # a positional bool is `unbiased`
 
-# Tensor parameters torch's parser takes only as Tensors: a Python number or None (unless the
-# parameter is optional) is its TypeError, where the JAX body would broadcast it (checked against
-# torch 2.13: `cosine_similarity(x, 2.5)`, `logical_and(x, None)`, `where(2.5, x, y)`).
+# Tensor parameters torch's parser takes only as Tensors: a Python value (number, string, None
+# unless the parameter is optional) is its TypeError, where the JAX body would broadcast it or
+# fail later with another error (each checked against torch 2.13: `cosine_similarity(x, 2.5)`,
+# `logical_and(x, None)`, `where(2.5, x, y)`, `linalg.det(2.5)`, `mm(x, 2.5)`). Checked per call
+# in `Op.check` on the raw arguments (at trace time the op's promotion has already made a Python
+# number a 0-dim array); one type test per listed parameter.
 _TENSOR_ONLY = {
     "logical_and": ("other",), "logical_or": ("other",), "logical_xor": ("other",),
     "cosine_similarity": ("x1", "x2"), "pairwise_distance": ("x1", "x2"), "kl_div": ("target",),
     "linear": ("weight", "bias"), "hinge_embedding_loss": ("target",), "lerp": ("end",),
     "addcmul": ("tensor1", "tensor2"), "addcdiv": ("tensor1", "tensor2"), "where": ("condition",),
+    "linalg_det": ("A",), "linalg_eigh": ("A",), "linalg_inv_ex": ("A",), "linalg_qr": ("A",),
+    "linalg_matrix_norm": ("A",), "linalg_matrix_power": ("A",), "linalg_pinv": ("A",),
+    "linalg_svd": ("A",), "linalg_solve_ex": ("A", "B"), "linalg_cross": ("other",),
+    "addmm": ("mat1", "mat2"), "bmm": ("input", "mat2"), "mm": ("input", "mat2"),
+    "mv": ("input", "vec"), "outer": ("vec2",), "matmul": ("other",), "dot": ("other",),
+    "kron": ("other",), "addr": ("vec1", "vec2"), "cdist": ("x1", "x2"),
+    "baddbmm": ("batch1", "batch2"), "addbmm": ("batch1", "batch2"), "addmv": ("mat", "vec"),
+    "masked_fill": ("mask",), "scatter_add": ("src",), "cross": ("other",),
+    "take": ("index",), "gather": ("index",), "index_select": ("index",),
+    "cross_entropy": ("input", "weight"), "nll_loss": ("input", "weight"),
+    "_batch_norm_eval": ("running_mean", "running_var"), "searchsorted": ("sorted_sequence",),
+    "bucketize": ("boundaries",), "einsum": ("operands",),
 }
+_PY = (bool, int, float, complex, str, bytes)
 # Scalar parameters written into a tensor of the input's dtype: a complex number into a real
 # tensor is torch's RuntimeError (`x.fill_(1+2j)`, `clamp(x, min=1j)`), not a dropped imaginary part.
 _INTO_INPUT = {"fill": ("value",), "_setitem": ("value",), "clamp": ("min", "max"),
@@ -99,19 +115,10 @@ def _guard(op, params):
     leaves = jax.tree_util.tree_leaves
     names, values = tuple(op.sig.parameters), frozenset(op.value_names)
 
-    tensor_only = tuple((names.index(p), p, op.sig.parameters[p].default is None)
-                        for p in _TENSOR_ONLY.get(op.name, ()))
     into = tuple((names.index(p), p) for p in _INTO_INPUT.get(op.name, ()))
 
     @functools.wraps(fn)
     def checked(*args, **kwargs):
-        for pos, pname, optional in tensor_only:
-            v = args[pos] if pos < len(args) else kwargs.get(pname, _MISSING)
-            if (v is None and not optional) or (v is not None and v is not _MISSING and
-                                                is_number(v)):
-                py = "NoneType" if v is None else _py_name(v)
-                raise TypeError(f"{name}(): argument '{pname}' (position {pos + 1}) must be "
-                                f"Tensor, not {py}")
         for pos, pname in into:
             v = args[pos] if pos < len(args) else kwargs.get(pname, _MISSING)
             x = args[0] if args else kwargs.get(names[0])
@@ -151,14 +158,40 @@ def _kind(v):
     return None if d is None else np.dtype(d).kind
 
 
-def _py_name(v) -> str:
-    """The Python type a weakly typed scalar came from (torch's parser names it)."""
-    return {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}.get(
-        _kind(v), type(v).__name__)
+def _tensor_only(op, params):
+    """`Op.check` part: torch's TypeError for a Python value in a Tensor-only parameter."""
+    name, names = op.name.lstrip("_"), tuple(op.sig.parameters)
+    spec = tuple((names.index(p), p, op.sig.parameters[p].default is None) for p in params)
+
+    def check(args, kwargs):
+        for pos, pname, optional in spec:
+            v = args[pos] if pos < len(args) else kwargs.get(pname, _MISSING)
+            if v is None and not optional:
+                bad = v
+            elif type(v) is list or type(v) is tuple:  # einsum's operands
+                bad = next((e for e in v if e is None or isinstance(e, _PY)), _MISSING)
+                if bad is not _MISSING:
+                    k = next(i for i, e in enumerate(v) if e is bad)
+                    raise TypeError(f"expected Tensor as element {k} in argument {pos}, but got "
+                                    f"{type(bad).__name__}")
+                continue
+            elif isinstance(v, _PY):
+                bad = v
+            else:
+                continue
+            raise TypeError(f"{name}(): argument '{pname}' (position {pos + 1}) must be Tensor, "
+                            f"not {type(bad).__name__}")
+    return check
 
 
 def install():
-    """Wrap the op bodies (before any of them is compiled)."""
+    """Wrap the op bodies (before any of them is compiled); add the Tensor-only checks to
+    `Op.check` (after `_value_checks.install` and the dtype rules)."""
+    from ._value_checks import chain
+    for name, params in _TENSOR_ONLY.items():
+        op = REGISTRY[name]
+        op.check = chain(_tensor_only(op, params), op.check) if op.check else \
+            _tensor_only(op, params)
     for op in REGISTRY.values():
         op.fn = _guard(op, _int_params(op))
         op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None

@@ -86,6 +86,16 @@ REFUSED = [
                                                             "3) must be Tensor, not float"),
     (lambda: torch.addcmul(x, x, 2.5), TypeError, "argument 'tensor2' (position 3) must be Tensor"),
     (lambda: torch.where(2.5, x, x), TypeError, "must be Tensor, not float"),
+    (lambda: torch.linalg.det(2.5), TypeError, "linalg_det(): argument 'A' (position 1) must be "
+                                               "Tensor, not float"),
+    (lambda: torch.mm(x, 2.5), TypeError, "mm(): argument 'mat2' (position 2) must be Tensor"),
+    (lambda: torch.matmul(x, None), TypeError, "matmul(): argument 'other' (position 2) must be "
+                                               "Tensor, not NoneType"),
+    (lambda: torch.einsum("ij,jk->ik", x, 2.5), TypeError, "expected Tensor as element 1 in "
+                                                           "argument 1, but got float"),
+    (lambda: torch.gather(x, 0, 2.5), TypeError, "argument 'index' (position 3) must be Tensor"),
+    (lambda: F.cross_entropy(x, torch.tensor([0, 1, 2]), weight=2.5), TypeError,
+     "argument 'weight' (position 3) must be Tensor, not float"),
     (lambda: x.clone().fill_(1 + 2j), RuntimeError, "value cannot be converted to type float "
                                                     "without overflow"),
     (lambda: torch.clamp(x, min=1 + 2j), RuntimeError, "without overflow"),
@@ -171,6 +181,8 @@ def test_accepted_as_torch_does():
     assert F.pixel_shuffle(img, 2).shape == (1, 1, 4, 4)
     assert torch.where(x > 1, x, 2.5).shape == (3, 4) and torch.where(x > 1, 1.0, 2.5).shape == (3, 4)
     assert F.linear(x, torch.ones(2, 4)).shape == (3, 2)
+    assert F.cross_entropy(x, torch.tensor([0, 1, 2])).dim() == 0  # weight=None is optional
+    assert torch.masked_fill(x, x > 0, 2.5).shape == (3, 4)  # the value may be a number
     assert torch.ones(3, dtype=torch.complex64).fill_(1 + 2j)[0].item() == 1 + 2j
     assert torch.squeeze(torch.ones(1, 3, 1)).shape == (3,)
     assert torch.ones(1, 3, 1).squeeze_().shape == (3,)

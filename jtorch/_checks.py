@@ -166,13 +166,14 @@ def int_arg(fn: str, arg: str, v, pos=None) -> int:
     return i
 
 
-def float_arg(fn: str, arg: str, v, pos=None) -> float:
-    """torch's parser for a `float` / `Scalar` argument of `fn`: `v` as a Python float; a string,
-    None or complex is torch's TypeError, a Python int beyond 64 bits its OverflowError."""
+def float_arg(fn: str, arg: str, v, pos=None, scalar=True) -> float:
+    """torch's parser for a `Scalar` (or, `scalar=False`, a `double`) argument of `fn`: `v` as a
+    Python float; a string, None or complex is torch's TypeError, a Python int beyond 64 bits its
+    OverflowError for a Scalar (a double takes any int)."""
     if type(v) is float:
         return v
     if type(v) is int:
-        if -_I64 <= v < 1 << 64:
+        if not scalar or -_I64 <= v < 1 << 64:
             return float(v)
         raise OverflowError("int too big to convert")
     if isinstance(v, (str, bytes, complex)) or v is None or not hasattr(v, "__float__"):

@@ -37,6 +37,7 @@ def _tensors(args):
 
 def nonzero(input, *, out=None, as_tuple=False):
     """Matches `torch.nonzero`."""
+    _tensor_arg("nonzero", input)
     a = _np(input, "torch.nonzero (a data-dependent shape)")
     if as_tuple:
         idx = np.nonzero(a) if a.ndim else np.nonzero(a.reshape(1))
@@ -47,7 +48,14 @@ def nonzero(input, *, out=None, as_tuple=False):
 
 def argwhere(input):
     """Matches `torch.argwhere`."""
+    _tensor_arg("argwhere", input)
     return nonzero(input)
+
+
+def _tensor_arg(fn, v):
+    if not isinstance(v, Tensor):  # torch's parser; numpy would read a number as a 0-dim array
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(v).__name__}")
 
 
 def masked_select(input, mask, *, out=None):
@@ -156,7 +164,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if repeats.numel() == 1:
             repeats = repeats.reshape(())
     else:
-        r = int(repeats)
+        from ._checks import int_arg
+        r = int_arg("repeat_interleave", "repeats", repeats, 2)
         if r < 0:
             raise RuntimeError("Repeats must be non-negative")
         n = input.numel() if dim is None else input.shape[_wrap_dim(dim, input.ndim)]
@@ -174,6 +183,12 @@ def _nonnegative_repeats(r):
 def meshgrid(*tensors, indexing=None):
     """Matches `torch.meshgrid` (default indexing 'ij'; outputs are expanded views)."""
     ts = _tensors(tensors)
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: "
+                               f"{t.ndim}-D tensor")
+        if t.dtype != ts[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     ij = indexing in (None, "ij")
     if indexing not in (None, "ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
@@ -302,6 +317,12 @@ def tensor_split(input, indices_or_sections, dim=0):
                                f"or one-dimensional tensor, but got a tensor with {t.ndim} dims")
         v = _np(t, "torch.tensor_split with a Tensor of indices")
         indices_or_sections = int(v) if v.ndim == 0 else tuple(int(i) for i in v)
+    elif isinstance(indices_or_sections, (tuple, list)):
+        from ._checks import int_list
+        indices_or_sections = int_list("tensor_split", "indices", indices_or_sections, 2)
+    else:
+        from ._checks import int_arg
+        indices_or_sections = int_arg("tensor_split", "sections", indices_or_sections, 2)
     return apply(REGISTRY["_tensor_split"], (input, indices_or_sections, dim))
 
 

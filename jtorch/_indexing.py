@@ -9,7 +9,7 @@ from jax.export import is_symbolic_dim
 from . import _dispatch, _shape, _view
 from ._pyvalues import normalize_key
 from ._meta import MetaArray
-from ._tensor import Tensor, _write_through
+from ._tensor import Tensor, _type_name, _write_through
 from .autograd.grad_mode import ENABLED, _MODE
 from .ops._registry import REGISTRY
 
@@ -44,6 +44,11 @@ def _expand_key(key, ndim):
         if k is Ellipsis:
             out.extend([slice(None)] * (ndim - used))
         else:
+            if isinstance(k, (float, complex, str, np.floating)):  # torch's parser refuses these
+                if isinstance(k, str):
+                    raise TypeError(f"new(): invalid data type '{type(k).__name__}'")
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                                 f"byte Variables are valid indices (got {type(k).__name__})")
             out.append(k)
     return tuple(out)
 
@@ -238,6 +243,13 @@ def index_put(self, arrays, structure, value, accumulate):
 
 def index_put_(self, indices, values, accumulate=False):
     """Matches `Tensor.index_put_`."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put_(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    if values.dtype != self.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_type_name(self.dtype)} for the destination and "
+                           f"{_type_name(values.dtype)} for the source.")
     arrays, structure = _advanced(self, tuple(indices))
     return index_put(self, arrays, structure, values, accumulate)
 

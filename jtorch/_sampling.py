@@ -109,7 +109,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         for name, v in (("mean", mean), ("std", std)):  # torch's parser: a real number or a Tensor
             if not isinstance(v, Tensor):
-                float_arg("normal", name, v)
+                float_arg("normal", name, v, scalar=False)
+        mean, std = (v if isinstance(v, Tensor) else float(v) for v in (mean, std))  # doubles
         if not isinstance(std, Tensor):
             _check_std(std)
         ref = mean if isinstance(mean, Tensor) else std

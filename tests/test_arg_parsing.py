@@ -148,6 +148,25 @@ REFUSED = [
                                                                          "to be between 0 and 1, but got nan"),
     (lambda: torch.normal(x, float("nan")), RuntimeError, "normal expects std >= 0.0, but found "
                                                           "std nan"),
+    # indexing and data-dependent ops
+    (lambda: x[2.5], IndexError, "only integers, slices (`:`), ellipsis (`...`), None and long or "
+                                 "byte Variables are valid indices (got float)"),
+    (lambda: x["2"], TypeError, "new(): invalid data type 'str'"),
+    (lambda: x.clone().__setitem__(2.5, 1.0), IndexError, "are valid indices (got float)"),
+    (lambda: x.clone().index_put_((torch.tensor([0, 1]),), torch.ones(2, 4, dtype=torch.int64)),
+     RuntimeError, "Index put requires the source and destination dtypes match, got Float for the "
+                   "destination and Long for the source."),
+    (lambda: x.clone().index_put_((torch.tensor([0, 1]),), 2.5), TypeError,
+     "index_put_(): argument 'values' (position 2) must be Tensor, not float"),
+    (lambda: torch.nonzero(2.5), TypeError, "nonzero(): argument 'input' (position 1) must be "
+                                            "Tensor, not float"),
+    (lambda: torch.argwhere(None), TypeError, "must be Tensor, not NoneType"),
+    (lambda: x.repeat_interleave(True), TypeError, "repeat_interleave()"),
+    (lambda: torch.tensor_split(x, True, dim=1), TypeError, "tensor_split()"),
+    (lambda: torch.meshgrid(torch.ones(4, dtype=torch.int64), torch.ones(4), indexing="ij"),
+     RuntimeError, "meshgrid expects all tensors to have the same dtype"),
+    (lambda: torch.meshgrid(torch.ones(2, 4), torch.ones(4), indexing="ij"), RuntimeError,
+     "torch.meshgrid: Expected 0D or 1D tensor in the tensor list"),
 ]
 
 
@@ -196,6 +215,9 @@ def test_accepted_as_torch_does():
     assert torch.histc(torch.tensor([1.0, float("inf")]), bins=4, min=0, max=3).tolist() == \
         [0.0, 1.0, 0.0, 0.0]
     assert F.huber_loss(x, x, delta=1.0).item() == 0.0
+    assert torch.normal(x, 10 ** 30).shape == (3, 4)  # std is a double there, not a Scalar
+    assert x[np.int64(1)].shape == (4,) and x[torch.tensor(1)].shape == (4,)
+    assert [t.shape[1] for t in torch.tensor_split(x, [1, 2], dim=1)] == [1, 1, 2]
 
 
 def test_parsers_direct():

@@ -209,6 +209,14 @@ def _affine(y, weight, bias, shape):
     return y
 
 
+def _affine_round(y, weight, bias, shape, dtype):
+    """The affine step in the statistics' precision, then one rounding to `dtype` (torch's half
+    norm kernels apply weight and bias in float32; rounding before them was up to 8 ulps off)."""
+    up = lambda t: None if t is None else t.astype(jnp.promote_types(t.dtype, y.dtype))  # noqa: E731
+    return _affine(y, up(weight), up(bias), shape).astype(jnp.result_type(
+        dtype, *[t.dtype for t in (weight, bias) if t is not None]))
+
+
 @op(**_PRIVATE, grad_name="NativeLayerNormBackward0")
 def layer_norm(input: Array, normalized_shape, weight: Array = None, bias: Array = None,
                eps: float = 1e-5):
@@ -222,8 +230,8 @@ def layer_norm(input: Array, normalized_shape, weight: Array = None, bias: Array
     x = input.astype(_stats_dtype(input))
     mean = jnp.mean(x, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
-    y = ((x - mean) * lax.rsqrt(var + eps)).astype(input.dtype)
-    return _affine(y, weight, bias, tuple(normalized_shape))
+    y = (x - mean) * lax.rsqrt(var + eps)
+    return _affine_round(y, weight, bias, tuple(normalized_shape), input.dtype)
 
 
 @op(**_PRIVATE, grad_name="NativeGroupNormBackward0")
@@ -238,8 +246,8 @@ def group_norm(input: Array, num_groups: int, weight: Array = None, bias: Array 
     x = input.astype(_stats_dtype(input)).reshape(n, num_groups, per_group)
     mean = jnp.mean(x, axis=2, keepdims=True)
     var = jnp.mean(jnp.square(x - mean), axis=2, keepdims=True)
-    y = ((x - mean) * lax.rsqrt(var + eps)).reshape(input.shape).astype(input.dtype)
-    return _affine(y, weight, bias, (1, c) + (1,) * (input.ndim - 2))
+    y = ((x - mean) * lax.rsqrt(var + eps)).reshape(input.shape)
+    return _affine_round(y, weight, bias, (1, c) + (1,) * (input.ndim - 2), input.dtype)
 
 
 @op(**_PRIVATE, grad_name="MulBackward0")
@@ -269,11 +277,16 @@ def _batch_norm_train(input: Array, weight: Array, bias: Array, eps: float):
     x = input.astype(_stats_dtype(input))
     mean = jnp.mean(x, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
-    y = ((x - mean) * lax.rsqrt(var + eps)).astype(input.dtype)
+    inv = lax.rsqrt(var + eps)
+    if x.dtype != input.dtype and not any(t is not None and t.dtype == x.dtype for t in (weight, bias)):
+        # half input, half (or no) parameters: torch keeps the saved mean and invstd in the
+        # input's dtype and normalizes with those (float32 parameters: in float32)
+        mean, inv = (t.astype(input.dtype).astype(x.dtype) for t in (mean, inv))
+    y = (x - mean) * inv
     count = input.size // input.shape[1]
     unbiased = var.reshape(-1) * (count / max(count - 1, 1)) if count > 1 else \
         jnp.full_like(var.reshape(-1), jnp.nan)
-    return _affine(y, weight, bias, shape), mean.reshape(-1), unbiased
+    return _affine_round(y, weight, bias, shape, input.dtype), mean.reshape(-1), unbiased
 
 
 @op(**_PRIVATE, grad_name="NativeBatchNormBackward0")
@@ -283,8 +296,9 @@ def _batch_norm_eval(input: Array, running_mean: Array, running_var: Array, weig
     _check_bn_sizes(input, running_mean=running_mean, running_var=running_var, weight=weight,
                     bias=bias)
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    y = (input - running_mean.reshape(shape)) * lax.rsqrt(running_var.reshape(shape) + eps)
-    return _affine(y.astype(input.dtype), weight, bias, shape)
+    x = input.astype(_stats_dtype(input))
+    y = (x - running_mean.reshape(shape)) * lax.rsqrt(running_var.reshape(shape) + eps)
+    return _affine_round(y, weight, bias, shape, input.dtype)
 
 
 @op(**_PRIVATE, grad_name="DivBackward0")

@@ -151,7 +151,7 @@ RANDOM = {
 
 
 def _in_input(y, s):
-    return y.dtype.kind in "iu" or bool(np.isin(y, s.input.detach().numpy()).all())
+    return y.dtype.kind in "iu" or bool(np.isin(y, as_np(s.input)).all())
 
 
 # Entries with some random samples: those drawing a dropout mask (training=True, dropout_p > 0)

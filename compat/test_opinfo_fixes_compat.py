@@ -90,3 +90,9 @@ def test_addbmm_integer_keeps_its_dtype_and_wraps(dt):
     for r in (j, c):
         assert str(r.dtype) == str(t.dtype)
         np.testing.assert_array_equal(r.numpy(), t.numpy())
+
+
+def test_silu_of_complex_input():
+    # torch computes x * sigmoid(x) for complex tensors; the dtype rule refused them
+    x = np.array([1 + 2j, -0.5 + 0.3j, 3 - 1j], np.complex64)
+    _close(*_both(lambda L, v: L.nn.functional.silu(v), x), rtol=1e-5)

@@ -90,7 +90,7 @@ RULES = {
     # activations
     "relu": ("bc", RE, "Boolean inputs not supported for relu"),
     "hardtanh": ("bc", RE, "Bool inputs not supported for hardtanh"),
-    "gelu": ("biuc", NIE, None), "silu": ("biuc", NIE, None), "mish": ("biuc", NIE, None),
+    "gelu": ("biuc", NIE, None), "silu": ("biu", NIE, None), "mish": ("biuc", NIE, None),
     "elu": ("biuc", NIE, None), "celu": ("biuc", NIE, None), "selu": ("biuc", NIE, None),
     "leaky_relu": ("biuc", NIE, None), "softplus": ("biuc", NIE, None),
     "hardswish": ("biuc", NIE, None), "hardsigmoid": ("biuc", NIE, None),

@@ -18,6 +18,12 @@ Exactness: the numpy path is `_view.read_step(..., xp=np)` (the same step code) 
 weakly typed inputs (whose jit result stays weakly typed), `bitcast` steps, tracers and
 non-CPU arrays take the jit. The hot path pays one dict lookup per call of these four ops.
 `JTORCH_HOST_FIRST_SHAPE=N` sets CALLS (0: off, every call takes the jit).
+
+View steps that take the jit get their dynamic starts (`x[i]`, `x[:, a:b]`: Python ints) as
+cached device scalars (`device_starts`): jit copies every Python int argument to the device on
+each call (several microseconds each, a third of a small view's cost); a cached scalar is
+passed as is. `jax.device_put` of a Python int is weakly typed, uncommitted int64 like the int
+itself, so the traced program, the executable and the result are the same.
 """
 from __future__ import annotations
 
@@ -40,7 +46,10 @@ _EMB = REGISTRY["embedding"]
 OPS = frozenset((_STEP, _CLONE, _CAT, _EMB))
 _SEEN: dict = {_STEP: {}, _CLONE: {}, _CAT: {}, _EMB: {}}  # op -> {signature: host calls so far}
 _TYPES = (jax.Array,)
+_TRACER = jax.core.Tracer
 COUNT = [0]  # calls answered on the host (tests, benchmarks)
+MAX_INTS = 1 << 12  # cached start scalars before the cache starts over (memory bound)
+_INTS: dict = {}  # Python int -> its device scalar
 
 
 def _cpu_array(x):
@@ -79,15 +88,22 @@ def _clamped(shape, step, dyn):
 def run(op, arrs, kw):
     """The op's result computed with numpy, or None when the jit should run it (a signature
     seen before, or inputs/arguments this path does not cover)."""
-    if not ENABLED[0]:
-        return None
     if op is _STEP:
         if len(arrs) != 2 or len(kw) != 1 or "step" not in kw:
             return None
         x, dyn, step = arrs[0], arrs[1], kw["step"]
         if not hasattr(x, "shape") or step[0] == "bitcast":
             return None
-        key = (x.shape, x.dtype, step)
+        try:
+            if not ENABLED[0] or not _first(op, (x.shape, x.dtype, step)):
+                if dyn and not isinstance(x, _TRACER):  # in a trace ints stay literals
+                    arrs[1] = device_starts(dyn)
+                return None
+        except TypeError:  # an unhashable static argument: the jit's error path handles it
+            return None
+        key = None
+    elif not ENABLED[0]:
+        return None
     elif op is _CAT:
         return _cat(arrs, kw)
     elif op is _EMB:
@@ -100,7 +116,7 @@ def run(op, arrs, kw):
             return None
         key = (x.shape, x.dtype, kw.get("memory_format"))
     try:
-        if not _first(op, key):
+        if key is not None and not _first(op, key):
             return None
     except TypeError:  # an unhashable static argument: the jit's error path handles it
         return None
@@ -120,6 +136,24 @@ def run(op, arrs, kw):
     except Exception:  # noqa: BLE001 -- the jit runs it and reports any error as usual
         return None
     return _put(y, (x,))
+
+
+def device_starts(dyn):
+    """`dyn` with each Python int replaced by its cached device scalar; `dyn` itself when it
+    holds anything else (a tracer, a numpy or jax integer: those keep their own types)."""
+    out = []
+    for d in dyn:
+        if type(d) is not int:
+            return dyn
+        v = _INTS.get(d)
+        if v is None:
+            if not -(1 << 63) <= d < (1 << 63):
+                return dyn  # the jit reports it as usual
+            if len(_INTS) >= MAX_INTS:
+                _INTS.clear()
+            v = _INTS[d] = jax.device_put(d)
+        out.append(v)
+    return tuple(out)
 
 
 def _first(op, key):

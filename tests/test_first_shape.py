@@ -190,3 +190,45 @@ def test_embedding_out_of_range_still_raises():
     w = fresh(2)
     with jtorch.no_grad(), pytest.raises(IndexError):
         jtorch.nn.functional.embedding(jtorch.tensor([w.shape[0]]), w)
+
+
+def _count_compiles():
+    import jax
+    n = [0]
+
+    def on(name, secs, **kw):
+        if name == "/jax/core/compile/backend_compile_duration":
+            n[0] += 1
+    jax.monitoring.register_event_duration_secs_listener(on)
+    return n
+
+
+def test_view_starts_as_cached_device_scalars():
+    import jax
+    a = _first_shape.device_starts((3, 0, -2))
+    assert all(isinstance(s, jax.Array) and s.weak_type and s.dtype == np.int64 and s.ndim == 0
+               for s in a)
+    assert [int(s) for s in a] == [3, 0, -2]
+    assert all(p is q for p, q in zip(a, _first_shape.device_starts((3, 0, -2))))  # cached
+    for keep in ((3, np.int64(1)), (True, 0), (1 << 70,)):  # other types keep their own avals
+        assert _first_shape.device_starts(keep) is keep
+
+
+def test_indexing_with_int_starts_compiles_once_and_matches_numpy(monkeypatch):
+    # the steady state (jit) passes the starts as cached scalars: one program for every i, and
+    # the same program a Python int would trace (no compile when the int form is called)
+    monkeypatch.setattr(_first_shape, "ENABLED", [False])
+    x = fresh(4, 3)
+    n = _count_compiles()
+    with jtorch.no_grad():
+        got = [x[i, 1:] for i in range(-x.shape[0], x.shape[0])]
+    assert n[0] <= 1
+    for i, g in zip(range(-x.shape[0], x.shape[0]), got):
+        np.testing.assert_array_equal(arr(g), arr(x)[i, 1:])
+    op = _first_shape._STEP
+    step = ("index", (("i",), ("s", 3, 1), ("s", 3, 1)))
+    ref = op.jit_nograd(array_of(x), _first_shape.device_starts((2, 1, 0)), step=step)
+    before = n[0]
+    same = op.jit_nograd(array_of(x), (2, 1, 0), step=step)
+    assert n[0] == before
+    np.testing.assert_array_equal(np.asarray(same), np.asarray(ref))

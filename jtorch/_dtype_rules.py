@@ -100,6 +100,9 @@ RULES = {
                             "supported. If you are trying to invert a mask, use the `~` or "
                             "`logical_not()` operator instead."),
     "glu": ("c", NIE, None),
+    # losses and nn ops whose probe templates share a body with a looser callable
+    "nll_loss": ("biuc", NIE, '"nll_loss_out_frame" not implemented for \'{T}\''),
+    "unfold": ("iuc", NIE, '"im2col_out_cpu" not implemented for \'{T}\''),
 }
 # For the two rules whose message depends on the dtype class (complex), torch's own wording.
 _COMPLEX_TEXT = {"relu": "clamp is not supported for complex types",
@@ -202,6 +205,8 @@ SAME = {
                                            "the same scalar type"),
     "index_copy": (("input", "source"), RE, "index_copy_(): self and source expected to have the "
                                             "same dtype, but got (self) {B} and (source) {A}"),
+    "cross_entropy": (("input", "weight"), RE, "expected scalar type {B} but found {A}"),
+    "nll_loss": (("input", "weight"), RE, "expected scalar type {B} but found {A}"),
 }
 
 
@@ -233,3 +238,7 @@ def install():
         op = REGISTRY[name]
         op.check = chain(op.check, _index(where, names, exc, text))
     REGISTRY["where"].check = chain(REGISTRY["where"].check, _where)
+    # class-index targets: cross_entropy also takes float class probabilities, so only these
+    op = REGISTRY["cross_entropy"]
+    op.check = chain(op.check, _index(1, ("bool", "int32"), RE, "expected target dtype to be Long "
+                                                                "or Byte, but got {T}"))

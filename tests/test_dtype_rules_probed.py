@@ -39,6 +39,14 @@ CASES = [
      RuntimeError, "index_add_(): self (Float) and source (Long) must have the same scalar type"),
     (lambda: torch.index_copy(x, 0, torch.tensor([0, 1]), torch.ones(2, 4, dtype=torch.bool)),
      RuntimeError, "index_copy_(): self and source expected to have the same dtype"),
+    (lambda: F.nll_loss(torch.ones(2, 3, dtype=torch.int64), torch.tensor([0, 1])),
+     NotImplementedError, "\"nll_loss_out_frame\" not implemented for 'Long'"),
+    (lambda: F.cross_entropy(x[:2, :3], torch.tensor([0, 1]), weight=torch.ones(3).long()),
+     RuntimeError, "expected scalar type Float but found Long"),
+    (lambda: F.cross_entropy(x[:2, :3], torch.tensor([True, False])), RuntimeError,
+     "expected target dtype to be Long or Byte, but got Bool"),
+    (lambda: F.unfold(torch.ones(1, 2, 5, 5, dtype=torch.int64), 2), NotImplementedError,
+     "\"im2col_out_cpu\" not implemented for 'Long'"),
 ]
 
 
@@ -62,5 +70,8 @@ def test_allowed_calls_still_run():
     assert F.scaled_dot_product_attention(q, q, q, attn_mask=mask[None, :, :3]).shape == (1, 3, 4)
     assert torch.bitwise_and(mask, mask).dtype is torch.bool
     assert torch.isclose(mask, mask).all()
+    assert F.cross_entropy(x[:2, :3], torch.rand(2, 3, dtype=torch.float64)).dim() == 0
+    assert F.cross_entropy(x[:2, :3], torch.tensor([0, 1], dtype=torch.uint8)).dim() == 0
+    assert F.unfold(torch.ones(1, 2, 5, 5, dtype=torch.bool), 2).shape == (1, 8, 16)
     assert torch.lerp(x, x, torch.tensor(0.5, dtype=torch.float64)).shape == (3, 4)
     assert F.hinge_embedding_loss(x, mask).dtype is torch.float32  # no subtraction of the target

@@ -110,6 +110,12 @@ def test_fsdp2_equals_torch_and_ddp(both):
         np.testing.assert_allclose(j["norms"], t["norms"], rtol=1e-5, atol=1e-6)
         for a, b in zip(j["weights"], t["weights"]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        # jtorch.compile'd: the hooks' collectives cannot be in a program, so it runs eagerly,
+        # saying why once, and trains alike
+        c = j["compiled"]
+        assert len(c["warnings"]) == 1 and "fully_shard with one process per rank" in \
+            c["warnings"][0]
+        assert c["losses"] == j["losses"] and c["norms"] == j["norms"]
 
 
 def test_fsdp2_checkpoint_written_at_4_ranks_loads_at_2(both):

@@ -25,17 +25,23 @@ def make():
     return m
 
 
-def train(net, params, r):
+def train(net, params, r, compiled=False):
     opt = torch.optim.AdamW(params, lr=0.02, weight_decay=0.1)
     losses, norms = [], []
-    for s in range(STEPS):
-        x = torch.cos(torch.arange(20.0).reshape(5, 4) * (0.2 + 0.1 * s) + 3 * r)
-        y = torch.sin(torch.arange(15.0).reshape(5, 3) * 0.3 + s + r)
+
+    def step(x, y):
         opt.zero_grad()
         loss = torch.nn.functional.mse_loss(net(x), y)
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(params, 0.5)
         opt.step()
+        return loss, norm
+    if compiled:
+        step = torch.compile(step)
+    for s in range(STEPS):
+        x = torch.cos(torch.arange(20.0).reshape(5, 4) * (0.2 + 0.1 * s) + 3 * r)
+        y = torch.sin(torch.arange(15.0).reshape(5, 3) * 0.3 + s + r)
+        loss, norm = step(x, y)
         losses.append(loss.item())
         norms.append((norm.full_tensor() if isinstance(norm, DTensor) else norm).item())
     return losses, norms, opt
@@ -45,14 +51,31 @@ def _full(p):
     return (p.full_tensor() if isinstance(p, DTensor) else p).detach().reshape(-1).tolist()
 
 
-def run():
-    r, n = dist.get_rank(), dist.get_world_size()
-    res = {}
+def sharded():
     m = make()
-    mesh = init_device_mesh("cpu", (n,))
+    mesh = init_device_mesh("cpu", (dist.get_world_size(),))
     for k in (0, 2, 4):
         fully_shard(m[k], mesh=mesh)
     fully_shard(m, mesh=mesh)
+    return m
+
+
+def compiled():
+    """jtorch only: the FSDP2 steps jtorch.compile'd: they run eagerly (one warning naming why)
+    and train alike."""
+    import warnings
+    m = sharded()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        losses, norms, _ = train(m, list(m.parameters()), dist.get_rank(), compiled=True)
+    return {"losses": losses, "norms": norms,
+            "warnings": [str(w.message) for w in caught if "jtorch.compile" in str(w.message)]}
+
+
+def run():
+    r, n = dist.get_rank(), dist.get_world_size()
+    res = {}
+    m = sharded()
     res["classes"] = [type(m).__name__, type(m[0]).__name__]
     res["params"] = {name: [type(p).__name__, isinstance(p, torch.nn.Parameter), list(p.shape),
                             [str(x) for x in p.placements], p.requires_grad]

@@ -30,6 +30,8 @@ res["ddp"] = _script_ddp.train(n, r, dist)
 if "compile" in sys.argv[2:]:
     res["ddp"]["compiled"] = _script_ddp.train_compiled(n, r, dist)
 res["fsdp"] = fsdp.run()
+if "compile" in sys.argv[2:]:
+    res["fsdp"]["compiled"] = fsdp.compiled()
 for arg in sys.argv[2:]:
     if arg.startswith("resume="):
         import reshard

@@ -96,6 +96,11 @@ def unshard(module):
     comm = module._fsdp_comm
     if getattr(module, "_fsdp_full", False):
         return
+    if any(isinstance(sp._data, jax.core.Tracer) for _, _, sp in module._fsdp_params):
+        from ...compile_errors import UntraceableError
+        raise UntraceableError("fully_shard with one process per rank gathers parameters and "
+                               "scatters gradients from module hooks, outside a compiled "
+                               "program; jtorch.compile runs this step eagerly")
     full = {}
     by_dtype = {}
     for i, (_, _, sp) in enumerate(module._fsdp_params):

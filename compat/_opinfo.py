@@ -368,7 +368,8 @@ def flat(out):
 
 def as_np(t):
     if isinstance(t, torch.Tensor) and t._is_zerotensor():
-        return np.zeros(tuple(t.shape), dtype=torch.empty(0, dtype=t.dtype).numpy().dtype)
+        z = torch.empty(0, dtype=torch.float32 if t.dtype == torch.bfloat16 else t.dtype)
+        return np.zeros(tuple(t.shape), dtype=z.numpy().dtype)  # numpy has no bfloat16
     if isinstance(t, torch.Tensor):
         t = t.detach().cpu().resolve_conj().resolve_neg()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16

@@ -96,3 +96,16 @@ def test_silu_of_complex_input():
     # torch computes x * sigmoid(x) for complex tensors; the dtype rule refused them
     x = np.array([1 + 2j, -0.5 + 0.3j, 3 - 1j], np.complex64)
     _close(*_both(lambda L, v: L.nn.functional.silu(v), x), rtol=1e-5)
+
+
+def test_sgn_complex_gradient():
+    # jnp.sign's derivative is 0; torch differentiates x / |x| (0 at 0)
+    z = np.array([1 + 1j, -2 + 0.5j, 3 - 4j, 0j])
+    _close(*_both(lambda L, v: L.sgn(v), z))
+    grads = []
+    for L in (torch, jtorch):
+        x = L.tensor(z, requires_grad=True)
+        y = L.sgn(x)
+        (y.real.sum() + y.imag.sum()).backward()
+        grads.append(x.grad)
+    _close(*grads, atol=1e-12)

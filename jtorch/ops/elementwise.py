@@ -455,6 +455,10 @@ absolute = abs
 
 
 def _sign(x):
+    if jnp.iscomplexobj(x):  # x / |x| (0 at 0), differentiable: jnp.sign's derivative is 0
+        a = jnp.abs(x)
+        nz = a != 0
+        return jnp.where(nz, x / jnp.where(nz, a, 1).astype(x.dtype), jnp.zeros_like(x))
     return x if x.dtype == jnp.bool_ else jnp.sign(x)  # jnp.sign rejects bool; torch keeps it
 
 

@@ -9,7 +9,7 @@ parameter-replicated mesh over the two processes). Ratios: lower is better for j
 Dec 7 2026, 2 runs on the shared 2-core machine (load 10-13): eager DDP step torch 28.4 / 20.2
 ms, jtorch 49.9 / 42.0 ms (1.76x / 2.08x; the issue's goal is <= 1.0x); compiled step 46.2 /
 39.7 ms against the hand-written jax.jit step 36.5 / 38.0 ms (1.27x / 1.05x; goal <= 1.05x).
-In a profile of the eager step (30 steps, rank 0), about 40% is the two buckets' collectives:
+In a profile of the eager step (30 steps, rank 0), about two thirds is the two buckets' collectives:
 launching each (~4 ms: placing the flat bucket as a block of a process-spanning array) and
 waiting for the peer.
 """

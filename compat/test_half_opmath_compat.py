@@ -1,5 +1,5 @@
 """bfloat16/float16 fused ops round once, as torch's CPU opmath (float32 inside): addcmul,
-addcdiv, lerp, addmm, baddbmm, convolutions, group/layer/batch norm; cumsum accumulates in float32. Step-by-step half arithmetic agrees with torch on only
+addcdiv, lerp, addmm, baddbmm, unary functions, convolutions, group/layer/batch norm; cumsum accumulates in float32. Step-by-step half arithmetic agrees with torch on only
 ~50-75% of elements (several-ulp errors); the fused result on >= 99%, eager and compiled."""
 import numpy as np
 import pytest
@@ -23,6 +23,11 @@ CASES = {
     "logaddexp2": (lambda L, a, b: L.logaddexp2(a, b), [(256,), (256,)]),
     "vector_norm": (lambda L, a: L.linalg.vector_norm(a, dim=-1), [(32, 256)]),
     "norm_p3": (lambda L, a: a.norm(p=3, dim=0), [(256, 32)]),
+    # unary functions in float32, rounded once (XLA's half exp2 was 0.5 off near 2**7)
+    "exp2": (lambda L, a: L.exp2(a * 2), [(256,)]),
+    "tanh": (lambda L, a: L.tanh(a), [(256,)]),
+    "sinc": (lambda L, a: L.sinc(a), [(256,)]),
+    "expm1": (lambda L, a: L.expm1(a), [(256,)]),
     # convolutions accumulate in float32, bias added before the one rounding
     "conv1d": (lambda L, a, w, b: L.nn.functional.conv1d(a, w, b, padding=1), [(2, 8, 40), (6, 8, 5), (6,)]),
     "conv3d": (lambda L, a, w, b: L.nn.functional.conv3d(a, w, b), [(1, 4, 6, 6, 6), (5, 4, 3, 3, 3), (5,)]),

@@ -387,8 +387,10 @@ def _to_float(f, *xs):
 
 
 def _unary(name, f, float_only=True, grad_name=None, saves="inputs", method=True):
+    # bfloat16/float16: computed in float32 and rounded once, as torch's CPU kernels (XLA's
+    # half exp2 was 0.5 off at 2**7; sinc, tanh several ulps)
     def body(input: Array):
-        return _to_float(f, input) if float_only else f(input)
+        return _fused(lambda x: _to_float(f, x), input) if float_only else f(input)
     body.__name__ = name
     body.__doc__ = f"Matches `torch.{name}`."
     op(name, inplace=True, promote=None, grad_name=grad_name, saves=saves, method=method)(body)

@@ -28,6 +28,8 @@ CASES = {
     "tanh": (lambda L, a: L.tanh(a), [(256,)]),
     "sinc": (lambda L, a: L.sinc(a), [(256,)]),
     "expm1": (lambda L, a: L.expm1(a), [(256,)]),
+    "mish": (lambda L, a: L.nn.functional.mish(a), [(256,)]),
+    "elu": (lambda L, a: L.nn.functional.elu(a, 0.7), [(256,)]),
     # convolutions accumulate in float32, bias added before the one rounding
     "conv1d": (lambda L, a, w, b: L.nn.functional.conv1d(a, w, b, padding=1), [(2, 8, 40), (6, 8, 5), (6,)]),
     "conv3d": (lambda L, a, w, b: L.nn.functional.conv3d(a, w, b), [(1, 4, 6, 6, 6), (5, 4, 3, 3, 3), (5,)]),

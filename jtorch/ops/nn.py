@@ -46,23 +46,23 @@ def leaky_relu(input: Array, negative_slope: float = 0.01):
 @op(**_PRIVATE)
 def elu(input: Array, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0):
     """Matches `torch.nn.functional.elu`."""
-    x = input
-    neg = alpha * jnp.expm1(_nonpos(x) * input_scale)
-    return scale * jnp.where(x <= 0, neg, x)
+    def f(x):
+        neg = alpha * jnp.expm1(_nonpos(x) * input_scale)
+        return scale * jnp.where(x <= 0, neg, x)
+    return _fused(f, input)  # half: in float32, rounded once (torch's kernels; also below)
 
 
 @op(public=True, method=False, promote=None)
 def selu(input: Array):
     """Matches `torch.selu`."""
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return scale * jnp.where(input <= 0, alpha * jnp.expm1(_nonpos(input)), input)
+    return _fused(lambda x: scale * jnp.where(x <= 0, alpha * jnp.expm1(_nonpos(x)), x), input)
 
 
 @op(public=True, method=False, promote=None)
 def celu(input: Array, alpha: float = 1.0):
     """Matches `torch.celu`."""
-    x = input
-    return jnp.where(x <= 0, alpha * jnp.expm1(_nonpos(x) / alpha), x)
+    return _fused(lambda x: jnp.where(x <= 0, alpha * jnp.expm1(_nonpos(x) / alpha), x), input)
 
 
 @op(**_PRIVATE)
@@ -70,19 +70,19 @@ def gelu(input: Array, approximate: str = "none"):
     """Matches `torch.nn.functional.gelu`."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return jax.nn.gelu(input, approximate=approximate == "tanh")
+    return _fused(lambda x: jax.nn.gelu(x, approximate=approximate == "tanh"), input)
 
 
 @op(**_PRIVATE)
 def silu(input: Array):
     """Matches `torch.nn.functional.silu`."""
-    return input * jax.nn.sigmoid(input)
+    return _fused(lambda x: x * jax.nn.sigmoid(x), input)
 
 
 @op(**_PRIVATE)
 def mish(input: Array):
     """Matches `torch.nn.functional.mish`."""
-    return input * jnp.tanh(jax.nn.softplus(input))
+    return _fused(lambda x: x * jnp.tanh(jax.nn.softplus(x)), input)
 
 
 @op(**_PRIVATE)
@@ -167,7 +167,7 @@ def glu(input: Array, dim: int = -1):
 @op(**_PRIVATE, grad_name="LogSigmoidBackward0")
 def logsigmoid(input: Array):
     """Matches `torch.nn.functional.logsigmoid`."""
-    return jax.nn.log_sigmoid(input)
+    return _fused(jax.nn.log_sigmoid, input)
 
 
 @op(public=True, method=True, promote=None, grad_name="PreluKernelBackward0")

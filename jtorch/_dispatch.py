@@ -14,7 +14,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
-from . import _first_shape, _jax_errors, _long_lists, _op_cache_bound, _promote
+from . import _first_shape, _jax_errors, _long_lists, _promote
 from ._compiled import audit as _audit, deferred as _deferred
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
@@ -70,8 +70,6 @@ def _put(args, kwargs, p, v):
 
 
 def _build(op: Op):
-    if _op_cache_bound.PENDING[0]:  # the executable bound was reached: free JAX's caches too
-        _op_cache_bound.release()
     body = _body(op)
     statics = op.static_names
 

@@ -107,8 +107,6 @@ def apply(op, args, kwargs, arrs, kw, mode):
     from . import _dispatch
     _check_devices(op, args, kwargs)
     arrs, kw = [_spec(a) for a in arrs], {k: _spec(v) for k, v in kw.items()}
-    if op.jit_plain is None:  # dropped by the executable bound since the call began
-        _dispatch._build(op)
     try:
         try:
             out = op.jit_plain.eval_shape(*arrs, **kw)

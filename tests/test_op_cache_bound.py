@@ -27,31 +27,38 @@ def test_executables_are_dropped_after_the_limit_and_results_stay_right():
         bound.LIMIT[0], bound._COUNT[0] = old
 
 
-def test_jax_caches_are_cleared_at_the_next_op_outside_a_trace():
+def test_a_reset_gives_ops_fresh_jits_and_clears_jax_caches():
+    torch.ones(3).mul(2)
+    before = torch.ops._registry.REGISTRY["mul"].jit_plain
     bound.reset()
-    assert bound.PENDING[0]
-    assert torch.ops._registry.REGISTRY["mul"].jit_plain is None
-    x = torch.arange(5.0, requires_grad=True)
-    (x * 2).sum().backward()  # rebuilds mul: JAX's caches are cleared first
+    after = torch.ops._registry.REGISTRY["mul"].jit_plain
+    assert after is not None and after is not before  # never None: other threads may call it
     assert not bound.PENDING[0]
+    x = torch.arange(5.0, requires_grad=True)
+    (x * 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full(5, 2.0))
 
 
-def test_a_reset_while_a_compiled_function_traces_waits_for_the_trace_to_end():
-    def step(x, n):
-        if n == 1:
-            bound.reset()  # as if the bound were reached by a compile inside the trace
-        return (x.sin() * 2).sum()
+def test_clearing_waits_while_another_thread_traces_a_compiled_function():
+    import threading
 
-    f = torch.compile(lambda x: step(x, calls[0]))
-    calls = [0]
-    x = torch.arange(4.0)
-    for calls[0] in range(3):  # call 1 traces (call 0 runs eagerly)
-        out = f(x)
-        assert abs(float(out) - float((x.sin() * 2).sum())) < 1e-6
-    # the trace left the clearing pending (ops were built inside it); the next eager op does it
-    torch.ops._registry.REGISTRY["cos"].jit_plain = None
-    x.cos()
+    from jtorch._compile import _TRACE_LOCK
+    held, done = threading.Event(), threading.Event()
+
+    def tracer():
+        with _TRACE_LOCK:
+            held.set()
+            done.wait(30)
+    t = threading.Thread(target=tracer)
+    t.start()
+    try:
+        held.wait(30)
+        bound.reset()
+        assert bound.PENDING[0]  # not cleared under the other thread's trace
+    finally:
+        done.set()
+        t.join(30)
+    torch.arange(float(bound._COUNT[0] + 7)).add(1)  # a new shape: the next compile clears
     assert not bound.PENDING[0]
 
 
@@ -80,3 +87,26 @@ def test_the_first_reset_warns_once_naming_the_setting():
     finally:
         bound.RESETS[0] = max(r, bound.RESETS[0])
     torch.ones(2).add(1)
+
+
+def test_a_reset_inside_a_compiled_functions_trace_waits_and_keeps_results_right(monkeypatch):
+    import jax
+
+    from jtorch import _compile
+    cleared_while_tracing = []
+    real = jax.clear_caches
+    monkeypatch.setattr(jax, "clear_caches",
+                        lambda: cleared_while_tracing.append(_compile._TRACING[0]) or real())
+
+    def step(x):
+        if _compile._TRACING[0]:  # as if the bound were reached by a compile during the trace
+            bound.reset()
+        return (x.sin() * 2).sum()
+
+    f = torch.compile(step)
+    x = torch.arange(4.0)
+    for _ in range(3):  # call 1 traces (call 0 runs eagerly)
+        assert abs(float(f(x)) - float((x.sin() * 2).sum())) < 1e-6
+    assert f.traces == 1 and not f.eager_only
+    assert cleared_while_tracing and set(cleared_while_tracing) == {0}  # only after the trace
+    assert not bound.PENDING[0]

@@ -11,10 +11,8 @@ from compat import special_points as sp  # noqa: E402
 
 # Open: torch's gradient at these points, not yet matched (none is impossible to match; the
 # last two are structural). All found by the generated sweep; the original 32 are fixed, and
-# 27 more since (binary ops' partials, clamp, pow's masks, the norms, renorm).
+# 28 more since (binary ops' partials, clamp, pow's masks, the norms, renorm, margin ranking).
 KNOWN = {
-    "margin_ranking_loss": "torch: 0 to x and y where the target is NaN (the max(0, ...) branch"
-                           " is false), JAX NaN; with a NaN input the gradient is 0, JAX +-1",
     "binary_cross_entropy": "torch: d/dtarget at input 0/1 is +-inf (log clamped to -100 in the"
                             " value only), jtorch +-100; d/dinput at 0/1 divides by max(x(1-x),"
                             " 1e-12) exactly (jtorch 1e12 vs 1.000000004e12)",

@@ -163,7 +163,7 @@ def binary(f, dx, dy):
         return f(x, y)
 
     def _term(d):
-        return lambda t, out, x, y: (d(x, y, out) * t).astype(out.dtype)
+        return lambda t, out, x, y: _times(d(x, y, out), t, out)
     g.defjvps(_term(dx), _term(dy))
 
     def call(x, y):
@@ -171,6 +171,14 @@ def binary(f, dx, dy):
             return f(x, y)
         return g(x, y)
     return call
+
+
+def _times(d, t, out):
+    """A partial times its tangent, broadcast to the output; an integer argument's tangent
+    (float0) contributes nothing."""
+    if t.dtype == jax.dtypes.float0:
+        return jnp.zeros_like(out)
+    return jnp.broadcast_to(d * t, out.shape).astype(out.dtype)
 
 
 def _masked_recip(d):
@@ -266,7 +274,7 @@ def _clamp_both():
         return _clamp_value(x, lo, hi)
 
     def term(d):
-        return lambda t, o, x, lo, hi: (_mask(d(x, lo, hi), o) * t).astype(o.dtype)
+        return lambda t, o, x, lo, hi: _times(_mask(d(x, lo, hi), o), t, o)
     g.defjvps(term(lambda x, lo, hi: (x >= lo) & (x <= hi)),
               term(lambda x, lo, hi: (x < lo) & (lo < hi)),
               term(lambda x, lo, hi: (x > hi) | (hi < lo)))

@@ -461,7 +461,11 @@ def _sign(x):
         a = jnp.abs(x)
         nz = a != 0
         return jnp.where(nz, x / jnp.where(nz, a, 1).astype(x.dtype), jnp.zeros_like(x))
-    return x if x.dtype == jnp.bool_ else jnp.sign(x)  # jnp.sign rejects bool; torch keeps it
+    if x.dtype == jnp.bool_:  # jnp.sign rejects bool; torch keeps it
+        return x
+    if jnp.issubdtype(x.dtype, jnp.floating):  # torch: sign(NaN) is 0 and sign(-0.0) is +0.0
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+    return jnp.sign(x)
 
 
 sign = _unary("sign", _sign, float_only=False)

@@ -242,7 +242,7 @@ def margin_ranking_loss(input1: Array, input2: Array, target: Array, margin: flo
     """Matches `torch.nn.functional.margin_ranking_loss`."""
     input1, input2 = _pair(input1, input2)
     z = -target * (input1 - input2) + margin
-    return _reduce(jnp.where(z < 0, 0, z), reduction)
+    return _reduce(_torch_grads.clamp(z, 0, None), reduction)  # clamp_min(0): NaN passes no gradient
 
 
 @op(**_PRIVATE, grad_name="MeanBackward0")

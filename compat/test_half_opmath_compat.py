@@ -28,6 +28,7 @@ CASES = {
     "tanh": (lambda L, a: L.tanh(a), [(256,)]),
     "sinc": (lambda L, a: L.sinc(a), [(256,)]),
     "expm1": (lambda L, a: L.expm1(a), [(256,)]),
+    "polygamma": (lambda L, a: L.polygamma(1, a), [(256,)]),
     "mish": (lambda L, a: L.nn.functional.mish(a), [(256,)]),
     "elu": (lambda L, a: L.nn.functional.elu(a, 0.7), [(256,)]),
     # convolutions accumulate in float32, bias added before the one rounding

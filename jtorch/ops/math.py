@@ -105,7 +105,8 @@ _FREXP.__module__ = "torch.return_types"
 @op(promote=None, public=False, method=False, grad_name="PolygammaBackward0")
 def _polygamma(input: Array, n: int):
     # torch's order is polygamma(n, input); the Tensor-level wrappers live in _datadep.
-    return _gamma.polygamma(n, _to_float(lambda v: v, input))
+    # half: in float32, rounded once (torch's kernel; the half series was up to 728 off near poles)
+    return _fused(lambda v: _gamma.polygamma(n, v), _to_float(lambda v: v, input))
 
 
 @op(inplace=True, promote=None)

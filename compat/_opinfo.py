@@ -372,8 +372,12 @@ def as_np(t):
         return np.zeros(tuple(t.shape), dtype=z.numpy().dtype)  # numpy has no bfloat16
     if isinstance(t, torch.Tensor):
         t = t.detach().cpu().resolve_conj().resolve_neg()
+        if t.layout != torch.strided:  # sparse outputs (to_sparse) are compared by their values
+            t = t.to_dense()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16
     if isinstance(t, jtorch.Tensor):  # read on the host (a bfloat16 `.float()` would compile)
+        if t.layout != jtorch.strided:
+            t = t.to_dense()
         y = np.asarray(t.detach()._data)
         return y.astype(np.float32) if y.dtype == ml_dtypes.bfloat16 else y
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)

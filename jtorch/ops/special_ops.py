@@ -9,6 +9,7 @@ from ._airy import airy_ai
 from ._bessel_k import bessel_k
 from ._bessel_y import bessel_y
 from . import _torch_grads
+from ._opmath import fused as _fused
 from ._registry import op
 from .elementwise import _to_float
 
@@ -16,8 +17,8 @@ _P = dict(promote=None, public=False, method=False)
 
 
 def _u(name, f, diff=True):
-    def body(input: Array):
-        return _to_float(f, input)
+    def body(input: Array):  # half: in float32, rounded once (jax's ndtr refuses bfloat16)
+        return _fused(lambda x: _to_float(f, x), input)
     body.__name__ = name
     body.__doc__ = f"Matches `torch.special.{name}`."
     op("special_" + name, diff=diff, **_P)(body)

@@ -22,9 +22,13 @@ def main():
              ("where", lambda: T.where(x > 0, x, y), ((x > 0)._sa, x._sa, y._sa)),
              ("gather", lambda: T.gather(m, 1, ix), (m._sa, 1, ix._sa))]
     w = T.randn(8)
+    b3 = m[None].clone()  # a root tensor (a view's own array is its owner's)
     cases += [("mse_loss", lambda: F.mse_loss(x, y), (x._sa, y._sa)),  # probed rules (generated)
               ("layer_norm", lambda: F.layer_norm(m, (8,), w, w), (m._sa, (8,), w._sa, w._sa)),
-              ("bmm", lambda: T.bmm(m[None], m[None]), (m[None]._sa, m[None]._sa))]
+              ("bmm", lambda: T.bmm(b3, b3), (b3._sa, b3._sa)),
+              # Tensor-only parameters (a Python value refused, _arg_types) plus dtype rules
+              ("mm", lambda: T.mm(m, m), (m._sa, m._sa)),
+              ("cross_entropy", lambda: F.cross_entropy(m, ix[0]), (m._sa, ix[0]._sa))]
     for name, fn, arrays in cases:
         check = REGISTRY[name].check
         cost = median_us(lambda: check(arrays, {}), number=2000)

@@ -113,13 +113,14 @@ def test_sgn_complex_gradient():
 
 @pytest.mark.parametrize("dt", ["bfloat16", "float16"])
 def test_special_ndtr_half(dt):
-    # jax's ndtr refuses bfloat16; torch computes it (composite: 0.5 * erfc(-x / sqrt(2)) with
-    # half roundings, so within the judge's half tolerance, not bit-equal)
+    # jax's ndtr refused bfloat16. torch's is composite (0.5 * erfc(-x / sqrt(2)), rounding each
+    # step to the half dtype); jtorch rounds once, so it is no farther from float64 than torch's
     x = np.linspace(-4, 4, 64, dtype=np.float32)
-    rtol = {"bfloat16": 1.6e-2, "float16": 1e-3}[dt]
-    t = torch.special.ndtr(torch.tensor(x).to(getattr(torch, dt)))
+    tx = torch.tensor(x).to(getattr(torch, dt))
+    t = torch.special.ndtr(tx).double().numpy()
+    ref = torch.special.ndtr(tx.double()).numpy()
     for f in (jtorch.special.ndtr, jtorch.compile(jtorch.special.ndtr)):
         f(jtorch.tensor(x).to(getattr(jtorch, dt)))
         j = f(jtorch.tensor(x).to(getattr(jtorch, dt)))
-        assert str(j.dtype) == str(t.dtype)
-        np.testing.assert_allclose(j.float().numpy(), t.float().numpy(), rtol=rtol, atol=1e-5)
+        assert str(j.dtype) == str(tx.dtype)
+        assert np.abs(j.double().numpy() - ref).sum() <= np.abs(t - ref).sum()

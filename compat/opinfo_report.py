@@ -148,14 +148,14 @@ def write_summary(store, xfail, all_names):
         "run a chunk and merge it into the results file). This run: "
         f"{'every sample' if ms is None else f'first {ms} sample(s) and error input(s) per dtype'} of "
         f"every dtype each entry lists for CPU, {store['seconds'] / 60:.0f} min of wall time in all "
-        "on 2 shared cores (niced; run in dtype chunks).",
+        "(runs merged through the results file) on 2 cores shared with other sessions, niced.",
         "",
         "Tolerances: torch.testing's defaults per dtype (float16 rtol 1e-3, bfloat16 1.6e-2, "
         "float64/complex128 1e-7; float32/complex64 rtol 1e-4), loosened by the entry's own "
         "`toleranceOverride`/`precisionOverride` for the tests the judge emulates "
         "(compat/_opinfo.py FWD_TESTS, GRAD_TESTS). Gradients: every dtype in "
         "`supported_backward_dtypes('cpu')`.",
-        "" if n == len(all_names) else f"**Partial run: {n} of {len(all_names)} entries were run; "
+        "" if n + len(unjudged) >= len(all_names) else f"**Partial run: {n} of {len(all_names)} entries were run; "
                                        "shares below are of the entries run.**",
         "",
         f"- op_db entries run: {n}" + (f" (and {len(unjudged)} that list none of the dtypes run)"

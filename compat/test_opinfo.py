@@ -34,9 +34,9 @@ _BY_NAME = {O.entry_name(op): op for op in O.entries()}
 
 @pytest.mark.parametrize("name", SUBSET)
 def test_opinfo_entry(name):
-    if name in XFAIL:
-        pytest.xfail(XFAIL[name])
     r = O.run_entry(_BY_NAME[name], max_samples=1, dtypes=(torch.float32, torch.int64))
+    if name in XFAIL and (r.failed or r.errors_failed):  # reasons at other dtypes keep these checked
+        pytest.xfail(XFAIL[name])
     assert r.shipped, f"jtorch does not ship {name}"
     assert r.failed == 0 and r.errors_failed == 0, "; ".join(r.reasons)
 

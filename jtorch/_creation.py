@@ -109,6 +109,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         return _finish(jnp.array(a, dtype=dtype.np, copy=True), dtype, device, requires_grad)
     if isinstance(data, np.ndarray):
         d = dtype or D.from_np(data.dtype)
+        if data.dtype == d.np:  # a host copy put on the device: no program compiled per shape
+            return _finish(jax.device_put(np.array(data, copy=True)), d, device, requires_grad)
         return _finish(jnp.array(data, dtype=d.np), d, device, requires_grad)
     if isinstance(data, jax.Array):
         d = dtype or D.from_np(data.dtype)

@@ -226,3 +226,24 @@ def test_numpy_scalars_keep_their_dtype_and_size_keyword():
     assert jtorch.tensor([1 + 1j, 2]).dtype is jtorch.complex64
     for f in (jtorch.zeros, jtorch.ones, jtorch.empty, jtorch.rand, jtorch.randn):
         assert f(size=(2, 3)).shape == (2, 3)
+
+
+def test_tensor_of_an_ndarray_copies_without_compiling_per_shape():
+    import jax
+    compiles, on = [], [True]
+
+    def listener(name, duration, **kwargs):  # JAX has no public unregister: it goes quiet after
+        if on[0] and name == "/jax/core/compile/backend_compile_duration":
+            compiles.append(name)
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    src = np.arange(12.0).reshape(3, 4)[:, ::2]  # a strided view: copied, not aliased
+    for n in (7, 9, 11):
+        a = np.linspace(0, 1, n, dtype=np.float32)
+        t = jtorch.tensor(a)
+        assert t.dtype == jtorch.float32
+        np.testing.assert_array_equal(t.numpy(), a)
+    on[0] = False
+    assert compiles == []  # a same-dtype ndarray goes to the device as a host copy
+    t = jtorch.tensor(src)
+    src[0, 0] = 99.0
+    assert t.dtype == jtorch.float64 and float(t[0, 0]) == 0.0 and t.tolist() == [[0, 2], [4, 6], [8, 10]]

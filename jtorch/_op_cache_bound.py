@@ -3,14 +3,14 @@
 Every eager op compiles once per new shape and keeps the executable in its `jax.jit` cache, so a
 program whose shapes keep changing grows without bound (about 13 MiB per new shape of a small
 forward and backward; a ResNet-50 training step needs about 210 programs, so the default leaves
-room for steady states over twice that). JAX reports each backend compile, also one served from the disk cache
-(`jax.monitoring`); after `JTORCH_MAX_EXECUTABLES` (default 512) of them since the last bound,
-every op gets fresh, empty jitted functions, JAX's own caches are cleared (`jax.clear_caches`:
-the autograd helpers' executables, lowering and tracing caches; deferred to a later compile while
-another thread traces a compiled function) and freed memory is handed back to the system
-(`malloc_trim`; without it the process keeps the freed pages). Ops still in use
-compile again on their next call (from the disk cache when it is on). Not LRU: a full reset,
-which is rare by construction. `jtorch.compile`'s programs are compiled ahead of time and kept.
+room for steady states over twice that). JAX reports each backend compile, also one served from
+the disk cache (`jax.monitoring`); after `JTORCH_MAX_EXECUTABLES` (default 512) of them since the
+last bound, every op gets fresh, empty jitted functions, JAX's own caches are cleared
+(`jax.clear_caches`: the autograd helpers' executables, lowering and tracing caches; deferred to
+a later compile while a compiled function traces) and freed memory is handed back to the system
+(`malloc_trim`; without it the process keeps the freed pages). Ops still in use compile again on
+their next call (from the disk cache when it is on). Not LRU: a full reset, which is rare by
+construction. `jtorch.compile`'s programs are compiled ahead of time and kept.
 """
 from __future__ import annotations
 

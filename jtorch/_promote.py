@@ -29,6 +29,11 @@ def _kind_dtype(x):
     return D.from_np(aval.dtype), 2 if aval.ndim else 1
 
 
+def is_wrapped_number(x) -> bool:
+    """Whether `x` came from a Python number (torch's "wrapped number"), not a Tensor."""
+    return _kind_dtype(x)[1] == 0
+
+
 def result_dtype(values) -> D.dtype:
     return D.result_type_of([_kind_dtype(v) for v in values])
 

@@ -50,7 +50,12 @@ def abs(x):
     return jnp.abs(x) if jnp.iscomplexobj(x) else _abs(x)
 
 
-_abs = elementwise(jnp.abs, lambda x, y: (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype))
+def sign(x):
+    """torch's sign of a real tensor: 0 at 0 (+0.0 at -0.0) and at NaN."""
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+_abs = elementwise(jnp.abs, lambda x, y: sign(x))
 
 
 def evenly(f):
@@ -154,22 +159,17 @@ def cumprod(x, axis):
     return _linear_tangent(f, df_t)(x)
 
 
-def binary(f, dx, dy):
-    """`f(x, y)` with torch's partial derivatives `dx(x, y, out)`, `dy(x, y, out)` (each
-    broadcast to the output; a symbolic-zero tangent skips its term, so an infinite partial
-    never meets a zero tangent). Complex inputs keep JAX's derivative."""
-    @jax.custom_jvp
-    def g(x, y):
-        return f(x, y)
+def partials(f, *ds):
+    """`f(*args)` with torch's partial derivatives `ds[i](*args, out)` (each broadcast to the
+    output; a symbolic-zero tangent skips its term, so an infinite partial never meets a zero
+    tangent). Complex inputs keep JAX's derivative."""
+    g = jax.custom_jvp(lambda *args: f(*args))
+    g.defjvps(*[(lambda d: lambda t, out, *args: _times(d(*args, out), t, out))(d) for d in ds])
 
-    def _term(d):
-        return lambda t, out, x, y: _times(d(x, y, out), t, out)
-    g.defjvps(_term(dx), _term(dy))
-
-    def call(x, y):
-        if jnp.iscomplexobj(x) or jnp.iscomplexobj(y):
-            return f(x, y)
-        return g(x, y)
+    def call(*args):
+        if any(jnp.iscomplexobj(a) for a in args):
+            return f(*args)
+        return g(*args)
     return call
 
 
@@ -185,14 +185,14 @@ def _masked_recip(d):
     return jnp.where(d == 0, jnp.zeros_like(d), 1 / d)
 
 
-atan2 = binary(jnp.arctan2,
-               lambda x, y, o: y * _masked_recip(x * x + y * y),
-               lambda x, y, o: -x * _masked_recip(x * x + y * y))
-hypot = binary(jnp.hypot, lambda x, y, o: x / o, lambda x, y, o: y / o)
+atan2 = partials(jnp.arctan2,
+                 lambda x, y, o: y * _masked_recip(x * x + y * y),
+                 lambda x, y, o: -x * _masked_recip(x * x + y * y))
+hypot = partials(jnp.hypot, lambda x, y, o: x / o, lambda x, y, o: y / o)
 # copysign: result / self, 0 where self == 0 (NaN at +-inf and NaN, as torch's ratio)
-copysign = binary(jnp.copysign,
-                  lambda x, y, o: jnp.where(x == 0, jnp.zeros_like(o), o / x),
-                  lambda x, y, o: jnp.zeros_like(o))
+copysign = partials(jnp.copysign,
+                    lambda x, y, o: jnp.where(x == 0, jnp.zeros_like(o), o / x),
+                    lambda x, y, o: jnp.zeros_like(o))
 
 
 def _pick(take):
@@ -200,10 +200,10 @@ def _pick(take):
 
 
 # fmax/fmin: the whole gradient to `input` where it wins or ties (or `other` is NaN)
-fmax = binary(jnp.fmax, _pick(lambda x, y: (x >= y) | jnp.isnan(y)),
-              _pick(lambda x, y: ~((x >= y) | jnp.isnan(y))))
-fmin = binary(jnp.fmin, _pick(lambda x, y: (x <= y) | jnp.isnan(y)),
-              _pick(lambda x, y: ~((x <= y) | jnp.isnan(y))))
+fmax = partials(jnp.fmax, _pick(lambda x, y: (x >= y) | jnp.isnan(y)),
+                _pick(lambda x, y: ~((x >= y) | jnp.isnan(y))))
+fmin = partials(jnp.fmin, _pick(lambda x, y: (x <= y) | jnp.isnan(y)),
+                _pick(lambda x, y: ~((x <= y) | jnp.isnan(y))))
 
 
 def _pow_dx(x, e, o):
@@ -216,7 +216,7 @@ def _pow_de(x, e, o):
     return jnp.where((x == 0) & (e >= 0), jnp.zeros_like(o), o * jnp.log(x))
 
 
-power = binary(jnp.power, _pow_dx, _pow_de)
+power = partials(jnp.power, _pow_dx, _pow_de)
 
 
 def _pow_scalar_value(x, e):
@@ -228,31 +228,31 @@ def _pow_scalar_value(x, e):
         r, jax.lax.rsqrt(jnp.where(r, x, one)), jnp.power(jnp.where(s | r, one, x), e)))
 
 
-power_scalar = binary(_pow_scalar_value,
-                      lambda x, e, o: jnp.where(e == 0, jnp.zeros_like(o), e * _pow_scalar_value(x, e - 1)),
-                      lambda x, e, o: jnp.zeros_like(o))
+power_scalar = partials(_pow_scalar_value,
+                        lambda x, e, o: jnp.where(e == 0, jnp.zeros_like(o), e * _pow_scalar_value(x, e - 1)),
+                        lambda x, e, o: jnp.zeros_like(o))
 
 
 # xlogy / xlog1py: log(y) (log1p(y)) to `input`, 0 only where input == 0 and y is outside the
 # log's domain (torch's mask); input / y (input / (1 + y)) to `other`
-xlogy = binary(jax.scipy.special.xlogy,
-               lambda x, y, o: jnp.where((x == 0) & (y <= 0), jnp.zeros_like(o), jnp.log(y)),
-               lambda x, y, o: x / y)
-xlog1py = binary(jax.scipy.special.xlog1py,
-                 lambda x, y, o: jnp.where((x == 0) & (y <= -1), jnp.zeros_like(o), jnp.log1p(y)),
-                 lambda x, y, o: x / (y + 1))
+xlogy = partials(jax.scipy.special.xlogy,
+                 lambda x, y, o: jnp.where((x == 0) & (y <= 0), jnp.zeros_like(o), jnp.log(y)),
+                 lambda x, y, o: x / y)
+xlog1py = partials(jax.scipy.special.xlog1py,
+                   lambda x, y, o: jnp.where((x == 0) & (y <= -1), jnp.zeros_like(o), jnp.log1p(y)),
+                   lambda x, y, o: x / (y + 1))
 
 
 def logaddexp_of(f, base_exp):
     """logaddexp(2) with torch's gradient 1 / (1 + base ** (other - self)): 0 to a finite
     argument beside +inf, NaN where both are +inf."""
-    return binary(f, lambda x, y, o: 1 / (1 + base_exp(y - x)), lambda x, y, o: 1 / (1 + base_exp(x - y)))
+    return partials(f, lambda x, y, o: 1 / (1 + base_exp(y - x)), lambda x, y, o: 1 / (1 + base_exp(x - y)))
 
 
 def remainder_of(floor_div):
     """remainder with torch's gradient -floor(self / other) to `other` (NaN at an infinite
     `self`, where torch's floor division is NaN)."""
-    return binary(jnp.remainder, lambda x, y, o: jnp.ones_like(o), lambda x, y, o: -floor_div(x, y))
+    return partials(jnp.remainder, lambda x, y, o: jnp.ones_like(o), lambda x, y, o: -floor_div(x, y))
 
 
 def _mask(m, o):
@@ -268,24 +268,14 @@ def _clamp_value(x, lo, hi):
     return x
 
 
-def _clamp_both():
-    @jax.custom_jvp
-    def g(x, lo, hi):
-        return _clamp_value(x, lo, hi)
-
-    def term(d):
-        return lambda t, o, x, lo, hi: _times(_mask(d(x, lo, hi), o), t, o)
-    g.defjvps(term(lambda x, lo, hi: (x >= lo) & (x <= hi)),
-              term(lambda x, lo, hi: (x < lo) & (lo < hi)),
-              term(lambda x, lo, hi: (x > hi) | (hi < lo)))
-    return g
-
-
-_clamp_min = binary(lambda x, lo: _clamp_value(x, lo, None),
-                    lambda x, lo, o: _mask(x >= lo, o), lambda x, lo, o: _mask(x < lo, o))
-_clamp_max = binary(lambda x, hi: _clamp_value(x, None, hi),
-                    lambda x, hi, o: _mask(x <= hi, o), lambda x, hi, o: _mask(x > hi, o))
-_clamp_min_max = _clamp_both()
+_clamp_min = partials(lambda x, lo: _clamp_value(x, lo, None),
+                      lambda x, lo, o: _mask(x >= lo, o), lambda x, lo, o: _mask(x < lo, o))
+_clamp_max = partials(lambda x, hi: _clamp_value(x, None, hi),
+                      lambda x, hi, o: _mask(x <= hi, o), lambda x, hi, o: _mask(x > hi, o))
+_clamp_min_max = partials(_clamp_value,
+                          lambda x, lo, hi, o: _mask((x >= lo) & (x <= hi), o),
+                          lambda x, lo, hi, o: _mask((x < lo) & (lo < hi), o),
+                          lambda x, lo, hi, o: _mask((x > hi) | (hi < lo), o))
 
 
 def clamp(x, lo, hi):
@@ -299,10 +289,6 @@ def clamp(x, lo, hi):
     if hi is None:
         return _clamp_min(x, lo)
     return _clamp_min_max(x, lo, hi)
-
-
-def _sgn(x):
-    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)  # 0 at 0 and at NaN
 
 
 def vector_norm(value, x, ord, ax, keepdim):
@@ -327,18 +313,18 @@ def vector_norm(value, x, ord, ax, keepdim):
         if ord == 0:
             d = zero
         elif ord == 1:
-            d = _sgn(x)
+            d = sign(x)
         elif ord in (float("inf"), float("-inf")):
             mask = (jnp.abs(x) == nk).astype(x.dtype)
             count = jnp.sum(mask, axis=ax, keepdims=True)
-            d = jnp.where(count == 0, zero, _sgn(x) * mask / jnp.where(count == 0, 1, count))
+            d = jnp.where(count == 0, zero, sign(x) * mask / jnp.where(count == 0, 1, count))
         else:
             if ord == 2:
                 scaled = x
             elif ord < 1:
-                scaled = jnp.where(x == 0, zero, _sgn(x) * jnp.abs(x) ** (ord - 1))
+                scaled = jnp.where(x == 0, zero, sign(x) * jnp.abs(x) ** (ord - 1))
             elif ord < 2:
-                scaled = _sgn(x) * jnp.abs(x) ** (ord - 1)
+                scaled = sign(x) * jnp.abs(x) ** (ord - 1)
             else:
                 scaled = x * jnp.abs(x) ** (ord - 2)
             scale = jnp.where(nk == 0, jnp.zeros_like(nk), 1 / jnp.where(nk == 0, 1, nk) ** (ord - 1))

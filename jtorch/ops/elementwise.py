@@ -90,8 +90,8 @@ def _float_floor_div(x, y):
 
 
 true_divide = div
-_remainder = _torch_grads.remainder_of(_float_floor_div)
 divide = div
+_remainder = _torch_grads.remainder_of(_float_floor_div)
 
 
 @op(inplace=True, diff=False)
@@ -128,11 +128,9 @@ def _pow_name(args, kwargs):
 @op(inplace=True, promote=None, grad_name=_pow_name)
 def pow(input: Array, exponent: Array):
     """Matches `torch.pow` (Tensor ** 0.5 and ** -0.5 as torch's sqrt and rsqrt)."""
-    from .._promote import promote_args
-    # a Python number reaches the traced body weakly typed, a Tensor never: torch's
-    # Tensor ** Scalar kernel specialises some exponents, Tensor ** Tensor does not
-    scalar = not isinstance(input, (int, float, complex)) and (
-        isinstance(exponent, (int, float)) or getattr(getattr(exponent, "aval", exponent), "weak_type", False))
+    from .._promote import is_wrapped_number, promote_args
+    # torch's Tensor ** Scalar kernel specialises some exponents, Tensor ** Tensor does not
+    scalar = is_wrapped_number(exponent) and not is_wrapped_number(input)
     input, exponent = promote_args("default", input, exponent)
     if _is_int(input) and _is_int(exponent):
         if isinstance(exponent, int):
@@ -464,7 +462,7 @@ def _sign(x):
     if x.dtype == jnp.bool_:  # jnp.sign rejects bool; torch keeps it
         return x
     if jnp.issubdtype(x.dtype, jnp.floating):  # torch: sign(NaN) is 0 and sign(-0.0) is +0.0
-        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+        return _torch_grads.sign(x)
     return jnp.sign(x)
 
 

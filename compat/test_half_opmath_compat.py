@@ -23,6 +23,8 @@ CASES = {
     "logaddexp2": (lambda L, a, b: L.logaddexp2(a, b), [(256,), (256,)]),
     "vector_norm": (lambda L, a: L.linalg.vector_norm(a, dim=-1), [(32, 256)]),
     "norm_p3": (lambda L, a: a.norm(p=3, dim=0), [(256, 32)]),
+    # dist as vector_norm: a sum of squares far beyond float16's range stays finite
+    "dist": (lambda L, a, b: L.dist(a * 100, b).reshape(1), [(256,), (256,)]),
     # unary functions in float32, rounded once (XLA's half exp2 was 0.5 off near 2**7)
     "exp2": (lambda L, a: L.exp2(a * 2), [(256,)]),
     "tanh": (lambda L, a: L.tanh(a), [(256,)]),
@@ -66,7 +68,7 @@ def test_half_fused_rounds_once(name, dt):
     assert _agree(fn, _inputs(shapes), dt) >= 0.99
 
 
-@pytest.mark.parametrize("name", ["addcmul", "baddbmm", "softmax", "vector_norm", "conv1d"])
+@pytest.mark.parametrize("name", ["addcmul", "baddbmm", "softmax", "vector_norm", "conv1d", "dist"])
 def test_half_fused_compiled(name):
     fn, shapes = CASES[name]
     assert _agree(fn, _inputs(shapes), "bfloat16", compiled=True) >= 0.99

@@ -215,7 +215,9 @@ def dist(input: Array, other: Array, p: float = 2):
     """Matches `torch.dist`."""
     from .linalg_ext import _vector_norm
     d = (input - other).reshape(-1)  # torch's gradient is the norm's (0 at a zero distance)
-    return _torch_grads.vector_norm(lambda a: _vector_norm(a, p, None, False), d, p, None, False)
+    # half precision: the norm accumulates in float32 and rounds once, as linalg.vector_norm
+    return _fused(lambda v: _torch_grads.vector_norm(
+        lambda a: _vector_norm(a, p, None, False), v, p, None, False), d)
 
 
 @op(promote="default")

@@ -16,6 +16,7 @@ Run: python benchmarks/bench_compile.py [--steps 30] [--models mlp,cnn,gpt] [--r
 """
 from __future__ import annotations
 
+import _gpt
 import _util  # noqa: F401  (one intra-op thread)
 from _util import fmt, table, try_torch
 
@@ -53,24 +54,9 @@ def cnn(lib):
 
 
 def gpt(lib, n_layer=4, d=128, heads=4, ctx=64, vocab=65):
-    nn, F = lib.nn, lib.nn.functional
+    nn = lib.nn
 
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
-            self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
-            self.fc, self.out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
-
-        def forward(self, x):
-            B, T, C = x.shape
-            q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
-            q = q.view(B, T, heads, C // heads).transpose(1, 2)
-            k = k.view(B, T, heads, C // heads).transpose(1, 2)
-            v = v.view(B, T, heads, C // heads).transpose(1, 2)
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            x = x + self.proj(y.transpose(1, 2).contiguous().view(B, T, C))
-            return x + self.out(F.gelu(self.fc(self.ln2(x))))
+    Block = functools.partial(_gpt.block, lib, d, heads)
 
     class GPT(nn.Module):
         def __init__(self):

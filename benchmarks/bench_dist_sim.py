@@ -28,6 +28,7 @@ Dec 7 2026 (466,432 parameters, 1,865,728 bytes; 3 FSDP units):
   optimum's collectives by construction, one all-gather per unit and one reduce-scatter per
   parameter (`jtorch/distributed/fsdp/_process_group.py`), eagerly.
 """
+import functools
 import os
 import re
 import sys
@@ -39,9 +40,11 @@ if f"device_count={N}" not in os.environ.get("XLA_FLAGS", ""):
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     os.execv(sys.executable, [sys.executable] + sys.argv)
 
+import _gpt  # noqa: E402  (benchmarks/, the script's directory)
 import jtorch as torch  # noqa: E402
 import jtorch.nn as nn  # noqa: E402
 import jtorch.nn.functional as F  # noqa: E402
+
 from jtorch.distributed.device_mesh import init_device_mesh  # noqa: E402
 from jtorch.distributed.fsdp import fully_shard  # noqa: E402
 
@@ -50,20 +53,7 @@ _BYTES = {"f32": 4, "f16": 2, "bf16": 2, "s32": 4, "u32": 4, "s64": 8, "pred": 1
 _COLL = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "collective-permute")
 
 
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.ln1, self.ln2 = nn.LayerNorm(D), nn.LayerNorm(D)
-        self.qkv, self.proj = nn.Linear(D, 3 * D), nn.Linear(D, D)
-        self.fc, self.out = nn.Linear(D, 4 * D), nn.Linear(4 * D, D)
-
-    def forward(self, x):
-        b, t, _ = x.shape
-        q, k, v = self.qkv(self.ln1(x)).split(D, dim=2)
-        q, k, v = (z.view(b, t, HEADS, D // HEADS).transpose(1, 2) for z in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        x = x + self.proj(y.transpose(1, 2).reshape(b, t, D))
-        return x + self.out(F.gelu(self.fc(self.ln2(x))))
+Block = functools.partial(_gpt.block, torch, D, HEADS)
 
 
 class GPT(nn.Module):

@@ -20,6 +20,7 @@ Run: python benchmarks/bench_generate.py [--tokens 24] [--layers 2] [--embd 64]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -27,26 +28,15 @@ import sys
 import tempfile
 import time
 
+import _gpt  # benchmarks/, the script's directory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def model(lib, V, E, H, L, block):
-    nn, F = lib.nn, lib.nn.functional
+    nn = lib.nn
 
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(E), nn.LayerNorm(E)
-            self.qkv, self.proj = nn.Linear(E, 3 * E), nn.Linear(E, E)
-            self.fc1, self.fc2 = nn.Linear(E, 4 * E), nn.Linear(4 * E, E)
-
-        def forward(self, x):
-            B, T, _ = x.shape
-            q, k, v = self.qkv(self.ln1(x)).split(E, dim=2)
-            q, k, v = (t.view(B, T, H, E // H).transpose(1, 2) for t in (q, k, v))
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            x = x + self.proj(y.transpose(1, 2).contiguous().view(B, T, E))
-            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+    Block = functools.partial(_gpt.block, lib, E, H)
 
     class GPT(nn.Module):
         def __init__(self):

@@ -9,10 +9,12 @@ Run: python benchmarks/bench_nn_seq.py [--number 20]
 """
 from __future__ import annotations
 
+import _gpt
 import _util  # noqa: F401  (one intra-op thread)
 from _util import fmt, median_us, table, try_torch
 
 import argparse
+import functools
 
 import numpy as np
 
@@ -41,20 +43,7 @@ def lstm_step(lib):
 def gpt_step(lib, V=64, T=32, E=64, H=4):
     nn, F = lib.nn, lib.nn.functional
 
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(E), nn.LayerNorm(E)
-            self.qkv, self.proj = nn.Linear(E, 3 * E), nn.Linear(E, E)
-            self.fc1, self.fc2 = nn.Linear(E, 4 * E), nn.Linear(4 * E, E)
-
-        def forward(self, x):
-            B, L, _ = x.shape
-            q, k, v = self.qkv(self.ln1(x)).split(E, dim=2)
-            q, k, v = (t.view(B, L, H, E // H).transpose(1, 2) for t in (q, k, v))
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            x = x + self.proj(y.transpose(1, 2).reshape(B, L, E))
-            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+    Block = functools.partial(_gpt.block, lib, E, H)
 
     class GPT(nn.Module):
         def __init__(self):

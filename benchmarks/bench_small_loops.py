@@ -22,12 +22,15 @@ Run: python benchmarks/bench_small_loops.py [--rounds 15] [--number 10] [--threa
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+
+import _gpt  # benchmarks/, the script's directory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -86,20 +89,7 @@ def workloads(lib):
 
     E, H = 64, 4
 
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(E), nn.LayerNorm(E)
-            self.qkv, self.proj = nn.Linear(E, 3 * E), nn.Linear(E, E)
-            self.fc1, self.fc2 = nn.Linear(E, 4 * E), nn.Linear(4 * E, E)
-
-        def forward(self, x):
-            Bq, L, _ = x.shape
-            q, k, v = self.qkv(self.ln1(x)).split(E, dim=2)
-            q, k, v = (t.view(Bq, L, H, E // H).transpose(1, 2) for t in (q, k, v))
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            x = x + self.proj(y.transpose(1, 2).reshape(Bq, L, E))
-            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+    Block = functools.partial(_gpt.block, lib, E, H)
 
     emb, blocks, head = nn.Embedding(64, E), nn.Sequential(Block(), Block()), nn.Linear(E, 64)
     seq = lib.tensor(rng.integers(0, 64, (8, 33)))

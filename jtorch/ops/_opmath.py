@@ -13,6 +13,14 @@ def low(dtype) -> bool:
     return jnp.dtype(dtype) in _LOW
 
 
+def step(v, dt):
+    """`v` (float32) rounded to the low dtype `dt` and back: where torch's composite formulas
+    (autograd backward formulas, several-op kernels) round each intermediate tensor to
+    bfloat16/float16. Placed in a linear tangent, the rounding lands at the same point of its
+    transpose, so a backward pass rounds where torch's formula does."""
+    return v.astype(dt).astype(jnp.float32) if low(dt) else v
+
+
 def fused(fn, *xs, out_dtype=None):
     """`fn(*xs)` computed in float32 when the result dtype is bfloat16/float16, rounded once."""
     dt = out_dtype or jnp.result_type(*[x for x in xs if hasattr(x, "dtype")])

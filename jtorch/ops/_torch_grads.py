@@ -11,6 +11,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ._opmath import low, step
+
 
 def elementwise(f, df):
     """`f` with derivative `df(x, y)` (y = f(x)), as torch's elementwise backward computes it."""
@@ -94,6 +96,36 @@ def _var_fn(axis, ddof, keepdims):
     return _linear_tangent(f, df_t)
 
 
+def std(x, axis, ddof, keepdims):
+    """sqrt(var) with torch's std_backward: var_backward(grad / (2 * result)), 0 where the result
+    is 0 (a constant input). bfloat16/float16: the value is computed in float32 and rounded once
+    (torch's kernel); the gradient rounds grad / (2 * result), (2 / dof) * that and the centred
+    input to the input's dtype, as torch's formula does step by step. Complex inputs: JAX's
+    derivative of the (real) result."""
+    dt = x.dtype
+    up = jnp.float32 if low(dt) else dt
+
+    def f(v):
+        var = jnp.var(v.astype(up), axis=axis, ddof=ddof, keepdims=keepdims)
+        zero = var == 0
+        out = jnp.where(zero, 0.0, jnp.sqrt(jnp.where(zero, 1.0, var)))
+        return out if jnp.iscomplexobj(v) else out.astype(dt)
+    if not jnp.issubdtype(dt, jnp.floating):
+        return f(x)
+
+    def df_t(v, t):
+        n = v.size if axis is None else _count(v.shape, axis)
+        r = f(v).astype(up)
+        mean = step(jnp.mean(v.astype(up), axis=axis, keepdims=True), dt)
+        centred = step(v.astype(up) - mean, dt)
+        # the transpose of these steps, read backwards, is torch's formula
+        u = step(jnp.sum(t.astype(up) * centred, axis=axis, keepdims=keepdims), dt)
+        u = step(u * (2.0 / (n - ddof)), dt)
+        zero = r == 0
+        return jnp.where(zero, 0.0, u / (2 * jnp.where(zero, 1.0, r))).astype(dt)
+    return _linear_tangent(f, df_t)(x)
+
+
 def _count(shape, axis):
     axes = axis if isinstance(axis, tuple) else (axis,)
     n = 1
@@ -144,17 +176,25 @@ def _split_by_zeros(v):
 
 def cumprod(x, axis):
     """jnp.cumprod with torch's gradient: reversed_cumsum(grad * output) / x while no element
-    is 0 (NaN/inf reach every earlier gradient, as in torch), JAX's rule when one is."""
+    is 0 (NaN/inf reach every earlier gradient, as in torch), JAX's rule when one is.
+    bfloat16/float16: the product accumulates in float32, each output rounded once (torch's
+    kernel), and the gradient rounds grad * output and the reversed cumsum to the input's dtype
+    before the division, as torch's backward formula does."""
     if not jnp.issubdtype(x.dtype, jnp.floating):
         return jnp.cumprod(x, axis=axis)
+    dt, up = x.dtype, (jnp.float32 if low(x.dtype) else x.dtype)
 
     def f(v):
-        return jnp.cumprod(v, axis=axis)
+        return jnp.cumprod(v.astype(up), axis=axis).astype(dt)
 
     def df_t(v, t):
+        if v.shape[axis] == 1:  # torch returns the gradient itself
+            return t
         zero, q, e = _split_by_zeros(v)
         exact = jax.jvp(f, (e,), (t,))[1]
-        quotient = f(q) * jnp.cumsum(t / q, axis=axis)
+        # the transpose of this tangent is torch's formula; each step() rounds where it does
+        a = step(t.astype(up) / q.astype(up), dt)
+        quotient = (f(q).astype(up) * step(jnp.cumsum(a, axis=axis), dt)).astype(dt)
         return jnp.where(zero, exact, quotient)
     return _linear_tangent(f, df_t)(x)
 

@@ -108,14 +108,7 @@ def std(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool = Fa
         correction: float | None = None):
     """Matches `torch.std`."""
     dim, unbiased = _split(dim, unbiased)
-    return _sqrt0(_torch_grads.var(input, _axis(dim, input.ndim), _correction(unbiased, correction),
-                                   keepdim))
-
-
-def _sqrt0(v):
-    """sqrt of a variance with gradient 0 where it is 0 (a constant input), as torch's."""
-    zero = v == 0
-    return jnp.where(zero, 0.0, jnp.sqrt(jnp.where(zero, 1.0, v))).astype(v.dtype)
+    return _torch_grads.std(input, _axis(dim, input.ndim), _correction(unbiased, correction), keepdim)
 
 
 @op(promote=None, method=False)
@@ -134,7 +127,7 @@ def std_mean(input: Array, dim=None, unbiased: bool | None = None, keepdim: bool
     """Matches `torch.std_mean`."""
     dim, unbiased = _split(dim, unbiased)
     ax = _axis(dim, input.ndim)
-    return (_sqrt0(_torch_grads.var(input, ax, _correction(unbiased, correction), keepdim)),
+    return (_torch_grads.std(input, ax, _correction(unbiased, correction), keepdim),
             jnp.mean(input, axis=ax, keepdims=keepdim))
 
 

@@ -12,6 +12,12 @@
   its OverflowError ("int too big to convert").
 * None or a string given for a tensor argument: torch's TypeError, not the AttributeError
   the body raises on it.
+* static sequences keyed by element type (`TypedKey`): `jax.jit` compares a static tuple by
+  value, so `sum(dim=(0, 1.0))` after `sum(dim=(0, 1))` would reuse the int program and skip
+  these checks. The dispatch point passes a static sequence holding a value equal to an int of
+  another type (a float, a bool, a numpy float/bool: `INT_LIKE`; one `isdisjoint` of the element
+  types per tuple argument) as a `TypedKey`, which compares and hashes the element types too,
+  so it traces and is checked; the body gets a plain tuple.
 * result sizes: an output larger than memory (`one_hot(x, 10**12)`, `tile` by 10**6 per dim)
   raises torch's RuntimeError here; XLA would abort the process when allocating it.
 
@@ -36,6 +42,54 @@ _LIST_EXCLUDED = {"tensordot"}  # its dims is an int or a pair of lists
 # Ops whose torch overloads have no `dim=None` (the jtorch body reads None as "all elements").
 _NO_NONE_DIM = {"median", "nanmedian", "logsumexp", "prod", "mode", "kthvalue", "softmax",
                 "log_softmax"}
+
+# Element types whose values equal ints (1.0 == True == 1): a static tuple holding one is keyed
+# by type (nested sequences are not looked into: tensordot's dims lists, rare).
+INT_LIKE = frozenset((float, bool, np.float64, np.float32, np.float16, np.bool_))
+
+
+class TypedKey(tuple):
+    """A static tuple compared by element types as well as values: `(0, 1.0)`, `(True, 0)` and
+    `(0, 1)` are three `jax.jit` cache entries, not one. Only a cache key: `_guard` hands the
+    body a plain tuple."""
+    __slots__ = ()
+
+    def _key(self):
+        return tuple((type(e), e._key() if type(e) is TypedKey else e) for e in self)
+
+    def __eq__(self, other):
+        return type(other) is TypedKey and self._key() == other._key()
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(self._key())
+
+
+def _typed(v):
+    if isinstance(v, (list, tuple)):
+        return TypedKey(_typed(e) for e in v)
+    return v
+
+
+def _plain(v):
+    if type(v) is TypedKey:
+        return tuple(_plain(e) for e in v)
+    return v
+
+
+def static_key(op, key, v):
+    """`v` (a tuple or list given for parameter `key`, a position or a name, holding an
+    `INT_LIKE` element) as the `jax.jit` static argument to pass: a `TypedKey` where `key` is a
+    static parameter of `op`, else `v` unchanged."""
+    params = list(op.sig.parameters.values())
+    if type(key) is int:
+        if key >= len(params) or params[key].kind is params[key].VAR_POSITIONAL:
+            return v
+        key = params[key].name
+    return _typed(v) if key in op.static_names else v
+
 
 _UNBIASED_FIRST = {"var", "std", "var_mean", "std_mean"}  # a positional bool is `unbiased`
 
@@ -119,6 +173,9 @@ def _guard(op, params):
 
     @functools.wraps(fn)
     def checked(*args, **kwargs):
+        if TypedKey in map(type, args) or TypedKey in map(type, kwargs.values()):
+            args = tuple(map(_plain, args))
+            kwargs = {k: _plain(v) for k, v in kwargs.items()}
         for pos, pname in into:
             v = args[pos] if pos < len(args) else kwargs.get(pname, _MISSING)
             x = args[0] if args else kwargs.get(names[0])
@@ -134,6 +191,9 @@ def _guard(op, params):
                 if pname == "dim" and name in _UNBIASED_FIRST and pos is not None and pos < len(args):
                     continue
             _check_param(name, pname, kind, v)
+            if kind == "list" and isinstance(v, tuple) and bool in map(type, v):
+                # later bools read as 0/1, as torch's parser does: the body sees ints
+                args, kwargs = _replace(args, kwargs, pos, pname, int_list(name, pname, v))
         try:
             out = fn(*args, **kwargs)
         except AttributeError:  # None or a string where a tensor goes: torch's TypeError
@@ -148,6 +208,12 @@ def _guard(op, params):
                 check_alloc(leaf.shape, leaf.dtype)
         return out
     return checked
+
+
+def _replace(args, kwargs, pos, pname, v):
+    if pos is not None and pos < len(args):
+        return args[:pos] + (v,) + args[pos + 1:], kwargs
+    return args, {**kwargs, pname: v}
 
 
 _CXX = {"f": "float", "i": "int64_t", "u": "uint8_t", "b": "bool"}

@@ -14,7 +14,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
-from . import _first_shape, _jax_errors, _long_lists, _promote
+from . import _arg_types, _first_shape, _jax_errors, _long_lists, _promote
 from ._compiled import audit as _audit, deferred as _deferred
 from .autograd import engine
 from .autograd.grad_mode import ENABLED, INFERENCE, _MODE
@@ -214,6 +214,8 @@ def apply(op: Op, args, kwargs=_EMPTY):
                             paths.append((i, j))
                             edges.append(e._edge())
                             inputs.append(e)
+            elif not _arg_types.INT_LIKE.isdisjoint(map(type, a)):  # jit: by value only
+                arrs[i] = _arg_types.static_key(op, i, a)
     if kwargs:
         kw = {}
         for k, a in kwargs.items():
@@ -225,6 +227,9 @@ def apply(op: Op, args, kwargs=_EMPTY):
                     paths.append(k)
                     edges.append(a._edge())
                     inputs.append(a)
+            elif (type(a) is tuple or type(a) is list) and \
+                    not _arg_types.INT_LIKE.isdisjoint(map(type, a)):
+                kw[k] = _arg_types.static_key(op, k, a)
             else:
                 kw[k] = a if k != "dtype" else D.as_dtype(a)  # dtype=float/int/bool
     else:

@@ -232,3 +232,27 @@ def test_parsers_direct():
         _checks.int_arg("select", "index", np.float64(1.0), 2)
     with pytest.raises(TypeError, match=r"elu\(\): argument 'alpha' must be float, not NoneType"):
         _checks.float_arg("elu", "alpha", None)
+
+
+def test_static_tuple_keyed_by_element_type():
+    # jax.jit compares static tuples by value: (0, 1.0) == (0, 1), so without keying by type the
+    # float call would reuse the int program and return its value (torch: TypeError)
+    m = torch.ones(2, 3)
+    for run in (lambda d: m.sum(dim=d), lambda d: torch.sum(m, d)):
+        assert run((0, 1)).item() == 6.0
+        with pytest.raises(TypeError, match="type must be tuple of ints,but got float"):
+            run((0, 1.0))
+        with pytest.raises(TypeError, match="found element of type bool at pos 0"):
+            run((True, 0))
+        with pytest.raises(TypeError, match="found element of type numpy.float64 at pos 0"):
+            run((np.float64(1.0), 0))
+        assert run((0, True)).item() == 6.0  # later bools read as 0/1, as torch's parser
+        assert run([0, 1]).item() == 6.0 and run((np.int64(1), 0)).item() == 6.0
+    assert m.flip((1,)).shape == (2, 3)
+    with pytest.raises(TypeError, match="flip"):
+        m.flip((1.0,))
+    good, bad = torch.compile(lambda t: t.sum(dim=(0, 1))), torch.compile(lambda t: t.flip((1.0,)))
+    for _ in range(2):  # a compiled function's first call runs eagerly
+        assert good(m).item() == 6.0
+        with pytest.raises(TypeError, match="flip"):
+            bad(m)

@@ -170,12 +170,12 @@ class CompiledFunction:
         if last is not None and last[0] == sig and last[1].rec.valid() and \
                 last[1].rec.tensor_ids.isdisjoint(map(id, map(Tensor._owner, ins))):
             state, prog = last[1], last[2]
-            if state.modules and _backward_hooks(state):
+            if state.modules and self._hooked(state):
                 return self._eager(args, kwargs)
         else:
             state = _discover(self.fn, leaves, self.lifted, self.extra)
             state.share = share
-            if state.modules and _backward_hooks(state):
+            if state.modules and self._hooked(state):
                 # Module backward hooks fire on every backward in torch; a compiled program would
                 # run them once, when traced. Run eagerly while any is registered.
                 self._last = None
@@ -199,6 +199,11 @@ class CompiledFunction:
                 key = _guard_key(state, sig)
                 prog = self.cache.get(key)
             if prog is None:
+                if self.warmup is not None:  # an eager unit (_eager_units.py): traced late
+                    out = self._warm_call(key, args, kwargs)
+                    if out is not _TRACE_NOW:
+                        self._last = None
+                        return out
                 if self.cache:
                     if _STANCE[0] == "eager_on_recompile":
                         self._last = None
@@ -208,6 +213,8 @@ class CompiledFunction:
                                            f"'fail_on_recompile' ({self._name()}: "
                                            f"{_explain(next(reversed(self.cache)), key)})")
                     self._note_recompile(key, switched)
+                    if self.eager_only:  # an eager unit turned itself off
+                        return self._eager(args, kwargs)
                 if len(self.cache) >= cache_size_limit:
                     # As torch at its recompile limit: calls that need a new program run eagerly
                     # (programs already made keep running); memory stays bounded.
@@ -237,7 +244,11 @@ class CompiledFunction:
                 except _NeedsEager:
                     self._last = None
                     return self._eager(args, kwargs)
-                self.cache[key] = prog
+                except Exception as e:  # noqa: BLE001
+                    if self.warmup is None:
+                        raise
+                    return self._failed(e, args, kwargs)  # an eager unit: eager says what is wrong
+                self.cache[key] = prog = self._install(key, prog)
             self._last = (sig, state, prog) if state.rec.fit else None
         out = prog.run(state, ins)
         if self._last is not None:
@@ -246,6 +257,15 @@ class CompiledFunction:
             else:
                 self._last = None  # the call changed a state shape or dtype: walk next time
         return out
+
+    # Overridden by eager units (_eager_units.Unit), which trace late and quietly.
+    warmup = None
+
+    def _hooked(self, state):
+        return _backward_hooks(state)
+
+    def _install(self, key, prog):
+        return prog
 
     def _check_fullgraph(self, args, kwargs):
         """fullgraph=True: trace once (nothing is compiled, the trace is undone) so that a
@@ -494,6 +514,7 @@ def _live_inputs(state, ins):
 
 
 _NOTHING = np.zeros((), np.int8)
+_TRACE_NOW = object()  # an eager unit's signature has run eagerly often enough: trace it
 
 
 def _sharing(ins):
@@ -556,6 +577,9 @@ class _Program:
         if self.diff is not None:
             return self._run_diff(state, ins)
         live = _live_inputs(state, ins)
+        check = getattr(self._compiled, "check_live", None)  # a compiled DDP step's lost state
+        if check is not None:
+            check(live)
         _donatable(live[0], live[1], state.carriers)
         new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(*live)
         del live

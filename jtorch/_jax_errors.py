@@ -116,6 +116,11 @@ def _foreign_value(a) -> bool:
 _ABSTRACT = re.compile(r"as an abstract array\. The problematic value is of type <class '([\w.]+)'>")
 
 
+# Why arrays were deleted, when a compiled step that had taken them over (donation) failed
+# (`distributed/_compiled_step.py`): their tensors' errors say so.
+LOST: list = []
+
+
 def torch_error(e: BaseException, name: str, op=None, arrs=(), kw=None) -> BaseException:
     """The exception to raise instead of `e` from op `name` (`arrs`/`kw`: its unwrapped
     arguments): `e` itself unless JAX raised it."""
@@ -126,6 +131,8 @@ def torch_error(e: BaseException, name: str, op=None, arrs=(), kw=None) -> BaseE
         return e
     name = name.lstrip("_")
     text = str(e)
+    if LOST and ("has been deleted" in text or LOST[0] in text):  # a failed compiled step
+        return e if LOST[0] in text else RuntimeError(f"{name}(): {LOST[0]}")  # consumed it
     if isinstance(e, MemoryError):  # numpy's "Unable to allocate 3.6 TiB ..."
         return RuntimeError(f"{name}(): DefaultCPUAllocator: can't allocate memory: "
                             f"{text.partition(' for ')[0].replace('Unable to', 'you tried to')}")

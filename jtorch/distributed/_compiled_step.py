@@ -166,16 +166,34 @@ class _Run:
         self.jit, self.compiled = jit, compiled
         self.tree, self.nd = box["tree"], box["nd"]
 
+    def _what(self):
+        return f"compiled DDP step over {self.jit.step.n} ranks"
+
+    def check_live(self, live):
+        """Called by `jtorch.compile` before it touches the arguments: state that a failed
+        earlier step consumed (XLA took its buffers over, donation) raises a clear error."""
+        d_leaves, _, _ = self.jit._split(live)
+        if any(isinstance(a, jax.Array) and a.is_deleted() for a in d_leaves):
+            raise RuntimeError(f"{self._what()}: {_lost_message()}")
+
     def __call__(self, *live):
-        what = lambda: f"compiled DDP step over {self.jit.step.n} ranks"  # noqa: E731
-        _programs._usable(what)  # (a failed run consumed its donated inputs: never run again)
+        _programs._usable(self._what)  # (a failed run consumed its donated inputs: never again)
         d_leaves, r_leaves, _ = self.jit._split(live)
         g = self.jit.step.to_global
         d = [g(a) for a in d_leaves]
         r = [g(a) for a in r_leaves]
         del d_leaves, live
-        nd, zd = _programs.wait(_programs.submit(self._run, d, r),
-                                self.jit.step.timeout_s, what)
+        try:
+            nd, zd = _programs.wait(_programs.submit(self._run, d, r),
+                                    self.jit.step.timeout_s, self._what)
+        except Exception as e:
+            if not any(a.is_deleted() for a in d):
+                raise  # failed before the program took the state: nothing is lost
+            # The program owned the step's state (parameters, gradients, optimizer state; the
+            # buffers are donated so that a step needs no second copy): it is gone with it.
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            _lost_reason(why)
+            raise RuntimeError(f"{why}. {_lost_message(reason=False)}") from None
         nd, zd = iter(nd), iter(zd)
         leaves = [(next(nd) if k else next(zd)).addressable_data(0) for k in self.nd]
         return jax.tree_util.tree_unflatten(self.tree, leaves)
@@ -183,3 +201,27 @@ class _Run:
     def _run(self, d, r):
         # (on the helper thread: the wait for the program's end is what the timeout bounds)
         return jax.block_until_ready(self.compiled(d, r))
+
+
+
+_LOST: list = []  # why a compiled step's state was lost (the first failure)
+_ADVICE = ("Re-create the model and optimizer, or reload them from a checkpoint "
+           "(torch.distributed.checkpoint, torch.load); after a failed collective the process "
+           "group is unusable too, so restart the job (every rank) from the last checkpoint")
+
+
+def _lost_reason(why):
+    from .. import _jax_errors
+    if not _LOST:
+        _LOST.append(why)
+        _jax_errors.LOST.append(f"this tensor was lost with a compiled DDP step that failed "
+                                f"({why}): the program had taken its buffer over. {_ADVICE}")
+
+
+def _lost_message(reason=True):
+    if not reason:
+        return ("The step's parameters, gradients and optimizer state are lost with it: the program "
+                f"had taken their buffers over. {_ADVICE}")
+    why = f" ({_LOST[0]})" if _LOST else ""
+    return (f"its parameters, gradients and optimizer state were lost with an earlier step that "
+            f"failed{why}: the program had taken their buffers over. {_ADVICE}")

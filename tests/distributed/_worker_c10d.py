@@ -126,6 +126,9 @@ if r == 0:
     t0 = time.monotonic()
     err("after_timeout", lambda: dist.all_reduce(torch.ones(2)))
     out("after_timeout_s", time.monotonic() - t0)
+    # the failed step owned (donated) the model's state: later calls, compiled or eager, say so
+    err("step_after_timeout", lambda: cstep())
+    err("op_after_timeout", lambda: m(xb))
 else:
     time.sleep(float(sys.argv[1]) + 4)
 out("end", r)

@@ -109,6 +109,16 @@ def test_stuck_peer_in_a_compiled_step_times_out(two_ranks):
     assert r0["after_timeout"][0] == "RuntimeError"
     assert "all_reduce" in r0["after_timeout"][1] and "unusable" in r0["after_timeout"][1]
     assert r0["after_timeout_s"] < 1
+    # the state the failed step held is lost: the first error, the next compiled call and an
+    # eager op on a parameter say so and what to do, instead of JAX's "buffer deleted"
+    for k in ("timeout", "step_after_timeout", "op_after_timeout"):
+        name, msg = r0[k]
+        assert name == "RuntimeError" and "optimizer" in msg and "checkpoint" in msg, (k, msg)
+        assert "deleted" not in msg and "donated" not in msg
+    assert "lost with it" in r0["timeout"][1]
+    assert r0["step_after_timeout"][1].startswith("compiled DDP step over 2 ranks: its parameters")
+    assert "timed out" in r0["step_after_timeout"][1]  # names the failure that lost them
+    assert r0["op_after_timeout"][1].startswith("linear(): this tensor was lost")
 
 
 def test_backend_started_before_init_is_a_clear_error():

@@ -17,6 +17,9 @@ CASES = {
     "std": (lambda L, a: L.std(a), [(5, 5, 5)], 1.0),
     "std_dim": (lambda L, a: L.std(a, 1, keepdim=True), [(6, 7)], 1.0),
     "std_mean": (lambda L, a: L.stack(L.std_mean(a, 0)), [(6, 7)], 1.0),
+    # sum(dtype=half) casts first, then accumulates in float32 (XLA summed in the half dtype)
+    "sum_dtype": (lambda L, a: (a.float() * 40).sum(1, dtype=a.dtype), [(4, 125)], 1.0),
+    "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 
 

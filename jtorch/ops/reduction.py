@@ -9,7 +9,7 @@ from jax import Array
 
 from .._checks import wrap_dim, wrap_dims
 from . import _torch_grads
-from ._opmath import fused as _fused
+from ._opmath import fused as _fused, low
 from ._registry import by_dim, op
 
 
@@ -36,13 +36,21 @@ def _acc_dtype(x, dtype):
 @op(promote=None, saves="none", grad_name=by_dim("Sum"))
 def sum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.sum`."""
-    return jnp.sum(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
+    return _sum(jnp.sum, input, dim, keepdim, dtype)
+
+
+def _sum(fn, x, dim, keepdim, dtype):
+    acc = _acc_dtype(x, dtype)
+    if acc is not None and low(acc):
+        # torch casts to the bfloat16/float16 dtype=, then accumulates in float32 (rounded once)
+        return _fused(lambda v: fn(v, axis=_axis(dim, x.ndim), keepdims=keepdim), x.astype(acc))
+    return fn(x, axis=_axis(dim, x.ndim), keepdims=keepdim, dtype=acc)
 
 
 @op(promote=None, saves="none")
 def nansum(input: Array, dim=None, keepdim: bool = False, *, dtype=None):
     """Matches `torch.nansum`."""
-    return jnp.nansum(input, axis=_axis(dim, input.ndim), keepdims=keepdim, dtype=_acc_dtype(input, dtype))
+    return _sum(jnp.nansum, input, dim, keepdim, dtype)
 
 
 @op(promote=None, grad_name=by_dim("Prod"))
@@ -315,7 +323,6 @@ def cumsum(input: Array, dim: int, *, dtype=None):
     dim = wrap_dim(dim, input.ndim)
     acc = _acc_dtype(input, dtype)
     out = jnp.dtype(acc or input.dtype)
-    from ._opmath import low
     if low(out):
         return _cumsum(input.astype(jnp.float32), dim, None).astype(out)
     return _cumsum(input, dim, acc)

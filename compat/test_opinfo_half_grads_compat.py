@@ -19,6 +19,10 @@ CASES = {
     "std_mean": (lambda L, a: L.stack(L.std_mean(a, 0)), [(6, 7)], 1.0),
     # sum(dtype=half) casts first, then accumulates in float32 (XLA summed in the half dtype)
     "sum_dtype": (lambda L, a: (a.float() * 40).sum(1, dtype=a.dtype), [(4, 125)], 1.0),
+    # softmax's backward (grad - sum(grad * out)) * out in float32 from the rounded output
+    "softmax": (lambda L, a: L.softmax(a * 3, 1), [(4, 33)], 1.0),
+    "softmax_weighted": (lambda L, a: L.softmax(a * 3, 0) * a.detach(), [(33, 4)], 1.0),
+    "softmin": (lambda L, a: L.nn.functional.softmin(a * 3, 1), [(4, 33)], 1.0),
     "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 

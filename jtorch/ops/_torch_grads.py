@@ -126,6 +126,31 @@ def std(x, axis, ddof, keepdims):
     return _linear_tangent(f, df_t)(x)
 
 
+def softmax(x, axis):
+    """softmax; bfloat16/float16 as torch's CPU kernels: the value in float32, rounded once, and
+    the gradient (grad - sum(grad * out)) * out in float32 from the rounded output, rounded once
+    (JAX's derivative used the unrounded output: a gradient 1e-8 where torch's is 1e-5)."""
+    if not low(x.dtype):
+        return jax.nn.softmax(x, axis=axis)
+    dt = x.dtype
+
+    def f(v):
+        u = v.astype(jnp.float32)
+        if axis % v.ndim == v.ndim - 1:
+            return jax.nn.softmax(u, axis=axis).astype(dt)
+        # another dim: torch's kernel stores exp(x - max) in the half output, then divides it
+        # by the float32 sum of the unrounded exponentials
+        e = jnp.exp(u - jax.lax.stop_gradient(jnp.max(u, axis=axis, keepdims=True)))
+        return (step(e, dt) / jnp.sum(e, axis=axis, keepdims=True)).astype(dt)
+
+    def df_t(v, t):
+        o = f(v).astype(jnp.float32)
+        w = o * t.astype(jnp.float32)
+        # transposed: (grad - sum(grad * o)) * o, torch's order
+        return (w - o * jnp.sum(w, axis=axis, keepdims=True)).astype(dt)
+    return _linear_tangent(f, df_t)(x)
+
+
 def _count(shape, axis):
     axes = axis if isinstance(axis, tuple) else (axis,)
     n = 1

@@ -191,7 +191,7 @@ def _rrelu_noise(input: Array, noise: Array):
 def softmin(input: Array, dim: int, dtype=None):
     """Matches `torch.nn.functional.softmin`."""
     x = input if dtype is None else input.astype(dtype.np)
-    return jax.nn.softmax(-x, axis=dim)
+    return _torch_grads.softmax(-x, dim)
 
 
 # ---- normalization -----------------------------------------------------------------------

@@ -23,6 +23,10 @@ CASES = {
     "softmax": (lambda L, a: L.softmax(a * 3, 1), [(4, 33)], 1.0),
     "softmax_weighted": (lambda L, a: L.softmax(a * 3, 0) * a.detach(), [(33, 4)], 1.0),
     "softmin": (lambda L, a: L.nn.functional.softmin(a * 3, 1), [(4, 33)], 1.0),
+    # float16 huber: torch's kernel in float32, rounded once (bfloat16: each step rounded)
+    "huber_loss": (lambda L, a, b: L.nn.functional.huber_loss(a * 9, b * 9, reduction="none",
+                                                              delta=8.698115367693557),
+                   [(64,), (64,)], 1.0),
     "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from . import _torch_grads
+from ._opmath import fused as _fused
 from ._registry import op
 from .nn import _pnorm
 
@@ -56,6 +57,9 @@ def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean", beta: f
 def huber_loss(input: Array, target: Array, reduction: str = "mean", delta: float = 1.0):
     """Matches `torch.nn.functional.huber_loss`."""
     x, t = _pair(input, target)
+    if x.dtype == jnp.float16:  # torch's float16 kernel computes in float32, rounds once;
+        # its bfloat16 kernel rounds each step, as the plain expression does
+        return _reduce(_fused(lambda a, b: _huber(a - b, delta, 1.0), x, t), reduction)
     return _reduce(_huber(x - t, delta, 1.0), reduction)
 
 

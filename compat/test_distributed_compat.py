@@ -2,8 +2,8 @@
 
 The same script runs unmodified, once per library: compat/distributed/suite.py (every collective
 x ReduceOp x dtype, error types included; an MLP under DDP, under jtorch also with its steps
-compiled, compared with torch's eager DDP; FSDP2 against torch's and against DDP; distributed
-checkpoint under DDP), and under jtorch compat/distributed/reshard.py at 4 ranks, whose FSDP2
+compiled, compared with torch's eager DDP; FSDP2 against torch's and against DDP; tensor parallel
+against torch's and one rank; distributed checkpoint under DDP), and under jtorch compat/distributed/reshard.py at 4 ranks, whose FSDP2
 checkpoint the suite's 2 ranks resume from.
 """
 import json
@@ -116,6 +116,37 @@ def test_fsdp2_equals_torch_and_ddp(both):
         assert len(c["warnings"]) == 1 and "fully_shard with one process per rank" in \
             c["warnings"][0]
         assert c["losses"] == j["losses"] and c["norms"] == j["norms"]
+
+
+def test_tensor_parallel_equals_torch_and_one_rank(both):
+    """parallelize_module (Colwise then Rowwise Linear, one process per rank): what torch shows of
+    the parameters and gradients, the forward's layouts, losses, the input's gradient and the
+    final weights equal torch's and a one-rank run's; Embedding in both styles."""
+    torch_res, jt_res = both["tp"]
+    for t, j in zip(torch_res, jt_res):
+        for k in ("params", "colwise_out", "grad", "bias_grad", "optim_state", "state_dict"):
+            assert j[k] == t[k], k
+        np.testing.assert_allclose(j["rowwise_out"], t["rowwise_out"], rtol=1e-5, atol=1e-6)
+        for res in (t, j):  # TP trains as one rank does (in each library)
+            np.testing.assert_allclose(res["losses"], res["one_losses"], rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(res["xgrads"], res["one_xgrads"], rtol=1e-5, atol=1e-6)
+            for a, b in zip(res["weights"], res["one_weights"]):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(j["losses"], t["losses"], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(j["xgrads"], t["xgrads"], rtol=1e-5, atol=1e-6)
+        for a, b in zip(j["weights"], t["weights"]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        for name, (tt, ty, tpl, tg) in t["embedding"].items():
+            jt, jy, jpl, jg = j["embedding"][name]
+            # (torch's Rowwise output is an AsyncCollectiveTensor: a Tensor waiting for its
+            # all-reduce)
+            assert jt == ("Tensor" if tt == "AsyncCollectiveTensor" else tt) and jpl == tpl, name
+            np.testing.assert_allclose(jy, ty, rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(jg, tg, rtol=1e-6, atol=1e-6)
+        c = j["compiled"]  # jtorch.compile'd: eagerly, saying why once, trains alike
+        assert len(c["warnings"]) == 1 and "tensor parallel with one process per rank" in \
+            c["warnings"][0]
+        assert c["losses"] == j["losses"] and c["weights"] == j["weights"]
 
 
 def test_fsdp2_checkpoint_written_at_4_ranks_loads_at_2(both):

@@ -4,7 +4,7 @@
 [resume=CKPT]` writes OUT.<rank> (JSON) with one entry per part, each compared by
 compat/test_distributed_compat.py: "collectives" (collectives.py), "ddp" (an MLP under DDP,
 tests/distributed/_script_ddp.py; with `compile`, jtorch only, also with each step compiled),
-"fsdp" (fsdp.py: FSDP2 against DDP), "reshard" (with `resume=`: reshard.py's resumption from
+"fsdp" (fsdp.py: FSDP2 against DDP), "tp" (tp.py: tensor parallel against one rank), "reshard" (with `resume=`: reshard.py's resumption from
 an FSDP2 checkpoint written at another world size) and "dcp" (dcp.py, last: it ends the process
 group). One launch per library keeps the cost of
 starting the ranks (JAX in each) to once.
@@ -22,6 +22,7 @@ import _script_ddp  # noqa: E402
 import collectives  # noqa: E402
 import dcp  # noqa: E402
 import fsdp  # noqa: E402
+import tp  # noqa: E402
 
 out = sys.argv[1]
 res = {"collectives": collectives.run()}
@@ -32,6 +33,9 @@ if "compile" in sys.argv[2:]:
 res["fsdp"] = fsdp.run()
 if "compile" in sys.argv[2:]:
     res["fsdp"]["compiled"] = fsdp.compiled()
+res["tp"] = tp.run()
+if "compile" in sys.argv[2:]:
+    res["tp"]["compiled"] = tp.compiled()
 for arg in sys.argv[2:]:
     if arg.startswith("resume="):
         import reshard

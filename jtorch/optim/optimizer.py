@@ -411,7 +411,21 @@ def update_group(opt: Optimizer, group: dict, update, init_state, h: dict, o: tu
     ps = [p._data for p in params]
     gs = [p.grad._data for p in params]
     ss = [{k: (st[k]._data if st.get(k) is not None else None) for k in keys} for st in states]
-    new_ps, new_ss = _multi(update)(ps, gs, ss, h, o)
+    try:
+        new_ps, new_ss = _multi(update)(ps, gs, ss, h, o)
+    except ValueError:
+        # Parameters on different devices (tensor parallel: process-spanning DTensors beside
+        # plain parameters): one update per device set.
+        sets = [a.sharding.device_set for a in ps]
+        if len({frozenset(d) for d in sets}) < 2:
+            raise
+        new_ps, new_ss = [None] * len(ps), [None] * len(ps)
+        for d in {frozenset(d) for d in sets}:
+            ix = [i for i, s in enumerate(sets) if s == d]
+            sub = _multi(update)([ps[i] for i in ix], [gs[i] for i in ix], [ss[i] for i in ix],
+                                 h, o)
+            for i, a, b in zip(ix, *sub):
+                new_ps[i], new_ss[i] = a, b
     with no_grad():
         for p, np_ in zip(params, new_ps):
             p._set_array(np_)

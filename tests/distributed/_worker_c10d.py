@@ -113,6 +113,15 @@ dist.all_gather_object(ws, m.weight.tolist())
 out("compiled_ddp", [ws[0] == ws[1], [str(c.message) for c in caught
                                       if "jtorch.compile" in str(c.message)]])
 dist.barrier()
+# tensor parallel with one process per rank: layouts it does not support raise, naming them
+from jtorch.distributed.device_mesh import init_device_mesh  # noqa: E402
+from jtorch.distributed.tensor.parallel import (ColwiseParallel, SequenceParallel,  # noqa: E402
+                                                parallelize_module)
+tp_mesh = init_device_mesh("cpu", (n,))
+err("tp_sequence", lambda: parallelize_module(torch.nn.LayerNorm(4), tp_mesh, SequenceParallel()))
+err("tp_uneven", lambda: parallelize_module(torch.nn.Linear(4, 3), tp_mesh, ColwiseParallel()))
+err("tp_dtensor_out", lambda: parallelize_module(torch.nn.Linear(4, 4), tp_mesh,
+                                                 ColwiseParallel(use_local_output=False)))
 err("shape_mismatch", lambda: dist.all_reduce(torch.ones(2 + r)))
 err("dtype_mismatch", lambda: dist.all_reduce(torch.ones(2, dtype=torch.float32 if r else torch.float64)))
 err("kind_mismatch", lambda: dist.all_reduce(torch.ones(2)) if r else dist.broadcast(torch.ones(2), 0))

@@ -91,6 +91,14 @@ def test_all_to_all_uneven_splits(two_ranks):
         assert name == "RuntimeError" and "rank 0 sends 2 rows to rank 1" in msg
 
 
+def test_tensor_parallel_layouts_it_does_not_support_raise(two_ranks):
+    # (what it supports is compared with torch in compat/test_distributed_compat.py)
+    for res in two_ranks:
+        for k, words in (("tp_sequence", "SequenceParallel"), ("tp_uneven", "unevenly"),
+                         ("tp_dtensor_out", "use_local_output=False")):
+            assert res[k][0] == "NotImplementedError" and words in res[k][1], res[k]
+
+
 def test_mismatched_calls_raise_on_every_rank(two_ranks):
     for res in two_ranks:
         for k in ("shape_mismatch", "dtype_mismatch"):

@@ -4,6 +4,8 @@ Single controller: `parallelize_module` shards each named submodule's parameter 
 mesh (Colwise: weight rows and bias; Rowwise: weight columns) and XLA's partitioner inserts the
 collectives torch's styles would (an all-reduce after a Rowwise layer). Inputs and outputs stay
 plain Tensors; the `input_layouts`/`output_layouts`/`use_local_output` options are accepted.
+With one process per rank (`init_process_group`), as torch: DTensor parameters and explicit
+collectives around each module's forward (`_process_group.py`).
 """
 from __future__ import annotations
 
@@ -22,6 +24,14 @@ class ParallelStyle:
         self.use_local_output = use_local_output
 
     def _apply(self, module, mesh):
+        if _c10d.is_initialized() and _c10d.get_world_size() > 1:
+            if not isinstance(self, (ColwiseParallel, RowwiseParallel)):
+                raise NotImplementedError(f"jtorch: {type(self).__name__} with one process per "
+                                          "rank is not supported (ColwiseParallel and "
+                                          "RowwiseParallel are)")
+            from . import _process_group
+            _process_group.apply(self, module, mesh, isinstance(self, ColwiseParallel))
+            return
         axis = mesh._axes[0]
         for name, p in module.named_parameters(recurse=False):
             d = self._dim(module, name, p)
@@ -59,10 +69,7 @@ class SequenceParallel(ParallelStyle):
 
 
 def parallelize_module(module, device_mesh=None, parallelize_plan=None, *, src_data_rank=0):
-    """Matches `torch.distributed.tensor.parallel.parallelize_module` (single controller)."""
-    if _c10d.is_initialized() and _c10d.get_world_size() > 1:
-        raise NotImplementedError("jtorch: parallelize_module with one process per rank is not "
-                                  "supported yet; drive the devices from one process")
+    """Matches `torch.distributed.tensor.parallel.parallelize_module`."""
     if device_mesh is None or device_mesh.ndim != 1:
         raise ValueError("parallelize_module needs a 1-D device_mesh (slice a named dim: mesh['tp'])")
     if isinstance(parallelize_plan, ParallelStyle):

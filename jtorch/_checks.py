@@ -56,6 +56,70 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(out)
 
 
+def expand_to(x, target) -> None:
+    """torch's errors for `x.expand(target)` (the `self` of addmm/addr/baddbmm/addbmm is expanded
+    to the product's shape, never broadcast the other way); `x` an array or a number."""
+    shape, target = tuple(getattr(x, "shape", ())), tuple(target)
+    if len(shape) > len(target):
+        raise RuntimeError(f"expand(torch.{type_name(x.dtype)}Tensor{{{list(shape)}}}, "
+                           f"size={list(target)}): the number of sizes provided ({len(target)}) "
+                           f"must be greater or equal to the number of dimensions in the tensor "
+                           f"({len(shape)})")
+    for i, (s, t) in enumerate(zip(shape, target[len(target) - len(shape):])):
+        if s != t and s != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing "
+                               f"size ({s}) at non-singleton dimension "
+                               f"{i + len(target) - len(shape)}.  Target sizes: {list(target)}.  "
+                               f"Tensor sizes: {list(shape)}")
+
+
+def index_add_shapes(x, dim, index, source):
+    """torch's shape checks of index_add (`index_func_meta_impl`): a vector index, one index
+    per slice of `source`, and `source` shaped as `x` apart from `dim`."""
+    dim = wrap_dim(dim, x.ndim)
+    if index.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{index.ndim} with type: {type_name(index.dtype)} and size: "
+                         f"{list(index.shape)}")
+    n = source.shape[dim] if source.ndim else 1
+    if index.size != n:
+        raise RuntimeError(f"index_add_(): Number of indices ({index.size}) should be equal to "
+                           f"source.size(dim): ({n}), for dim: {dim}")
+    a, b = list(x.shape), list(source.shape)
+    if x.ndim and source.ndim:
+        del a[dim], b[dim]
+    if a != b:
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} source.shape = "
+                           f"{list(source.shape)}")
+
+
+def index_copy_shapes(x, dim, index, source):
+    """torch's shape checks of index_copy (`index_copy_meta`), in its order."""
+    dim = wrap_dim(dim, x.ndim)
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    if source.ndim == 0 and index.size != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {index.size})")
+    if source.ndim != x.ndim and source.ndim and x.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({x.ndim})")
+    a, b = list(x.shape), list(source.shape)
+    if a:
+        del a[dim]
+    if b:
+        del b[dim]
+    if a != b:
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
+                           f"shapes. Destination slice shape: {' '.join(map(str, a))} at dimension "
+                           f"{dim} and source slice shape: {' '.join(map(str, b))} at dimension 0.")
+    if source.ndim and index.size != source.shape[dim]:
+        raise IndexError(f"index_copy_(): Number of indices ({index.size}) should be equal to "
+                         f"source.size(dim) ({source.shape[dim]})")
+
+
 def nonnegative_shape(shape) -> tuple:
     """`shape`, or torch's RuntimeError when one of its sizes is negative."""
     for d in shape:

@@ -77,6 +77,7 @@ def masked_select(input, mask, *, out=None):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """Matches `torch.unique` (always sorted)."""
+    _no_complex(input, dim)
     a = _np(input, "torch.unique (a data-dependent shape)")
     if dim is None:
         vals, inv, cnt = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
@@ -95,6 +96,13 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return _uniq_out(input, vals, inv, cnt, return_inverse, return_counts)
 
 
+def _no_complex(input, dim):
+    if isinstance(input, Tensor) and input.dtype.is_complex:
+        from ._checks import type_name
+        raise NotImplementedError(f'"unique{"" if dim is None else "_dim"}" not implemented for '
+                                  f"'{type_name(input.dtype.np)}'")
+
+
 def _uniq_out(input, vals, inv, cnt, return_inverse, return_counts):
     v = Tensor._from_array(jnp.asarray(vals, input.dtype.np))
     out = (v,)
@@ -107,6 +115,7 @@ def _uniq_out(input, vals, inv, cnt, return_inverse, return_counts):
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Matches `torch.unique_consecutive`."""
+    _no_complex(input, dim)
     a = _np(input, "torch.unique_consecutive (a data-dependent shape)")
     if dim is None:
         flat = a.reshape(-1)
@@ -135,6 +144,10 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 def bincount(input, weights=None, minlength=0):
     """Matches `torch.bincount`."""
+    if isinstance(input, Tensor) and input.dtype.np.kind not in "iu":  # checked before the data
+        from ._checks import type_name
+        raise NotImplementedError(f'"bincount_cpu" not implemented for '
+                                  f"'{type_name(input.dtype.np)}'")
     a = _np(input, "torch.bincount (a data-dependent shape)")
     if a.ndim != 1 or (a.size and a.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")

@@ -19,6 +19,7 @@ body; it reads only dtypes, so it also holds on tracers (inside `jtorch.compile`
 """
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 
 from ._value_checks import chain
@@ -169,36 +170,52 @@ def _where(args, kwargs):
                            f"with dtype {_type_name(d)}")
 
 
-def _same(op, exc, text, only=None):
+def _same(op, exc, text, only=None, scalar_ok=()):
     """Check that the array arguments share one dtype (ops torch does not promote); `only`: the
     parameters compared (default: every array parameter but masks, which are not data: sdpa's
-    `attn_mask` and dropout `keep`). A list argument (einsum's operands) counts element-wise."""
+    `attn_mask` and dropout `keep`); `scalar_ok`: parameters left out when 0-dim (torch reads
+    them as scalars). A list argument (einsum's operands) counts element-wise. Message fields:
+    {B}/{A} the first and the differing dtype as "Float", {b}/{a} as C++ names ("float"), {P}
+    the differing parameter."""
     params = tuple(op.sig.parameters)
     picked = frozenset(only if only is not None else
                        (n for n in op.value_names if "mask" not in n and n != "keep"))
-    positions = tuple(i for i, n in enumerate(params) if n in picked)
+    positions = tuple((i, n) for i, n in enumerate(params) if n in picked)
 
     def check(args, kwargs):
         first = None
-        vals = [args[i] for i in positions if i < len(args)]
+        vals = [(n, args[i]) for i, n in positions if i < len(args)]
         if kwargs:
-            vals += [v for k, v in kwargs.items() if k in picked]
-        for v in vals:
+            vals += [(k, v) for k, v in kwargs.items() if k in picked]
+        for n, v in vals:
             for e in (v if type(v) is list or type(v) is tuple else (v,)):
                 d = getattr(e, "dtype", None)
-                if d is None:
+                if d is None or (n in scalar_ok and e.ndim == 0):
                     continue
                 if first is None:
                     first = d
                 elif d != first:
-                    raise exc(text.format(B=_type_name(first), A=_type_name(d)))
+                    raise exc(text.format(B=_type_name(first), A=_type_name(d), b=_cxx(first),
+                                          a=_cxx(d), P=n))
     return check
 
 
+_CXX = {"float32": "float", "float64": "double", "float16": "c10::Half",
+        "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+        "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _cxx(d):
+    """torch's C++ name of a dtype, as `TORCH_CHECK` messages print it (`long int`)."""
+    return _CXX.get(np.dtype(d).name, np.dtype(d).name)
+
+
 # Same-dtype rules the probe cannot see (its templates have one tensor of each role), checked
-# against torch 2.13: (parameters compared, exception, message).
+# against torch 2.13: (parameters compared, exception, message[, parameters free when 0-dim]).
 SAME = {
-    "lerp": (("input", "end"), RE, "expected dtype {B} for `end` but got dtype {A}"),
+    "lerp": (("input", "end", "weight"), RE, "expected dtype {b} for `{P}` but got dtype {a}",
+             ("weight",)),
     "heaviside": (("input", "values"), RE, "heaviside is not yet implemented for tensors with "
                                            "different dtypes."),
     "index_add": (("input", "source"), RE, "index_add_(): self ({B}) and source ({A}) must have "
@@ -208,6 +225,97 @@ SAME = {
     "cross_entropy": (("input", "weight"), RE, "expected scalar type {B} but found {A}"),
     "nll_loss": (("input", "weight"), RE, "expected scalar type {B} but found {A}"),
 }
+
+
+# Kind rules on one argument, where torch's refusal depends on that argument's dtype and not on
+# the promoted one (an integer target of a float loss, a bool exponent, a bool operand of a
+# subtraction), checked against torch 2.13: {op: ((parameter, kinds, exception, text, when),
+# ...)}, `{T}` the argument's type name, `when` (optional) a condition on the op's arguments by
+# name. Checked before the promoted-kind rules; the ops in _ARG_ONLY take none of those (their
+# promoted kind is not what torch checks: a complex target of hinge_embedding_loss is fine).
+_INTEGRAL = "kl_div: Integral inputs not supported."
+_CAST = "result type Float can't be cast to the desired output type {T}"
+_SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+              "or `logical_xor()` operator instead.")
+
+
+def _linear_1d_3d(a):  # interpolate's linear/trilinear kernels refuse uint8, nearest/bilinear not
+    return a["mode"] == "linear" and a["input"].ndim in (3, 5)
+
+
+ARG_RULES = {
+    "binary_cross_entropy_with_logits": (
+        ("input", "biuc", NIE, '"log_sigmoid_cpu" not implemented for \'{T}\''),
+        ("target", "iu", RE, _CAST), ("target", "b", RE, _SUB_BOOLS),
+        ("weight", "c", RE, "result type {T} can't be cast to the desired output type Float"),
+        ("pos_weight", "b", RE, _SUB_BOOL),
+        ("pos_weight", "c", RE, "result type {T} can't be cast to the desired output type Float")),
+    "kl_div": (("input", "biu", RE, _INTEGRAL), ("target", "biu", RE, _INTEGRAL),
+               ("input", "c", RE, "kl_div: Complex inputs not supported."),
+               ("target", "c", RE, "kl_div: Complex inputs not supported.")),
+    "hinge_embedding_loss": (
+        ("input", "b", RE, _SUB_BOOLS),
+        ("input", "iu", RE, "mean(): could not infer output dtype. Input dtype must be either a "
+                            "floating point or complex dtype. Got: {T}"),
+        ("input", "c", NIE, "clamp is not supported for complex types")),
+    "ldexp": (("other", "b", NIE, '"ldexp_cpu_exp" not implemented for \'{T}\''),),
+    "dist": (("input", "b", RE, _SUB_BOOL), ("other", "b", RE, _SUB_BOOL)),
+    "_interpolate": (("input", "bic", NIE, '"upsample" not implemented for \'{T}\''),
+                     ("input", "u", NIE, '"compute_indices_weights_linear" not implemented for '
+                                         '\'{T}\'', _linear_1d_3d)),
+}
+
+
+_ARG_ONLY = frozenset({"binary_cross_entropy_with_logits", "kl_div", "hinge_embedding_loss"})
+
+# Normalisation kernels (torch 2.13 CPU): the input's own kind is refused (an int64 input with
+# float32 parameters too), and the parameters must all have the input's dtype, or all be float32
+# for a float16/bfloat16 input ("mixed dtype"). One check per call replaces the promoted-kind rule.
+NORMS = {"_batch_norm_eval": "batch_norm", "_batch_norm_train": "batch_norm",
+         "layer_norm": "LayerNormKernelImpl", "group_norm": "GroupNormKernelImpl"}
+_LOW_FLOATS = frozenset({np.dtype("float16"), np.dtype(jnp.bfloat16)})
+_F32 = np.dtype("float32")
+
+
+def _norm(op, kernel):
+    names = tuple(op.sig.parameters)
+    params = tuple((i, n) for i, n in enumerate(names) if i and n in op.value_names)
+
+    def check(args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        dx = getattr(x, "dtype", None)
+        if dx is None:
+            return
+        if dx.kind in "biuc":
+            raise NIE(f'"{kernel}" not implemented for \'{_type_name(dx)}\'')
+        mixed_params(dx, [args[i] if i < len(args) else kwargs.get(n) for i, n in params])
+    return check
+
+
+def mixed_params(dx, params):
+    """torch's "mixed dtype" error unless the arrays or dtypes in `params` (None skipped) all are
+    `dx`, or all float32 for a float16/bfloat16 `dx` (also used by F.batch_norm's running stats,
+    which training updates outside the op)."""
+    ds = {p if isinstance(p, np.dtype) else getattr(p, "dtype", None) for p in params} - {None}
+    if ds and ds != {dx} and not (dx in _LOW_FLOATS and ds == {_F32}):
+        raise RE("mixed dtype (CPU): expect parameter to have scalar type of Float")
+
+
+def _arg_rule(op, rules):
+    names = tuple(op.sig.parameters)
+    spec = tuple((names.index(r[0]), r[0], *r[1:4], r[4] if len(r) > 4 else None) for r in rules)
+
+    def check(args, kwargs):
+        for pos, name, kinds, exc, text, when in spec:
+            v = args[pos] if pos < len(args) else kwargs.get(name)
+            d = getattr(v, "dtype", None)
+            if d is not None and d.kind in kinds and (when is None or when(_named(names, args, kwargs))):
+                raise exc(text.format(T=_type_name(d)))
+    return check
+
+
+def _named(names, args, kwargs):
+    return {**dict(zip(names, args)), **kwargs}
 
 
 def _index(where, names, exc, text):
@@ -225,15 +333,22 @@ def _index(where, names, exc, text):
 def install():
     """Add the dtype checks to their ops' `check` (after `_value_checks.install`)."""
     from ._dtype_rules_probed import INDEX_DTYPE, PROBED, SAME_DTYPE
-    for name, (kinds, exc, text) in {**PROBED, **RULES}.items():
+    for name, rules in ARG_RULES.items():
         op = REGISTRY[name]
-        op.check = chain(op.check, _rule(name, kinds, exc, text))
+        op.check = chain(op.check, _arg_rule(op, rules))
+    for name, kernel in NORMS.items():
+        op = REGISTRY[name]
+        op.check = chain(op.check, _norm(op, kernel))
+    for name, (kinds, exc, text) in {**PROBED, **RULES}.items():
+        if name not in _ARG_ONLY and name not in NORMS:
+            op = REGISTRY[name]
+            op.check = chain(op.check, _rule(name, kinds, exc, text))
     for name, (exc, text) in SAME_DTYPE.items():
         op = REGISTRY[name]
         op.check = chain(op.check, _same(op, exc, text))
-    for name, (only, exc, text) in SAME.items():
+    for name, (only, exc, text, *scalar_ok) in SAME.items():
         op = REGISTRY[name]
-        op.check = chain(op.check, _same(op, exc, text, only))
+        op.check = chain(op.check, _same(op, exc, text, only, *scalar_ok))
     for name, (where, names, exc, text) in INDEX_DTYPE.items():
         op = REGISTRY[name]
         op.check = chain(op.check, _index(where, names, exc, text))

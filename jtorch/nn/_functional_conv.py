@@ -103,6 +103,14 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     if isinstance(padding, str) and padding == "same" and any(s != 1 for s in stride):
         raise RuntimeError("padding='same' is not supported for strided convolutions")
     pads = _conv_padding(padding, nd, tuple(weight.shape[2:]), dilation)
+    from .._checks import int_arg
+    groups = int_arg(f"conv{nd}d", "groups", groups, 7)
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.shape[0] < groups or weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be "
+                           f"{'at least' if weight.shape[0] < groups else 'divisible by'} {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
     if x.shape[1] != weight.shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
                            f"input{list(x.shape)} to have {weight.shape[1] * groups} channels, but "
@@ -205,6 +213,11 @@ def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, re
     k = _tuple(kernel_size, nd, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else _tuple(stride, nd)
     _check_pool(f"max_pool{nd}d", nd, x, k, s, _tuple(padding, nd), _tuple(dilation, nd), ceil_mode)
+    kind, impl = x.dtype.np.kind, nd == 1 and not return_indices  # torch's max_pool1d_impl: floats
+    if kind in "bc" or (impl and kind in "iu"):
+        from .._checks import type_name
+        raise NotImplementedError(f'"{"max_pool1d_impl" if impl else f"max_pool{max(nd, 2)}d"}" '
+                                  f"not implemented for '{type_name(x.dtype.np)}'")
     val, idx = _op("_max_pool", x, k, s, _tuple(padding, nd), _tuple(dilation, nd), bool(ceil_mode))
     if unb:
         val, idx = val.squeeze(0), idx.squeeze(0)

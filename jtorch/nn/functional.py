@@ -492,6 +492,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         out = out * weight[0] if weight is not None else out
         return out + bias[0] if bias is not None else out
     if training:
+        if running_mean is not None or running_var is not None:
+            from .._dtype_rules import mixed_params
+            mixed_params(np.dtype(input.dtype.np), [np.dtype(t.dtype.np) for t in (
+                running_mean, running_var, weight, bias) if isinstance(t, Tensor)])
         y, mean, uvar = _op("_batch_norm_train", input, weight, bias, float(eps))
         if running_mean is not None or running_var is not None:
             m = float(momentum if momentum is not None else 0.0)

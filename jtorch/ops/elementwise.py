@@ -6,7 +6,7 @@ import jax.numpy as jnp
 from jax import Array, lax
 
 from . import _gamma, _torch_grads
-from ._opmath import fused as _fused
+from ._opmath import fused as _fused, low as _opmath_low
 from ._registry import op
 
 
@@ -198,8 +198,10 @@ def hypot(input: Array, other: Array):
 @op(inplace=True, promote=None)
 def lerp(input: Array, end: Array, weight: Array):
     """Matches `torch.lerp` (half precision computed in float32, as torch's opmath)."""
-    return _fused(lambda i, e, w: i + w * (e - i), input, end, weight,
-                  out_dtype=jnp.result_type(input, end))
+    dt = jnp.result_type(input, end)
+    if hasattr(weight, "dtype") and weight.dtype != dt:  # a 0-dim weight is read as a scalar
+        weight = weight.astype(jnp.float32 if _opmath_low(dt) else dt)  # (others: _dtype_rules)
+    return _fused(lambda i, e, w: i + w * (e - i), input, end, weight, out_dtype=dt)
 
 
 @op(inplace=True, promote=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 from jax import Array, lax
 
-from .._checks import broadcast_shapes, type_name
+from .._checks import broadcast_shapes, expand_to, type_name
 from ._opmath import fused as _fused
 from ._registry import op
 
@@ -203,7 +203,7 @@ def _axpby(beta, input, alpha, p):
 def addmm(input: Array, mat1: Array, mat2: Array, *, beta=1, alpha=1):
     """Matches `torch.addmm`."""
     _check_mm(mat1, mat2)
-    broadcast_shapes((mat1.shape[0], mat2.shape[1]), input.shape)
+    expand_to(input, (mat1.shape[0], mat2.shape[1]))
     return _fused(lambda i, a, b: _axpby(beta, i, alpha, a @ b), input, mat1, mat2)
 
 
@@ -211,6 +211,7 @@ def addmm(input: Array, mat1: Array, mat2: Array, *, beta=1, alpha=1):
 def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
     """Matches `torch.baddbmm`."""
     _check_bmm(batch1, batch2)
+    expand_to(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
     return _fused(lambda i, a, b: _axpby(beta, i, alpha, jnp.matmul(a, b)), input, batch1, batch2)
 
 
@@ -218,5 +219,9 @@ def baddbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
 def addmv(input: Array, mat: Array, vec: Array, *, beta=1, alpha=1):
     """Matches `torch.addmv`."""
     _check_mv(mat, vec)
+    if getattr(input, "ndim", 0) > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
+                           f"{vec.ndim}")
+    expand_to(input, (mat.shape[0],))
     p = mat @ vec
     return coef(beta, p) * input + coef(alpha, p) * p

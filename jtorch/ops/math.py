@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 from jax import Array
 
-from .._checks import type_name, wrap_dim
+from .._checks import expand_to, type_name, wrap_dim
 from . import _gamma, _torch_grads
 from ._opmath import fused as _fused
 from ._registry import REGISTRY, op
@@ -237,6 +237,7 @@ def addr(input: Array, vec1: Array, vec2: Array, *, beta: Array = 1, alpha: Arra
     from .._promote import promote_args
     input, vec1, vec2 = promote_args("default", input, vec1, vec2)
     o = jnp.outer(vec1, vec2)
+    expand_to(input, o.shape)
     if o.dtype == jnp.bool_:
         return (input & (beta != 0)) | (o & (alpha != 0))
     return beta * input + alpha * o if not (isinstance(beta, int) and beta == 0) else alpha * o
@@ -250,6 +251,8 @@ def addbmm(input: Array, batch1: Array, batch2: Array, *, beta=1, alpha=1):
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x{batch1.shape[2]} "
                            f"and {batch2.shape[1]}x{batch2.shape[2]})")
     from .linalg import coef
+    if batch1.ndim == 3 and batch2.ndim == 3:
+        expand_to(input, (batch1.shape[1], batch2.shape[2]))
     p = jnp.matmul(batch1, batch2)
     s = jnp.sum(p, axis=0, dtype=p.dtype)  # int8 stays int8 (wraps), as torch's
     return coef(beta, s) * input + coef(alpha, s) * s if not (isinstance(beta, int) and beta == 0) \

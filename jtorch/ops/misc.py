@@ -25,6 +25,8 @@ def _wrap(d, n):
 @op(promote="default")
 def cross(input: Array, other: Array, dim: int | None = None):
     """Matches `torch.cross` (dim=None picks the first dimension of size 3)."""
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     x, y = jnp.broadcast_arrays(input, other)
     if dim is None:
         dim = next(i for i, s in enumerate(x.shape) if s == 3)

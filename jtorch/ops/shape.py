@@ -6,7 +6,8 @@ import jax.numpy as jnp
 from jax import Array
 
 from .. import _view
-from .._checks import is_number, nonnegative_shape, wrap_dim, wrap_dims
+from .._checks import index_add_shapes, index_copy_shapes, is_number, nonnegative_shape, wrap_dim, \
+    wrap_dims
 from ._registry import op
 
 
@@ -189,7 +190,7 @@ def scatter(input: Array, dim: int, index: Array, src: Array = None, *, value: A
             reduce: str | None = None):
     """Matches `torch.scatter` (src tensor or value=; indices out of range raise eagerly; under
     jit they are dropped)."""
-    src_t = src if src is not None and not is_number(src) and src.ndim else None
+    src_t = src if src is not None and not is_number(src) else None  # a 0-dim Tensor src too
     if src_t is not None and src_t.dtype != input.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     dim = _check_index_shape(input, dim, index, src_t, "self")
@@ -250,12 +251,7 @@ def index_select(input: Array, dim: int, index: Array):
 @op(promote=None, saves="none", inplace=True)
 def index_add(input: Array, dim: int, index: Array, source: Array, *, alpha: Array = 1):
     """Matches `torch.index_add`."""
-    if input.ndim and source.ndim and (source.ndim != input.ndim or any(
-            a != b for d, (a, b) in enumerate(zip(input.shape, source.shape))
-            if d != wrap_dim(dim, input.ndim))):
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
-                           f"dimension. Got self.shape = {list(input.shape)} source.shape = "
-                           f"{list(source.shape)}")
+    index_add_shapes(input, dim, index, source)
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return index_add(input.reshape(1), 0, index, jnp.reshape(source, 1), alpha=alpha).reshape(())
     x = jnp.moveaxis(input, dim, 0)
@@ -269,6 +265,7 @@ def index_add(input: Array, dim: int, index: Array, source: Array, *, alpha: Arr
 @op(promote=None, saves="none", inplace=True)
 def index_copy(input: Array, dim: int, index: Array, source: Array):
     """Matches `torch.index_copy`."""
+    index_copy_shapes(input, dim, index, source)
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return index_copy(input.reshape(1), 0, index, jnp.reshape(source, 1)).reshape(())
     dim = wrap_dim(dim, input.ndim)
@@ -280,6 +277,8 @@ def index_copy(input: Array, dim: int, index: Array, source: Array):
 @op(promote=None, saves="none", inplace=True)
 def index_fill(input: Array, dim: int, index: Array, value: Array):
     """Matches `torch.index_fill`."""
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     if input.ndim == 0:  # torch treats a 0-dim input as a 1-element vector
         return index_fill(input.reshape(1), 0, index, value).reshape(())
     dim = wrap_dim(dim, input.ndim)

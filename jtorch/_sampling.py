@@ -48,9 +48,24 @@ def randn(*shape, size=None, generator=None, out=None, dtype=None, layout=None, 
     return _out(out, _finish(a, d, device, requires_grad))
 
 
-def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
-            device=None, requires_grad=False):
+class _Omitted:
+    """randint's `low` when not given (`randint(high=5, size=...)`), unlike an explicit None."""
+
+    def __repr__(self):
+        return "0"
+
+
+_NO_LOW = _Omitted()
+
+
+def randint(low=_NO_LOW, high=None, size=None, *, generator=None, out=None, dtype=None,
+            layout=None, device=None, requires_grad=False):
     """Matches `torch.randint` (`randint(high, size)` or `randint(low, high, size)`)."""
+    if low is None:  # randint(None, 5, (3,)): torch's parser takes no None for an int
+        raise TypeError(f"randint() received an invalid combination of arguments - got (NoneType, "
+                        f"{type(high).__name__}, {type(size).__name__}): 'low' must be int")
+    if low is _NO_LOW:
+        low = None
     if size is None:
         if isinstance(high, (tuple, list)):
             low, high, size = 0, low, high

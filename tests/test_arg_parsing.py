@@ -77,6 +77,20 @@ REFUSED = [
     (lambda: F.elu(x, alpha=10 ** 30), OverflowError, "int too big to convert"),
     (lambda: F.hardtanh(x, -1.0, 10 ** 30), OverflowError, "int too big to convert"),
     (lambda: F.leaky_relu(x, 10 ** 30), OverflowError, "int too big to convert"),
+    (lambda: F.adaptive_avg_pool2d(img, "2"), TypeError, "adaptive_avg_pool2d(): argument "
+                                                        "'output_size' (position 2) must be tuple "
+                                                        "of ints, but found element of type str"),
+    (lambda: F.adaptive_avg_pool2d(img, True), TypeError, "must be tuple of ints, not bool"),
+    (lambda: F.adaptive_avg_pool2d(img, 2.5), TypeError, "object of type 'float' has no len()"),
+    (lambda: F.adaptive_max_pool2d(img, None), TypeError, "object of type 'NoneType' has no len()"),
+    (lambda: F.adaptive_avg_pool1d(img[0], None), TypeError, "adaptive_avg_pool1d(): argument "
+                                                             "'output_size' (position 2) must be "
+                                                             "tuple of ints, not NoneType"),
+    (lambda: F.adaptive_avg_pool2d(img, (2,)), RuntimeError, "should contain 2 ints (got 1)"),
+    (lambda: F.normalize(2.5), AttributeError, "'float' object has no attribute 'norm'"),
+    (lambda: F.normalize(torch.ones(()), dim=1), IndexError, "Dimension out of range"),
+    (lambda: torch.randint(None, 5, (3,)), TypeError, "randint() received an invalid combination "
+                                                      "of arguments"),
     # tensor parameters given a Python number or None; complex scalars into real tensors
     (lambda: torch.logical_and(x, None), TypeError, "logical_and(): argument 'other' (position 2) "
                                                     "must be Tensor, not NoneType"),
@@ -198,6 +212,10 @@ def test_accepted_as_torch_does():
     assert F.elu(x, alpha=True).shape == (3, 4)
     assert F.layer_norm(x, (4,)).shape == (3, 4)
     assert F.pixel_shuffle(img, 2).shape == (1, 1, 4, 4)
+    assert F.adaptive_avg_pool2d(img, (None, 1)).shape == (1, 4, 2, 1)  # None: the input's size
+    assert F.adaptive_avg_pool2d(img, (1, True)).shape == (1, 4, 1, 1)
+    assert torch.randint(high=5, size=(3,)).shape == (3,) and torch.randint(5, (3,)).shape == (3,)
+    assert F.normalize(torch.full((), 2.0), dim=-1).item() == 1.0
     assert torch.where(x > 1, x, 2.5).shape == (3, 4) and torch.where(x > 1, 1.0, 2.5).shape == (3, 4)
     assert F.linear(x, torch.ones(2, 4)).shape == (3, 2)
     assert F.cross_entropy(x, torch.tensor([0, 1, 2])).dim() == 0  # weight=None is optional

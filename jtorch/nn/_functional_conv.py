@@ -293,12 +293,19 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def _adaptive_size(x, output_size, nd, name):
+    from .._checks import int_list
+    if nd > 1 and not isinstance(output_size, int):
+        # torch's Python wrapper (`_list_with_default`) takes len() and fills None from the input
+        if not hasattr(output_size, "__len__"):
+            raise TypeError(f"object of type '{type(output_size).__name__}' has no len()")
+        n = len(output_size)
+        output_size = [x.shape[x.ndim - n + i] if o is None else o for i, o in enumerate(output_size)]
+    size = int_list(name, "output_size", output_size, 2)  # then torch's C++ parser
     if not isinstance(output_size, (list, tuple)):
-        output_size = (output_size,) * nd
-    if len(output_size) != nd:
-        raise RuntimeError(f"{name}() argument 'output_size' should contain {nd} int"
-                           f"{'s' if nd > 1 else ''} (got {len(output_size)})")
-    size = tuple(int(x.shape[2 + i]) if o is None else int(o) for i, o in enumerate(output_size))
+        size = size * nd
+    if len(size) != nd:
+        raise RuntimeError(f"{name}() argument 'output_size' should contain "
+                           f"{'one int' if nd == 1 else f'{nd} ints'} (got {len(size)})")
     if min(size) < 0:
         raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 "
                            f"but received {size}")

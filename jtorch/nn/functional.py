@@ -592,6 +592,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """Matches `torch.nn.functional.normalize`."""
+    if not isinstance(input, Tensor):  # torch's Python code calls input.norm(...)
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'norm'")
     kw = {} if out is None else {"out": out}
     return _dispatch.apply(_R["normalize"], (input, float(p), dim, float(eps)), kw)
 

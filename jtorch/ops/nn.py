@@ -484,7 +484,8 @@ def pdist(input: Array, p: float = 2.0):
 @op(**_PRIVATE, grad_name="DivBackward0")
 def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
     """Matches `torch.nn.functional.normalize`."""
-    if input.ndim == 0:  # a 0-dim input normalizes as a one-element vector
+    if input.ndim == 0:  # a 0-dim input normalizes as a one-element vector (dim -1 or 0)
+        wrap_dim(dim, 0)
         return normalize(input.reshape(1), p, 0, eps).reshape(())
     return input / jnp.maximum(_pnorm(input, p, wrap_dim(dim, input.ndim), True), eps)
 

@@ -1,6 +1,7 @@
-"""Per-op eager cost: jtorch vs a cached jitted single-op JAX call vs torch; fwd+bwd; mode switches.
+"""Per-op eager cost: jtorch vs a cached jitted single-op JAX call vs torch; fwd+bwd; mode switches;
+Module calls (the `Module.__call__` path, eager units off as by default).
 
-Run: python benchmarks/bench_eager_ops.py
+Run: python benchmarks/bench_eager_ops.py [--tables forward,backward,modes,common,modules]
 """
 from __future__ import annotations
 
@@ -133,12 +134,36 @@ def mode_table():
     table("Grad-mode switches (median us)", ["what", "us / ratio"], rows)
 
 
+def module_table():
+    """Module calls: what `Module.__call__` adds to the ops inside (Identity: nothing inside)."""
+    rows = []
+    x8 = np.random.rand(4, 8).astype(np.float32)
+    for name, make, grad in (("Identity()", lambda lib: lib.nn.Identity(), True),
+                             ("Linear(8, 8)", lambda lib: lib.nn.Linear(8, 8), True),
+                             ("Linear(8, 8), no_grad", lambda lib: lib.nn.Linear(8, 8), False),
+                             ("Sequential(Linear, ReLU, Linear)",
+                              lambda lib: lib.nn.Sequential(lib.nn.Linear(8, 8), lib.nn.ReLU(),
+                                                            lib.nn.Linear(8, 8)), True)):
+        res = []
+        for lib in [jtorch] + ([torch] if torch is not None else []):
+            m, x = make(lib), lib.tensor(x8)
+            with lib.set_grad_enabled(grad):
+                res.append(median_us(lambda: m(x), number=500))
+        t_to = res[1] if len(res) > 1 else None
+        rows.append([name, fmt(res[0]), fmt(t_to), fmt(res[0] / t_to) if t_to else "-"])
+    table("Module calls, (4, 8) float32 (median us per call)", ["module", "jtorch", "torch", "jtorch/torch"],
+          rows)
+
+
 def _noop():
     return None
 
 
 if __name__ == "__main__":
-    forward_table()
-    backward_table()
-    mode_table()
-    common_table()
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tables", default="forward,backward,modes,common,modules")
+    tables = ap.parse_args().tables.split(",")
+    for t in tables:
+        {"forward": forward_table, "backward": backward_table, "modes": mode_table,
+         "common": common_table, "modules": module_table}[t]()

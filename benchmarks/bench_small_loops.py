@@ -9,15 +9,24 @@ after warm-up):
   (forward, softmax, `multinomial`, `log`), then returns, loss, backward, Adam;
 * mid-size checks (so a change that helps tiny ops does not slow larger ones): a 2-block causal
   transformer forward+backward (B 8, T 32, E 64) and an MLP training step (batch 256,
-  784 -> 512 -> 512 -> 10, SGD).
+  784 -> 512 -> 512 -> 10, SGD);
+* inference loops (`no_grad`, where eager units apply): the policy acting for 16 steps (a
+  rollout), and 8 tokens of greedy sampling from a 2-layer GPT (E 64) whose context is cropped to
+  32 tokens (nanoGPT's `sample.py` once the context exceeds `block_size`: one shape every step).
 Each library/mode runs in its own long-lived process; the parent asks each in turn for a block of
 steps of one workload, so neighbouring blocks share the machine's load (ratio per round: the
 median over rounds of jtorch's block time / torch's adjacent block time); printed: median ms per step over rounds, the jtorch/torch ratio, and CPU time per step
 (process time: all threads, which also shows work that only moved to another thread).
-Modes: "async" = JAX's default CPU dispatch (`jax_cpu_enable_async_dispatch=True`: every
-executable is enqueued and run on another thread), "sync" = run inline in the calling thread.
+Configurations: "jtorch" = the default; "units" = eager units on (`JTORCH_EAGER_UNITS=2`:
+a Module call under `no_grad` runs as one program from its third call of a signature; see
+jtorch/_eager_units.py); "sync" (`--sync`) = JAX's CPU dispatch inline in the calling thread
+(`jax_cpu_enable_async_dispatch=False`; the default enqueues every executable on another thread);
+"before" (`--before DIR`) = the jtorch package of another checkout (e.g. `git archive HEAD`), for
+before/after figures in one run. Column "= jtorch": whether every block's last result equals the
+default jtorch process's, bit for bit (same seeds, same calls).
 
 Run: python benchmarks/bench_small_loops.py [--rounds 15] [--number 10] [--threads 1]
+     [--sync] [--before DIR]
 """
 from __future__ import annotations
 
@@ -102,6 +111,29 @@ def workloads(lib):
         return loss.item()
     out["transformer fwd+bwd"] = gpt
 
+    def rollout():
+        total = 0
+        with lib.no_grad():
+            for t in range(16):
+                probs = F.softmax(policy(lib.from_numpy(obs[t:t + 1])), dim=-1)
+                total += int(lib.multinomial(probs, 1))
+        return total
+    out["policy rollout x16 (no_grad)"] = rollout
+
+    import bench_generate
+    gpt = bench_generate.model(lib, 64, E, H, 2, 32)
+    gpt.eval()
+    ctx = lib.tensor(rng.integers(0, 64, (1, 32)))
+
+    def sample():
+        idx = ctx
+        with lib.no_grad():
+            for _ in range(8):
+                logits = gpt(idx[:, -32:])[:, -1, :]
+                idx = lib.cat((idx, lib.argmax(logits, dim=-1, keepdim=True)), dim=1)
+        return idx[0, -8:].tolist() + [float(logits.sum())]
+    out["gpt sample x8, context 32 (no_grad)"] = sample
+
     mlp = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     mopt = lib.optim.SGD(mlp.parameters(), lr=0.01, momentum=0.9)
     mx = lib.tensor(rng.standard_normal((256, 784)).astype("float32"))
@@ -130,23 +162,28 @@ def child(lib_name, a):
     else:
         import jtorch as lib
     fns = workloads(lib)
-    for fn in fns.values():
-        for _ in range(5):
+    for fn in fns.values():  # past the first-shape host paths' 64 calls and a unit's trial
+        for _ in range(12):
             fn()
     print(json.dumps(list(fns)), flush=True)
     for line in sys.stdin:
         fn, n = fns[line.strip()], a.number
         w, c = time.perf_counter(), time.process_time()
         for _ in range(n):
-            fn()
-        print(json.dumps([(time.perf_counter() - w) / n * 1e3, (time.process_time() - c) / n * 1e3]),
-              flush=True)
+            r = fn()
+        print(json.dumps([(time.perf_counter() - w) / n * 1e3, (time.process_time() - c) / n * 1e3,
+                          r]), flush=True)
 
 
 def start_child(lib_name, mode, a):
     env = dict(os.environ)
-    if mode is not None:
-        env["JAX_CPU_ENABLE_ASYNC_DISPATCH"] = "1" if mode == "async" else "0"
+    env.pop("JTORCH_EAGER_UNITS", None)
+    if mode == "sync":
+        env["JAX_CPU_ENABLE_ASYNC_DISPATCH"] = "0"
+    elif mode == "units":
+        env["JTORCH_EAGER_UNITS"] = "2"
+    elif mode == "before":
+        env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(a.before), env.get("PYTHONPATH", "")])
     cmd = [sys.executable, os.path.abspath(__file__), "--child", lib_name, "--number", str(a.number),
            "--threads", str(a.threads)]
     return subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -163,6 +200,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--number", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads (0: each library's default)")
+    ap.add_argument("--sync", action="store_true", help="also jtorch with synchronous CPU dispatch")
+    ap.add_argument("--before", help="also the jtorch package found in this directory")
     ap.add_argument("--child")
     a = ap.parse_args()
     if a.child:
@@ -170,7 +209,8 @@ def main():
         return
     sys.path.insert(0, HERE)
     from _util import table
-    configs = [("torch", None), ("jtorch", "async"), ("jtorch", "sync")]
+    configs = [("torch", None), ("jtorch", None), ("jtorch", "units")]
+    configs += [("jtorch", "sync")] * a.sync + [("jtorch", "before")] * bool(a.before)
     procs = {c: start_child(*c, a) for c in configs}
     names = [json.loads(p.stdout.readline()) for p in procs.values()][0]
     loads, runs = [], {(c, n): [] for c in configs for n in names}
@@ -184,18 +224,20 @@ def main():
         p.wait()
     rows = []
     for n in names:
-        base = runs[(configs[0], n)]
+        base, ref = runs[(configs[0], n)], [r for _, _, r in runs[(configs[1], n)]]
         for c in configs:
             rs = runs[(c, n)]
-            med = statistics.median(w for w, _ in rs)
-            per_round = statistics.median(w / b for (w, _), (b, _) in zip(rs, base))
+            med = statistics.median(w for w, _, _ in rs)
+            per_round = statistics.median(w / b for (w, _, _), (b, _, _) in zip(rs, base))
             rows.append([n, c[0] + ("" if c[1] is None else f" {c[1]}"), f"{med:.3f}",
-                         f"{med / statistics.median(w for w, _ in base):.2f}", f"{per_round:.2f}",
-                         f"{statistics.median(u for _, u in rs):.3f}"])
+                         f"{med / statistics.median(w for w, _, _ in base):.2f}", f"{per_round:.2f}",
+                         f"{statistics.median(u for _, u, _ in rs):.3f}",
+                         "-" if c[0] == "torch" else "yes" if [r for _, _, r in rs] == ref else "NO"])
     table(f"ms per step, median of {a.rounds} interleaved rounds x {a.number} steps (load average "
           f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores, intra-op threads "
           f"{a.threads or 'default'})",
-          ["workload", "lib/dispatch", "ms/step", "ratio", "ratio per round", "cpu ms/step"], rows)
+          ["workload", "lib/config", "ms/step", "ratio", "ratio per round", "cpu ms/step",
+           "= jtorch"], rows)
 
 
 if __name__ == "__main__":

@@ -224,7 +224,8 @@ class CompiledFunction:
                     try:
                         self.traces += 1
                         with _TRACE_LOCK:
-                            prog = _trace(self.fn, state, args, kwargs, leaves, classes)
+                            prog = _trace(self.fn, state, args, kwargs, leaves, classes,
+                                          isolate=self.isolate)
                     except _NotPolymorphic:
                         self._note_static()
                         return self(*args, **kwargs)
@@ -258,8 +259,10 @@ class CompiledFunction:
                 self._last = None  # the call changed a state shape or dtype: walk next time
         return out
 
-    # Overridden by eager units (_eager_units.Unit), which trace late and quietly.
+    # Overridden by eager units (_eager_units.Unit), which trace late and quietly and compile
+    # each op of the trace as it runs eagerly (`isolate`).
     warmup = None
+    isolate = None
 
     def _hooked(self, state):
         return _backward_hooks(state)
@@ -580,7 +583,8 @@ class _Program:
         check = getattr(self._compiled, "check_live", None)  # a compiled DDP step's lost state
         if check is not None:
             check(live)
-        _donatable(live[0], live[1], state.carriers)
+        if self.donated:
+            _donatable(live[0], live[1], state.carriers)
         new_arrays, new_grads, new_key, outs, new_inputs = self.compiled(*live)
         del live
         self._write_back(state, ins, new_arrays, new_key, new_inputs)
@@ -750,7 +754,7 @@ def _rebuild_outputs(out_tree, outs, rg_mask=None, node=None, ident=None):
     return _unflatten(tdef, [next(it) if kind == "T" else c for kind, c in zip(kinds, consts)])
 
 
-def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program:
+def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False, isolate=None) -> _Program:
     tensors, carriers = state.tensors, state.carriers
     slots, _ = _hyper(state)
     sched_counts = [0] * len(state.schedulers)
@@ -894,6 +898,8 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
     # each call first copies any buffer that something else still references (`_donatable`).
     donate = (0, 1)
     donating = True
+    if isolate is not None:  # an eager unit: its state is rarely written (passing it back costs)
+        donate, donating = (), False
     spmd = _spmd_step(state)
     if spmd is not None:
         classes = None  # one program per shape (every rank compiles the same one)
@@ -932,7 +938,8 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False) -> _Program
             if box.get("needs_grad"):  # only the differentiable variant runs: compile on use
                 compiled = functools.partial(lambda t: t.lower().compile(), traced)
             else:
-                compiled = traced.lower().compile()
+                compiled = (traced.lower().compile() if isolate is None
+                            else isolate(traced, donate, live))
     except BaseException:
         audit.restore(state)  # a failed trace must not leave tracers in tensors outside the state
         _undo_numbers(state)  # nor its Python side effects

@@ -57,6 +57,15 @@ def set_compiled_checks(enabled: bool) -> None:
     deferred.ENABLED[0] = bool(enabled)
 
 
+def set_eager_units(calls: int) -> None:
+    """jtorch-only: run an eagerly called Module that does not record autograd (`no_grad`,
+    `inference_mode`) as one program once a signature has run eagerly `calls` times (0: off, the
+    default; also `JTORCH_EAGER_UNITS=N`, `python -m jtorch --compile-modules`). Results and
+    semantics stay eager's; see `jtorch/_eager_units.py`."""
+    from . import _eager_units
+    _eager_units.set_calls(calls)
+
+
 def allow_in_graph(fn):
     """Matches `torch.compiler.allow_in_graph` (jtorch traces every function: returns fn)."""
     return fn

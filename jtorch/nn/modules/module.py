@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TypeVar
 
-from ... import _dtype as D
+from ... import _dtype as D, _eager_units
 from ..._compiled import audit as _audit
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
@@ -49,6 +49,8 @@ class _WrappedHook:
 def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
+
+_UNITS = _eager_units.CALLS  # eager calls of a signature before a unit is traced; 0: off
 
 _HOOK_DICTS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks",
                "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks",
@@ -233,6 +235,7 @@ class Module:
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_compiled_call_impl", None)
+        state.pop("_jtorch_unit", None)  # an eager unit's programs (rebuilt on use)
         return state
 
     def __setstate__(self, state):
@@ -718,6 +721,8 @@ class Module:
     def _wrapped_call_impl(self, *args, **kwargs):
         if self._compiled_call_impl is not None:
             return self._compiled_call_impl(*args, **kwargs)
+        if _UNITS[0]:  # eager units on (jtorch/_eager_units.py; off by default)
+            return _eager_units.call(self, args, kwargs)
         return self._call_impl(*args, **kwargs)
 
     __call__ = _wrapped_call_impl

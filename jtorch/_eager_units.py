@@ -1,0 +1,216 @@
+"""Eager units (issue 15): an eagerly called Module's whole call as one XLA program.
+
+Opt-in: `JTORCH_EAGER_UNITS=N`, `python -m jtorch --compile-modules[=N] script.py` or
+`jtorch.compiler.set_eager_units(N)` (0: off, the default). While on, the outermost Module call
+that does not record autograd (`no_grad`, `inference_mode`) is run by a per-module
+`jtorch.compile` function (`Unit`) with the guards, state walk, audit, side-effect checks and
+write-back of the compile path. It differs from `jtorch.compile` only in when it compiles and in
+never changing what the user sees:
+* a signature (the compile path's guard key: argument shapes/dtypes/values, state, flags) runs
+  eagerly for its first N calls and is traced at call N + 1, so shapes seen once (a growing
+  context in generation, a last smaller batch) never pay for a whole-call compile;
+* anything the program could not repeat -- a hook on any module it reaches, `.item()`, printing,
+  a Python side effect, a tensor reached outside the state walk, any error while tracing, the
+  recompile limit -- turns the unit off for that module, silently: it runs eagerly, exactly as
+  without units (its submodules may still become units);
+* a unit is kept only if it is faster: its first calls are timed against the eager calls of the
+  same signature, and a unit that is not clearly faster (a module that is one op already, as
+  `RNNCell`) is turned off.
+Results are the per-op path's bit for bit: the program keeps every op of the trace apart
+(`isolated`: XLA would otherwise fuse across ops, contract a multiply and an add into an FMA and
+fold a view's transpose into a matmul, which changed BatchNorm's running statistics and
+attention by 1 ulp), so what it saves is the per-op dispatch, not XLA's per-op work. Not for
+calls that record autograd: the compile path differentiates a forward by replaying it in a
+second program, whose fused backward changed gradients by ~1e-6 on a small GPT.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import jax
+from jax.extend.core import Literal
+
+from . import _compile, _dispatch, overrides
+from .autograd.grad_mode import ENABLED, _MODE
+
+# Eager calls of a signature before it is traced (0: units off). Env: JTORCH_EAGER_UNITS=N.
+CALLS = [int(os.environ.get("JTORCH_EAGER_UNITS", "0") or 0)]
+TRIALS = 4          # timed unit calls before the faster-than-eager verdict
+FASTER = 0.9        # a unit is kept when its fastest call takes under this share of eager's
+MAX_WARM = 1 << 12  # signatures counted per unit before the counts start over (memory bound)
+
+
+class _Inside(threading.local):
+    n = 0
+
+
+_INSIDE = _Inside()  # > 0 inside an active unit's call: inner Module calls are part of it
+
+
+def call(module, args, kwargs):
+    """`Module.__call__` while units are on: the unit's call where one applies, else eager."""
+    if (_INSIDE.n or _MODE.get() & ENABLED or _compile._TRACING[0] or _compile._FIRST_CALL[0]
+            or _dispatch.DISPATCH_MODES or overrides.ACTIVE[0]):
+        return module._call_impl(*args, **kwargs)
+    d = module.__dict__
+    unit = d.get("_jtorch_unit")
+    if unit is None:
+        if "_compiled" in d or type(module).__module__.startswith(_NOT_UNITS):
+            d["_jtorch_unit"] = unit = _OFF
+        else:
+            d["_jtorch_unit"] = unit = Unit(module)
+    if unit.eager_only:
+        return module._call_impl(*args, **kwargs)
+    _INSIDE.n += 1
+    try:
+        return unit(*args, **kwargs)
+    finally:
+        _INSIDE.n -= 1
+
+
+# compile(module)'s wrapper and the distributed wrappers (collectives, hooks) stay eager
+_NOT_UNITS = ("jtorch.nn.parallel", "jtorch.distributed", "jtorch._dynamo")
+
+
+class _Off:
+    eager_only = True
+
+
+_OFF = _Off()
+
+
+class Unit(_compile.CompiledFunction):
+    """One module's unit: `jtorch.compile` of its `_call_impl`, quiet, trained to compile late
+    and kept only when faster."""
+
+    def __init__(self, module):
+        super().__init__(module._call_impl, dynamic=False)  # symbolic sizes: no
+        _compile._ALL.discard(self)  # not a user's compiled function (torch._dynamo.reset)
+        self.calls = 1               # no special first call: every signature waits for CALLS
+        self.warmup = {}             # guard key -> [eager calls so far, fastest eager call]
+        self.trial = None            # [fastest eager call, unit call times] while on trial
+        self._was_eager = False
+
+    def __call__(self, *args, **kwargs):
+        if self.trial is None:
+            return super().__call__(*args, **kwargs)
+        self._was_eager = False
+        t = time.perf_counter()
+        out = super().__call__(*args, **kwargs)
+        t = time.perf_counter() - t
+        if not self._was_eager and self.trial is not None:
+            times = self.trial[1]
+            times.append(t)
+            if len(times) > TRIALS:  # (the first run is not timed: one-time costs)
+                if min(times[1:]) >= FASTER * self.trial[0]:
+                    self._off()
+                self.trial = None
+        return out
+
+    def _warm_call(self, key, args, kwargs):
+        """An eager call of a signature not traced yet (counted and timed), or `_TRACE_NOW`
+        once it has run eagerly often enough."""
+        w = self.warmup.get(key)
+        if w is None:
+            if len(self.warmup) >= MAX_WARM:
+                self.warmup.clear()
+            w = self.warmup[key] = [0, float("inf")]
+        if w[0] >= CALLS[0]:
+            return _compile._TRACE_NOW
+        t = time.perf_counter()
+        out = self._eager(args, kwargs)
+        w[0] += 1
+        w[1] = min(w[1], time.perf_counter() - t)
+        return out
+
+    def _install(self, key, prog):
+        self.trial = [self.warmup.get(key, (0, float("inf")))[1], []]
+        return prog
+
+    @staticmethod
+    def isolate(traced, donate, live):
+        return isolated(traced, donate).lower(*live).compile(compiler_options=_KEEP_BARRIERS)
+
+    def _eager(self, args, kwargs):
+        self._was_eager = True
+        return self.fn(*args, **kwargs)  # plain eager: is_compiling() stays False
+
+    def _off(self):
+        self.eager_only = True
+        self.cache.clear()
+        self.warmup.clear()
+        self._last = None
+        self.trial = None
+
+    def _fallback(self, err, args, kwargs, side_effect=False, stored=False):
+        self._off()
+        return self._eager(args, kwargs)
+
+    def _missed(self, err, args, kwargs):
+        return self._fallback(err, args, kwargs)
+
+    def _failed(self, err, args, kwargs):
+        return self._fallback(err, args, kwargs)
+
+    def _hooked(self, state):
+        return _any_hooks(state)
+
+    def _note_recompile(self, key, to_dynamic=False):
+        if len(self.cache) >= _compile.cache_size_limit:
+            self._off()  # shapes keep changing: eager, as without units
+
+
+def _any_hooks(state) -> bool:
+    """Any forward or backward hook on a module the unit reaches, or a global one: torch runs
+    them on every call, a program would have run them once."""
+    from .nn.modules import _hooks as H
+    if H._global_forward_pre_hooks or H._global_forward_hooks or H._global_backward_hooks:
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+               or m._backward_pre_hooks for m in state.modules)
+
+
+def set_calls(n: int) -> None:
+    """Turn units on (`n` eager calls of a signature before it is traced) or off (0)."""
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"set_eager_units expects a number of calls >= 0, got {n}")
+    CALLS[0] = n
+
+
+# XLA:CPU removes optimization barriers early in its pipeline (`cse_barrier_expander`), before
+# fusion; kept, they stop fusion across them.
+_KEEP_BARRIERS = {"xla_disable_hlo_passes": "cse_barrier_expander"}
+
+
+def isolated(traced, donate):
+    """The traced program with every top-level operation (one per eager dispatch: an op's jit,
+    or a primitive jtorch's Python code ran) behind `optimization_barrier`s, as a `jax.jit`
+    (compiled with `_KEEP_BARRIERS`). XLA then compiles each op as it does alone. Without the
+    barriers it fuses across ops -- `a * 0.9 + b * 0.1` from two eager ops becomes one kernel
+    with a fused multiply-add, a view's transpose folds into the next matmul -- which changes
+    float rounding (BatchNorm's running statistics and an attention block differed from eager
+    by 1 ulp). The program still saves every per-op dispatch."""
+    closed = traced.jaxpr
+    tree = jax.tree_util.tree_structure(traced.out_info)
+
+    def run(*args):
+        outs = _eval_isolated(closed.jaxpr, closed.consts, jax.tree_util.tree_leaves(args))
+        return jax.tree_util.tree_unflatten(tree, outs)
+    return jax.jit(run, donate_argnums=donate, keep_unused=True)
+
+
+def _eval_isolated(jaxpr, consts, args):
+    env = dict(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, args))
+
+    def read(v):
+        return v.val if isinstance(v, Literal) else env[v]
+    for eqn in jaxpr.eqns:
+        p = eqn.primitive
+        outs = p.bind(*map(read, eqn.invars), **p.get_bind_params(eqn.params))
+        outs = jax.lax.optimization_barrier(list(outs) if p.multiple_results else [outs])
+        env.update(zip(eqn.outvars, outs))
+    return [read(v) for v in jaxpr.outvars]

@@ -93,7 +93,7 @@ def _var_fn(axis, ddof, keepdims):
         n = x.size if axis is None else _count(x.shape, axis)
         centred = x - jnp.mean(x, axis=axis, keepdims=True)
         return jnp.sum(centred * t, axis=axis, keepdims=keepdims) * (jnp.asarray(2, x.dtype) / (n - ddof))
-    return _linear_tangent(f, df_t)
+    return linear_tangent(f, df_t)
 
 
 def std(x, axis, ddof, keepdims):
@@ -123,7 +123,7 @@ def std(x, axis, ddof, keepdims):
         u = step(u * (2.0 / (n - ddof)), dt)
         zero = r == 0
         return jnp.where(zero, 0.0, u / (2 * jnp.where(zero, 1.0, r))).astype(dt)
-    return _linear_tangent(f, df_t)(x)
+    return linear_tangent(f, df_t)(x)
 
 
 def softmax(x, axis):
@@ -148,7 +148,7 @@ def softmax(x, axis):
         w = o * t.astype(jnp.float32)
         # transposed: (grad - sum(grad * o)) * o, torch's order
         return (w - o * jnp.sum(w, axis=axis, keepdims=True)).astype(dt)
-    return _linear_tangent(f, df_t)(x)
+    return linear_tangent(f, df_t)(x)
 
 
 def _count(shape, axis):
@@ -159,7 +159,7 @@ def _count(shape, axis):
     return n
 
 
-def _linear_tangent(f, df_t):
+def linear_tangent(f, df_t):
     """`f` whose tangent is `df_t(x, t)` (linear in t)."""
     @jax.custom_jvp
     def g(x):
@@ -188,7 +188,7 @@ def prod(x, axis, keepdims):
         quotient = jnp.sum(jnp.prod(q, axis=axis, keepdims=True) / q * t, axis=axis,
                            keepdims=keepdims)
         return jnp.where(zero, exact, quotient)
-    return _linear_tangent(f, df_t)(x)
+    return linear_tangent(f, df_t)(x)
 
 
 def _split_by_zeros(v):
@@ -221,7 +221,7 @@ def cumprod(x, axis):
         a = step(t.astype(up) / q.astype(up), dt)
         quotient = (f(q).astype(up) * step(jnp.cumsum(a, axis=axis), dt)).astype(dt)
         return jnp.where(zero, exact, quotient)
-    return _linear_tangent(f, df_t)(x)
+    return linear_tangent(f, df_t)(x)
 
 
 def partials(f, *ds):

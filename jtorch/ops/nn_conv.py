@@ -15,7 +15,8 @@ import numpy as np
 from jax import Array, lax
 
 from .._checks import check_alloc
-from ._opmath import fused as _fused
+from . import _torch_grads
+from ._opmath import fused as _fused, low
 from ._registry import op
 
 _PRIVATE = dict(public=False, method=False, promote=None)
@@ -161,19 +162,33 @@ def _adaptive_ranges(size, out):
 
 @op(**_PRIVATE, grad_name="AdaptiveAvgPool2DBackward0")
 def _adaptive_avg_pool(input: Array, output_size):
-    nd = len(output_size)
     check_alloc(input.shape[:2] + tuple(output_size), input.dtype)  # before the Python loops
-    x = input
+    if not low(input.dtype):
+        return _adaptive_avg(input, output_size)
+    # bfloat16/float16: the average in float32, rounded once (torch's kernel averages in
+    # float); torch's backward adds grad / area in the half dtype, which is the transpose of
+    # the same map run in the half dtype
+    return _torch_grads.linear_tangent(
+        lambda x: _fused(lambda v: _adaptive_avg(v, output_size, total=True), x),
+        lambda x, t: _adaptive_avg(t, output_size))(input)
+
+
+def _adaptive_avg(x, output_size, total=False):
+    """Window averages, one axis at a time; `total`: the window sums divided by the area at
+    the end (the float32 value torch's kernel rounds once)."""
+    nd = len(output_size)
+    area = np.ones(())
     for i in range(nd):
         size, o = x.shape[2 + i], output_size[i]
         start, end = _adaptive_ranges(size, o)
         m = np.zeros((o, size))
         for r in range(o):
-            m[r, start[r]:end[r]] = 1.0 / (end[r] - start[r])
+            m[r, start[r]:end[r]] = 1.0 if total else 1.0 / (end[r] - start[r])
+        area = np.multiply.outer(area, end - start)
         y = jnp.tensordot(x, jnp.asarray(m, x.dtype), axes=([2 + i], [1]),
                           precision=lax.Precision.HIGHEST)
         x = jnp.moveaxis(y, -1, 2 + i)
-    return x
+    return x / jnp.asarray(area, x.dtype) if total else x
 
 
 @op(**_PRIVATE, grad_name="AdaptiveMaxPool2DBackward0")
@@ -274,9 +289,11 @@ def _cubic(t, a=-0.75):
     return 0.0
 
 
-def _interp_matrix(size, out, mode, align_corners, scale):
-    """(out, size) weights that resample one axis the way PyTorch's kernels do."""
+def _interp_matrix(size, out, mode, align_corners, scale, wdt=np.float64):
+    """(out, size) weights that resample one axis the way PyTorch's kernels do; each weight is
+    rounded to `wdt` (torch's half kernels store them in the half dtype)."""
     m = np.zeros((out, size))
+    r = lambda w: float(np.asarray(w).astype(wdt))  # noqa: E731
     if mode in ("nearest", "nearest-exact"):
         sc = size / out if scale is None else 1.0 / scale
         for i in range(out):
@@ -293,14 +310,14 @@ def _interp_matrix(size, out, mode, align_corners, scale):
             i0 = math.floor(src)
             t = src - i0
             for j, w in zip(range(-1, 3), (_cubic(t + 1), _cubic(t), _cubic(1 - t), _cubic(2 - t))):
-                m[i, min(max(i0 + j, 0), size - 1)] += w
+                m[i, min(max(i0 + j, 0), size - 1)] += r(w)
         else:
             src = max(src, 0.0)
             i0 = min(int(math.floor(src)), size - 1)
             i1 = min(i0 + 1, size - 1)
             lam = src - i0
-            m[i, i0] += 1 - lam
-            m[i, i1] += lam
+            m[i, i0] += r(1 - r(lam))  # torch: lambda0 = 1 - lambda1, from the stored lambda1
+            m[i, i1] += r(lam)
     return m
 
 
@@ -314,10 +331,18 @@ def _interp_name(args, kwargs):
 
 @op(**_PRIVATE, grad_name=_interp_name)
 def _interpolate(input: Array, size, mode: str, align_corners: bool, scales):
-    x = input
+    # bfloat16/float16: every axis in float32, rounded once, as torch's kernels (opmath); their
+    # linear (1-d, 3-d) and cubic weights are stored in the half dtype first (bilinear 2-d's
+    # are not), so they are rounded to it here too
+    wdt = input.dtype if low(input.dtype) and not (mode == "linear" and len(size) == 2) \
+        else np.float64
+    return _fused(lambda x: _resample(x, size, mode, align_corners, scales, wdt), input)
+
+
+def _resample(x, size, mode, align_corners, scales, wdt):
     for i, o in enumerate(size):
         sc = None if scales is None else scales[i]
-        m = _interp_matrix(x.shape[2 + i], o, mode, align_corners, sc)
+        m = _interp_matrix(x.shape[2 + i], o, mode, align_corners, sc, wdt)
         y = jnp.tensordot(x, jnp.asarray(m, x.dtype), axes=([2 + i], [1]),
                           precision=lax.Precision.HIGHEST)
         x = jnp.moveaxis(y, -1, 2 + i)

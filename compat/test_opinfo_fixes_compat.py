@@ -124,3 +124,17 @@ def test_special_ndtr_half(dt):
         j = f(jtorch.tensor(x).to(getattr(jtorch, dt)))
         assert str(j.dtype) == str(tx.dtype)
         assert np.abs(j.double().numpy() - ref).sum() <= np.abs(t - ref).sum()
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("shape,size", [((2, 3, 27, 27), (13, 13)), ((1, 6, 10, 13), (23, 7))])
+def test_interpolate_uint8_uses_torchs_fixed_point_resize(mode, align_corners, shape, size):
+    # torch resizes uint8 images with fixed-point interpolation weights, width first, rounding
+    # and clamping after each axis (jtorch gave zeros: its float weights were cast to uint8)
+    img = np.random.default_rng(1).integers(0, 256, shape).astype(np.uint8)
+    t, j, c = _both(lambda L, a: L.nn.functional.interpolate(
+        a, size=size, mode=mode, align_corners=align_corners), img)
+    for r in (j, c):
+        assert str(r.dtype) == "torch.uint8"
+        np.testing.assert_array_equal(r.numpy(), t.numpy())

@@ -62,7 +62,9 @@ def _fixed_point(w: np.ndarray):
     return np.trunc(w * (1 << bits) + np.where(w < 0, -0.5, 0.5)).astype(np.int64), bits
 
 
-def _uint8(input, out_size, scales, cubic):
+def _uint8(input, out_size, scales, cubic, matrix=None):
+    """torch's uint8 kernel; `matrix(axis)`: an axis's float weights when not antialiased (its
+    bilinear/bicubic resize uses the plain interpolation weights, in the same fixed point)."""
     import jtorch
     x = input.to(jtorch.int64)
     for axis in (1, 0):  # width, then height
@@ -70,7 +72,7 @@ def _uint8(input, out_size, scales, cubic):
         if n_in == n_out and (scales is None or not scales[axis]):
             continue
         scale = 1.0 / scales[axis] if scales is not None and scales[axis] else n_in / n_out
-        wi, bits = _fixed_point(weights(n_in, n_out, scale, cubic))
+        wi, bits = _fixed_point(matrix(axis) if matrix else weights(n_in, n_out, scale, cubic))
         w = jtorch.tensor(wi, device=x.device)
         acc = jtorch.einsum("oi,ncij->ncoj", w, x) if axis == 0 else jtorch.einsum("oj,ncij->ncio", w, x)
         x = ((acc + (1 << (bits - 1))) >> bits).clamp(0, 255) if bits else acc.clamp(0, 255)

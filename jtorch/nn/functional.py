@@ -703,6 +703,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return interpolate_aa(input, out, scales, kind == "cubic", bool(align_corners))
     if kind not in ("nearest", "nearest-exact", "linear", "cubic"):
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported")
+    if nd == 2 and kind in ("linear", "cubic") and input.dtype == _dtype.uint8:
+        # torch resizes uint8 images with fixed-point weights, rounding after each axis
+        from ..ops.nn_conv import _interp_matrix
+        from ._antialias import _uint8
+        return _uint8(input, out, scales, kind == "cubic", lambda a: _interp_matrix(
+            spatial[a], out[a], kind, bool(align_corners), None if scales is None else scales[a]))
     return _op("_interpolate", input, out, kind, bool(align_corners), scales)
 
 

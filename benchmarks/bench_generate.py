@@ -15,7 +15,14 @@ length. Each library runs in its own process:
 Printed: tokens/s, the ratio of jtorch's time to torch's, backend compiles and disk-cache hits
 per token, and whether the generated tokens equal torch's (same weights, greedy).
 
-Run: python benchmarks/bench_generate.py [--tokens 24] [--layers 2] [--embd 64]
+`--block B` crops the context to its last B tokens once it is longer (nanoGPT's `sample.py`
+past `block_size`): from then on every step runs at one shape. `--units`: the jtorch rows again
+with eager units on (`JTORCH_EAGER_UNITS=2`: the model's forward as one program from the third
+call of a length), each state in its own cache directory; column "= eager" says whether their
+logits equal the rows without units bit for bit.
+
+Run: python benchmarks/bench_generate.py [--tokens 24] [--layers 2] [--embd 64] [--block B]
+     [--units]
 """
 from __future__ import annotations
 
@@ -56,13 +63,17 @@ def model(lib, V, E, H, L, block):
 
 
 def generate(lib, m, idx, n, block):
+    """Greedy tokens and a digest of every step's logits (their bytes, for bit equality)."""
+    import hashlib
+    digest = hashlib.sha256()
     with lib.no_grad():
         for _ in range(n):
             cond = idx if idx.shape[1] <= block else idx[:, -block:]
             logits = m(cond)[:, -1, :]
             nxt = lib.argmax(logits, dim=-1, keepdim=True)
             idx = lib.cat((idx, nxt), dim=1)
-    return idx
+            digest.update(logits.numpy().tobytes())
+    return idx, digest.hexdigest()
 
 
 def child(lib_name, a):
@@ -87,8 +98,8 @@ def child(lib_name, a):
                 events["hits"] += 1
         jax.monitoring.register_event_duration_secs_listener(on_duration)
         jax.monitoring.register_event_listener(on_event)
-    block = a.tokens + 8
-    m = model(lib, 65, a.embd, 4, a.layers, block)
+    block = a.block or a.tokens + 8
+    m = model(lib, 65, a.embd, 4, a.layers, max(block, a.tokens + 8))
     rng = np.random.default_rng(0)
     with lib.no_grad():  # the same weights in both libraries
         for p in m.parameters():
@@ -99,24 +110,27 @@ def child(lib_name, a):
     for run in ("first", "hot"):
         before = dict(events) if events else None
         t = time.perf_counter()
-        res = generate(lib, m, idx, a.tokens, block)
+        res, digest = generate(lib, m, idx, a.tokens, block)
         secs = time.perf_counter() - t
-        out[run] = {"secs": secs, "tokens": [int(v) for v in res[0].tolist()]}
+        out[run] = {"secs": secs, "tokens": [int(v) for v in res[0].tolist()], "digest": digest}
         if events:
             out[run]["compiles"] = events["compiles"] - before["compiles"]
             out[run]["hits"] = events["hits"] - before["hits"]
     return out
 
 
-def run_child(lib_name, a, cache=None, host=True):
+def run_child(lib_name, a, cache=None, host=True, units=False):
     env = dict(os.environ)
+    env.pop("JTORCH_EAGER_UNITS", None)
+    if units:
+        env["JTORCH_EAGER_UNITS"] = "2"
     if cache is not None:
         env["JTORCH_CACHE_DIR"] = cache
     env.pop("JTORCH_HOST_FIRST_SHAPE", None)  # the default count
     if not host:
         env["JTORCH_HOST_FIRST_SHAPE"] = "0"
     cmd = [sys.executable, os.path.abspath(__file__), "--child", lib_name, "--tokens", str(a.tokens),
-           "--layers", str(a.layers), "--embd", str(a.embd)]
+           "--layers", str(a.layers), "--embd", str(a.embd), "--block", str(a.block)]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if p.returncode:
         sys.exit(f"child failed:\n{p.stderr[-3000:]}")
@@ -128,6 +142,8 @@ def main():
     ap.add_argument("--tokens", type=int, default=24)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--embd", type=int, default=64)
+    ap.add_argument("--block", type=int, default=0, help="crop the context to this many tokens")
+    ap.add_argument("--units", action="store_true", help="also the jtorch rows with eager units on")
     ap.add_argument("--child")
     a = ap.parse_args()
     if a.child:
@@ -142,21 +158,30 @@ def main():
     with tempfile.TemporaryDirectory() as cache:
         cold = run_child("jtorch", a, cache)
         warm = run_child("jtorch", a, cache)
+    states = [("cold, no host path", before, "first"), ("cold", cold, "first"),
+              ("warm", warm, "first"), ("hot", warm, "hot")]
+    if a.units:
+        with tempfile.TemporaryDirectory() as cache:
+            ucold = run_child("jtorch", a, cache, units=True)
+            uwarm = run_child("jtorch", a, cache, units=True)
+        states += [("units, cold", ucold, "first"), ("units, warm", uwarm, "first"),
+                   ("units, hot", uwarm, "hot")]
     t_first, t_hot = torch_res["first"]["secs"], torch_res["hot"]["secs"]
     ref = torch_res["first"]["tokens"]
-    rows = [["torch", "eager", f"{a.tokens / t_first:.1f}", "1.00", "-", "-", "yes"],
-            ["torch", "hot", f"{a.tokens / t_hot:.1f}", "1.00", "-", "-", "yes"]]
-    for state, res, run, base in (("cold, no host path", before, "first", t_first),
-                                  ("cold", cold, "first", t_first),
-                                  ("warm", warm, "first", t_first), ("hot", warm, "hot", t_hot)):
-        r = res[run]
+    rows = [["torch", "eager", f"{a.tokens / t_first:.1f}", "1.00", "-", "-", "yes", "-"],
+            ["torch", "hot", f"{a.tokens / t_hot:.1f}", "1.00", "-", "-", "yes", "-"]]
+    for state, res, run in states:
+        r, base = res[run], t_hot if run == "hot" else t_first
         rows.append(["jtorch", state, f"{a.tokens / r['secs']:.1f}", f"{r['secs'] / base:.1f}",
                      f"{r['compiles'] / a.tokens:.1f}", f"{r['hits'] / a.tokens:.1f}",
-                     "yes" if r["tokens"] == ref else "NO"])
-    table(f"greedy generation of {a.tokens} tokens from 1, GPT {a.layers} layers x {a.embd} "
+                     "yes" if r["tokens"] == ref else "NO",
+                     "yes" if r["digest"] == cold[run]["digest"] else "NO"])
+    crop = f", context cropped to {a.block}" if a.block else ""
+    table(f"greedy generation of {a.tokens} tokens from 1{crop}, GPT {a.layers} layers x {a.embd} "
           f"(load average {load:.1f} on {os.cpu_count()} cores); ratio = jtorch time / torch time "
           f"(hot: vs torch's second run)",
-          ["lib", "state", "tokens/s", "ratio", "compiles/token", "disk hits/token", "= torch"], rows)
+          ["lib", "state", "tokens/s", "ratio", "compiles/token", "disk hits/token", "= torch",
+           "= eager"], rows)
 
 
 if __name__ == "__main__":

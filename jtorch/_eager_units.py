@@ -13,9 +13,10 @@ never changing what the user sees:
   a Python side effect, a tensor reached outside the state walk, any error while tracing, the
   recompile limit -- turns the unit off for that module, silently: it runs eagerly, exactly as
   without units (its submodules may still become units);
-* a unit is kept only if it is faster: its first calls are timed against the eager calls of the
-  same signature, and a unit that is not clearly faster (a module that is one op already, as
-  `RNNCell`) is turned off.
+* a unit is kept only if it is faster: after its first program, program calls and plain eager
+  calls alternate a few times, and a unit whose fastest call does not beat eager's fastest by
+  10% (a module of one op or a few tiny ones, as `RNNCell` or a small policy MLP: the compile
+  path's per-call Python cost exceeds the dispatches saved) is turned off, with its submodules.
 Results are the per-op path's bit for bit: the program keeps every op of the trace apart
 (`isolated`: XLA would otherwise fuse across ops, contract a multiply and an add into an FMA and
 fold a view's transpose into a matmul, which changed BatchNorm's running statistics and
@@ -89,44 +90,48 @@ class Unit(_compile.CompiledFunction):
         super().__init__(module._call_impl, dynamic=False)  # symbolic sizes: no
         _compile._ALL.discard(self)  # not a user's compiled function (torch._dynamo.reset)
         self.calls = 1               # no special first call: every signature waits for CALLS
-        self.warmup = {}             # guard key -> [eager calls so far, fastest eager call]
-        self.trial = None            # [fastest eager call, unit call times] while on trial
+        self.warmup = {}             # guard key -> eager calls so far
+        self.trial = None            # [program call times, eager call times] while on trial
         self._was_eager = False
 
     def __call__(self, *args, **kwargs):
-        if self.trial is None:
+        trial = self.trial
+        if trial is None:
             return super().__call__(*args, **kwargs)
-        self._was_eager = False
+        # On trial: program and plain eager calls alternate (the program's first call is not
+        # counted: one-time costs), then the fastest of each decide.
+        runs, eager = trial
+        eager_turn = len(eager) < len(runs)
+        self._was_eager = eager_turn
         t = time.perf_counter()
-        out = super().__call__(*args, **kwargs)
+        out = self._eager(args, kwargs) if eager_turn else super().__call__(*args, **kwargs)
         t = time.perf_counter() - t
-        if not self._was_eager and self.trial is not None:
-            times = self.trial[1]
-            times.append(t)
-            if len(times) > TRIALS:  # (the first run is not timed: one-time costs)
-                if min(times[1:]) >= FASTER * self.trial[0]:
-                    self._off()
-                self.trial = None
+        if eager_turn:
+            eager.append(t)
+        elif not self._was_eager:  # (a warm-up call of another signature is not the program)
+            runs.append(t)
+        if len(eager) >= TRIALS and len(runs) > TRIALS and self.trial is trial:
+            self.trial = None
+            if min(runs[1:]) >= FASTER * min(eager):
+                self._off(self.fn.__self__)
         return out
 
     def _warm_call(self, key, args, kwargs):
-        """An eager call of a signature not traced yet (counted and timed), or `_TRACE_NOW`
-        once it has run eagerly often enough."""
+        """An eager call of a signature not traced yet (counted), or `_TRACE_NOW` once it has
+        run eagerly often enough."""
         w = self.warmup.get(key)
         if w is None:
             if len(self.warmup) >= MAX_WARM:
                 self.warmup.clear()
-            w = self.warmup[key] = [0, float("inf")]
-        if w[0] >= CALLS[0]:
+            w = self.warmup[key] = 0
+        if w >= CALLS[0]:
             return _compile._TRACE_NOW
-        t = time.perf_counter()
-        out = self._eager(args, kwargs)
-        w[0] += 1
-        w[1] = min(w[1], time.perf_counter() - t)
-        return out
+        self.warmup[key] = w + 1
+        return self._eager(args, kwargs)
 
     def _install(self, key, prog):
-        self.trial = [self.warmup.get(key, (0, float("inf")))[1], []]
+        if self.trial is None:
+            self.trial = [[], []]  # [program call times, eager call times]
         return prog
 
     @staticmethod
@@ -137,12 +142,18 @@ class Unit(_compile.CompiledFunction):
         self._was_eager = True
         return self.fn(*args, **kwargs)  # plain eager: is_compiling() stays False
 
-    def _off(self):
+    def _off(self, slower=None):
+        """Eager from now on; `slower`: the module whose whole call was not faster as a unit, so
+        none of its submodules (fewer ops each, the same per-call cost) is tried either."""
         self.eager_only = True
         self.cache.clear()
         self.warmup.clear()
         self._last = None
         self.trial = None
+        if slower is not None:
+            for m in slower.modules():
+                if m is not slower:
+                    m.__dict__["_jtorch_unit"] = _OFF
 
     def _fallback(self, err, args, kwargs, side_effect=False, stored=False):
         self._off()

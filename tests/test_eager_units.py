@@ -303,15 +303,16 @@ def test_copy_and_pickle_drop_the_unit():
             assert bits(m2(x)) == bits(m(x))
 
 
-def test_a_unit_that_is_not_faster_is_turned_off():
+def test_a_unit_that_is_not_faster_is_turned_off_with_its_submodules():
     U.FASTER = 0.0  # nothing is faster than "no time at all"
-    m = nn.Linear(2, 2)
+    m = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
     x = jtorch.randn(1, 2)
     with jtorch.no_grad():
-        for _ in range(10):
-            y = m(x)
-    assert m._jtorch_unit.eager_only and not m._jtorch_unit.cache
-    assert bits(y) == bits(eager_ref(lambda: m(x).detach()))
+        ys = [m(x) for _ in range(14)]  # 2 eager, then the trial: program and eager alternate
+    assert m._jtorch_unit.eager_only and not m._jtorch_unit.cache and traces(m) == 1
+    assert m[0]._jtorch_unit.eager_only and not hasattr(m[0]._jtorch_unit, "cache")
+    ref = eager_ref(lambda: m(x))
+    assert {bits(y) for y in ys} == {bits(ref)}
 
 
 def test_off_by_default_and_setter():

@@ -40,14 +40,16 @@ CASES = {
         a * 3, size=(5,), mode="linear", align_corners=False), [(2, 3, 7)], 1.0),
     "interpolate_bilinear": (lambda L, a: L.nn.functional.interpolate(
         a * 3, size=(4, 29), mode="bilinear", align_corners=False), [(1, 2, 9, 13)], 0.98),
+    # renorm: the norm and factor in float32, the factor rounded to the half dtype first
+    "renorm": (lambda L, a: L.renorm(a, 2, 1, 0.5), [(5, 5, 5)], 1.0),
     "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 
-# Resampling gradients: torch's half backward kernels round in another order (jtorch's gradient
-# is computed in float32 and rounded once: equal on 50-100% of elements, within op_db's
-# tolerance); the values are equal.
+# Resampling and renorm gradients: torch's half backward kernels (renorm: its composite
+# renorm_backward) round in another order (jtorch's gradient is computed in float32 and rounded
+# once: equal on 50-100% of elements, within op_db's tolerance); the values are equal.
 VALUES_ONLY = {"interpolate_trilinear", "interpolate_bicubic", "interpolate_linear",
-               "interpolate_bilinear"}
+               "interpolate_bilinear", "renorm"}
 
 
 def _inputs(shapes, seed=3):

@@ -10,7 +10,7 @@ from jax import Array
 
 from .._checks import expand_to, type_name, wrap_dim
 from . import _gamma, _torch_grads
-from ._opmath import fused as _fused
+from ._opmath import fused as _fused, low
 from ._registry import REGISTRY, op
 from .elementwise import _is_int, _to_float, _unary
 
@@ -286,10 +286,13 @@ def renorm(input: Array, p: float, dim: int, maxnorm: float):
         return _torch_grads.vector_norm(lambda a: _vector_norm(a, p, axes, True), v, p, axes, True)
     # rows within maxnorm (or with a NaN norm) pass unscaled with gradient 1: their norm is
     # taken of zeros, so no NaN from its derivative reaches them
-    over = jax.lax.stop_gradient(norm(input)) > maxnorm
-    n = norm(jnp.where(over, input, 0))
+    # half precision: the norm and the factor in float32, the factor rounded to the input's
+    # dtype before the product (torch's kernel writes it into a tensor of that dtype)
+    x = input.astype(jnp.float32) if low(input.dtype) else input
+    over = jax.lax.stop_gradient(norm(x)) > maxnorm
+    n = norm(jnp.where(over, x, 0))
     scale = jnp.where(over, maxnorm / (jnp.where(over, n, 1.0) + 1e-7), 1.0)
-    return (input * scale).astype(input.dtype)
+    return (input * scale.astype(input.dtype)).astype(input.dtype)
 
 
 @op(promote=None, grad_name="SqueezeBackward0")  # torch's cov ends in squeeze()

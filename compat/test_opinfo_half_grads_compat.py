@@ -42,6 +42,8 @@ CASES = {
         a * 3, size=(4, 29), mode="bilinear", align_corners=False), [(1, 2, 9, 13)], 0.98),
     # renorm: the norm and factor in float32, the factor rounded to the half dtype first
     "renorm": (lambda L, a: L.renorm(a, 2, 1, 0.5), [(5, 5, 5)], 1.0),
+    # softsign is composite in torch: each step and each gradient term rounded
+    "softsign": (lambda L, a: L.nn.functional.softsign(a * 3), [(256,)], 1.0),
     "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 

@@ -14,7 +14,7 @@ from jax import Array, lax
 
 from .._checks import check_alloc, wrap_dim
 from . import _torch_grads
-from ._opmath import fused as _fused
+from ._opmath import fused as _fused, low, step
 from ._registry import op
 from .elementwise import _is_int, _to_float
 
@@ -96,7 +96,28 @@ def softplus(input: Array, beta: float = 1.0, threshold: float = 20.0):
 @op(**_PRIVATE)
 def softsign(input: Array):
     """Matches `torch.nn.functional.softsign`."""
-    return _to_float(lambda x: x / (1 + jnp.abs(x)), input)  # integers give the default float
+    return _to_float(_softsign, input)  # integers give the default float
+
+
+def _softsign(x):
+    # torch's softsign is composite (x / (1 + x.abs())): each step and each term of its
+    # gradient is rounded to bfloat16/float16, in the order its autograd runs them
+    if not low(x.dtype):
+        return x / (1 + jnp.abs(x))
+    # (written in float32 with explicit roundings: XLA may skip a half intermediate's rounding)
+    dt, f32 = x.dtype, jnp.float32
+
+    def other(v):
+        return step(1 + jnp.abs(v.astype(f32)), dt)
+
+    def df_t(v, t):
+        b = other(v)
+        q2 = step(step(v.astype(f32) / b, dt) / b, dt)  # (self / other) / other
+        t = t.astype(f32)
+        # transposed: grad / other, plus (-grad * q2) * sgn(x) through abs
+        through_abs = step(step(t, dt) * _torch_grads.sign(v).astype(f32), dt) * -q2
+        return (step(t, dt) / b + through_abs).astype(dt)
+    return _torch_grads.linear_tangent(lambda v: (v.astype(f32) / other(v)).astype(dt), df_t)(x)
 
 
 @op(**_PRIVATE)

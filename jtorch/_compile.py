@@ -199,11 +199,6 @@ class CompiledFunction:
                 key = _guard_key(state, sig)
                 prog = self.cache.get(key)
             if prog is None:
-                if self.warmup is not None:  # an eager unit (_eager_units.py): traced late
-                    out = self._warm_call(key, args, kwargs)
-                    if out is not _TRACE_NOW:
-                        self._last = None
-                        return out
                 if self.cache:
                     if _STANCE[0] == "eager_on_recompile":
                         self._last = None
@@ -213,8 +208,6 @@ class CompiledFunction:
                                            f"'fail_on_recompile' ({self._name()}: "
                                            f"{_explain(next(reversed(self.cache)), key)})")
                     self._note_recompile(key, switched)
-                    if self.eager_only:  # an eager unit turned itself off
-                        return self._eager(args, kwargs)
                 if len(self.cache) >= cache_size_limit:
                     # As torch at its recompile limit: calls that need a new program run eagerly
                     # (programs already made keep running); memory stays bounded.
@@ -246,7 +239,7 @@ class CompiledFunction:
                     self._last = None
                     return self._eager(args, kwargs)
                 except Exception as e:  # noqa: BLE001
-                    if self.warmup is None:
+                    if self.isolate is None:
                         raise
                     return self._failed(e, args, kwargs)  # an eager unit: eager says what is wrong
                 self.cache[key] = prog = self._install(key, prog)
@@ -259,9 +252,8 @@ class CompiledFunction:
                 self._last = None  # the call changed a state shape or dtype: walk next time
         return out
 
-    # Overridden by eager units (_eager_units.Unit), which trace late and quietly and compile
-    # each op of the trace as it runs eagerly (`isolate`).
-    warmup = None
+    # Overridden by eager units (_eager_units.Unit), which trace quietly and compile each op of
+    # the trace as it runs eagerly (`isolate`).
     isolate = None
 
     def _hooked(self, state):
@@ -517,7 +509,6 @@ def _live_inputs(state, ins):
 
 
 _NOTHING = np.zeros((), np.int8)
-_TRACE_NOW = object()  # an eager unit's signature has run eagerly often enough: trace it
 
 
 def _sharing(ins):

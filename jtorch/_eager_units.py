@@ -6,9 +6,11 @@ that does not record autograd (`no_grad`, `inference_mode`) is run by a per-modu
 `jtorch.compile` function (`Unit`) with the guards, state walk, audit, side-effect checks and
 write-back of the compile path. It differs from `jtorch.compile` only in when it compiles and in
 never changing what the user sees:
-* a signature (the compile path's guard key: argument shapes/dtypes/values, state, flags) runs
-  eagerly for its first N calls and is traced at call N + 1, so shapes seen once (a growing
-  context in generation, a last smaller batch) never pay for a whole-call compile;
+* a signature (argument shapes, dtypes and Python values, grad mode, autocast) runs eagerly for
+  its first N calls and, once the unit has compiled a program, until its eager calls have taken
+  as long as that compile took (ski rental); so shapes used a few times (a growing context in
+  generation, a last smaller batch) never pay for a whole-call compile, and a shape used for long
+  pays it once (the compile path's guards then decide which program runs);
 * anything the program could not repeat -- a hook on any module it reaches, `.item()`, printing,
   a Python side effect, a tensor reached outside the state walk, any error while tracing, the
   recompile limit -- turns the unit off for that module, silently: it runs eagerly, exactly as
@@ -34,6 +36,8 @@ import jax
 from jax.extend.core import Literal
 
 from . import _compile, _dispatch, overrides
+from ._compile_guard import _arg_sig, _is_tensor
+from ._tensor import Tensor
 from .autograd.grad_mode import ENABLED, _MODE
 
 # Eager calls of a signature before it is traced (0: units off). Env: JTORCH_EAGER_UNITS=N.
@@ -90,17 +94,46 @@ class Unit(_compile.CompiledFunction):
         super().__init__(module._call_impl, dynamic=False)  # symbolic sizes: no
         _compile._ALL.discard(self)  # not a user's compiled function (torch._dynamo.reset)
         self.calls = 1               # no special first call: every signature waits for CALLS
-        self.warmup = {}             # guard key -> eager calls so far
-        self.trial = None            # [program call times, eager call times] while on trial
+        self.seen = {}               # argument signature -> [eager calls, eager seconds]
+        self.ready = set()           # argument signatures allowed to trace (or traced)
+        self.compile_s = 0.0         # what the last trace and compile took
+        self.trial = None            # after a new program: [program times, eager times, signature]
         self._was_eager = False
+        self._t0, self._sig = 0.0, None  # when and for which signature the last trace began
 
     def __call__(self, *args, **kwargs):
+        sig = _signature(args, kwargs)
         trial = self.trial
-        if trial is None:
-            return super().__call__(*args, **kwargs)
-        # On trial: program and plain eager calls alternate (the program's first call is not
-        # counted: one-time costs), then the fastest of each decide.
-        runs, eager = trial
+        if trial is not None and trial[2] == sig:
+            return self._trial_call(trial, args, kwargs)
+        last = self._last
+        if last is None or last[0] != sig:  # (the same signature as the last call: its program)
+            if sig not in self.ready:
+                # Ski rental: a signature runs eagerly until it has had CALLS calls and spent as
+                # long as the unit's last compile took, so shapes used a few times (a growing
+                # context) never pay a whole-call compile and one used for long pays it once.
+                w = self.seen.get(sig)
+                if w is None:
+                    if len(self.seen) >= MAX_WARM:
+                        self.seen.clear()
+                    w = self.seen[sig] = [0, 0.0]
+                if w[0] < CALLS[0] or w[1] < self.compile_s or \
+                        len(self.cache) >= _compile.cache_size_limit:
+                    t = time.perf_counter()
+                    out = self._eager(args, kwargs)
+                    w[0] += 1
+                    w[1] += time.perf_counter() - t
+                    return out
+                if len(self.ready) >= MAX_WARM:
+                    self.ready.clear()
+                self.ready.add(sig)
+        self._t0, self._sig = time.perf_counter(), sig  # (read by _install if this call traces)
+        return super().__call__(*args, **kwargs)
+
+    def _trial_call(self, trial, args, kwargs):
+        """After a new program: program and plain eager calls alternate (the program's first
+        call is not counted: one-time costs), then the fastest of each decide."""
+        runs, eager, _ = trial
         eager_turn = len(eager) < len(runs)
         self._was_eager = eager_turn
         t = time.perf_counter()
@@ -108,7 +141,7 @@ class Unit(_compile.CompiledFunction):
         t = time.perf_counter() - t
         if eager_turn:
             eager.append(t)
-        elif not self._was_eager:  # (a warm-up call of another signature is not the program)
+        elif not self._was_eager:  # (the program, not an eager fallback)
             runs.append(t)
         if len(eager) >= TRIALS and len(runs) > TRIALS and self.trial is trial:
             self.trial = None
@@ -116,22 +149,10 @@ class Unit(_compile.CompiledFunction):
                 self._off(self.fn.__self__)
         return out
 
-    def _warm_call(self, key, args, kwargs):
-        """An eager call of a signature not traced yet (counted), or `_TRACE_NOW` once it has
-        run eagerly often enough."""
-        w = self.warmup.get(key)
-        if w is None:
-            if len(self.warmup) >= MAX_WARM:
-                self.warmup.clear()
-            w = self.warmup[key] = 0
-        if w >= CALLS[0]:
-            return _compile._TRACE_NOW
-        self.warmup[key] = w + 1
-        return self._eager(args, kwargs)
-
     def _install(self, key, prog):
+        self.compile_s = time.perf_counter() - self._t0
         if self.trial is None:
-            self.trial = [[], []]  # [program call times, eager call times]
+            self.trial = [[], [], self._sig]  # [program call times, eager call times, signature]
         return prog
 
     @staticmethod
@@ -147,7 +168,8 @@ class Unit(_compile.CompiledFunction):
         none of its submodules (fewer ops each, the same per-call cost) is tried either."""
         self.eager_only = True
         self.cache.clear()
-        self.warmup.clear()
+        self.seen.clear()
+        self.ready.clear()
         self._last = None
         self.trial = None
         if slower is not None:
@@ -169,8 +191,18 @@ class Unit(_compile.CompiledFunction):
         return _any_hooks(state)
 
     def _note_recompile(self, key, to_dynamic=False):
-        if len(self.cache) >= _compile.cache_size_limit:
-            self._off()  # shapes keep changing: eager, as without units
+        pass  # quiet; at the recompile limit new signatures run eagerly (see __call__)
+
+
+def _signature(args, kwargs):
+    """The compile path's argument signature of a call (`CompiledFunction.__call__`'s `sig`)."""
+    if not kwargs and all(type(a) is Tensor for a in args):
+        leaves, tdef = list(args), len(args)
+    else:
+        leaves, tdef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+    sig = _arg_sig(tdef, leaves)
+    share = _compile._sharing([x for x in leaves if isinstance(x, Tensor)])
+    return sig if share is None else sig + (share,)
 
 
 def _any_hooks(state) -> bool:

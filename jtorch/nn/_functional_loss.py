@@ -141,8 +141,22 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
     """Matches `torch.nn.functional.multilabel_soft_margin_loss`."""
-    return _op("multilabel_soft_margin_loss", input, target, weight,
-               _red(size_average, reduce, reduction))
+    # torch's composite, op by op: in bfloat16/float16 each step and each backward step rounds
+    # to the input's dtype, and grad_fn follows the reduction (Mean/Sum/DivBackward0)
+    from .functional import logsigmoid
+    reduction = _red(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    c = input.dim() - 1
+    loss = loss.sum(dim=c) / input.size(c)
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not valid")
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,

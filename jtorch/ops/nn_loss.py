@@ -266,17 +266,6 @@ def soft_margin_loss(input: Array, target: Array, reduction: str = "mean"):
     return _reduce(jnp.log1p(jnp.exp(-t * x)), reduction)
 
 
-@op(**_PRIVATE, grad_name="MeanBackward0")
-def multilabel_soft_margin_loss(input: Array, target: Array, weight: Array = None,
-                                reduction: str = "mean"):
-    """Matches `torch.nn.functional.multilabel_soft_margin_loss`."""
-    x, t = _pair(input, target)
-    loss = -(t * jax.nn.log_sigmoid(x) + (1 - t) * jax.nn.log_sigmoid(-x))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(jnp.mean(loss, axis=x.ndim - 1), reduction)
-
-
 @op(**_PRIVATE, grad_name="MultiMarginLossBackward0")
 def multi_margin_loss(input: Array, target: Array, p: int = 1, margin: float = 1.0,
                       weight: Array = None, reduction: str = "mean"):

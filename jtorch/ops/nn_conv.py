@@ -52,6 +52,30 @@ def _conv_transpose(input: Array, weight: Array, bias: Array, stride, padding, o
     """The gradient of a convolution with respect to its input, as a forward op."""
     _check_conv_dtypes(input, weight)
     nd = input.ndim - 2
+
+    def conv(x, w, b):
+        y = _transposed(tuple(stride), tuple(padding), tuple(output_padding), groups,
+                        tuple(dilation))(x, w)
+        return y if b is None else y + b.reshape((1, -1) + (1,) * nd)
+    return _fused(conv, input, weight, bias, out_dtype=input.dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _transposed(*static):
+    """Transposed convolution `(x, weight) -> y` for (stride, padding, output_padding, groups,
+    dilation): an input-dilated convolution (XLA:CPU's fast forward).
+
+    Its tangent in the weight is written as torch's gemm + col2im (`_col2im`), because JAX's
+    transpose of the dilated convolution with respect to its kernel is a convolution XLA:CPU runs
+    10-25x slower than the gemm (2-4 s against 0.13-0.28 s for DCGAN's layers at batch 16)."""
+    f = jax.custom_jvp(functools.partial(_dilated, *static))
+    f.defjvps(lambda dx, y, x, weight: f(dx, weight),
+              lambda dw, y, x, weight: _col2im(x, dw, *static))
+    return f
+
+
+def _dilated(stride, padding, output_padding, groups, dilation, x, weight):
+    nd = x.ndim - 2
     cin, coutg = weight.shape[:2]
     k = weight.shape[2:]
     w = weight.reshape((groups, cin // groups, coutg) + k)
@@ -59,13 +83,31 @@ def _conv_transpose(input: Array, weight: Array, bias: Array, stride, padding, o
     w = jnp.flip(w, axis=tuple(range(2, 2 + nd)))
     pads = [(dilation[i] * (k[i] - 1) - padding[i],
              dilation[i] * (k[i] - 1) - padding[i] + output_padding[i]) for i in range(nd)]
+    return lax.conv_general_dilated(x, w, window_strides=(1,) * nd, padding=pads,
+                                    lhs_dilation=stride, rhs_dilation=dilation,
+                                    feature_group_count=groups, dimension_numbers=_DIMS[nd])
 
-    def conv(x, w, b):
-        y = lax.conv_general_dilated(x, w, window_strides=(1,) * nd, padding=pads,
-                                     lhs_dilation=stride, rhs_dilation=dilation,
-                                     feature_group_count=groups, dimension_numbers=_DIMS[nd])
-        return y if b is None else y + b.reshape((1, -1) + (1,) * nd)
-    return _fused(conv, input, w, bias, out_dtype=input.dtype)
+
+def _col2im(x, weight, stride, padding, output_padding, groups, dilation):
+    """The same transposed convolution as one gemm per group and a strided sum of its columns."""
+    nd = x.ndim - 2
+    n, cin = x.shape[:2]
+    coutg, k, size = weight.shape[1], weight.shape[2:], x.shape[2:]
+    out = [(size[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1)
+           + output_padding[i] + 1 for i in range(nd)]
+    sp, kp = "uvw"[:nd], "xyz"[:nd]
+    cols = jnp.einsum(f"ngc{sp},gco{kp}->{kp}ngo{sp}",
+                      x.reshape((n, groups, cin // groups) + size),
+                      weight.reshape((groups, cin // groups, coutg) + k))
+    y = None
+    for tap in itertools.product(*[range(kk) for kk in k]):
+        cfg = [(0, 0, 0)] * 3
+        for i in range(nd):
+            low_ = tap[i] * dilation[i] - padding[i]
+            cfg.append((low_, out[i] - (size[i] - 1) * stride[i] - 1 - low_, stride[i] - 1))
+        c = lax.pad(cols[tap], jnp.zeros((), cols.dtype), cfg)
+        y = c if y is None else y + c
+    return y.reshape((n, groups * coutg) + tuple(out))
 
 
 # ---- windows --------------------------------------------------------------------------------

@@ -17,16 +17,27 @@ Dec 7 2026 (466,432 parameters, 1,865,728 bytes; 3 FSDP units):
 - DDP: 2 all-reduces, 1,865,736 B (optimum 1, 1,865,728 B): one combined all-reduce of every
   gradient (XLA combines them) plus 8 bytes for the loss, which is a mean over the global batch
   sharded over the devices (torch's per-rank loss needs none).
-- FSDP (single controller): 19 all-gathers 29.4 MB, 32 all-reduces 17.0 MB, 5 all-to-alls
-  16 KB, no reduce-scatter (optimum 3 all-gathers + 3 reduce-scatters of 1.87 MB each). Far
-  from it: single-controller `fully_shard` only lays the parameters out sharded; the input
-  batch is not sharded over the mesh, so XLA's partitioner runs the whole batch everywhere and
-  moves activations and whole gradients. Sharding the inputs in a forward pre-hook (as DDP's
-  single-controller path does) was tried: the compiled step then fails on its next call, its
-  state's layouts no longer those it was compiled for (the compile layer does not pin output
-  layouts to input layouts yet). Multi-process `fully_shard` (one process per rank) does the
-  optimum's collectives by construction, one all-gather per unit and one reduce-scatter per
-  parameter (`jtorch/distributed/fsdp/_process_group.py`), eagerly.
+- FSDP (single controller), batch not sharded (as then): 19 all-gathers 29.4 MB, 32
+  all-reduces 17.0 MB, 5 all-to-alls 16 KB, no reduce-scatter (optimum 3 all-gathers + 3
+  reduce-scatters of 1.87 MB each): XLA's partitioner ran the whole batch everywhere and moved
+  activations and whole gradients.
+
+Dec 8 2026: the FSDP step now gets its batch sharded over the mesh, as single-controller FSDP
+needs (`distribute_tensor(x, mesh, [Shard(0)])`; each device then holds its rows, as each rank
+of torch's FSDP2 holds its own batch): 33 all-gathers 1,851,904 B, 30 all-reduces 1,865,848 B,
+no reduce-scatter, no all-to-all. The bytes are now about the optimum's (each sharded
+parameter gathered, each gradient reduced once; a parameter whose dim 0 does not divide by 64,
+the position table, stays replicated and is never gathered; the gradient all-reduces carry
+scalars of the loss and the gradient norm along). The excess is in the kind and count of ops:
+- each gradient is all-reduced at its full shape and each device keeps its slice: XLA:CPU's
+  SPMD partitioner emits all-reduce where a reduce-scatter would carry half the traffic in a
+  ring (the same bytes by this script's convention, which counts a reduce-scatter's operand);
+- the collectives are per parameter, not per FSDP unit: XLA:CPU does not combine the gathers
+  of a unit into one (nor the reductions, which interleave with the backward); the 33
+  all-gathers read 28 distinct shards (5 small ones are gathered again for the backward).
+Multi-process `fully_shard` (one process per rank) does the optimum's collectives by
+construction, one all-gather per unit and one reduce-scatter per parameter
+(`jtorch/distributed/fsdp/_process_group.py`), eagerly.
 """
 import functools
 import os
@@ -47,6 +58,7 @@ import jtorch.nn.functional as F  # noqa: E402
 
 from jtorch.distributed.device_mesh import init_device_mesh  # noqa: E402
 from jtorch.distributed.fsdp import fully_shard  # noqa: E402
+from jtorch.distributed.tensor import Shard, distribute_tensor  # noqa: E402
 
 VOCAB, CTX, D, HEADS, LAYERS, BATCH = 256, 32, 128, 4, 2, N
 _BYTES = {"f32": 4, "f16": 2, "bf16": 2, "s32": 4, "u32": 4, "s64": 8, "pred": 1, "f64": 8}
@@ -96,11 +108,13 @@ def collectives(hlo):
     return out
 
 
-def step_program(model, net):
+def step_program(model, net, shard_batch_over=None):
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.1)
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, VOCAB, (BATCH, CTX), generator=g)
     y = torch.randint(0, VOCAB, (BATCH, CTX), generator=g)
+    if shard_batch_over is not None:  # (DDP's single controller shards its inputs itself)
+        x, y = (distribute_tensor(t, shard_batch_over, [Shard(0)]) for t in (x, y))
 
     def step(x, y):
         opt.zero_grad()
@@ -127,7 +141,7 @@ def main():
     for b in m.blocks:
         fully_shard(b, mesh=mesh)
     fully_shard(m, mesh=mesh)
-    fsdp = collectives(step_program(m, m))
+    fsdp = collectives(step_program(m, m, shard_batch_over=mesh))
     unit_bytes = [sum(p.numel() * 4 for p in u) for u in units]
     print(f"params {sum(p.numel() for p in m.parameters())} ({pbytes} bytes), {N} devices, "
           f"{LAYERS} blocks + root = {len(units)} FSDP units {unit_bytes} bytes")

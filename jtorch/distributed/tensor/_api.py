@@ -6,6 +6,8 @@ by the mesh size; `Partial` placements are accepted by `from_local` only (reduce
 """
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -50,8 +52,14 @@ def _sharding(mesh: DeviceMesh, placements, shape):
                                         for a in spec]))
 
 
+@functools.lru_cache(maxsize=256)
+def _reshard_fn(sharding):
+    return jax.jit(lambda a: a, out_shardings=sharding)
+
+
 def _reshard(arr, sharding):
-    return jax.jit(lambda a: a, out_shardings=sharding)(arr)
+    # (one jit per target layout: a fresh jit per call compiled the copy again every time)
+    return _reshard_fn(sharding)(arr)
 
 
 def _my_device(mesh: DeviceMesh):

@@ -47,6 +47,10 @@ CASES = {
     # multilabel_soft_margin_loss is composite in torch: jtorch runs the same ops
     "multilabel_soft_margin_loss": (lambda L, a: L.nn.functional.multilabel_soft_margin_loss(
         a * 3, (a.detach() > 0.5).to(a.dtype), reduction="none"), [(6, 9)], 1.0),
+    # unary functions: value in float32 rounded once, gradient as torch's formula steps it
+    "atanh": (lambda L, a: L.atanh(a / 2), [(256,)], 1.0),
+    "expm1": (lambda L, a: L.expm1(a * 3), [(256,)], 1.0),
+    "erfinv": (lambda L, a: L.erfinv(a / 2), [(256,)], 1.0),
     "masked_var": (lambda L, a: L.masked.var(a * 5), [(5, 5, 5)], 1.0),
 }
 

@@ -1,12 +1,14 @@
 """Elementwise ops: arithmetic, comparisons, logic and unary math."""
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax import Array, lax
 
 from . import _gamma, _torch_grads
-from ._opmath import fused as _fused, low as _opmath_low
+from ._opmath import fused as _fused, low as _opmath_low, step
 from ._registry import op
 
 
@@ -386,10 +388,18 @@ def _to_float(f, *xs):
     return f(*xs)
 
 
-def _unary(name, f, float_only=True, grad_name=None, saves="inputs", method=True):
+def _unary(name, f, float_only=True, grad_name=None, saves="inputs", method=True, half_grad=None):
     # bfloat16/float16: computed in float32 and rounded once, as torch's CPU kernels (XLA's
-    # half exp2 was 0.5 off at 2**7; sinc, tanh several ulps)
+    # half exp2 was 0.5 off at 2**7; sinc, tanh several ulps). `half_grad(t, x, y, r)`: the
+    # tangent as torch's backward formula computes it in the half dtype, `r` rounding each step
+    # (its transpose is that formula), from float32 t, input x and the rounded output y
     def body(input: Array):
+        if half_grad is not None and _opmath_low(input.dtype):
+            dt, f32 = input.dtype, jnp.float32
+            value = lambda v: _fused(f, v)  # noqa: E731
+            return _torch_grads.linear_tangent(value, lambda v, t: half_grad(
+                t.astype(f32), v.astype(f32), value(v).astype(f32),
+                lambda u: step(u, dt)).astype(dt))(input)
         return _fused(lambda x: _to_float(f, x), input) if float_only else f(input)
     body.__name__ = name
     body.__doc__ = f"Matches `torch.{name}`."
@@ -399,7 +409,8 @@ def _unary(name, f, float_only=True, grad_name=None, saves="inputs", method=True
 
 exp = _unary("exp", jnp.exp, saves="output")
 exp2 = _unary("exp2", jnp.exp2)
-expm1 = _unary("expm1", jnp.expm1, saves="output")
+# torch's backward formulas (derivatives.yaml), each step rounded in the half dtype
+expm1 = _unary("expm1", jnp.expm1, saves="output", half_grad=lambda t, x, y, r: t * r(y + 1))
 log = _unary("log", jnp.log)
 log2 = _unary("log2", jnp.log2)
 log10 = _unary("log10", jnp.log10)
@@ -419,11 +430,12 @@ cosh = _unary("cosh", jnp.cosh)
 tanh = _unary("tanh", jnp.tanh, saves="output")
 asinh = _unary("asinh", jnp.arcsinh)
 acosh = _unary("acosh", jnp.arccosh)
-atanh = _unary("atanh", jnp.arctanh)
+atanh = _unary("atanh", jnp.arctanh, half_grad=lambda t, x, y, r: t / r(1 - r(x * x)))
 sigmoid = _unary("sigmoid", jax.nn.sigmoid, saves="output")
 erf = _unary("erf", jax.scipy.special.erf)
 erfc = _unary("erfc", jax.scipy.special.erfc)
-erfinv = _unary("erfinv", jax.scipy.special.erfinv)
+erfinv = _unary("erfinv", jax.scipy.special.erfinv, half_grad=lambda t, x, y, r: t * r(
+    0.5 * math.sqrt(math.pi) * r(jnp.exp(r(y * y)))))
 # torch's digamma: -inf at 0.0, +inf at -0.0 (JAX's: NaN)
 lgamma = _unary("lgamma", _torch_grads.elementwise(jax.scipy.special.gammaln,
                                                    lambda x, y: _gamma.digamma(x)))

@@ -23,6 +23,14 @@ logits equal the rows without units bit for bit.
 
 Run: python benchmarks/bench_generate.py [--tokens 24] [--layers 2] [--embd 64] [--block B]
      [--units]
+
+Measured (Dec 7, `--tokens 40 --block 16 --units`, load average 12.7; one process per row, so
+single samples): ratio to torch cold, no host path 384x; cold 265x; warm 47x; hot 4.2x; with
+units cold 240x, warm 57x, hot 4.2x: growing lengths run eagerly (ski rental: no whole-forward
+compile per length), so cold and warm are the per-op path's; at the cropped length the unit's
+program runs, but under this load the 40-token hot run is dominated by noise. Per step, measured
+alone (load ~10, third generation): the 24 steps at the cropped length took 178-191 ms with
+units and 560-1118 ms without. Every step's logits equal bit for bit with and without units.
 """
 from __future__ import annotations
 

@@ -12,9 +12,10 @@ never changing what the user sees:
   generation, a last smaller batch) never pay for a whole-call compile, and a shape used for long
   pays it once (the compile path's guards then decide which program runs);
 * anything the program could not repeat -- a hook on any module it reaches, `.item()`, printing,
-  a Python side effect, a tensor reached outside the state walk, any error while tracing, the
-  recompile limit -- turns the unit off for that module, silently: it runs eagerly, exactly as
-  without units (its submodules may still become units);
+  a Python side effect, a tensor reached outside the state walk, any error while tracing --
+  turns the unit off for that module, silently: it runs eagerly, exactly as without units (its
+  submodules may still become units); at the recompile limit (8 programs) new signatures run
+  eagerly;
 * a unit is kept only if it is faster: after its first program, program calls and plain eager
   calls alternate a few times, and a unit whose fastest call does not beat eager's fastest by
   10% (a module of one op or a few tiny ones, as `RNNCell` or a small policy MLP: the compile
@@ -42,7 +43,7 @@ from .autograd.grad_mode import ENABLED, _MODE
 
 # Eager calls of a signature before it is traced (0: units off). Env: JTORCH_EAGER_UNITS=N.
 CALLS = [int(os.environ.get("JTORCH_EAGER_UNITS", "0") or 0)]
-TRIALS = 4          # timed unit calls before the faster-than-eager verdict
+TRIALS = 4          # timed program and eager calls before the faster-than-eager verdict
 FASTER = 0.9        # a unit is kept when its fastest call takes under this share of eager's
 MAX_WARM = 1 << 12  # signatures counted per unit before the counts start over (memory bound)
 

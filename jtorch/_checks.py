@@ -440,6 +440,26 @@ def any_zero(arr) -> bool:
 _PROB_STATS = None
 
 
+def nan_present(arr, part=None) -> bool:
+    """Whether a concrete floating or complex array holds a NaN, eagerly (numpy on the CPU
+    backend, else one reduction and one host read); False for a tracer. `part`: "L"/"U" reads
+    only that triangle of the last two dims (what LAPACK's eigh reads); "inf" counts infinities
+    too. O(n^2) next to the O(n^3) decompositions that call it."""
+    if _is_tracer(arr) or not hasattr(arr, "dtype") or not arr.size or \
+            np.dtype(arr.dtype).kind not in "fcV" or arr.ndim < 2:
+        return False
+    if _on_cpu() or isinstance(arr, np.ndarray):
+        import numpy as xp
+        a = np.asarray(arr)
+    else:
+        import jax.numpy as xp
+        a = arr
+    if part in ("L", "U"):
+        a = xp.tril(a) if part == "L" else xp.triu(a)
+    bad = ~xp.isfinite(a) if part == "inf" else xp.isnan(a)
+    return builtins.bool(bad.any())
+
+
 def probability_stats(arr):
     """(min, max, all finite, smallest sum along the last dim) of a concrete floating array
     (numpy on the CPU backend, else one jitted reduction and one host read); None for a

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _is_tracer, any_zero, extrema, out_of_range, probability_stats, wrap_dim
+from ._checks import _is_tracer, any_zero, extrema, nan_present, out_of_range, probability_stats, \
+    wrap_dim
 from .ops._registry import REGISTRY
 
 
@@ -258,6 +259,39 @@ def _positive(name, arg, text, strict):
     return check
 
 
+_SVD_NAN = ("linalg.svd: The algorithm failed to converge because the input matrix contained "
+            "non-finite values.")
+_EIGH_NAN = ("linalg.eigh: The algorithm failed to converge because the input matrix is "
+             "ill-conditioned or has too many repeated eigenvalues (error code: 1).")
+
+
+def _lapack_nan(arg="A", uses_svd=lambda a: True, eigh=False):
+    """A NaN in a matrix LAPACK decomposes: torch's LinAlgError (LAPACK reports no
+    convergence; JAX returns NaN). An infinity alone may converge in LAPACK or not (an all-inf
+    matrix fails, one inf gives NaN): not checked. Hermitian variants read one triangle."""
+    def check(a):
+        x = a.get(arg)
+        if not uses_svd(a):
+            return
+        herm = eigh or a.get("hermitian", False)
+        if nan_present(x, a.get("UPLO", "L") if herm else None):
+            from .linalg import LinAlgError
+            raise Refused(LinAlgError(_EIGH_NAN if herm else _SVD_NAN))
+    return check
+
+
+def _eig_finite(a):
+    if nan_present(a.get("A"), "inf"):
+        raise Refused(RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs."))
+
+
+def _svd_ord(a):  # matrix norms computed from singular values
+    o = a.get("ord", a.get("p"))
+    x = a.get("A")
+    return o in (2, -2, "nuc") and getattr(x, "ndim", 0) >= 2 and (
+        "dim" not in a or a.get("dim") is None or len(tuple(a["dim"])) == 2)
+
+
 CHECKS = {
     "gather": _dim_check(RuntimeError, _GATHER),
     "scatter": _dim_check(RuntimeError, _GATHER),
@@ -292,6 +326,13 @@ CHECKS = {
     "quantile": _quantile,
     "nanquantile": _quantile,
     "histc": _histc,
+    "linalg_svd": _lapack_nan(), "linalg_svdvals": _lapack_nan(), "svd": _lapack_nan("input"),
+    "linalg_pinv": _lapack_nan(), "linalg_matrix_rank": _lapack_nan(),
+    "linalg_eigh": _lapack_nan(eigh=True), "linalg_eigvalsh": _lapack_nan(eigh=True),
+    "linalg_cond": _lapack_nan(uses_svd=lambda a: a.get("p") in (None, 2, -2, "nuc")),
+    "linalg_matrix_norm": _lapack_nan(uses_svd=_svd_ord),
+    "linalg_norm": _lapack_nan(uses_svd=_svd_ord),
+    "linalg_eig": _eig_finite, "linalg_eigvals": _eig_finite,
     "huber_loss": _positive("huber_loss", "delta", "huber_loss does not support non-positive "
                             "values for delta.", True),
     "smooth_l1_loss": _positive("smooth_l1_loss", "beta", "smooth_l1_loss does not support "

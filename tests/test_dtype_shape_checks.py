@@ -173,3 +173,42 @@ def test_accepted_as_torch_does():
     assert torch.addmv(_t(1), _t(3, 4), _t(4)).shape == (3,)
     assert F.conv2d(_t(1, 4, 5, 5), _t(4, 2, 3, 3), groups=2).shape == (1, 4, 3, 3)
     assert torch.bincount(_i(0, 1, 1)).tolist() == [1, 2]
+
+
+def _nan_matrix(m, n, i=1, j=0, v=float("nan")):
+    a = torch.ones(m, n)
+    a[i, j] = v
+    return a
+
+
+def test_lapack_nan_is_linalg_error():
+    # torch's LAPACK reports no convergence on a NaN (JAX returns NaN): checked eagerly
+    a, r = _nan_matrix(3, 3), _nan_matrix(3, 4)
+    svd_text = "linalg.svd: The algorithm failed to converge because the input matrix contained"
+    for fn in (lambda: torch.linalg.svd(r), lambda: torch.linalg.svdvals(r), lambda: torch.svd(r),
+               lambda: torch.linalg.pinv(r), lambda: torch.linalg.matrix_rank(r),
+               lambda: torch.linalg.cond(a), lambda: torch.linalg.matrix_norm(r, 2),
+               lambda: torch.linalg.norm(r, "nuc")):
+        with pytest.raises(torch.linalg.LinAlgError, match=svd_text):
+            fn()
+    for fn in (lambda: torch.linalg.eigh(a), lambda: torch.linalg.eigvalsh(a),
+               lambda: torch.linalg.pinv(a, hermitian=True)):
+        with pytest.raises(torch.linalg.LinAlgError, match="linalg.eigh: The algorithm failed"):
+            fn()
+    assert issubclass(torch.linalg.LinAlgError, RuntimeError)
+    with pytest.raises(RuntimeError, match="torch.linalg.eig: input tensor should not contain "
+                                           "infs or NaNs"):
+        torch.linalg.eig(_nan_matrix(3, 3, v=float("inf")))
+    # eigh reads one triangle (UPLO): a NaN in the other is not seen, as in torch
+    assert torch.linalg.eigh(_nan_matrix(3, 3, 0, 1)).eigenvalues.isfinite().all()
+    assert torch.linalg.matrix_norm(r).isnan()  # the Frobenius norm needs no SVD
+
+
+def test_svd_of_an_infinity_returns():
+    # XLA's SVD never returned on a non-square matrix holding an infinity (a hang); LAPACK, and
+    # jtorch now, give NaN singular values
+    r = _nan_matrix(3, 4, 0, 1, float("inf"))
+    svd = torch.compile(lambda t: torch.linalg.svd(t).S)
+    for run in (lambda t: torch.linalg.svd(t).S, svd, svd):
+        assert run(r).isnan().all()
+    assert torch.linalg.pinv(r).isnan().all()

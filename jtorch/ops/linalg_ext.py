@@ -173,6 +173,7 @@ def _svd(A, full_matrices):
     """jnp.linalg.svd, differentiable with full_matrices=True too: JAX differentiates only the
     reduced SVD, so the values are the full decomposition's and, as in torch, the gradient flows
     through the first min(m, n) singular vectors (the completing ones carry none)."""
+    A = no_inf(A)
     m, n = A.shape[-2:]
     if not full_matrices or m == n:
         return jnp.linalg.svd(A, full_matrices=full_matrices)
@@ -310,7 +311,16 @@ def pinv(A: Array, *, atol: Array = None, rtol: Array = None, hermitian: bool = 
     return _pinv(A, atol, rtol, False)
 
 
+def no_inf(A):
+    """A with infinities as NaN: XLA's CPU SVD with singular vectors never returns on a
+    non-square matrix holding an infinity (jnp.linalg.svd of a 3x4 matrix with one inf loops);
+    LAPACK gives NaN there (torch: NaN values, or LinAlgError when it fails to converge)."""
+    return jnp.where(jnp.isinf(A), jnp.nan, A) if jnp.issubdtype(A.dtype, jnp.inexact) else A
+
+
 def _pinv(A, atol, rtol, hermitian):
+    if not hermitian:
+        A = no_inf(A)
     if atol is None and rtol is None:
         return jnp.linalg.pinv(A, hermitian=hermitian)
     u, s, vh = jnp.linalg.svd(A, full_matrices=False)

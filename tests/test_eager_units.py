@@ -306,6 +306,22 @@ def test_nested_modules_are_one_unit_and_compile_still_works():
     assert bits(ys[-1]) == bits(eager_ref(lambda: m[1](m[0](x))))
 
 
+def test_func_transforms_see_eagers_values():
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    x = jtorch.randn(5, 3)
+    params = dict(m.named_parameters())
+    ref = eager_ref(lambda: m(x).detach())
+    g_ref = eager_ref(lambda: jtorch.func.grad(
+        lambda p: jtorch.func.functional_call(m, p, (x,)).sum())(params))
+    with jtorch.no_grad():
+        for _ in range(4):
+            assert bits(jtorch.func.vmap(m)(x)) == bits(ref)
+            assert bits(jtorch.func.functional_call(m, params, (x,))) == bits(ref)
+    for _ in range(3):
+        g = jtorch.func.grad(lambda p: jtorch.func.functional_call(m, p, (x,)).sum())(params)
+        assert [bits(v) for v in g.values()] == [bits(v) for v in g_ref.values()]
+
+
 def test_copy_and_pickle_drop_the_unit():
     m = nn.Sequential(nn.Linear(2, 2))
     x = jtorch.randn(1, 2)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 
-_USAGE = """usage: python -m jtorch [--compile-modules[=N]] SCRIPT.py [args...]
+_USAGE = """usage: python -m jtorch SCRIPT.py [args...]
+       python -m jtorch --compile-modules[=N] SCRIPT.py [args...]
        python -m jtorch compare [--rtol R] [--atol A] [--ignore REGEX] SCRIPT.py [args...]
 
 Runs an unmodified PyTorch script with `torch` resolved to jtorch. `compare` runs it under

@@ -40,7 +40,8 @@ from .autograd.grad_mode import INFERENCE as _INFERENCE, _MODE
 from ._compile_guard import (_LIFTED, _arg_sig, _aval, _batch_classes, _dynamic_sig,
                              _explain, _guard_key, _is_tensor, _only_batch_changed)
 from ._compile_state import _discover
-from ._compiled import audit as _audit, deferred as _deferred, effects as _effects
+from ._compiled import audit as _audit, deferred as _deferred, effects as _effects, \
+    host_arrays as _host_arrays
 from .compile_errors import UntraceableError
 
 _UNTRACEABLE = (UntraceableError, jax.errors.ConcretizationTypeError,
@@ -134,6 +135,7 @@ class CompiledFunction:
         self.extra = []
         self.traces = 0          # Python traces of fn (jtorch-only, for tests and tools)
         self._limit_warned = False
+        self._host_warned = False
         _ALL.add(self)
 
     def __get__(self, obj, objtype=None):
@@ -244,6 +246,11 @@ class CompiledFunction:
                     return self._failed(e, args, kwargs)  # an eager unit: eager says what is wrong
                 self.cache[key] = prog = self._install(key, prog)
             self._last = (sig, state, prog) if state.rec.fit else None
+        if prog.host is not None and _host_arrays.changed(prog.host):
+            if not self._host_warned:
+                self._host_warned = True
+                _host_arrays.warn_changed(self._name())
+            return self._eager(args, kwargs)
         out = prog.run(state, ins)
         if self._last is not None:
             if prog.stationary:
@@ -560,6 +567,8 @@ class _Program:
         self.in_owner = box.get("in_owner", [])  # written arguments that stand for a storage
         self.checks = box.get("checks") or None  # value checks the program defers to the host
         self.ident = box.get("ident") if any(box.get("ident") or ()) else None
+        # NumPy arrays the trace converted, baked in: their values are checked before each run
+        self.host = _host_arrays.guard(box.get("host") or (), "the function")
 
     @property
     def compiled(self):
@@ -816,8 +825,9 @@ def _trace(fn, state, args, kwargs, leaves, classes=None, dry=False, isolate=Non
                 return t
             call_args, call_kwargs = jax.tree_util.tree_map(
                 as_input, (args, kwargs), is_leaf=lambda x: isinstance(x, Tensor))
-            with _deferred.Recording() as checks:
+            with _deferred.Recording() as checks, _host_arrays.Recording() as host:
                 out = fn(*call_args, **call_kwargs)
+            box["host"] = host.arrays
             if backward is not None:  # the differentiable variant's backward program
                 return _inner_backward(out, backward, carriers, in_tensors, call_args, call_kwargs)
             in_written = [i for i, (t, a) in enumerate(zip(in_tensors, in_arrays))

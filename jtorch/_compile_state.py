@@ -186,10 +186,10 @@ GUARDED, NUMBERS_LOOSE, SCHEDULER = 0, 1, 2
 def _entry(st, v, loose):
     """How the record compares child v: True by identity, False by type."""
     t = type(v)
-    if loose and t in _NUMBERS or loose == SCHEDULER and _kind(t) in (_DICT, _SEQ):
+    if loose and t in _NUMBERS or loose == SCHEDULER and (t is bool or _kind(t) in (_DICT, _SEQ)):
         return False
-    if t in _NUMBERS:
-        st.consts.append(v)
+    if t in _NUMBERS or t is bool:  # baked into the trace (a bool by a Python branch on it):
+        st.consts.append((t, v))     # by type and value, as 1, 1.0 and True trace differently
     elif t is np.ndarray or isinstance(v, jax.Array):  # baked in as constants too
         st.consts.append(("array", id(v)))
     return True

@@ -12,6 +12,7 @@ from jax.export import is_symbolic_dim
 
 from . import _dtype as D, _pyvalues
 from ._checks import fill_value as fill_value_check
+from ._compiled import host_arrays
 from ._layout import check_layout
 from ._tensor import Tensor, _type_name
 from ._config_fns import _state
@@ -108,6 +109,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         dtype = dtype or data.dtype
         return _finish(jnp.array(a, dtype=dtype.np, copy=True), dtype, device, requires_grad)
     if isinstance(data, np.ndarray):
+        host_arrays.note(data)  # inside a compiled trace: its values are baked in, guard them
         d = dtype or D.from_np(data.dtype)
         if data.dtype == d.np:  # a host copy put on the device: no program compiled per shape
             return _finish(jax.device_put(np.array(data, copy=True)), d, device, requires_grad)
@@ -150,6 +152,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     """Matches `torch.from_numpy`, except that the data is copied (jax arrays do not alias numpy)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    host_arrays.note(ndarray)
     return Tensor._from_array(jnp.asarray(ndarray, dtype=D.from_np(ndarray.dtype).np))
 
 

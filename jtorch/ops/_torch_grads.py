@@ -120,7 +120,7 @@ def std(x, axis, ddof, keepdims):
         centred = step(v.astype(up) - mean, dt)
         # the transpose of these steps, read backwards, is torch's formula
         u = step(jnp.sum(t.astype(up) * centred, axis=axis, keepdims=keepdims), dt)
-        u = step(u * (2.0 / (n - ddof)), dt)
+        u = step(u * (jnp.asarray(2.0, up) / (n - ddof)), dt)  # inf at n == correction, as var's
         zero = r == 0
         return jnp.where(zero, 0.0, u / (2 * jnp.where(zero, 1.0, r))).astype(dt)
     return linear_tangent(f, df_t)(x)

@@ -491,7 +491,8 @@ def _summary(lib, v):
         a = v.detach()
         if a.dtype == lib.bfloat16:
             a = a.float()
-        arr = a.cpu().numpy() if a.is_contiguous() or True else None
+        a = a.resolve_conj().resolve_neg()  # torch's numpy() refuses the lazy conj/neg bits
+        arr = a.cpu().numpy()
         flat = arr.reshape(-1)[:64]
         if arr.dtype.kind == "c":
             vals = [[_n(x.real), _n(x.imag)] for x in flat]

@@ -115,8 +115,13 @@ _TENSOR_ONLY = {
     "take": ("index",), "gather": ("index",), "index_select": ("index",),
     "cross_entropy": ("input", "weight"), "nll_loss": ("input", "weight"),
     "_batch_norm_eval": ("running_mean", "running_var"), "searchsorted": ("sorted_sequence",),
-    "bucketize": ("boundaries",), "einsum": ("operands",),
+    "bucketize": ("boundaries",), "einsum": ("operands",), "gcd": ("other",), "lcm": ("other",),
 }
+# Parameters that take a Tensor or a number, never a string or None (TypeError in torch's parser;
+# the dtype rules would report the other operand first).
+_NUMBER_OR_TENSOR = {"bitwise_and": ("other",), "bitwise_or": ("other",),
+                     "bitwise_xor": ("other",)}
+_INT_DIM = {"prod"}  # `dim` is one int (no list overload): prod(x, dim=(0,)) is TypeError
 _PY = (bool, int, float, complex, str, bytes)
 # Scalar parameters written into a tensor of the input's dtype: a complex number into a real
 # tensor is torch's RuntimeError (`x.fill_(1+2j)`, `clamp(x, min=1j)`), not a dropped imaginary part.
@@ -137,6 +142,8 @@ def _int_params(op):
             kind = "int"
         elif p.annotation in ("float", "float | None"):
             kind = "float"
+        elif p.name == "dim" and op.name in _INT_DIM:
+            kind = "int"
         elif p.annotation is p.empty and p.name in _LIST_NAMES and op.name not in _LIST_EXCLUDED:
             kind = "list"
         else:
@@ -224,8 +231,9 @@ def _kind(v):
     return None if d is None else np.dtype(d).kind
 
 
-def _tensor_only(op, params):
-    """`Op.check` part: torch's TypeError for a Python value in a Tensor-only parameter."""
+def _tensor_only(op, params, refused=_PY):
+    """`Op.check` part: torch's TypeError for a Python value (of the `refused` types, and None)
+    in a Tensor-only parameter."""
     name, names = op.name.lstrip("_"), tuple(op.sig.parameters)
     spec = tuple((names.index(p), p, op.sig.parameters[p].default is None) for p in params)
 
@@ -241,7 +249,7 @@ def _tensor_only(op, params):
                     raise TypeError(f"expected Tensor as element {k} in argument {pos}, but got "
                                     f"{type(bad).__name__}")
                 continue
-            elif isinstance(v, _PY):
+            elif isinstance(v, refused):
                 bad = v
             else:
                 continue
@@ -254,10 +262,11 @@ def install():
     """Wrap the op bodies (before any of them is compiled); add the Tensor-only checks to
     `Op.check` (after `_value_checks.install` and the dtype rules)."""
     from ._value_checks import chain
-    for name, params in _TENSOR_ONLY.items():
-        op = REGISTRY[name]
-        op.check = chain(_tensor_only(op, params), op.check) if op.check else \
-            _tensor_only(op, params)
+    for table, refused in ((_TENSOR_ONLY, _PY), (_NUMBER_OR_TENSOR, (str, bytes))):
+        for name, params in table.items():
+            op = REGISTRY[name]
+            check = _tensor_only(op, params, refused)
+            op.check = chain(check, op.check) if op.check else check
     for op in REGISTRY.values():
         op.fn = _guard(op, _int_params(op))
         op.jit_plain = op.jit_nograd = op.jit_vjp = op.jit_donate = None

@@ -139,6 +139,15 @@ _SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported
 _CAST_FIRST = frozenset({"softmax", "log_softmax"})
 
 
+# Elementwise ops (TensorIterator in torch): shapes that do not broadcast are reported before a
+# refused dtype. Checked on the error path only.
+_BROADCAST_FIRST = frozenset({
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+    "gcd", "lcm", "hypot", "nextafter", "logaddexp", "logaddexp2", "atan2", "igamma", "igammac",
+    "xlogy", "heaviside", "maximum", "minimum", "fmax", "fmin", "lt", "le", "gt", "ge", "polar",
+    "copysign", "fmod", "remainder", "floor_divide"})
+
+
 def _rule(name, kinds, exc, text):
     # torch's subtraction refuses a bool tensor operand whatever the other one is (checked
     # against torch 2.13 for sub, l1_loss, pairwise_distance, triplet_margin_loss, tanhshrink;
@@ -155,6 +164,9 @@ def _rule(name, kinds, exc, text):
             raise RuntimeError(_SUB_BOOL)
         if d is None or d.kind not in kinds:
             return
+        if name in _BROADCAST_FIRST:  # elementwise kernels: torch checks the shapes first
+            from ._checks import broadcast_shapes
+            broadcast_shapes(*(v.shape for v in vals if hasattr(v, "shape")))
         t = _type_name(d)
         if d.kind == "c" and name in _COMPLEX_TEXT:
             raise NotImplementedError(_COMPLEX_TEXT[name])

@@ -91,6 +91,14 @@ REFUSED = [
     (lambda: F.normalize(torch.ones(()), dim=1), IndexError, "Dimension out of range"),
     (lambda: torch.randint(None, 5, (3,)), TypeError, "randint() received an invalid combination "
                                                       "of arguments"),
+    (lambda: torch.prod(x, dim=(0,)), TypeError, "prod(): argument 'dim' must be int, not tuple"),
+    (lambda: torch.bitwise_and(x, None), TypeError, "bitwise_and(): argument 'other' (position 2) "
+                                                    "must be Tensor, not NoneType"),
+    (lambda: torch.gcd(x, "abc"), TypeError, "gcd(): argument 'other' (position 2) must be Tensor"),
+    # elementwise kernels report shapes that do not broadcast before a refused dtype
+    (lambda: torch.bitwise_or(x, torch.ones(2, 4)), RuntimeError, "The size of tensor a (3) must "
+                                                                   "match the size of tensor b (2)"),
+    (lambda: torch.gcd(x, torch.ones(5)), RuntimeError, "must match the size of tensor b (5)"),
     # tensor parameters given a Python number or None; complex scalars into real tensors
     (lambda: torch.logical_and(x, None), TypeError, "logical_and(): argument 'other' (position 2) "
                                                     "must be Tensor, not NoneType"),
@@ -212,6 +220,8 @@ def test_accepted_as_torch_does():
     assert F.elu(x, alpha=True).shape == (3, 4)
     assert F.layer_norm(x, (4,)).shape == (3, 4)
     assert F.pixel_shuffle(img, 2).shape == (1, 1, 4, 4)
+    assert torch.bitwise_and(torch.tensor([3, 5]), 1).tolist() == [1, 1]  # a number is fine
+    assert x.prod(1).shape == (3,)
     assert F.adaptive_avg_pool2d(img, (None, 1)).shape == (1, 4, 2, 1)  # None: the input's size
     assert F.adaptive_avg_pool2d(img, (1, True)).shape == (1, 4, 1, 1)
     assert torch.randint(high=5, size=(3,)).shape == (3,) and torch.randint(5, (3,)).shape == (3,)

@@ -116,6 +116,7 @@ _TENSOR_ONLY = {
     "cross_entropy": ("input", "weight"), "nll_loss": ("input", "weight"),
     "_batch_norm_eval": ("running_mean", "running_var"), "searchsorted": ("sorted_sequence",),
     "bucketize": ("boundaries",), "einsum": ("operands",), "gcd": ("other",), "lcm": ("other",),
+    "index_add": ("source",), "index_copy": ("source",),
 }
 # Parameters that take a Tensor or a number, never a string or None (TypeError in torch's parser;
 # the dtype rules would report the other operand first).

@@ -144,7 +144,10 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 def bincount(input, weights=None, minlength=0):
     """Matches `torch.bincount`."""
-    if isinstance(input, Tensor) and input.dtype.np.kind not in "iu":  # checked before the data
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bincount(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.dtype.np.kind not in "iu":  # checked before the data
         from ._checks import type_name
         raise NotImplementedError(f'"bincount_cpu" not implemented for '
                                   f"'{type_name(input.dtype.np)}'")

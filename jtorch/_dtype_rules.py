@@ -32,7 +32,7 @@ RULES = {
     # elementwise
     "abs": ("b", NIE, None), "ceil": ("b", NIE, None), "floor": ("b", NIE, None),
     "trunc": ("b", NIE, None), "fix": ("b", NIE, None), "frac": ("iu", NIE, None),
-    "round": ("c", NIE, None), "sign": ("c", NIE, "Unlike NumPy, torch.sign is not intended to "
+    "round": ("bc", NIE, '"round_vml_cpu" not implemented for \'{T}\''), "sign": ("c", NIE, "Unlike NumPy, torch.sign is not intended to "
                                         "support complex numbers. Please use torch.sgn instead."),
     "deg2rad": ("c", RE, "deg2rad is not supported for complex tensors."),
     "rad2deg": ("c", RE, "rad2deg is not supported for complex tensors."),
@@ -45,7 +45,7 @@ RULES = {
                            "and division for float inputs (self + value * tensor1 / tensor2). "
                            "The new addcdiv behavior can be implemented with true_divide "
                            "(self + value * torch.true_divide(tensor1, tensor2)."),
-    "atan2": ("c", NIE, None), "gcd": ("fVc", NIE, None), "lcm": ("fVc", NIE, None), "hypot": ("biu", NIE, None), "nextafter": ("biu", NIE, None),
+    "atan2": ("c", NIE, None), "gcd": ("fVc", NIE, None), "lcm": ("fVc", NIE, None), "hypot": ("biuc", NIE, '"hypot_cpu" not implemented for \'{T}\''), "nextafter": ("biu", NIE, None),
     "logaddexp": ("biu", NIE, None), "logaddexp2": ("biuc", NIE, None),
     "igamma": ("biu", NIE, None), "igammac": ("biu", NIE, None), "xlogy": ("c", NIE, None),
     "lerp": ("iu", NIE, None),
@@ -77,7 +77,8 @@ RULES = {
     "msort": ("c", RE, "Sort does not support complex dtypes on CPU"),
     "topk": ("b", RE, "topk does not support bool dtypes on CPU"),
     "histc": ("iuc", NIE, None), "searchsorted": ("bc", NIE, None), "bucketize": ("bc", NIE, None),
-    "softmax": ("c", NIE, None), "log_softmax": ("c", NIE, None),
+    "softmax": ("biuc", NIE, '"softmax_lastdim_kernel_impl" not implemented for \'{T}\''),
+    "log_softmax": ("biuc", NIE, '"log_softmax_lastdim_kernel_impl" not implemented for \'{T}\''),
     "cov": ("b", RE, "cov(): bool dtype is not supported for input"),
     "corrcoef": ("b", RE, "cov(): bool dtype is not supported for input"),
     "trapezoid": ("b", RE, "trapezoid: received a bool input for `y`, but bool is not supported"),
@@ -270,6 +271,8 @@ ARG_RULES = {
         ("input", "iu", RE, "mean(): could not infer output dtype. Input dtype must be either a "
                             "floating point or complex dtype. Got: {T}"),
         ("input", "c", NIE, "clamp is not supported for complex types")),
+    "cross_entropy": (("input", "biuc", NIE, '"log_softmax_lastdim_kernel_impl" not implemented '
+                                             'for \'{T}\''),),
     "ldexp": (("other", "b", NIE, '"ldexp_cpu_exp" not implemented for \'{T}\''),),
     "dist": (("input", "b", RE, _SUB_BOOL), ("other", "b", RE, _SUB_BOOL)),
     "_interpolate": (("input", "bic", NIE, '"upsample" not implemented for \'{T}\''),

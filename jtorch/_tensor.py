@@ -519,14 +519,19 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(np.asarray(a).reshape(()))
 
+    def _scalar(self):
+        if self.numel() != 1:  # torch's ValueError here (item() raises a RuntimeError)
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __index__(self):
         if self.dtype.category != D.INT or self.numel() != 1:

@@ -95,6 +95,22 @@ REFUSED = [
     (lambda: torch.bitwise_and(x, None), TypeError, "bitwise_and(): argument 'other' (position 2) "
                                                     "must be Tensor, not NoneType"),
     (lambda: torch.gcd(x, "abc"), TypeError, "gcd(): argument 'other' (position 2) must be Tensor"),
+    (lambda: torch.index_add(x, 0, torch.tensor([0, 1]), 2.5), TypeError,
+     "index_add(): argument 'source' (position 4) must be Tensor, not float"),
+    (lambda: torch.bincount(2.5), TypeError, "bincount(): argument 'input' (position 1) must be "
+                                             "Tensor, not float"),
+    (lambda: int(torch.ones(2)), ValueError, "only one element tensors can be converted to Python "
+                                             "scalars"),
+    (lambda: torch.softmax(x.long(), 1), NotImplementedError,
+     "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'"),
+    (lambda: F.cross_entropy(x.long(), torch.tensor([0, 1, 2])), NotImplementedError,
+     "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'"),
+    (lambda: torch.hypot(x.to(torch.complex64), x), NotImplementedError,
+     "\"hypot_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda: torch.ones(3, dtype=torch.bool).round(), NotImplementedError,
+     "\"round_vml_cpu\" not implemented for 'Bool'"),
+    (lambda: F.binary_cross_entropy(torch.zeros(2, 3), torch.full((2, 5), 2.0)), ValueError,
+     "Using a target size"),  # the size check comes before the [0, 1] value check
     # elementwise kernels report shapes that do not broadcast before a refused dtype
     (lambda: torch.bitwise_or(x, torch.ones(2, 4)), RuntimeError, "The size of tensor a (3) must "
                                                                    "match the size of tensor b (2)"),

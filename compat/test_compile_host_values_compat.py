@@ -2,7 +2,9 @@
 flipped between calls (a Python branch on it), a number switching type (1 -> 1.0 -> True) and a
 NumPy array written in place after the trace give torch.compile's results (torch re-guards the
 first two and reads the array afresh; jtorch retraces, or runs eagerly with a warning while the
-array differs from its traced values)."""
+array differs from its traced values). Python and NumPy random draws inside the function are new
+on every call, as torch.compile's (jtorch runs such a function eagerly, with a warning)."""
+import random
 import warnings
 
 import numpy as np
@@ -20,6 +22,7 @@ def _compiled(L, fn):
 
 def _run(L, build, calls=6):
     L.manual_seed(0)
+    random.seed(0), np.random.seed(0)
     fn, mutate = build(L)
     f = _compiled(L, fn)
     out = []
@@ -74,7 +77,17 @@ def _numpy_in_place(L):
     return fn, mutate
 
 
-@pytest.mark.parametrize("build", [_bool_flag, _number_type, _numpy_in_place],
-                         ids=["bool-flag", "number-type", "numpy-in-place"])
+def _python_random(L):
+    return (lambda x: x * random.random() if random.random() < 0.5 else x * 3), (lambda i: None)
+
+
+def _numpy_random(L):
+    return (lambda x: x * float(np.random.rand())), (lambda i: None)
+
+
+@pytest.mark.parametrize("build", [_bool_flag, _number_type, _numpy_in_place, _python_random,
+                                   _numpy_random],
+                         ids=["bool-flag", "number-type", "numpy-in-place", "python-random",
+                              "numpy-random"])
 def test_compiled_reads_current_values_as_torch(build):
     assert _run(jtorch, build) == _run(torch, build)

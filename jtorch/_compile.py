@@ -317,7 +317,7 @@ class CompiledFunction:
     def _fallback(self, err, args, kwargs, side_effect=False, stored=False):
         where = _user_line(err)
         if stored:
-            msg = (f"jtorch.compile: {self._name()} stores {err} — a "
+            msg = (f"jtorch.compile: {self._name()} {err} — a "
                    "compiled program cannot repeat a Python side effect (torch.compile runs it on "
                    "every call), so it runs eagerly from now on.")
         elif side_effect:
@@ -1007,7 +1007,7 @@ def _check_effects(snap, state):
     if numbers:
         raise _SideEffect(numbers)
     if changed or leaked:
-        raise _Stored(changed or f"{leaked} tensor(s) computed in the call, outside the "
+        raise _Stored(changed or f"stores {leaked} tensor(s) computed in the call, outside the "
                       "function's state (e.g. in a hook's container)")
 
 

@@ -1,5 +1,6 @@
 """jtorch.compile and NumPy arrays converted inside the function: values baked into the program
 are checked per call (jtorch/_compiled/host_arrays.py)."""
+import random
 import warnings
 
 import numpy as np
@@ -59,3 +60,23 @@ def test_bool_and_number_type_attributes_are_guarded():
         m.flag, m.k = flag, k
         y, e = f(x), m(x)
         assert y.dtype == e.dtype and y.tolist() == e.tolist(), (flag, k)
+
+
+def _draws(compiled, source):
+    random.seed(0), np.random.seed(0)
+    gen, rnd = np.random.default_rng(0), random.Random(0)
+    draw = {"random": lambda: random.random(), "np.random": lambda: float(np.random.rand()),
+            "Generator": lambda: float(gen.random()), "Random": lambda: rnd.random()}[source]
+
+    def f(x):
+        return x * draw()
+    g = torch.compile(f) if compiled else f
+    return [g(torch.ones(1)).item() for _ in range(4)]
+
+
+@pytest.mark.parametrize("source", ["random", "np.random", "Generator", "Random"])
+def test_random_draws_are_not_baked_in(source):
+    eager = _draws(False, source)
+    assert len(set(eager)) == 4
+    with pytest.warns(UserWarning, match="draws from"):
+        assert _draws(True, source) == eager  # the trace's draw is put back: the same stream

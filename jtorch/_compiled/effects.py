@@ -11,16 +11,22 @@ the trace that met it leaves nothing behind:
 * `leaked_tracers`: a Tensor still holding a traced value after the trace ended was stored
   somewhere the walk does not reach (a forward hook's dict); it is poisoned so that any later
   use raises instead of computing with a value from the trace;
-* `guard_print`: `print` during a trace is a side effect too (torch prints every call).
+* `guard_print`: `print` during a trace is a side effect too (torch prints every call);
+* random draws: Python's `random` module, NumPy's global state and the `random.Random` /
+  NumPy Generator objects the walk reached are snapshotted too; a trace that drew from one
+  would bake its numbers into the program (torch.compile draws new ones every call), so the
+  state is put back (the eager run draws the same numbers) and reported.
 """
 from __future__ import annotations
 
 import builtins
 import contextlib
 import gc
+import random
 import threading
 
 import jax
+import numpy as np
 
 from ..compile_errors import UntraceableError
 
@@ -53,23 +59,60 @@ class Snapshot:
                 self.items.append((c, list(c)))
             elif isinstance(c, dict):
                 self.items.append((c, dict(c)))
+        self.rngs = [(label, get, put, get()) for label, get, put in _random_states(rec)]
 
     def restore(self):
-        """Put back every container the trace changed; a description of the first, or ''."""
+        """Put back every container and random state the trace changed; a description of the
+        first ("stores ...", "draws from ..."), or ''."""
         changed = ""
+        for label, get, put, old in self.rngs:
+            if not _equal(get(), old):
+                changed = changed or (f"draws from {label} (torch.compile draws new numbers on "
+                                      "every call; jtorch.Generator draws compile)")
+                put(old)
         for c, old in self.items:
             if isinstance(c, list):
                 if len(c) != len(old) or any(not _same(a, b) for a, b in zip(c, old)):
-                    changed = changed or _describe(c, old)
+                    changed = changed or "stores " + _describe(c, old)
                     c[:] = old
             elif len(c) != len(old) or any(not _same(c.get(k, _GONE), v) for k, v in old.items()):
-                changed = changed or _describe(c, old)
+                changed = changed or "stores " + _describe(c, old)
                 c.clear()
                 c.update(old)
         return changed
 
 
 _GONE = object()
+
+
+def _random_states(rec):
+    """(label, get state, set state) of the random number generators a trace could draw from."""
+    out = [("Python's random module", random.getstate, random.setstate),
+           ("NumPy's global random state (np.random.*)", np.random.get_state, np.random.set_state)]
+    seen = set()
+    for v in (*rec.a_vals, *rec.d_vals, *rec.l_vals):
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if isinstance(v, random.Random) and v is not getattr(random, "_inst", None):
+            out.append(("a random.Random object", v.getstate, v.setstate))
+        elif isinstance(v, np.random.RandomState):
+            out.append(("a NumPy RandomState", v.get_state, v.set_state))
+        elif isinstance(v, np.random.Generator):
+            bg = v.bit_generator
+            out.append(("a NumPy Generator", lambda bg=bg: bg.state,
+                        lambda st, bg=bg: setattr(bg, "state", st)))
+    return out
+
+
+def _equal(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    return a == b
 
 
 def _same(a, b):

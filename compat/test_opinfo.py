@@ -88,7 +88,8 @@ def test_judge_float64_rule_accepts_only_results_no_farther_than_torchs():
 
 
 def test_judge_counts_a_less_rounded_half_gradient_apart():
-    # atanh's bfloat16 gradient: torch rounds 1 - x**2 to bfloat16 before the reciprocal, jtorch
-    # rounds once; jtorch's is closer to float64, so the sample is counted by the rule, not passed
-    r = O.run_entry(_BY_NAME["atanh"], max_samples=1, errors=False, dtypes=(torch.bfloat16,))
+    # sinc's bfloat16 gradient: torch's formula rounds each step to bfloat16, jtorch rounds once
+    # (atanh, the earlier example, now rounds as torch does); jtorch's is closer to float64, so
+    # the sample is counted by the rule, not passed
+    r = O.run_entry(_BY_NAME["sinc"], max_samples=1, errors=False, dtypes=(torch.bfloat16,))
     assert r.failed == 1 and r.precise == {"bfloat16": 1}, r.reasons

@@ -303,7 +303,12 @@ def _norm(op, kernel):
             return
         if dx.kind in "biuc":
             raise NIE(f'"{kernel}" not implemented for \'{_type_name(dx)}\'')
-        mixed_params(dx, [args[i] if i < len(args) else kwargs.get(n) for i, n in params])
+        n_args = len(args)
+        for i, n in params:  # the common case: every parameter has the input's dtype
+            d = getattr(args[i] if i < n_args else kwargs.get(n), "dtype", dx)
+            if d != dx:
+                mixed_params(dx, [args[i] if i < n_args else kwargs.get(n) for i, n in params])
+                return
     return check
 
 

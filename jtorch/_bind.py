@@ -66,6 +66,8 @@ def _reflected(op, name):
     def reflected(self, other):
         if not isinstance(self, Tensor):  # called unbound, e.g. Tensor.__radd__(2, t)
             return _reflected_on_non_tensor(op, name, self, other)
+        if name == "truediv":  # torch: self.reciprocal() * other (rounds twice, MulBackward0)
+            return F.apply(REGISTRY["mul"], (F.apply(REGISTRY["reciprocal"], (self,)), other))
         return F.apply(REGISTRY["rsub"], (self, other)) if sub else F.apply(op, (other, self))
     reflected.__name__ = f"__r{name}__"
     return reflected

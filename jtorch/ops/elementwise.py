@@ -21,7 +21,11 @@ def _is_int(x):
 @op(inplace=True, grad_name="AddBackward0", saves="none")
 def add(input: Array, other: Array, *, alpha: Array = 1):
     """Matches `torch.add`."""
-    return input + other * alpha if not _is_one(alpha) else input + other
+    if _is_one(alpha):
+        return input + other
+    if _opmath_low(input.dtype):  # torch: alpha rounded to the half dtype, the rest in float32
+        return _fused(lambda x, y: x + y * _alpha(alpha, input.dtype), input, other)
+    return input + other * alpha
 
 
 @op(inplace=True, saves="none")
@@ -30,7 +34,21 @@ def sub(input: Array, other: Array, *, alpha: Array = 1):
     if input.dtype == jnp.bool_ and getattr(other, "dtype", None) == jnp.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    return input - other * alpha if not _is_one(alpha) else input - other
+    if _is_one(alpha):
+        return input - other
+    if _opmath_low(input.dtype):
+        return _fused(lambda x, y: x - y * _alpha(alpha, input.dtype), input, other)
+    return input - other * alpha
+
+
+def _alpha(alpha, dt):
+    return jnp.asarray(alpha).astype(dt).astype(jnp.float32)
+
+
+def _wide_scalar(v, dt):
+    """A Python number or 0-dim tensor of another dtype than the half result `dt`: torch's
+    kernels use its value in float32 (opmath), not rounded to the half dtype."""
+    return jnp.ndim(v) == 0 and jnp.result_type(v) != dt
 
 
 def _is_one(a):
@@ -46,10 +64,18 @@ def rsub(input: Array, other: Array, *, alpha: Array = 1):
     return other - input * alpha if not _is_one(alpha) else other - input
 
 
-@op(inplace=True)
+@op(inplace=True, promote=None)
 def mul(input: Array, other: Array):
-    """Matches `torch.mul`."""
-    return input * other
+    """Matches `torch.mul` (a half tensor times a number: the number's float32 value, one
+    rounding, as torch's kernel)."""
+    from .._promote import promote_args
+    x, y = promote_args("default", input, other)
+    if _opmath_low(x.dtype):
+        if _wide_scalar(other, x.dtype):
+            return (x.astype(jnp.float32) * jnp.asarray(other).astype(jnp.float32)).astype(x.dtype)
+        if _wide_scalar(input, x.dtype):
+            return (jnp.asarray(input).astype(jnp.float32) * y.astype(jnp.float32)).astype(x.dtype)
+    return x * y
 
 
 @op(inplace=True, promote=None,
@@ -59,6 +85,8 @@ def div(input: Array, other: Array, *, rounding_mode: str | None = None):
     from .._promote import promote_args
     if rounding_mode is None:
         x, y = promote_args("float", input, other)
+        if _opmath_low(x.dtype) and _wide_scalar(other, x.dtype):  # as mul: the divisor's float32
+            return (x.astype(jnp.float32) / jnp.asarray(other).astype(jnp.float32)).astype(x.dtype)
         return x / y
     x, y = promote_args("default", input, other)
     if rounding_mode == "trunc":

@@ -82,6 +82,8 @@ def index_add_shapes(x, dim, index, source):
                          f"{index.ndim} with type: {type_name(index.dtype)} and size: "
                          f"{list(index.shape)}")
     n = source.shape[dim] if source.ndim else 1
+    if index.size != n and not source.ndim:  # torch's message reads source.size(dim)
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     if index.size != n:
         raise RuntimeError(f"index_add_(): Number of indices ({index.size}) should be equal to "
                            f"source.size(dim): ({n}), for dim: {dim}")

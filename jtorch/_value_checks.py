@@ -294,13 +294,21 @@ def _svd_ord(a):  # matrix norms computed from singular values
         "dim" not in a or a.get("dim") is None or len(tuple(a["dim"])) == 2)
 
 
+_INDEX_ADD_1D, _INDEX_ADD = _dim_check(IndexError, _SELF), _dim_check(RuntimeError, _GATHER)
+
+
+def _index_add(a):  # torch's vector kernel and its general one word the error differently
+    x = a.get("input")
+    (_INDEX_ADD_1D if getattr(x, "ndim", 0) <= 1 else _INDEX_ADD)(a)
+
+
 CHECKS = {
     "gather": _dim_check(RuntimeError, _GATHER),
     "scatter": _dim_check(RuntimeError, _GATHER),
     "scatter_add": _dim_check(RuntimeError, _GATHER),
     "scatter_reduce": _dim_check(RuntimeError, _GATHER),
     "index_select": _dim_check(IndexError, _SELF),
-    "index_add": _dim_check(IndexError, _SELF),
+    "index_add": _index_add,
     "index_reduce": _dim_check(IndexError, _SELF),
     "index_copy": _dim_check(IndexError, "index_copy_(): " + _GATHER),
     "index_fill": _dim_check(IndexError, _GATHER, negative=True),

@@ -67,6 +67,10 @@ REFUSED = [
      "index_add_(): Number of indices (0) should be equal to source.size(dim): (2), for dim: 0"),
     (lambda: torch.index_add(_t(3, 4), 0, _i(1), torch.tensor(1.0)), RuntimeError,
      "source tensor shape must match self tensor shape"),
+    (lambda: torch.index_add(_t(3, 4), 0, _i(0, 1), torch.tensor(1.0)), IndexError,
+     "Dimension specified as 0 but tensor has no dimensions"),
+    (lambda: torch.index_add(_t(3, 4), 0, _i(3, 0), _t(2, 4)), RuntimeError,
+     "index 3 is out of bounds for dimension 0 with size 3"),  # 1-D input: "out of range in self"
     (lambda: torch.index_copy(_t(3, 4), 0, torch.zeros(2, 1, dtype=i64), _t(2, 4)), IndexError,
      "index_copy_(): Index should have dimension 1 or 0 (got 2)"),
     (lambda: torch.index_copy(_t(3, 4), 0, _i(0, 1, 2), _t(2, 4)), IndexError,
@@ -126,7 +130,7 @@ def test_refused_eager(i):
 
 # one case per mechanism compiled (each compile costs ~0.5 s): an ARG_RULES rule, a NORMS rule,
 # lerp's weight rule (Op.check on tracers), a body's shape check, expand_to, a Python-level check
-@pytest.mark.parametrize("i", [0, 6, 17, 19, 28, 33])
+@pytest.mark.parametrize("i", [0, 6, 17, 19, 30, 35])
 def test_refused_compiled(i):
     fn, exc, text = REFUSED[i]
     compiled = torch.compile(lambda: fn())

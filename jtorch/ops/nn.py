@@ -231,11 +231,11 @@ def _affine(y, weight, bias, shape):
 
 
 def _affine_round(y, weight, bias, shape, dtype):
-    """The affine step in the statistics' precision, then one rounding to `dtype` (torch's half
-    norm kernels apply weight and bias in float32; rounding before them was up to 8 ulps off)."""
+    """The affine step in the statistics' precision, then one rounding to the input's `dtype`
+    (torch's half norm kernels apply weight and bias in float32; rounding before them was up to
+    8 ulps off). A half input with float32 parameters stays half, as torch's mixed-type kernels."""
     up = lambda t: None if t is None else t.astype(jnp.promote_types(t.dtype, y.dtype))  # noqa: E731
-    return _affine(y, up(weight), up(bias), shape).astype(jnp.result_type(
-        dtype, *[t.dtype for t in (weight, bias) if t is not None]))
+    return _affine(y, up(weight), up(bias), shape).astype(dtype)
 
 
 @op(**_PRIVATE, grad_name="NativeLayerNormBackward0")

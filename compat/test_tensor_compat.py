@@ -54,10 +54,7 @@ def test_unary(compat, name):
 
 
 @pytest.mark.parametrize("case", [
-    "mean_dim", "iter", "pow", "rpow",
-    pytest.param("rtruediv", marks=pytest.mark.xfail(strict=True, reason=(
-        "torch computes number / tensor as reciprocal * number (MulBackward0); jtorch divides "
-        "(DivBackward0)")))])
+    "mean_dim", "iter", "pow", "rpow", "rtruediv"])
 def test_grad_fn_overload_names(compat, case):
     fns = {"pow": lambda lib, x, y: (x.abs() + 0.5) ** y, "rpow": lambda lib, x, y: 2.5 ** x,
            "rtruediv": lambda lib, x, y: 2.5 / x}

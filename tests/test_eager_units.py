@@ -18,10 +18,17 @@ nn, F = jtorch.nn, jtorch.nn.functional
 
 @pytest.fixture(autouse=True)
 def units_on():
-    old = U.CALLS[0], U.FASTER
+    from jtorch import overrides
+    old = U.CALLS[0], U.FASTER, overrides._state["types"]
     U.CALLS[0], U.FASTER = 2, float("inf")  # the speed verdict is timing: tests keep every unit
+    # Units stay eager once any __torch_function__ type has been seen in the process (the flag
+    # never resets); another test file in the same worker (test_overrides) defines such types.
+    # These tests use none: they run as in a fresh process.
+    overrides._state["types"] = False
+    overrides._refresh()
     yield
-    U.CALLS[0], U.FASTER = old
+    U.CALLS[0], U.FASTER, overrides._state["types"] = old
+    overrides._refresh()
 
 
 def bits(t):
